@@ -1,0 +1,320 @@
+"""The `annotator` command line (click).
+
+Every command takes ``--db PATH`` (default ``./annotations.db`` or ``$ANNOTATOR_DB``). Heavy
+modules (textual, numpy, exporters) are imported inside the commands that need them, so that
+``annotator --help`` and small commands start fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from annotator import __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def db_option(f: F) -> F:
+    """The ``--db`` option shared by every command."""
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False),
+        envvar="ANNOTATOR_DB",
+        default="annotations.db",
+        show_default=True,
+        help="SQLite database file (env: ANNOTATOR_DB).",
+    )(f)
+
+
+def friendly_errors(f: F) -> F:
+    """Turn store and input errors into one line on stderr and a non-zero exit, never a
+    traceback."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from annotator.core.scheme import SchemeError
+        from annotator.store import DatabaseError, StoreError, explain_error
+
+        try:
+            return f(*args, **kwargs)
+        except StoreError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        except SchemeError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(2)
+        except DatabaseError as exc:
+            path = kwargs.get("db_path") or "database"
+            click.echo(f"error: {explain_error(str(path), exc)}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted; everything already written is kept", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def open_store(db_path: str, *, create: bool = True) -> Any:
+    from annotator.store import Store
+
+    return Store.open(db_path, create=create)
+
+
+def default_annotator() -> str:
+    """``$ANNOTATOR_NAME``, else the OS user name."""
+    name = os.environ.get("ANNOTATOR_NAME")
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "annotator"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="annotator")
+def cli() -> None:
+    """Annotate propaganda and framing in news articles, measure agreement, export datasets."""
+
+
+main = cli
+
+
+# ------------------------------------------------------------------------------------- import
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@db_option
+@click.option("--encoding", help="Decode files with this encoding instead of UTF-8 (e.g. latin-1).")
+@click.option("--source", help="Source (outlet) for documents that do not name one.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@friendly_errors
+def import_cmd(
+    paths: tuple[str, ...], db_path: str, encoding: str | None, source: str | None, quiet: bool
+) -> None:
+    """Import articles from .txt, .jsonl and .csv files or directories (recursive).
+
+    JSONL and CSV records need a `text` field and may have id, title, source, url, published and
+    language; other fields are kept as metadata. Re-importing the same text does nothing.
+    """
+    from annotator.importer import import_paths, iter_files
+
+    store = open_store(db_path)
+    files = list(iter_files(paths))
+    total = sum(p.stat().st_size for p in files if p.is_file())
+    show = not quiet and total > 1_000_000 and sys.stderr.isatty()
+    with click.progressbar(
+        length=total, label="importing", file=sys.stderr if show else open(os.devnull, "w")
+    ) as bar:
+        summary = import_paths(store, paths, encoding=encoding, source=source, progress=bar.update)
+    for problem in summary.problems:
+        click.echo(f"error: {problem}", err=True)
+    click.echo(
+        f"{summary.new} new document(s) ({summary.sentences} sentences), "
+        f"{summary.present} already present, {summary.failed} failed"
+    )
+    if summary.failed:
+        sys.exit(1)
+
+
+# ------------------------------------------------------------------------------------- schemes
+@cli.group("scheme")
+def scheme_group() -> None:
+    """Check, store and list labeling schemes (YAML)."""
+
+
+@scheme_group.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+def scheme_check(files: tuple[str, ...]) -> None:
+    """Validate scheme files: one `FILE:LINE:COL: message` line per problem (exit 2)."""
+    from annotator.core.scheme import check_scheme, find_scheme_source
+
+    failed = False
+    for name in files:
+        try:
+            path = find_scheme_source(name)
+            data = Path(path).read_bytes()
+        except (OSError, FileNotFoundError, ValueError) as exc:
+            click.echo(f"{name}:1:1: cannot read: {exc}", err=True)
+            failed = True
+            continue
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            click.echo(f"{name}:{line}:1: not UTF-8 (byte {exc.start})", err=True)
+            failed = True
+            continue
+        scheme, problems = check_scheme(text, name)
+        for p in problems:
+            click.echo(str(p), err=True)
+        if problems or scheme is None:
+            failed = True
+            continue
+        click.echo(scheme_summary(name, scheme))
+    if failed:
+        sys.exit(2)
+
+
+def scheme_summary(name: str, scheme: Any) -> str:
+    lines = [f"{name}: ok: {scheme.name} v{scheme.version} ({scheme.language})"]
+    for ls in scheme.label_sets:
+        flags = [ls.scale]
+        if ls.multiple:
+            flags.append("multiple")
+        if ls.required:
+            flags.append("required")
+        lines.append(
+            f"  {ls.level:<8} {ls.name:<24} {len(ls.labels):>3} labels  {', '.join(flags)}"
+        )
+    return "\n".join(lines)
+
+
+@scheme_group.command("add")
+@click.argument("file", type=click.Path())
+@db_option
+@friendly_errors
+def scheme_add(file: str, db_path: str) -> None:
+    """Store a scheme (a file, or the name of a shipped scheme) with its YAML text and hash.
+
+    A new version may add labels and label sets; one that removes or renames a label still in use
+    is refused.
+    """
+    from annotator.core.scheme import find_scheme_source, load_scheme_file
+
+    scheme = load_scheme_file(find_scheme_source(file))
+    store = open_store(db_path)
+    scheme_id, created = store.add_scheme(scheme)
+    state = "stored" if created else "already stored"
+    click.echo(f"{scheme.name} v{scheme.version}: {state} (id {scheme_id}, sha256 {scheme.sha256[:12]})")
+
+
+@scheme_group.command("list")
+@db_option
+@click.option("--shipped", is_flag=True, help="List the schemes shipped with annotator instead.")
+@friendly_errors
+def scheme_list(db_path: str, shipped: bool) -> None:
+    """List the schemes stored in the database (latest version, annotations made)."""
+    if shipped:
+        from annotator.core.scheme import shipped_schemes
+
+        for name, path in sorted(shipped_schemes().items()):
+            click.echo(f"{name}\t{path}")
+        return
+    store = open_store(db_path)
+    rows = store.list_schemes()
+    if not rows:
+        click.echo("no scheme stored (annotator scheme add FILE)")
+    for r in rows:
+        click.echo(
+            f"{r['name']}\tv{r['version']}\t{r['versions']} version(s)\t{r['annotations']} annotation(s)"
+        )
+
+
+@scheme_group.command("rename-label")
+@click.argument("scheme_name")
+@click.argument("label_set")
+@click.argument("old")
+@click.argument("new")
+@db_option
+@friendly_errors
+def scheme_rename_label(scheme_name: str, label_set: str, old: str, new: str, db_path: str) -> None:
+    """Rename a label in every stored annotation of a scheme (before storing a version that
+    renames it)."""
+    store = open_store(db_path, create=False)
+    n = store.rename_label(scheme_name, label_set, old, new)
+    click.echo(f"{n} annotation(s) of {scheme_name}/{label_set} renamed {old} -> {new}")
+
+
+# ------------------------------------------------------------------------------------- status
+@cli.command("status")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@friendly_errors
+def status_cmd(db_path: str, as_json: bool) -> None:
+    """Per annotator: documents and sentences done / total, annotations per label set."""
+    store = open_store(db_path, create=False)
+    rows = store.status()
+    if as_json:
+        click.echo(json.dumps({"documents": store.count_documents(),
+                               "sentences": store.count_sentences(),
+                               "annotators": rows}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{store.count_documents()} documents, {store.count_sentences()} sentences")
+    if not rows:
+        click.echo("no annotator yet")
+    for r in rows:
+        sets = ", ".join(f"{k}: {v}" for k, v in r["annotations"].items()) or "no annotations"
+        click.echo(
+            f"{r['annotator']}: documents {r['documents_done']}/{r['documents_total']}, "
+            f"sentences {r['sentences_done']}/{r['sentences_total']}, {sets}"
+        )
+
+
+# ------------------------------------------------------------------------------------- demo
+@cli.command("demo")
+@db_option
+@click.option("--annotator", "annotator_name", help="Annotator name (default: $ANNOTATOR_NAME or the OS user).")
+@click.option("--no-tui", is_flag=True, help="Only load the demo; do not open the annotation screen.")
+@friendly_errors
+def demo_cmd(db_path: str, annotator_name: str | None, no_tui: bool) -> None:
+    """Load the bundled demo corpus and the default scheme, then open the annotation screen.
+
+    Idempotent: running it again adds nothing and deletes nothing.
+    """
+    from annotator.core.scheme import DEFAULT_SCHEME, find_scheme_source, load_scheme_file
+    from annotator.importer import import_paths
+
+    store = open_store(db_path)
+    scheme = load_scheme_file(find_scheme_source(DEFAULT_SCHEME))
+    _, created = store.add_scheme(scheme)
+    demo = Path(__file__).parent / "demo" / "articles.jsonl"
+    summary = import_paths(store, [demo])
+    click.echo(
+        f"{db_path}: scheme {scheme.name} v{scheme.version} "
+        f"{'stored' if created else 'already stored'}; demo corpus: {summary.new} new document(s) "
+        f"({summary.sentences} sentences), {summary.present} already present"
+    )
+    if no_tui:
+        return
+    run_tui(store, scheme.name, annotator_name or default_annotator(), None)
+
+
+def run_tui(store: Any, scheme_name: str | None, annotator_name: str, document: int | None) -> None:
+    """Open the annotation screen (imports Textual only here)."""
+    from annotator.tui.app import make_app
+
+    scheme_id, scheme = store.load_scheme(scheme_name)
+    app = make_app(store, scheme, annotator_name, document_id=document)
+    app.run()
+
+
+# ------------------------------------------------------------------------------------- annotate
+@cli.command("annotate")
+@db_option
+@click.option("--scheme", "scheme_name", help="Scheme name (needed when several are stored).")
+@click.option("--annotator", "annotator_name", help="Annotator name (default: $ANNOTATOR_NAME or the OS user).")
+@click.option("--document", type=int, help="Start at this document id.")
+@friendly_errors
+def annotate_cmd(db_path: str, scheme_name: str | None, annotator_name: str | None, document: int | None) -> None:
+    """Open the annotation screen."""
+    from annotator.core.scheme import DEFAULT_SCHEME, find_scheme_source, load_scheme_file
+
+    store = open_store(db_path)
+    if not store.list_schemes():
+        store.add_scheme(load_scheme_file(find_scheme_source(scheme_name or DEFAULT_SCHEME)))
+    if store.count_sentences() == 0:
+        raise click.ClickException(f"{db_path}: no documents yet; run `annotator import FILE...` first")
+    run_tui(store, scheme_name, annotator_name or default_annotator(), document)
+
+
+# --- further commands are appended below, one section per area ---

@@ -1,0 +1,310 @@
+"""Importing articles: plain text, JSONL and CSV files, or directories of them.
+
+The stored text is the input decoded with only CRLF -> LF and Unicode NFC applied, so sentence
+offsets stay valid against the original files. A document is identified by the SHA-256 of that
+text: importing it again does nothing. Each bad file or record gets a one-line problem naming the
+file and line; the rest of the import goes on and nothing partial is stored.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotator.core.segment import segment
+from annotator.store import DocumentIn, Store
+
+SUFFIXES = (".txt", ".jsonl", ".csv")
+KNOWN_FIELDS = ("id", "title", "source", "url", "published", "language", "text")
+BATCH = 200
+MAX_FILE_BYTES = 2 * 1024**3
+
+
+@dataclass
+class Problem:
+    """A record or file that could not be imported."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class ImportSummary:
+    new: int = 0
+    present: int = 0
+    failed: int = 0
+    sentences: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    document_ids: list[int] = field(default_factory=list)
+
+
+def normalise(text: str) -> str:
+    """CRLF -> LF and NFC, nothing else: offsets must stay valid against the file."""
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n"))
+
+
+def make_document(
+    text: str,
+    *,
+    title: str | None = None,
+    external_id: str | None = None,
+    source: str | None = None,
+    url: str | None = None,
+    published: str | None = None,
+    language: str | None = None,
+    meta: dict[str, Any] | None = None,
+    origin: str | None = None,
+) -> DocumentIn:
+    """Normalise, hash and segment one text."""
+    norm = normalise(text)
+    sents = [(s.start, s.end, s.paragraph) for s in segment(norm)]
+    if title is None:
+        title = next((ln.strip() for ln in norm.splitlines() if ln.strip()), "")[:300]
+    return DocumentIn(
+        text=norm,
+        sha256=hashlib.sha256(norm.encode("utf-8", "surrogatepass")).hexdigest(),
+        sentences=sents,
+        external_id=external_id,
+        title=title,
+        source=source,
+        url=url,
+        published=published,
+        language=language,
+        meta=meta or {},
+        origin=origin,
+    )
+
+
+class InputError(Exception):
+    """A whole file cannot be read (encoding, binary, empty)."""
+
+
+def decode(data: bytes, path: str, encoding: str | None = None) -> str:
+    """Decode strictly; BOMs (UTF-8, UTF-16) are honoured and removed, anything else must be
+    UTF-8 unless ``encoding`` says otherwise."""
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputError(f"unknown encoding {encoding!r}") from None
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not valid {encoding} at byte {exc.start}") from None
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"invalid UTF-16 at byte {exc.start}") from None
+    if b"\x00" in data[:8192]:
+        raise InputError("binary file (NUL bytes); expected UTF-8 text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"line {line}: not UTF-8 (byte {exc.start}); pass --encoding (e.g. --encoding latin-1)"
+        ) from None
+    if "\x00" in text:
+        raise InputError("contains NUL characters; expected text")
+    return text
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Files to import: the given files, and supported files found recursively in directories."""
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and child.suffix.lower() in SUFFIXES:
+                    yield child
+        else:
+            yield path
+
+
+def _clean(value: Any) -> str | None:
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def _record_doc(rec: dict[str, Any], origin: str) -> DocumentIn:
+    text = rec.get("text")
+    if not isinstance(text, str):
+        raise InputError("no `text` field" if text is None else "`text` is not a string")
+    if not text.strip():
+        raise InputError("empty `text`")
+    if "\x00" in text:
+        raise InputError("`text` contains NUL characters")
+    meta = {k: v for k, v in rec.items() if k not in KNOWN_FIELDS}
+    return make_document(
+        text,
+        title=_clean(rec.get("title")),
+        external_id=_clean(rec.get("id")),
+        source=_clean(rec.get("source")),
+        url=_clean(rec.get("url")),
+        published=_clean(rec.get("published")),
+        language=_clean(rec.get("language")),
+        meta=meta,
+        origin=origin,
+    )
+
+
+def read_file(
+    path: Path, *, encoding: str | None = None, source: str | None = None
+) -> Iterator[DocumentIn | Problem]:
+    """Documents (or problems) from one file, in order."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            yield Problem(name, None, f"file too large ({size} bytes)")
+            return
+        data = path.read_bytes()
+    except OSError as exc:
+        yield Problem(name, None, exc.strerror or str(exc))
+        return
+    try:
+        text = decode(data, name, encoding)
+    except InputError as exc:
+        yield Problem(name, None, str(exc))
+        return
+    if not text.strip():
+        yield Problem(name, None, "empty file")
+        return
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        yield from _read_jsonl(name, text, source)
+    elif suffix == ".csv":
+        yield from _read_csv(name, text, source)
+    else:
+        doc = make_document(text, origin=path.name, source=source)
+        yield doc
+
+
+def _read_jsonl(name: str, text: str, source: str | None) -> Iterator[DocumentIn | Problem]:
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Problem(name, lineno, f"malformed JSON ({exc.msg} at column {exc.colno})")
+            continue
+        except RecursionError:
+            yield Problem(name, lineno, "malformed JSON (nested too deeply)")
+            continue
+        if not isinstance(rec, dict):
+            yield Problem(name, lineno, "expected a JSON object with a `text` field")
+            continue
+        if source and not rec.get("source"):
+            rec["source"] = source
+        try:
+            yield _record_doc(rec, f"{Path(name).name}:{lineno}")
+        except InputError as exc:
+            yield Problem(name, lineno, str(exc))
+
+
+def _read_csv(name: str, text: str, source: str | None) -> Iterator[DocumentIn | Problem]:
+    csv.field_size_limit(MAX_FILE_BYTES)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except (csv.Error, StopIteration) as exc:
+        yield Problem(name, 1, f"bad CSV header ({exc})")
+        return
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    if "text" not in header:
+        yield Problem(name, 1, "CSV header has no `text` column")
+        return
+    if len(set(header)) != len(header):
+        yield Problem(name, 1, "CSV header repeats a column name")
+        return
+    while True:
+        lineno = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            yield Problem(name, lineno, f"malformed CSV ({exc})")
+            break
+        if not row or not any(c.strip() for c in row):
+            continue
+        if len(row) != len(header):
+            yield Problem(
+                name, lineno, f"expected {len(header)} fields, found {len(row)} (unbalanced quotes?)"
+            )
+            continue
+        rec: dict[str, Any] = dict(zip(header, row, strict=True))
+        if source and not rec.get("source"):
+            rec["source"] = source
+        try:
+            yield _record_doc(rec, f"{Path(name).name}:{lineno}")
+        except InputError as exc:
+            yield Problem(name, lineno, str(exc))
+
+
+def import_paths(
+    store: Store,
+    paths: Iterable[str | Path],
+    *,
+    encoding: str | None = None,
+    source: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Import files into the store in batches; returns counts and problems.
+
+    ``progress`` is called with the number of bytes of each file once it is read.
+    """
+    summary = ImportSummary()
+    batch: list[DocumentIn] = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        for doc, (doc_id, created) in zip(batch, store.add_documents(batch), strict=True):
+            summary.document_ids.append(doc_id)
+            if created:
+                summary.new += 1
+                summary.sentences += len(doc.sentences)
+            else:
+                summary.present += 1
+        batch.clear()
+
+    for path in iter_files(paths):
+        if not path.exists():
+            summary.problems.append(Problem(str(path), None, "no such file or directory"))
+            summary.failed += 1
+            continue
+        for item in read_file(path, encoding=encoding, source=source):
+            if isinstance(item, Problem):
+                summary.problems.append(item)
+                summary.failed += 1
+                continue
+            batch.append(item)
+            if len(batch) >= BATCH:
+                flush()
+        if progress is not None:
+            try:
+                progress(path.stat().st_size)
+            except OSError:
+                progress(0)
+    flush()
+    return summary

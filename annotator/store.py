@@ -1,0 +1,1139 @@
+"""The SQLite store: the only module that talks to the database.
+
+Everything the tool knows lives in one SQLite file (``annotations.db`` by default). The schema is a
+public interface: researchers query it with SQL, so the tables are documented in the README and the
+view ``annotation_view`` stays stable whatever the internal tables become. Migrations are applied with
+``sqlite_utils.Migrations``; an applied migration is never edited, new ones are appended.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+if TYPE_CHECKING:
+    from annotator.core.scheme import Scheme
+
+DEFAULT_DB = "annotations.db"
+UNDOABLE = frozenset({"add", "remove", "done", "undone", "note", "flag"})
+BUSY_TIMEOUT_MS = 30_000
+APPLICATION_ID = 0x414E4E4F  # "ANNO"
+
+
+class StoreError(Exception):
+    """A database problem explained in one line for the user."""
+
+
+def default_db_path() -> str:
+    """``ANNOTATOR_DB`` if set, else ``./annotations.db``."""
+    return os.environ.get("ANNOTATOR_DB") or DEFAULT_DB
+
+
+def now() -> str:
+    """UTC timestamp with microseconds, sortable as text."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def new_uid() -> str:
+    """A globally unique id, so rows can be matched when databases are merged."""
+    return uuid.uuid4().hex
+
+
+# --------------------------------------------------------------------------------------------
+# Migrations. NEVER edit an applied migration: append a new one.
+# --------------------------------------------------------------------------------------------
+
+migrations = Migrations("annotator")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    """The whole data model: documents, sentences, schemes, annotators, annotations of all three
+    levels, per-annotator progress, the append-only event log, and gold decisions."""
+    db.executescript(
+        """
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            external_id TEXT,
+            title TEXT,
+            source TEXT,
+            url TEXT,
+            published TEXT,
+            language TEXT,
+            text TEXT NOT NULL,
+            sha256 TEXT NOT NULL UNIQUE,
+            meta TEXT NOT NULL DEFAULT '{}',
+            origin TEXT,
+            n_sentences INTEGER NOT NULL DEFAULT 0,
+            imported_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_documents_source ON documents(source);
+        CREATE INDEX idx_documents_external_id ON documents(external_id);
+
+        CREATE TABLE sentences (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            paragraph INTEGER NOT NULL DEFAULT 0,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            UNIQUE (document_id, idx),
+            CHECK (start >= 0 AND "end" > start)
+        );
+
+        CREATE TABLE schemes (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            yaml TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            UNIQUE (name, version)
+        );
+
+        CREATE TABLE annotators (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        );
+
+        -- One row per label applied. Undo/removal sets removed_at; the row stays for audit.
+        CREATE TABLE annotations (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+            scheme_id INTEGER NOT NULL REFERENCES schemes(id),
+            label_set TEXT NOT NULL,
+            label TEXT NOT NULL,
+            level TEXT NOT NULL CHECK (level IN ('document', 'sentence', 'span')),
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            sentence_id INTEGER REFERENCES sentences(id) ON DELETE CASCADE,
+            start INTEGER,
+            "end" INTEGER,
+            value REAL,
+            note TEXT,
+            created_at TEXT NOT NULL,
+            removed_at TEXT,
+            CHECK (level = 'document' OR sentence_id IS NOT NULL),
+            CHECK (level != 'span' OR (start IS NOT NULL AND "end" > start))
+        );
+        CREATE INDEX idx_annotations_sentence ON annotations(sentence_id, annotator_id)
+            WHERE removed_at IS NULL;
+        CREATE INDEX idx_annotations_document ON annotations(document_id, annotator_id)
+            WHERE removed_at IS NULL;
+        CREATE INDEX idx_annotations_set ON annotations(scheme_id, label_set)
+            WHERE removed_at IS NULL;
+
+        -- Per annotator and sentence: seen / done, time spent, flag and note.
+        -- "done with no label" is a row with status 'done' and no annotations: an answer.
+        CREATE TABLE progress (
+            annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+            sentence_id INTEGER NOT NULL REFERENCES sentences(id) ON DELETE CASCADE,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            scheme_id INTEGER REFERENCES schemes(id),
+            status TEXT NOT NULL DEFAULT 'seen' CHECK (status IN ('seen', 'done')),
+            seconds REAL NOT NULL DEFAULT 0,
+            flag INTEGER NOT NULL DEFAULT 0,
+            note TEXT,
+            seen_at TEXT NOT NULL,
+            done_at TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (annotator_id, sentence_id)
+        );
+        CREATE INDEX idx_progress_document ON progress(document_id, annotator_id);
+
+        -- Per annotator and document: document-level panel answered, note, flag.
+        CREATE TABLE document_progress (
+            annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            scheme_id INTEGER REFERENCES schemes(id),
+            status TEXT NOT NULL DEFAULT 'seen' CHECK (status IN ('seen', 'done')),
+            flag INTEGER NOT NULL DEFAULT 0,
+            note TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (annotator_id, document_id)
+        );
+
+        -- Where each annotator stands, per scheme, so a restart resumes there.
+        CREATE TABLE positions (
+            annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+            scheme_id INTEGER NOT NULL REFERENCES schemes(id),
+            sentence_id INTEGER REFERENCES sentences(id) ON DELETE SET NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (annotator_id, scheme_id)
+        );
+
+        -- Append-only log of every annotation action: undo/redo, audit and merge replay it.
+        -- action: add, remove, done, undone, note, flag, undo, redo, time ...
+        -- before/after: JSON of the affected row(s); undo_of: the event an undo/redo reverses.
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+            scheme_id INTEGER REFERENCES schemes(id),
+            ts TEXT NOT NULL,
+            action TEXT NOT NULL,
+            document_id INTEGER REFERENCES documents(id) ON DELETE CASCADE,
+            sentence_id INTEGER REFERENCES sentences(id) ON DELETE CASCADE,
+            annotation_uid TEXT,
+            before TEXT,
+            after TEXT,
+            undo_of INTEGER REFERENCES events(id)
+        );
+        CREATE INDEX idx_events_annotator ON events(annotator_id, id);
+
+        -- Adjudication: one decision per unit (label set x sentence or document) and adjudicator.
+        CREATE TABLE adjudications (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            scheme_id INTEGER NOT NULL REFERENCES schemes(id),
+            label_set TEXT NOT NULL,
+            level TEXT NOT NULL,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            sentence_id INTEGER REFERENCES sentences(id) ON DELETE CASCADE,
+            adjudicator_id INTEGER NOT NULL REFERENCES annotators(id),
+            choice TEXT NOT NULL,
+            sources TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL DEFAULT 'resolved' CHECK (status IN ('resolved', 'unresolved')),
+            note TEXT,
+            created_at TEXT NOT NULL,
+            superseded_at TEXT
+        );
+        CREATE INDEX idx_adjudications_unit ON adjudications(label_set, document_id, sentence_id)
+            WHERE superseded_at IS NULL;
+
+        -- The gold labels of a decision.
+        CREATE TABLE gold (
+            id INTEGER PRIMARY KEY,
+            adjudication_id INTEGER NOT NULL REFERENCES adjudications(id) ON DELETE CASCADE,
+            label_set TEXT NOT NULL,
+            label TEXT NOT NULL,
+            level TEXT NOT NULL,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            sentence_id INTEGER REFERENCES sentences(id) ON DELETE CASCADE,
+            start INTEGER,
+            "end" INTEGER,
+            value REAL
+        );
+        CREATE INDEX idx_gold_adjudication ON gold(adjudication_id);
+
+        CREATE VIEW annotation_view AS
+        SELECT
+            annotators.name AS annotator,
+            a.label_set AS label_set,
+            a.label AS label,
+            a.level AS level,
+            a.document_id AS document_id,
+            a.sentence_id AS sentence_id,
+            a.start AS start,
+            a."end" AS "end",
+            a.value AS value,
+            a.note AS note,
+            schemes.version AS scheme_version,
+            a.created_at AS created_at,
+            schemes.name AS scheme,
+            a.id AS annotation_id
+        FROM annotations a
+        JOIN annotators ON annotators.id = a.annotator_id
+        JOIN schemes ON schemes.id = a.scheme_id
+        WHERE a.removed_at IS NULL;
+
+        CREATE VIEW gold_view AS
+        SELECT
+            adjudications.label_set AS label_set,
+            gold.label AS label,
+            gold.level AS level,
+            gold.document_id AS document_id,
+            gold.sentence_id AS sentence_id,
+            gold.start AS start,
+            gold."end" AS "end",
+            gold.value AS value,
+            annotators.name AS adjudicator,
+            adjudications.choice AS choice,
+            adjudications.sources AS sources,
+            adjudications.created_at AS decided_at,
+            schemes.name AS scheme,
+            schemes.version AS scheme_version
+        FROM gold
+        JOIN adjudications ON adjudications.id = gold.adjudication_id
+        JOIN annotators ON annotators.id = adjudications.adjudicator_id
+        JOIN schemes ON schemes.id = adjudications.scheme_id
+        WHERE adjudications.superseded_at IS NULL AND adjudications.status = 'resolved';
+        """
+    )
+    db.table("sentences").enable_fts(["text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+
+
+# --- add new migrations ABOVE this line, numbered after the last one ---
+
+def known_migrations() -> frozenset[str]:
+    """Names of the migrations this version of the tool knows."""
+    return frozenset(m.name for m in migrations._migrations)
+
+
+# --------------------------------------------------------------------------------------------
+# Opening
+# --------------------------------------------------------------------------------------------
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def _applied_migrations(db: sqlite_utils.Database) -> set[str]:
+    if not db.table("_sqlite_migrations").exists():
+        return set()
+    return {
+        row[0]
+        for row in db.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", ["annotator"]
+        ).fetchall()
+    }
+
+
+@dataclass
+class Store:
+    """A handle on one database file. One per thread: SQLite connections are per thread."""
+
+    db: sqlite_utils.Database
+    path: str
+
+    # ---------------------------------------------------------------- opening and closing
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:
+        """Open (and create or migrate) the database at ``path``.
+
+        Raises StoreError with a one-line message for: a file that is not SQLite, a database
+        written by a newer version of the tool, a read-only location, a missing file when
+        ``create`` is false.
+        """
+        p = str(path) if path is not None else default_db_path()
+        if p != ":memory:":
+            exists = Path(p).exists()
+            if not exists and not create:
+                raise StoreError(f"{p}: no such database (run `annotator import` or `annotator demo` first)")
+            if exists and Path(p).is_dir():
+                raise StoreError(f"{p}: is a directory, not a database file")
+            if not exists:
+                parent = Path(p).resolve().parent
+                if not parent.exists():
+                    raise StoreError(f"{p}: directory {parent} does not exist")
+        try:
+            conn = _connect(p)
+            db = sqlite_utils.Database(conn)
+            db.execute("PRAGMA foreign_keys = ON")
+            store = cls(db=db, path=p)
+            store._prepare()
+            return store
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(_explain(p, exc)) from None
+
+    def _prepare(self) -> None:
+        db = self.db
+        # Fail early and clearly on a file that is not SQLite.
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        applied = _applied_migrations(db)
+        known = known_migrations()
+        unknown = applied - known
+        if unknown:
+            raise StoreError(
+                f"{self.path}: written by a newer version of annotator "
+                f"(unknown migrations: {', '.join(sorted(unknown))}); upgrade annotator to open it"
+            )
+        if self.path != ":memory:" and db.journal_mode != "wal":
+            db.enable_wal()
+        pending = known - applied
+        if pending:
+            if applied and self.path != ":memory:":
+                self._backup_before_migration()
+            migrations.apply(db)
+            if not applied:
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    def _backup_before_migration(self) -> None:
+        """Copy an older database aside before migrating it, so nothing can be lost."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        target = f"{self.path}.bak-{stamp}"
+        dest = sqlite3.connect(target)
+        try:
+            self.db.conn.backup(dest)
+        finally:
+            dest.close()
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def reopen(self) -> Store:
+        """A new handle on the same file, for another thread."""
+        return Store.open(self.path)
+
+    # ---------------------------------------------------------------- generic reads
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        """Rows of a read query as dicts (for reports and exporters built over the store)."""
+        return list(self.db.query(sql, params))
+
+    def iter_query(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+    ) -> Iterator[dict[str, Any]]:
+        yield from self.db.query(sql, params)
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.db.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    # ---------------------------------------------------------------- documents and sentences
+    def has_document(self, sha256: str) -> int | None:
+        row = self.db.execute("SELECT id FROM documents WHERE sha256 = ?", [sha256]).fetchone()
+        return int(row[0]) if row else None
+
+    def add_documents(self, docs: Iterable[DocumentIn]) -> list[tuple[int, bool]]:
+        """Insert documents with their sentences, each document atomically.
+
+        Returns (document_id, created) per input; a document whose text is already stored
+        (same sha256) is left untouched. A batch is one transaction: all or nothing.
+        """
+        results: list[tuple[int, bool]] = []
+        with self.db.atomic():
+            for doc in docs:
+                existing = self.has_document(doc.sha256)
+                if existing is not None:
+                    results.append((existing, False))
+                    continue
+                doc_id = self.db.table("documents").insert(
+                    {
+                        "external_id": doc.external_id,
+                        "title": doc.title,
+                        "source": doc.source,
+                        "url": doc.url,
+                        "published": doc.published,
+                        "language": doc.language,
+                        "text": doc.text,
+                        "sha256": doc.sha256,
+                        "meta": json.dumps(doc.meta, ensure_ascii=False, sort_keys=True),
+                        "origin": doc.origin,
+                        "n_sentences": len(doc.sentences),
+                        "imported_at": now(),
+                    }
+                ).last_pk
+                assert doc_id is not None
+                self.db.table("sentences").insert_all(
+                    (
+                        {
+                            "document_id": doc_id,
+                            "idx": i,
+                            "paragraph": para,
+                            "start": start,
+                            "end": end,
+                            "text": doc.text[start:end],
+                        }
+                        for i, (start, end, para) in enumerate(doc.sentences)
+                    ),
+                    batch_size=1000,
+                )
+                results.append((int(doc_id), True))
+        return results
+
+    def document(self, document_id: int) -> dict[str, Any] | None:
+        rows = self.query("SELECT * FROM documents WHERE id = ?", [document_id])
+        return rows[0] if rows else None
+
+    def document_ids(self) -> list[int]:
+        return [r[0] for r in self.db.execute("SELECT id FROM documents ORDER BY id").fetchall()]
+
+    def count_documents(self) -> int:
+        return int(self.scalar("SELECT count(*) FROM documents"))
+
+    def count_sentences(self) -> int:
+        return int(self.scalar("SELECT count(*) FROM sentences"))
+
+    def sentences(self, document_id: int) -> list[dict[str, Any]]:
+        return self.query(
+            'SELECT id, document_id, idx, paragraph, start, "end", text FROM sentences '
+            "WHERE document_id = ? ORDER BY idx",
+            [document_id],
+        )
+
+    def sentence(self, sentence_id: int) -> dict[str, Any] | None:
+        rows = self.query(
+            'SELECT id, document_id, idx, paragraph, start, "end", text FROM sentences WHERE id = ?',
+            [sentence_id],
+        )
+        return rows[0] if rows else None
+
+    def search_sentences(self, q: str, limit: int = 50) -> list[dict[str, Any]]:
+        """Full-text search over sentences (FTS5); the query is quoted so any text is safe."""
+        terms = [t for t in q.replace('"', " ").split() if t]
+        if not terms:
+            return []
+        match = " ".join(f'"{t}"' for t in terms)
+        return self.query(
+            "SELECT s.id, s.document_id, s.idx, s.text FROM sentences_fts "
+            "JOIN sentences s ON s.rowid = sentences_fts.rowid "
+            "WHERE sentences_fts MATCH ? ORDER BY s.document_id, s.idx LIMIT ?",
+            [match, limit],
+        )
+
+    # ---------------------------------------------------------------- schemes
+    def add_scheme(self, scheme: Scheme, *, allow_incompatible: bool = False) -> tuple[int, bool]:
+        """Store a scheme version. Returns (scheme_id, created).
+
+        The same text again is a no-op. A new version may add labels and sets; one that removes
+        or renames a label still in use is refused (StoreError says how many annotations use it).
+        """
+        from annotator.core.scheme import incompatibilities, parse_scheme
+
+        row = self.db.execute(
+            "SELECT id, sha256 FROM schemes WHERE name = ? AND version = ?",
+            [scheme.name, scheme.version],
+        ).fetchone()
+        if row is not None:
+            if row[1] == scheme.sha256:
+                return int(row[0]), False
+            raise StoreError(
+                f"scheme {scheme.name!r} version {scheme.version} is already stored with different "
+                "content; bump `version:` in the YAML to store the change"
+            )
+        latest = self.latest_scheme_row(scheme.name)
+        if latest is not None:
+            if int(latest["version"]) > scheme.version:
+                raise StoreError(
+                    f"scheme {scheme.name!r}: version {scheme.version} is older than the stored "
+                    f"version {latest['version']}"
+                )
+            old = parse_scheme(latest["yaml"], f"<stored {scheme.name} v{latest['version']}>")
+            missing = incompatibilities(old, scheme)
+            usage = self.label_usage(scheme.name)
+            in_use = [
+                (s, lab, n)
+                for (s, lab) in missing
+                for (us, ul), n in usage.items()
+                if us == s and (lab == "*" or ul == lab) and n > 0
+            ]
+            if in_use and not allow_incompatible:
+                detail = ", ".join(f"{s}/{lab}: {n} annotation(s)" for s, lab, n in in_use)
+                raise StoreError(
+                    f"scheme {scheme.name!r} v{scheme.version} removes or renames labels still in "
+                    f"use ({detail}); use `annotator scheme rename-label` to migrate them first"
+                )
+        with self.db.atomic():
+            pk = self.db.table("schemes").insert(
+                {
+                    "name": scheme.name,
+                    "version": scheme.version,
+                    "sha256": scheme.sha256,
+                    "yaml": scheme.text,
+                    "added_at": now(),
+                }
+            ).last_pk
+        assert pk is not None
+        return int(pk), True
+
+    def latest_scheme_row(self, name: str) -> dict[str, Any] | None:
+        rows = self.query(
+            "SELECT * FROM schemes WHERE name = ? ORDER BY version DESC LIMIT 1", [name]
+        )
+        return rows[0] if rows else None
+
+    def list_schemes(self) -> list[dict[str, Any]]:
+        """One row per scheme name: latest version, versions stored, annotations made."""
+        return self.query(
+            """
+            SELECT s.name, max(s.version) AS version, count(*) AS versions,
+                   (SELECT count(*) FROM annotations a JOIN schemes s2 ON s2.id = a.scheme_id
+                    WHERE s2.name = s.name AND a.removed_at IS NULL) AS annotations,
+                   max(s.added_at) AS added_at
+            FROM schemes s GROUP BY s.name ORDER BY s.name
+            """
+        )
+
+    def load_scheme(self, name: str | None = None) -> tuple[int, Scheme]:
+        """The latest stored version of a scheme (or the only scheme when name is None)."""
+        from annotator.core.scheme import parse_scheme
+
+        if name is None:
+            names = [r["name"] for r in self.list_schemes()]
+            if len(names) != 1:
+                raise StoreError(
+                    "several schemes in the database, name one with --scheme: " + ", ".join(names)
+                    if names
+                    else "no scheme in the database"
+                )
+            name = names[0]
+        row = self.latest_scheme_row(name)
+        if row is None:
+            known = ", ".join(r["name"] for r in self.list_schemes()) or "none"
+            raise StoreError(f"no scheme named {name!r} in {self.path} (stored: {known})")
+        return int(row["id"]), parse_scheme(row["yaml"], f"<stored {name} v{row['version']}>")
+
+    def scheme_ids(self, name: str) -> list[int]:
+        return [
+            r[0]
+            for r in self.db.execute("SELECT id FROM schemes WHERE name = ?", [name]).fetchall()
+        ]
+
+    def label_usage(self, scheme_name: str) -> dict[tuple[str, str], int]:
+        """Current annotations per (label_set, label) across all versions of a scheme."""
+        rows = self.db.execute(
+            "SELECT a.label_set, a.label, count(*) FROM annotations a "
+            "JOIN schemes s ON s.id = a.scheme_id WHERE s.name = ? AND a.removed_at IS NULL "
+            "GROUP BY a.label_set, a.label",
+            [scheme_name],
+        ).fetchall()
+        return {(r[0], r[1]): int(r[2]) for r in rows}
+
+    def rename_label(self, scheme_name: str, label_set: str, old: str, new: str) -> int:
+        """Rename a label in every annotation of a scheme (and gold); returns rows changed."""
+        ids = self.scheme_ids(scheme_name)
+        if not ids:
+            raise StoreError(f"no scheme named {scheme_name!r}")
+        marks = ",".join("?" * len(ids))
+        with self.db.atomic():
+            cur = self.db.execute(
+                f"UPDATE annotations SET label = ? WHERE label_set = ? AND label = ? "
+                f"AND scheme_id IN ({marks})",
+                [new, label_set, old, *ids],
+            )
+            self.db.execute(
+                f"UPDATE gold SET label = ? WHERE label_set = ? AND label = ? AND adjudication_id "
+                f"IN (SELECT id FROM adjudications WHERE scheme_id IN ({marks}))",
+                [new, label_set, old, *ids],
+            )
+        return int(cur.rowcount)
+
+    # ---------------------------------------------------------------- annotators
+    def annotator_id(self, name: str, *, create: bool = True) -> int:
+        row = self.db.execute("SELECT id FROM annotators WHERE name = ?", [name]).fetchone()
+        if row is not None:
+            return int(row[0])
+        if not create:
+            raise StoreError(f"no annotator named {name!r} in {self.path}")
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT OR IGNORE INTO annotators (name, created_at) VALUES (?, ?)", [name, now()]
+            )
+        row = self.db.execute("SELECT id FROM annotators WHERE name = ?", [name]).fetchone()
+        return int(row[0])
+
+    def annotator_names(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT name FROM annotators ORDER BY name")]
+
+    # ---------------------------------------------------------------- annotating
+    # Every action is one transaction that changes the current state AND appends one event whose
+    # before/after JSON lets undo/redo (and merge) replay it. The caller shows the action as
+    # applied only after the method returns, i.e. after COMMIT.
+
+    def _ann_state(self, uids: Iterable[str]) -> dict[str, bool]:
+        out: dict[str, bool] = {}
+        for uid in uids:
+            row = self.db.execute(
+                "SELECT removed_at IS NULL FROM annotations WHERE uid = ?", [uid]
+            ).fetchone()
+            out[uid] = bool(row[0]) if row else False
+        return out
+
+    def _progress_row(self, annotator_id: int, sentence_id: int) -> dict[str, Any] | None:
+        rows = self.query(
+            "SELECT status, flag, note, done_at FROM progress WHERE annotator_id = ? AND sentence_id = ?",
+            [annotator_id, sentence_id],
+        )
+        return rows[0] if rows else None
+
+    def _log(
+        self,
+        annotator_id: int,
+        scheme_id: int | None,
+        action: str,
+        *,
+        document_id: int | None,
+        sentence_id: int | None,
+        before: dict[str, Any],
+        after: dict[str, Any],
+        annotation_uid: str | None = None,
+        undo_of: int | None = None,
+        ts: str | None = None,
+    ) -> int:
+        cur = self.db.execute(
+            "INSERT INTO events (uid, annotator_id, scheme_id, ts, action, document_id, sentence_id, "
+            "annotation_uid, before, after, undo_of) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                new_uid(),
+                annotator_id,
+                scheme_id,
+                ts or now(),
+                action,
+                document_id,
+                sentence_id,
+                annotation_uid,
+                json.dumps(before, ensure_ascii=False, sort_keys=True),
+                json.dumps(after, ensure_ascii=False, sort_keys=True),
+                undo_of,
+            ],
+        )
+        return int(cur.lastrowid or 0)
+
+    def current_annotations(
+        self,
+        annotator_id: int,
+        *,
+        sentence_id: int | None = None,
+        document_id: int | None = None,
+        level: str | None = None,
+        label_set: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """This annotator's current annotations on a sentence or a document (blind: only theirs)."""
+        where = ["annotator_id = ?", "removed_at IS NULL"]
+        params: list[Any] = [annotator_id]
+        if sentence_id is not None:
+            where.append("sentence_id = ?")
+            params.append(sentence_id)
+        if document_id is not None:
+            where.append("document_id = ?")
+            params.append(document_id)
+        if level is not None:
+            where.append("level = ?")
+            params.append(level)
+        if label_set is not None:
+            where.append("label_set = ?")
+            params.append(label_set)
+        return self.query(
+            'SELECT id, uid, label_set, label, level, document_id, sentence_id, start, "end", value, '
+            f"note, created_at FROM annotations WHERE {' AND '.join(where)} ORDER BY start, id",
+            params,
+        )
+
+    def add_annotation(
+        self,
+        annotator_id: int,
+        scheme_id: int,
+        *,
+        label_set: str,
+        label: str,
+        level: str,
+        document_id: int,
+        sentence_id: int | None = None,
+        start: int | None = None,
+        end: int | None = None,
+        value: float | None = None,
+        note: str | None = None,
+        replace_in_set: bool = False,
+    ) -> str:
+        """Apply a label; returns its uid. ``replace_in_set`` (single-choice sets) removes this
+        annotator's other labels of the set on the same unit (same span offsets for spans) in the
+        same transaction, so the replacement is one undoable action."""
+        uid = new_uid()
+        with self.db.atomic():
+            removed: list[str] = []
+            if replace_in_set:
+                cond = ["annotator_id = ?", "label_set = ?", "removed_at IS NULL", "level = ?"]
+                params: list[Any] = [annotator_id, label_set, level]
+                if level == "document":
+                    cond.append("document_id = ?")
+                    params.append(document_id)
+                else:
+                    cond.append("sentence_id = ?")
+                    params.append(sentence_id)
+                if level == "span":
+                    cond.append('start = ? AND "end" = ?')
+                    params += [start, end]
+                removed = [
+                    r[0]
+                    for r in self.db.execute(
+                        f"SELECT uid FROM annotations WHERE {' AND '.join(cond)}", params
+                    ).fetchall()
+                ]
+            ts = now()
+            if removed:
+                marks = ",".join("?" * len(removed))
+                self.db.execute(
+                    f"UPDATE annotations SET removed_at = ? WHERE uid IN ({marks})", [ts, *removed]
+                )
+            self.db.execute(
+                'INSERT INTO annotations (uid, annotator_id, scheme_id, label_set, label, level, '
+                'document_id, sentence_id, start, "end", value, note, created_at) '
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    uid, annotator_id, scheme_id, label_set, label, level, document_id,
+                    sentence_id, start, end, value, note, ts,
+                ],
+            )
+            before = {"annotations": {u: True for u in removed}}
+            before["annotations"][uid] = False
+            after = {"annotations": {u: False for u in removed}}
+            after["annotations"][uid] = True
+            self._log(
+                annotator_id, scheme_id, "add", document_id=document_id, sentence_id=sentence_id,
+                before=before, after=after, annotation_uid=uid, ts=ts,
+            )
+        return uid
+
+    def remove_annotation(self, annotator_id: int, uid: str) -> bool:
+        """Remove one of the annotator's current annotations (kept for audit, gone from views)."""
+        with self.db.atomic():
+            row = self.db.execute(
+                "SELECT scheme_id, document_id, sentence_id FROM annotations "
+                "WHERE uid = ? AND annotator_id = ? AND removed_at IS NULL",
+                [uid, annotator_id],
+            ).fetchone()
+            if row is None:
+                return False
+            ts = now()
+            self.db.execute("UPDATE annotations SET removed_at = ? WHERE uid = ?", [ts, uid])
+            self._log(
+                annotator_id, row[0], "remove", document_id=row[1], sentence_id=row[2],
+                before={"annotations": {uid: True}}, after={"annotations": {uid: False}},
+                annotation_uid=uid, ts=ts,
+            )
+        return True
+
+    def _set_progress(
+        self,
+        annotator_id: int,
+        sentence_id: int,
+        state: dict[str, Any] | None,
+        *,
+        scheme_id: int | None = None,
+    ) -> None:
+        if state is None:
+            self.db.execute(
+                "DELETE FROM progress WHERE annotator_id = ? AND sentence_id = ?",
+                [annotator_id, sentence_id],
+            )
+            return
+        ts = now()
+        self.db.execute(
+            "INSERT INTO progress (annotator_id, sentence_id, document_id, scheme_id, status, flag, "
+            "note, seen_at, done_at, updated_at) "
+            "SELECT ?, s.id, s.document_id, ?, ?, ?, ?, ?, ?, ? FROM sentences s WHERE s.id = ? "
+            "ON CONFLICT (annotator_id, sentence_id) DO UPDATE SET status = excluded.status, "
+            "flag = excluded.flag, note = excluded.note, done_at = excluded.done_at, "
+            "updated_at = excluded.updated_at, scheme_id = coalesce(excluded.scheme_id, scheme_id)",
+            [
+                annotator_id, scheme_id, state.get("status", "seen"), int(state.get("flag") or 0),
+                state.get("note"), ts, state.get("done_at"), ts, sentence_id,
+            ],
+        )
+
+    def _change_progress(
+        self, annotator_id: int, scheme_id: int | None, sentence_id: int, action: str, **changes: Any
+    ) -> dict[str, Any]:
+        with self.db.atomic():
+            before = self._progress_row(annotator_id, sentence_id)
+            state = dict(before or {"status": "seen", "flag": 0, "note": None, "done_at": None})
+            state.update(changes)
+            if state == before:
+                return state
+            self._set_progress(annotator_id, sentence_id, state, scheme_id=scheme_id)
+            doc = self.db.execute(
+                "SELECT document_id FROM sentences WHERE id = ?", [sentence_id]
+            ).fetchone()
+            self._log(
+                annotator_id, scheme_id, action, document_id=doc[0] if doc else None,
+                sentence_id=sentence_id, before={"progress": before}, after={"progress": state},
+            )
+        return state
+
+    def mark_seen(self, annotator_id: int, scheme_id: int | None, sentence_id: int) -> None:
+        """Record that the sentence was shown (no event: seeing is not an annotation action)."""
+        with self.db.atomic():
+            if self._progress_row(annotator_id, sentence_id) is None:
+                self._set_progress(
+                    annotator_id, sentence_id, {"status": "seen"}, scheme_id=scheme_id
+                )
+
+    def mark_done(self, annotator_id: int, scheme_id: int | None, sentence_id: int) -> None:
+        """"Seen, and everything to tag is tagged" (possibly nothing): an answer for agreement."""
+        row = self._progress_row(annotator_id, sentence_id)
+        if row is not None and row["status"] == "done":
+            return
+        self._change_progress(
+            annotator_id, scheme_id, sentence_id, "done", status="done", done_at=now()
+        )
+
+    def mark_not_done(self, annotator_id: int, scheme_id: int | None, sentence_id: int) -> None:
+        self._change_progress(
+            annotator_id, scheme_id, sentence_id, "undone", status="seen", done_at=None
+        )
+
+    def set_note(
+        self, annotator_id: int, scheme_id: int | None, sentence_id: int, note: str | None
+    ) -> None:
+        self._change_progress(annotator_id, scheme_id, sentence_id, "note", note=note or None)
+
+    def set_flag(
+        self, annotator_id: int, scheme_id: int | None, sentence_id: int, flag: bool
+    ) -> None:
+        self._change_progress(annotator_id, scheme_id, sentence_id, "flag", flag=int(flag))
+
+    def progress(self, annotator_id: int, sentence_id: int) -> dict[str, Any] | None:
+        return self._progress_row(annotator_id, sentence_id)
+
+    def add_time(self, annotator_id: int, sentence_id: int, seconds: float) -> None:
+        """Add active time to a sentence (the caller excludes pauses)."""
+        if seconds <= 0:
+            return
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE progress SET seconds = seconds + ? WHERE annotator_id = ? AND sentence_id = ?",
+                [seconds, annotator_id, sentence_id],
+            )
+
+    # ---------------------------------------------------------------- undo / redo
+    def history(self, annotator_id: int) -> tuple[list[int], list[int]]:
+        """(undo stack, redo stack) of event ids, replayed from the event log.
+
+        A normal action pushes on the undo stack and clears the redo stack; an ``undo`` event moves
+        its target to the redo stack; a ``redo`` event moves it back. So both survive restarts.
+        """
+        done: list[int] = []
+        redo: list[int] = []
+        for eid, action, undo_of in self.db.execute(
+            "SELECT id, action, undo_of FROM events WHERE annotator_id = ? ORDER BY id",
+            [annotator_id],
+        ):
+            if action == "undo":
+                if done and done[-1] == undo_of:
+                    done.pop()
+                    redo.append(undo_of)
+            elif action == "redo":
+                if redo and redo[-1] == undo_of:
+                    redo.pop()
+                    done.append(undo_of)
+            elif action in UNDOABLE:
+                done.append(eid)
+                redo.clear()
+        return done, redo
+
+    def _apply_state(self, annotator_id: int, sentence_id: int | None, state: dict[str, Any]) -> None:
+        ts = now()
+        for uid, active in state.get("annotations", {}).items():
+            self.db.execute(
+                "UPDATE annotations SET removed_at = ? WHERE uid = ? AND annotator_id = ?",
+                [None if active else ts, uid, annotator_id],
+            )
+        if "progress" in state and sentence_id is not None:
+            self._set_progress(annotator_id, sentence_id, state["progress"])
+
+    def _reverse(self, annotator_id: int, kind: str) -> dict[str, Any] | None:
+        with self.db.atomic():
+            done, redo = self.history(annotator_id)
+            stack = done if kind == "undo" else redo
+            if not stack:
+                return None
+            target = stack[-1]
+            row = self.query("SELECT * FROM events WHERE id = ?", [target])[0]
+            state = json.loads(row["before"] if kind == "undo" else row["after"])
+            self._apply_state(annotator_id, row["sentence_id"], state)
+            self._log(
+                annotator_id, row["scheme_id"], kind, document_id=row["document_id"],
+                sentence_id=row["sentence_id"], before={}, after={}, undo_of=target,
+                annotation_uid=row["annotation_uid"],
+            )
+        return row
+
+    def undo(self, annotator_id: int) -> dict[str, Any] | None:
+        """Undo the annotator's last action; returns the event undone (None if nothing to undo)."""
+        return self._reverse(annotator_id, "undo")
+
+    def redo(self, annotator_id: int) -> dict[str, Any] | None:
+        return self._reverse(annotator_id, "redo")
+
+    # ---------------------------------------------------------------- navigation
+    def set_position(self, annotator_id: int, scheme_id: int, sentence_id: int) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT INTO positions (annotator_id, scheme_id, sentence_id, updated_at) "
+                "VALUES (?,?,?,?) ON CONFLICT (annotator_id, scheme_id) DO UPDATE SET "
+                "sentence_id = excluded.sentence_id, updated_at = excluded.updated_at",
+                [annotator_id, scheme_id, sentence_id, now()],
+            )
+
+    def position(self, annotator_id: int, scheme_id: int) -> int | None:
+        row = self.db.execute(
+            "SELECT sentence_id FROM positions WHERE annotator_id = ? AND scheme_id IN "
+            "(SELECT id FROM schemes WHERE name = (SELECT name FROM schemes WHERE id = ?)) "
+            "ORDER BY updated_at DESC LIMIT 1",
+            [annotator_id, scheme_id],
+        ).fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
+    def neighbour_sentence(self, sentence_id: int, step: int) -> int | None:
+        """The next (step=1) or previous (step=-1) sentence in corpus order, across documents."""
+        s = self.db.execute(
+            "SELECT document_id, idx FROM sentences WHERE id = ?", [sentence_id]
+        ).fetchone()
+        if s is None:
+            return None
+        if step > 0:
+            row = self.db.execute(
+                "SELECT id FROM sentences WHERE (document_id = ? AND idx > ?) OR document_id > ? "
+                "ORDER BY document_id, idx LIMIT 1",
+                [s[0], s[1], s[0]],
+            ).fetchone()
+        else:
+            row = self.db.execute(
+                "SELECT id FROM sentences WHERE (document_id = ? AND idx < ?) OR document_id < ? "
+                "ORDER BY document_id DESC, idx DESC LIMIT 1",
+                [s[0], s[1], s[0]],
+            ).fetchone()
+        return int(row[0]) if row else None
+
+    def first_sentence(self, document_id: int | None = None) -> int | None:
+        if document_id is None:
+            row = self.db.execute(
+                "SELECT id FROM sentences ORDER BY document_id, idx LIMIT 1"
+            ).fetchone()
+        else:
+            row = self.db.execute(
+                "SELECT id FROM sentences WHERE document_id = ? ORDER BY idx LIMIT 1", [document_id]
+            ).fetchone()
+        return int(row[0]) if row else None
+
+    def next_not_done(self, annotator_id: int, after_sentence_id: int | None) -> int | None:
+        """The annotator's next sentence not marked done, after the given one (wrapping once)."""
+        start = (-1, -1)
+        if after_sentence_id is not None:
+            s = self.db.execute(
+                "SELECT document_id, idx FROM sentences WHERE id = ?", [after_sentence_id]
+            ).fetchone()
+            if s is not None:
+                start = (s[0], s[1])
+        sql = (
+            "SELECT s.id FROM sentences s WHERE ({cond}) AND NOT EXISTS (SELECT 1 FROM progress p "
+            "WHERE p.annotator_id = ? AND p.sentence_id = s.id AND p.status = 'done') "
+            "ORDER BY s.document_id, s.idx LIMIT 1"
+        )
+        row = self.db.execute(
+            sql.format(cond="(s.document_id = ? AND s.idx > ?) OR s.document_id > ?"),
+            [start[0], start[1], start[0], annotator_id],
+        ).fetchone()
+        if row is None:
+            row = self.db.execute(sql.format(cond="1"), [annotator_id]).fetchone()
+        return int(row[0]) if row else None
+
+    def neighbour_document(self, document_id: int, step: int) -> int | None:
+        op, order = (">", "ASC") if step > 0 else ("<", "DESC")
+        row = self.db.execute(
+            f"SELECT id FROM documents WHERE id {op} ? ORDER BY id {order} LIMIT 1", [document_id]
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def document_index(self, document_id: int) -> tuple[int, int]:
+        """(1-based position of the document, number of documents)."""
+        pos = int(self.scalar("SELECT count(*) FROM documents WHERE id <= ?", [document_id]))
+        return pos, self.count_documents()
+
+    def done_count(self, annotator_id: int) -> int:
+        return int(
+            self.scalar(
+                "SELECT count(*) FROM progress WHERE annotator_id = ? AND status = 'done'",
+                [annotator_id],
+            )
+        )
+
+    # ---------------------------------------------------------------- status
+    def status(self) -> list[dict[str, Any]]:
+        """Per annotator: documents and sentences done / total and annotations per label set."""
+        total_docs = self.count_documents()
+        total_sents = self.count_sentences()
+        out: list[dict[str, Any]] = []
+        for a in self.query("SELECT id, name FROM annotators ORDER BY name"):
+            aid = a["id"]
+            done = int(
+                self.scalar(
+                    "SELECT count(*) FROM progress WHERE annotator_id = ? AND status = 'done'",
+                    [aid],
+                )
+            )
+            docs_done = int(
+                self.scalar(
+                    "SELECT count(*) FROM documents d WHERE d.n_sentences > 0 AND d.n_sentences = "
+                    "(SELECT count(*) FROM progress p WHERE p.document_id = d.id "
+                    "AND p.annotator_id = ? AND p.status = 'done')",
+                    [aid],
+                )
+            )
+            per_set = {
+                r["label_set"]: r["n"]
+                for r in self.query(
+                    "SELECT label_set, count(*) AS n FROM annotations WHERE annotator_id = ? "
+                    "AND removed_at IS NULL GROUP BY label_set ORDER BY label_set",
+                    [aid],
+                )
+            }
+            seconds = float(
+                self.scalar("SELECT coalesce(sum(seconds), 0) FROM progress WHERE annotator_id = ?", [aid])
+            )
+            out.append(
+                {
+                    "annotator": a["name"],
+                    "documents_done": docs_done,
+                    "documents_total": total_docs,
+                    "sentences_done": done,
+                    "sentences_total": total_sents,
+                    "annotations": per_set,
+                    "seconds": round(seconds, 1),
+                }
+            )
+        return out
+
+
+@dataclass
+class DocumentIn:
+    """A document ready to store: normalised text, hash and sentence offsets."""
+
+    text: str
+    sha256: str
+    sentences: list[tuple[int, int, int]]  # (start, end, paragraph)
+    external_id: str | None = None
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+    language: str | None = None
+    meta: dict[str, Any] | None = None
+    origin: str | None = None
+
+
+def _explain(path: str, exc: sqlite3.DatabaseError) -> str:
+    msg = str(exc)
+    if "file is not a database" in msg or "not a database" in msg:
+        return f"{path}: not an annotator database (not an SQLite file)"
+    if "readonly" in msg or "read-only" in msg:
+        return (
+            f"{path}: cannot write (read-only file or directory; SQLite's WAL mode needs a writable "
+            "directory for its -wal and -shm files)"
+        )
+    if "unable to open" in msg:
+        return f"{path}: cannot open the database ({msg})"
+    if "database or disk is full" in msg:
+        return f"{path}: disk full; nothing was written by the failed operation"
+    if "locked" in msg or "busy" in msg:
+        return f"{path}: database is busy (another process holds a long write); try again"
+    return f"{path}: {msg}"
+
+
+def explain_error(path: str, exc: sqlite3.DatabaseError) -> str:
+    """One-line explanation of an SQLite error, for the CLI."""
+    return _explain(path, exc)
+
+
+DatabaseError = sqlite3.DatabaseError
