@@ -8,6 +8,7 @@ view ``annotation_view`` stays stable whatever the internal tables become. Migra
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -287,6 +288,34 @@ def known_migrations() -> frozenset[str]:
 # --------------------------------------------------------------------------------------------
 
 
+class _Database(sqlite_utils.Database):
+    """sqlite-utils' Database whose outermost transactions start with BEGIN IMMEDIATE.
+
+    A deferred BEGIN that reads and then writes cannot wait for another process's write
+    (SQLite returns "database is locked" at once instead of using the busy timeout), so with
+    several annotators on one file every write transaction takes the write lock up front.
+    """
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[sqlite_utils.Database]:
+        if self.conn.in_transaction:
+            with super().atomic() as db:
+                yield db
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.rollback()
+                raise
+
+
 def _connect(path: str) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -333,7 +362,7 @@ class Store:
                     raise StoreError(f"{p}: directory {parent} does not exist")
         try:
             conn = _connect(p)
-            db = sqlite_utils.Database(conn)
+            db = _Database(conn)
             db.execute("PRAGMA foreign_keys = ON")
             store = cls(db=db, path=p)
             store._prepare()
@@ -355,13 +384,17 @@ class Store:
             )
         if self.path != ":memory:" and db.journal_mode != "wal":
             db.enable_wal()
-        pending = known - applied
-        if pending:
-            if applied and self.path != ":memory:":
-                self._backup_before_migration()
-            migrations.apply(db)
-            if not applied:
-                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        if known - applied:
+            # Several sessions may start together on a new or older file: take the write lock,
+            # then look again, so exactly one of them migrates (the others wait, then see it done).
+            with db.atomic():
+                applied = _applied_migrations(db)
+                if known - applied:
+                    if applied and self.path != ":memory:":
+                        self._backup_before_migration()
+                    migrations.apply(db)
+                    if not applied:
+                        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
     def _backup_before_migration(self) -> None:
         """Copy an older database aside before migrating it, so nothing can be lost."""
@@ -1094,6 +1127,141 @@ class Store:
                 }
             )
         return out
+
+    # --- doctor ---
+    # Low-level checks and repairs for `annotator doctor` (the logic lives in annotator/doctor.py).
+    def integrity_errors(self, limit: int = 20) -> list[str]:
+        """``PRAGMA integrity_check``: an empty list when the file is sound."""
+        rows = [r[0] for r in self.db.execute(f"PRAGMA integrity_check({int(limit)})").fetchall()]
+        return [] if rows == ["ok"] else rows
+
+    def foreign_key_violations(self) -> list[dict[str, Any]]:
+        """Rows pointing at a parent that does not exist: (table, rowid, parent)."""
+        return [
+            {"table": r[0], "rowid": r[1], "parent": r[2]}
+            for r in self.db.execute("PRAGMA foreign_key_check").fetchall()
+        ]
+
+    FTS_TRIGGERS = ("sentences_ai", "sentences_ad", "sentences_au")
+
+    def fts_problems(self) -> list[str]:
+        """Whether the full-text index matches the sentences (and its triggers exist)."""
+        problems = []
+        if not self.db.table("sentences_fts").exists():
+            return ["the full-text index sentences_fts is missing"]
+        have = set(self.db.triggers_dict)
+        missing = [t for t in self.FTS_TRIGGERS if t not in have]
+        if missing:
+            problems.append(f"full-text index triggers missing: {', '.join(missing)}")
+        try:
+            self.db.execute(
+                "INSERT INTO sentences_fts(sentences_fts, rank) VALUES ('integrity-check', 1)"
+            )
+        except sqlite3.DatabaseError:
+            problems.append("the full-text index sentences_fts is out of sync with sentences")
+        return problems
+
+    def rebuild_fts(self) -> None:
+        """Recreate the full-text index and its triggers from the sentences table."""
+        with self.db.atomic():
+            self.db.table("sentences").enable_fts(
+                ["text"], create_triggers=True, replace=True,
+                tokenize="unicode61 remove_diacritics 2",
+            )
+            self.db.execute("INSERT INTO sentences_fts(sentences_fts) VALUES ('rebuild')")
+
+    def backup(self, label: str = "backup") -> str:
+        """A consistent copy of the database next to it (SQLite online backup); returns its path."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        target = f"{self.path}.{label}-{stamp}"
+        dest = sqlite3.connect(target)
+        try:
+            self.db.conn.backup(dest)
+        finally:
+            dest.close()
+        return target
+
+    def delete_orphans(self) -> int:
+        """Delete rows whose parent row is gone (repeats: a deleted row can orphan others)."""
+        total = 0
+        with self.db.atomic():
+            for _ in range(10):
+                bad = self.foreign_key_violations()
+                if not bad:
+                    break
+                for v in bad:
+                    self.db.execute(f'DELETE FROM "{v["table"]}" WHERE rowid = ?', [v["rowid"]])
+                total += len(bad)
+        return total
+
+    def fix_sentence_texts(self) -> int:
+        """Set sentence texts back to their document's slice (the document text is the truth)."""
+        with self.db.atomic():
+            cur = self.db.execute(
+                'UPDATE sentences SET text = (SELECT substr(d.text, sentences.start + 1, '
+                'sentences."end" - sentences.start) FROM documents d '
+                "WHERE d.id = sentences.document_id) "
+                "WHERE id IN (SELECT s.id FROM sentences s "
+                "JOIN documents d ON d.id = s.document_id "
+                'WHERE s."end" <= length(d.text) AND '
+                's.text IS NOT substr(d.text, s.start + 1, s."end" - s.start))'
+            )
+            self.db.execute(
+                "UPDATE documents SET n_sentences = (SELECT count(*) FROM sentences s "
+                "WHERE s.document_id = documents.id)"
+            )
+        return int(cur.rowcount)
+
+    def restore_state(
+        self,
+        annotator_id: int,
+        annotations: dict[str, bool],
+        progress: dict[int, dict[str, Any] | None],
+    ) -> None:
+        """Set annotations' active flags and progress rows to a state replayed from the events."""
+        with self.db.atomic():
+            self._apply_state(annotator_id, None, {"annotations": annotations})
+            for sentence_id, state in progress.items():
+                if state is None:
+                    self.db.execute(
+                        "UPDATE progress SET status = 'seen', done_at = NULL, flag = 0, "
+                        "note = NULL "
+                        "WHERE annotator_id = ? AND sentence_id = ?",
+                        [annotator_id, sentence_id],
+                    )
+                else:
+                    self._set_progress(annotator_id, sentence_id, state)
+
+    # --- robustness ---
+    def writable(self) -> bool:
+        """Whether this database can be written (file, directory and disk permitting).
+
+        Writes the header's application id inside a transaction that is rolled back, so a
+        read-only file or directory is found before the user makes a first label.
+        """
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            finally:
+                self.db.execute("ROLLBACK")
+        except sqlite3.OperationalError as exc:
+            if "readonly" in str(exc) or "read-only" in str(exc):
+                return False
+            raise
+        return True
+
+    def require_writable(self) -> None:
+        """Raise StoreError (one line) when the database cannot be written."""
+        try:
+            ok = self.writable()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(_explain(self.path, exc)) from None
+        if not ok:
+            raise StoreError(
+                f"{self.path}: cannot write (read-only file or directory; SQLite's WAL mode needs "
+                "a writable directory for its -wal and -shm files)"
+            )
 
 
 @dataclass
