@@ -195,7 +195,9 @@ def scheme_add(file: str, db_path: str) -> None:
     store = open_store(db_path)
     scheme_id, created = store.add_scheme(scheme)
     state = "stored" if created else "already stored"
-    click.echo(f"{scheme.name} v{scheme.version}: {state} (id {scheme_id}, sha256 {scheme.sha256[:12]})")
+    click.echo(
+        f"{scheme.name} v{scheme.version}: {state} (id {scheme_id}, sha256 {scheme.sha256[:12]})"
+    )
 
 
 @scheme_group.command("list")
@@ -216,7 +218,8 @@ def scheme_list(db_path: str, shipped: bool) -> None:
         click.echo("no scheme stored (annotator scheme add FILE)")
     for r in rows:
         click.echo(
-            f"{r['name']}\tv{r['version']}\t{r['versions']} version(s)\t{r['annotations']} annotation(s)"
+            f"{r['name']}\tv{r['version']}\t{r['versions']} version(s)\t"
+            f"{r['annotations']} annotation(s)"
         )
 
 
@@ -245,9 +248,17 @@ def status_cmd(db_path: str, as_json: bool) -> None:
     store = open_store(db_path, create=False)
     rows = store.status()
     if as_json:
-        click.echo(json.dumps({"documents": store.count_documents(),
-                               "sentences": store.count_sentences(),
-                               "annotators": rows}, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "documents": store.count_documents(),
+                    "sentences": store.count_sentences(),
+                    "annotators": rows,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     click.echo(f"{store.count_documents()} documents, {store.count_sentences()} sentences")
     if not rows:
@@ -263,8 +274,14 @@ def status_cmd(db_path: str, as_json: bool) -> None:
 # ------------------------------------------------------------------------------------- demo
 @cli.command("demo")
 @db_option
-@click.option("--annotator", "annotator_name", help="Annotator name (default: $ANNOTATOR_NAME or the OS user).")
-@click.option("--no-tui", is_flag=True, help="Only load the demo; do not open the annotation screen.")
+@click.option(
+    "--annotator",
+    "annotator_name",
+    help="Annotator name (default: $ANNOTATOR_NAME or the OS user).",
+)
+@click.option(
+    "--no-tui", is_flag=True, help="Only load the demo; do not open the annotation screen."
+)
 @friendly_errors
 def demo_cmd(db_path: str, annotator_name: str | None, no_tui: bool) -> None:
     """Load the bundled demo corpus and the default scheme, then open the annotation screen.
@@ -293,7 +310,7 @@ def run_tui(store: Any, scheme_name: str | None, annotator_name: str, document: 
     """Open the annotation screen (imports Textual only here)."""
     from annotator.tui.app import make_app
 
-    scheme_id, scheme = store.load_scheme(scheme_name)
+    _, scheme = store.load_scheme(scheme_name)
     app = make_app(store, scheme, annotator_name, document_id=document)
     app.run()
 
@@ -302,10 +319,16 @@ def run_tui(store: Any, scheme_name: str | None, annotator_name: str, document: 
 @cli.command("annotate")
 @db_option
 @click.option("--scheme", "scheme_name", help="Scheme name (needed when several are stored).")
-@click.option("--annotator", "annotator_name", help="Annotator name (default: $ANNOTATOR_NAME or the OS user).")
+@click.option(
+    "--annotator",
+    "annotator_name",
+    help="Annotator name (default: $ANNOTATOR_NAME or the OS user).",
+)
 @click.option("--document", type=int, help="Start at this document id.")
 @friendly_errors
-def annotate_cmd(db_path: str, scheme_name: str | None, annotator_name: str | None, document: int | None) -> None:
+def annotate_cmd(
+    db_path: str, scheme_name: str | None, annotator_name: str | None, document: int | None
+) -> None:
     """Open the annotation screen."""
     from annotator.core.scheme import DEFAULT_SCHEME, find_scheme_source, load_scheme_file
 
@@ -313,8 +336,81 @@ def annotate_cmd(db_path: str, scheme_name: str | None, annotator_name: str | No
     if not store.list_schemes():
         store.add_scheme(load_scheme_file(find_scheme_source(scheme_name or DEFAULT_SCHEME)))
     if store.count_sentences() == 0:
-        raise click.ClickException(f"{db_path}: no documents yet; run `annotator import FILE...` first")
+        raise click.ClickException(
+            f"{db_path}: no documents yet; run `annotator import FILE...` first"
+        )
     run_tui(store, scheme_name, annotator_name or default_annotator(), document)
 
 
 # --- further commands are appended below, one section per area ---
+
+
+# ------------------------------------------------------------------------------------- report
+@cli.command("report")
+@db_option
+@click.option("--scheme", "scheme_name", help="Scheme name (needed when several are stored).")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False),
+    help="Also write the report as one self-contained HTML file (charts inline, no network).",
+)
+@click.option("--top", default=5, show_default=True, help="Span texts listed per technique.")
+@friendly_errors
+def report_cmd(db_path: str, scheme_name: str | None, html_path: str | None, top: int) -> None:
+    """Compare framing across outlets: label frequency per 100 sentences by outlet and document,
+    frequent span texts, document labels, agreement per label, progress and active time."""
+    from annotator.report import build_report, format_text
+
+    store = open_store(db_path, create=False)
+    rep = build_report(store, scheme_name, top=top)
+    click.echo(format_text(rep), nl=False)
+    if html_path:
+        from annotator.report_html import render_html
+
+        try:
+            Path(html_path).write_text(render_html(rep), encoding="utf-8")
+        except OSError as exc:
+            msg = f"{html_path}: cannot write ({exc.strerror or exc})"
+            raise click.ClickException(msg) from None
+        click.echo(f"HTML report written to {html_path}")
+
+
+# ------------------------------------------------------------------------------------- doctor
+@cli.command("doctor")
+@db_option
+@click.option("--repair", is_flag=True, help="Repair what is safe to repair (after a backup).")
+@friendly_errors
+def doctor_cmd(db_path: str, repair: bool) -> None:
+    """Check a database: integrity, orphan rows, labels missing from their scheme, offsets
+    outside their sentence or document, sentence texts, the search index, and whether the event
+    log replays to the stored state. Says how to repair; `--repair` fixes what is safe to fix
+    (search index, sentence texts, orphan rows, state from the event log) after a backup.
+    Exit status 0 when nothing (or nothing left) is wrong, 1 otherwise."""
+    from annotator.doctor import diagnose
+    from annotator.doctor import repair as do_repair
+
+    store = open_store(db_path, create=False)
+    findings = diagnose(store)
+    if not findings:
+        click.echo(f"{db_path}: ok (integrity, orphans, labels, offsets, search index, events)")
+        return
+    for f in findings:
+        click.echo(f"problem: {f}")
+    if not repair:
+        fixable = sum(f.repairable for f in findings)
+        if fixable:
+            click.echo(f"{fixable} of {len(findings)} problem(s) can be repaired: "
+                       f"annotator doctor --repair --db {db_path}")
+        sys.exit(1)
+    backup, done = do_repair(store, findings)
+    if backup:
+        click.echo(f"backup written to {backup}")
+    for line in done:
+        click.echo(f"repaired: {line}")
+    left = diagnose(store)
+    for f in left:
+        click.echo(f"still wrong: {f}")
+    if left:
+        sys.exit(1)
+    click.echo(f"{db_path}: ok after repair")

@@ -249,7 +249,9 @@ def _read_csv(name: str, text: str, source: str | None) -> Iterator[DocumentIn |
             continue
         if len(row) != len(header):
             yield Problem(
-                name, lineno, f"expected {len(header)} fields, found {len(row)} (unbalanced quotes?)"
+                name,
+                lineno,
+                f"expected {len(header)} fields, found {len(row)} (unbalanced quotes?)",
             )
             continue
         rec: dict[str, Any] = dict(zip(header, row, strict=True))

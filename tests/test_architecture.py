@@ -1,0 +1,70 @@
+"""Layering rules: Textual only in annotator/tui, SQLite only in annotator/store.py, light CLI."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PKG = Path(__file__).resolve().parents[1] / "annotator"
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def python_files() -> list[Path]:
+    files = sorted(PKG.rglob("*.py"))
+    assert len(files) > 5
+    return files
+
+
+def test_textual_only_in_tui() -> None:
+    offenders = [
+        str(p.relative_to(PKG))
+        for p in python_files()
+        if "tui" not in p.relative_to(PKG).parts
+        and any(m == "textual" or m.startswith("textual.") for m in imported_modules(p))
+    ]
+    assert offenders == []
+
+
+def test_sqlite_only_in_store() -> None:
+    offenders = [
+        str(p.relative_to(PKG))
+        for p in python_files()
+        if p.name != "store.py"
+        and any(m.split(".")[0] in {"sqlite3", "sqlite_utils", "apsw"} for m in imported_modules(p))
+    ]
+    assert offenders == []
+
+
+def test_core_is_pure() -> None:
+    """annotator/core must not import the store, the CLI or the UI."""
+    for p in (PKG / "core").rglob("*.py"):
+        mods = imported_modules(p)
+        bad = {
+            m
+            for m in mods
+            if m.startswith(("annotator.store", "annotator.cli", "annotator.tui", "click"))
+        }
+        assert not bad, f"{p.name} imports {bad}"
+
+
+def test_cli_import_is_light() -> None:
+    """`annotator --help` must not load Textual, numpy or pyarrow."""
+    code = (
+        "import sys, annotator.cli; "
+        "heavy = [m for m in ('textual', 'numpy', 'pyarrow', 'yaml') if m in sys.modules]; "
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -1,0 +1,109 @@
+"""CLI commands of the foundation: demo, status, scheme add/list, --db and $ANNOTATOR_DB."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from annotator.cli import cli
+from annotator.store import Store
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    r = CliRunner().invoke(cli, list(args), env=env)
+    return r.exit_code, r.stdout, r.stderr
+
+
+def test_demo_loads_and_is_idempotent(db_path: Path) -> None:
+    code, out, err = invoke("demo", "--no-tui", "--db", str(db_path))
+    assert code == 0, err
+    with Store.open(db_path) as s:
+        n_docs, n_sents = s.count_documents(), s.count_sentences()
+        schemes = s.list_schemes()
+    assert 3 <= n_docs <= 5 and n_sents > 20
+    assert len(schemes) == 1
+    code, out, _ = invoke("demo", "--no-tui", "--db", str(db_path))
+    assert code == 0 and "0 new document(s)" in out and "already stored" in out
+    with Store.open(db_path) as s:
+        assert (s.count_documents(), s.count_sentences()) == (n_docs, n_sents)
+
+
+def test_db_from_environment(tmp_path: Path) -> None:
+    target = tmp_path / "env.db"
+    code, _, err = invoke("demo", "--no-tui", env={"ANNOTATOR_DB": str(target)})
+    assert code == 0, err
+    assert target.exists()
+
+
+def test_status_json(db_path: Path) -> None:
+    invoke("demo", "--no-tui", "--db", str(db_path))
+    with Store.open(db_path) as s:
+        scheme_id, _ = s.load_scheme()
+        a = s.annotator_id("alice")
+        first = s.first_sentence()
+        assert first is not None
+        s.mark_done(a, scheme_id, first)
+    code, out, _ = invoke("status", "--db", str(db_path), "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["annotators"][0]["annotator"] == "alice"
+    assert data["annotators"][0]["sentences_done"] == 1
+
+
+def test_status_on_missing_db(tmp_path: Path) -> None:
+    code, _, err = invoke("status", "--db", str(tmp_path / "none.db"))
+    assert code == 1
+    assert "no such database" in err
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_scheme_add_and_list(db_path: Path) -> None:
+    from annotator.core.scheme import shipped_schemes
+
+    names = sorted(shipped_schemes())
+    assert len(names) >= 4
+    for name in names:
+        code, out, err = invoke("scheme", "add", name, "--db", str(db_path))
+        assert code == 0, err
+        assert "stored" in out
+    code, out, _ = invoke("scheme", "list", "--db", str(db_path))
+    assert code == 0
+    assert sorted(line.split("\t")[0] for line in out.strip().splitlines()) == names
+
+
+def test_version_and_help_list_every_command() -> None:
+    code, out, _ = invoke("--help")
+    assert code == 0
+    for name in ("import", "scheme", "status", "demo", "annotate"):
+        assert name in out
+
+
+def test_every_command_is_documented_in_readme() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    import click
+
+    def walk(group: click.Group, prefix: str) -> list[str]:
+        names = []
+        for name, cmd in group.commands.items():
+            assert cmd.help, f"{prefix}{name} has no help text"
+            if isinstance(cmd, click.Group):
+                names += walk(cmd, f"{prefix}{name} ")
+            else:
+                names.append(f"{prefix}{name}")
+        return names
+
+    missing = [n for n in walk(cli, "") if f"annotator {n}" not in readme]
+    assert missing == []
+
+
+@pytest.mark.parametrize("args", [["annotate"], ["status"]])
+def test_commands_on_non_sqlite_file(tmp_path: Path, args: list[str]) -> None:
+    p = tmp_path / "junk.db"
+    p.write_text("hello")
+    code, _, err = invoke(*args, "--db", str(p))
+    assert code == 1
+    assert "not an annotator database" in err
+    assert "Traceback" not in err
