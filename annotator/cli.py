@@ -135,47 +135,76 @@ def scheme_group() -> None:
 @scheme_group.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 def scheme_check(files: tuple[str, ...]) -> None:
-    """Validate scheme files: one `FILE:LINE:COL: message` line per problem (exit 2)."""
-    from annotator.core.scheme import check_scheme, find_scheme_source
+    """Validate scheme files (or shipped scheme names, or folders of .yaml files).
 
+    Prints one `FILE:LINE:COL: message` line per problem on stderr and exits with status 2;
+    a valid scheme gets a summary of its label sets per level (exit 0).
+    """
+    from annotator.core.scheme import (
+        SchemeError,
+        check_scheme,
+        find_scheme_source,
+        read_scheme_text,
+    )
+
+    paths: list[Path] = []
     failed = False
     for name in files:
-        try:
-            path = find_scheme_source(name)
-            data = Path(path).read_bytes()
-        except (OSError, FileNotFoundError, ValueError) as exc:
-            click.echo(f"{name}:1:1: cannot read: {exc}", err=True)
-            failed = True
+        if Path(name).is_dir():
+            found = sorted(p for p in Path(name).iterdir() if p.suffix in (".yaml", ".yml"))
+            if not found:
+                click.echo(f"{name}: no .yaml file in this folder", err=True)
+                failed = True
+            paths.extend(found)
             continue
         try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            click.echo(f"{name}:{line}:1: not UTF-8 (byte {exc.start})", err=True)
+            paths.append(find_scheme_source(name))
+        except SchemeError as exc:
+            click.echo(str(exc), err=True)
+            failed = True
+    for path in paths:
+        try:
+            text = read_scheme_text(path)
+        except SchemeError as exc:
+            click.echo(str(exc), err=True)
             failed = True
             continue
-        scheme, problems = check_scheme(text, name)
+        scheme, problems = check_scheme(text, str(path))
         for p in problems:
             click.echo(str(p), err=True)
         if problems or scheme is None:
+            n = len(problems)
+            click.echo(f"{path}: {n} problem{'s' if n != 1 else ''}", err=True)
             failed = True
             continue
-        click.echo(scheme_summary(name, scheme))
+        click.echo(scheme_summary(str(path), scheme))
     if failed:
         sys.exit(2)
 
 
 def scheme_summary(name: str, scheme: Any) -> str:
+    """What a valid scheme holds: one line per label set, grouped by level."""
     lines = [f"{name}: ok: {scheme.name} v{scheme.version} ({scheme.language})"]
-    for ls in scheme.label_sets:
-        flags = [ls.scale]
-        if ls.multiple:
-            flags.append("multiple")
-        if ls.required:
-            flags.append("required")
-        lines.append(
-            f"  {ls.level:<8} {ls.name:<24} {len(ls.labels):>3} labels  {', '.join(flags)}"
-        )
+    for level in ("document", "sentence", "span"):
+        sets = scheme.sets_at(level)
+        if not sets:
+            continue
+        n_labels = sum(len(ls.labels) for ls in sets)
+        lines.append(f"  {level}: {len(sets)} set(s), {n_labels} label(s)")
+        for ls in sets:
+            flags = [ls.scale]
+            if ls.multiple:
+                flags.append("multiple")
+            if ls.required:
+                flags.append("required")
+            if ls.target:
+                flags.append(f"target {ls.target}")
+            keys = sum(1 for lab in ls.labels if lab.key)
+            if keys:
+                flags.append(f"{keys} quick key(s)")
+            lines.append(
+                f"    {ls.name:<24} {len(ls.labels):>3} labels  {', '.join(flags)}"
+            )
     return "\n".join(lines)
 
 

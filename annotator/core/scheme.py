@@ -27,7 +27,7 @@ SCALES: tuple[str, ...] = get_args(Scale)
 # Keys the annotation screen keeps for itself (navigation, undo, done, flag, search, quit, help...).
 RESERVED_KEYS: frozenset[str] = frozenset(
     {
-        "j", "k", "n", "N", "P", "g", "u", "c", "f", "d", "s", "v", "q", "?", "/",
+        "j", "k", "n", "N", "P", "g", "u", "c", "f", "d", "s", "v", "q", "?", "/", "a", "A",
         "up", "down", "left", "right", "enter", "escape", "space", " ", "tab", "pageup",
         "pagedown", "home", "end", "backspace", "delete", "shift+tab",
     }
@@ -486,18 +486,20 @@ class _Checker:
                 seen: dict[str, _Node] = {}
                 for i, item in enumerate(node.items, 1):
                     ls = self.label_set(item, i)
-                    if ls is None:
-                        continue
-                    if ls.name in seen:
-                        self.at(
-                            item.entries["name"][1],
-                            f'duplicate label set name "{ls.name}" '
-                            f"(first at line {seen[ls.name].line})",
-                        )
-                        continue
-                    seen[ls.name] = item
-                    sets.append(ls)
-                    set_nodes.append((ls, item))
+                    pair = item.entries.get("name") if item.kind == "map" else None
+                    raw = pair[1].value if pair else None
+                    if isinstance(raw, str):
+                        if raw in seen:
+                            self.at(
+                                pair[1],  # type: ignore[index]
+                                f'duplicate label set name "{raw}" '
+                                f"(first at line {seen[raw].line})",
+                            )
+                            continue
+                        seen[raw] = item
+                    if ls is not None:
+                        sets.append(ls)
+                        set_nodes.append((ls, item))
         self.keys(set_nodes)
         if self.problems or name is None:
             return None
