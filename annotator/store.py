@@ -1263,6 +1263,98 @@ class Store:
                 "a writable directory for its -wal and -shm files)"
             )
 
+    # --- report ---
+    # Read-only queries behind `annotator report` (annotator/report.py does the arithmetic).
+    # ``scheme`` limits annotations to the versions of one scheme name (None: all schemes).
+
+    def _scheme_cond(self, scheme: str | None, alias: str = "a") -> tuple[str, list[Any]]:
+        if scheme is None:
+            return "", []
+        return f" AND {alias}.scheme_id IN (SELECT id FROM schemes WHERE name = ?)", [scheme]
+
+    def report_documents(self) -> list[dict[str, Any]]:
+        """Every document with its outlet (source) and sentence count."""
+        return self.query(
+            "SELECT id, title, source, n_sentences FROM documents ORDER BY id"
+        )
+
+    def report_answered(self, scheme: str | None = None) -> list[dict[str, Any]]:
+        """Per annotator and document: sentences answered (marked done, or carrying at least one
+        of the annotator's current labels or spans)."""
+        cond, params = self._scheme_cond(scheme)
+        return self.query(
+            "SELECT n.name AS annotator, x.document_id, count(DISTINCT x.sentence_id) AS n FROM ("
+            "SELECT annotator_id, document_id, sentence_id FROM progress WHERE status = 'done' "
+            "UNION SELECT a.annotator_id, a.document_id, a.sentence_id FROM annotations a "
+            f"WHERE a.removed_at IS NULL AND a.sentence_id IS NOT NULL{cond}"
+            ") x JOIN annotators n ON n.id = x.annotator_id "
+            "GROUP BY n.name, x.document_id ORDER BY n.name, x.document_id",
+            params,
+        )
+
+    def report_label_counts(self, scheme: str | None = None) -> list[dict[str, Any]]:
+        """Per annotator, document, label set and label: current annotations (``n``) and the
+        distinct sentences (or documents) they sit on (``units``)."""
+        cond, params = self._scheme_cond(scheme)
+        return self.query(
+            "SELECT n.name AS annotator, a.document_id, a.label_set, a.level, a.label, "
+            "count(*) AS n, count(DISTINCT coalesce(a.sentence_id, -a.document_id)) AS units "
+            "FROM annotations a JOIN annotators n ON n.id = a.annotator_id "
+            f"WHERE a.removed_at IS NULL{cond} "
+            "GROUP BY n.name, a.document_id, a.label_set, a.level, a.label "
+            "ORDER BY n.name, a.document_id, a.label_set, a.label",
+            params,
+        )
+
+    def report_span_texts(self, scheme: str | None = None) -> list[dict[str, Any]]:
+        """Every current span with its text (cut from the document text by its offsets)."""
+        cond, params = self._scheme_cond(scheme)
+        return self.query(
+            "SELECT n.name AS annotator, a.document_id, d.source, a.label_set, a.label, "
+            'substr(d.text, a.start + 1, a."end" - a.start) AS text '
+            "FROM annotations a JOIN annotators n ON n.id = a.annotator_id "
+            "JOIN documents d ON d.id = a.document_id "
+            f"WHERE a.removed_at IS NULL AND a.level = 'span'{cond} ORDER BY a.id",
+            params,
+        )
+
+    def report_unit_labels(self, scheme: str | None = None) -> list[dict[str, Any]]:
+        """Every current annotation reduced to its unit: (annotator, level, document, sentence,
+        label set, label). Spans count as a label on their sentence."""
+        cond, params = self._scheme_cond(scheme)
+        return self.query(
+            "SELECT n.name AS annotator, a.level, a.document_id, a.sentence_id, a.label_set, "
+            "a.label FROM annotations a JOIN annotators n ON n.id = a.annotator_id "
+            f"WHERE a.removed_at IS NULL{cond} ORDER BY a.id",
+            params,
+        )
+
+    def report_done_sentences(self) -> list[dict[str, Any]]:
+        """(annotator, document, sentence) for every sentence an annotator marked done."""
+        return self.query(
+            "SELECT n.name AS annotator, p.document_id, p.sentence_id FROM progress p "
+            "JOIN annotators n ON n.id = p.annotator_id WHERE p.status = 'done' "
+            "ORDER BY p.document_id, p.sentence_id"
+        )
+
+    def report_done_documents(self) -> list[dict[str, Any]]:
+        """(annotator, document) for every document panel an annotator marked done."""
+        return self.query(
+            "SELECT n.name AS annotator, p.document_id FROM document_progress p "
+            "JOIN annotators n ON n.id = p.annotator_id WHERE p.status = 'done' "
+            "ORDER BY p.document_id"
+        )
+
+    def report_time(self) -> list[dict[str, Any]]:
+        """Per annotator: sentences done and seen, active seconds, sentences with time recorded."""
+        return self.query(
+            "SELECT n.name AS annotator, "
+            "coalesce(sum(p.status = 'done'), 0) AS done, count(p.sentence_id) AS seen, "
+            "coalesce(sum(p.seconds), 0.0) AS seconds, coalesce(sum(p.seconds > 0), 0) AS timed "
+            "FROM annotators n LEFT JOIN progress p ON p.annotator_id = n.id "
+            "GROUP BY n.id ORDER BY n.name"
+        )
+
 
 @dataclass
 class DocumentIn:

@@ -1,0 +1,674 @@
+"""`annotator report`: how outlets frame the event, and how far the annotators agree.
+
+Everything here is arithmetic over rows the store returns (``Store.report_*``); the HTML page is
+drawn by :mod:`annotator.report_html`. Definitions (also in the README):
+
+- **per 100 sentences** (pooled over annotators): for a sentence label set, the number of
+  (annotator, sentence) pairs carrying the label divided by the number of (annotator, sentence)
+  pairs answered, times 100; for a span set, spans instead of labelled sentences. A sentence is
+  *answered* by an annotator when it is marked done or carries one of their labels. Pooling
+  weights each annotator by how much they annotated, so one fast annotator does not vanish.
+- **agreement**: Krippendorff's alpha. Sentence and span sets: units are the sentences marked done
+  by at least two annotators; document sets: documents labelled (or marked done) by two or more.
+  Per label: binary alpha (has the label / not). Per set: nominal alpha over the label chosen
+  (single-choice sets) or alpha with the MASI set distance (multiple-choice sets).
+- **confusion**: over every ordered pair of annotators on a unit, labels both gave count on the
+  diagonal; what one gave and the other did not is paired with what the other gave instead, or
+  with ``(none)``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from annotator.store import Store
+
+NONE = "(none)"
+UNKNOWN_SOURCE = "(no source)"
+
+
+# ------------------------------------------------------------------------------------ model
+@dataclass
+class SetInfo:
+    """What the report needs to know of a label set."""
+
+    name: str
+    level: str
+    labels: list[str]
+    multiple: bool = False
+    colors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RateTable:
+    """Label frequency per 100 sentences, one row per outlet or per document."""
+
+    label_set: str
+    level: str
+    labels: list[str]
+    rows: list[RateRow]
+
+    def max_rate(self) -> float:
+        return max((v for r in self.rows for v in r.rates.values()), default=0.0)
+
+
+@dataclass
+class RateRow:
+    name: str  # outlet, or "#id title" for a document
+    source: str
+    answered: int  # denominator: (annotator, sentence) pairs answered
+    counts: dict[str, int]
+    rates: dict[str, float]
+
+
+@dataclass
+class SpanText:
+    text: str
+    n: int
+    sources: dict[str, int]
+
+
+@dataclass
+class SpanTexts:
+    """The most frequent span texts of one technique (overall, or within one outlet)."""
+
+    label_set: str
+    label: str
+    total: int
+    top: list[SpanText]
+
+
+@dataclass
+class DocLabels:
+    """Document-level labels (stance, primary frame): per outlet counts and per document votes."""
+
+    label_set: str
+    labels: list[str]
+    outlets: list[tuple[str, int, dict[str, int]]]  # (source, judgements, label -> count)
+    documents: list[tuple[int, str, str, dict[str, list[str]]]]  # (id, title, source, label -> who)
+
+
+@dataclass
+class AgreementRow:
+    label_set: str
+    label: str | None  # None: the whole set
+    alpha: float | None  # None: not computable (fewer than 2 coders, or no variation)
+    units: int
+    coders: int
+    positives: int = 0  # units where at least one annotator gave the label
+
+
+@dataclass
+class Confusion:
+    label_set: str
+    categories: list[str]
+    matrix: list[list[int]]
+    units: int
+
+
+@dataclass
+class ProgressRow:
+    annotator: str
+    done: int
+    seen: int
+    total: int
+    documents_done: int
+    seconds: float
+    timed: int
+
+    @property
+    def per_sentence(self) -> float | None:
+        return self.seconds / self.timed if self.timed else None
+
+
+@dataclass
+class Report:
+    scheme: str
+    scheme_version: int
+    generated_at: str
+    n_documents: int
+    n_sentences: int
+    outlets: list[tuple[str, int, int]]  # (source, documents, sentences)
+    sets: list[SetInfo]
+    outlet_rates: list[RateTable]
+    document_rates: list[RateTable]
+    span_texts: list[SpanTexts]
+    outlet_span_texts: dict[str, list[SpanTexts]]
+    doc_labels: list[DocLabels]
+    agreement: list[AgreementRow]
+    confusions: list[Confusion]
+    progress: list[ProgressRow]
+
+
+# ------------------------------------------------------------------------------------ building
+def build_report(store: Store, scheme_name: str | None = None, *, top: int = 5) -> Report:
+    """Compute every table of the report from the database."""
+    _, scheme = store.load_scheme(scheme_name)
+    name = scheme.name
+    sets = _sets_from_scheme(scheme)
+    unit_rows = store.report_unit_labels(name)
+    _add_unknown_sets(sets, unit_rows)
+
+    docs = store.report_documents()
+    source_of = {int(d["id"]): d["source"] or UNKNOWN_SOURCE for d in docs}
+    outlets = _outlets(docs)
+    answered = store.report_answered(name)
+    counts = store.report_label_counts(name)
+    rate_sets = [s for s in sets if s.level in ("sentence", "span")]
+    outlet_rates = [
+        _rate_table(
+            s,
+            counts,
+            answered,
+            lambda d: source_of.get(d, UNKNOWN_SOURCE),
+            [o for o, _, _ in outlets],
+            source_of,
+            by_document=False,
+        )
+        for s in rate_sets
+    ]
+    doc_names = {int(d["id"]): _doc_name(d) for d in docs}
+    document_rates = [
+        _rate_table(
+            s,
+            counts,
+            answered,
+            lambda d: doc_names[d],
+            [doc_names[int(d["id"])] for d in docs],
+            source_of,
+            by_document=True,
+        )
+        for s in rate_sets
+    ]
+    spans = store.report_span_texts(name)
+    span_sets = [s for s in sets if s.level == "span"]
+    span_texts = _span_texts(span_sets, spans, top)
+    outlet_span_texts = {
+        o: _span_texts(span_sets, [r for r in spans if (r["source"] or UNKNOWN_SOURCE) == o], 3)
+        for o, _, _ in outlets
+    }
+    doc_sets = [s for s in sets if s.level == "document"]
+    doc_labels = [_doc_labels(s, unit_rows, docs) for s in doc_sets]
+
+    units = _units(sets, unit_rows, store.report_done_sentences(), store.report_done_documents())
+    agreement: list[AgreementRow] = []
+    confusions: list[Confusion] = []
+    for s in sets:
+        agreement.extend(agreement_rows(s, units[s.name]))
+        confusions.append(confusion(s, units[s.name]))
+
+    status = {r["annotator"]: r for r in store.status()}
+    progress = [
+        ProgressRow(
+            annotator=r["annotator"],
+            done=int(r["done"]),
+            seen=int(r["seen"]),
+            total=store.count_sentences(),
+            documents_done=int(status.get(r["annotator"], {}).get("documents_done", 0)),
+            seconds=float(r["seconds"]),
+            timed=int(r["timed"]),
+        )
+        for r in store.report_time()
+        if int(r["seen"]) > 0 or any(u["annotator"] == r["annotator"] for u in unit_rows)
+    ]
+    return Report(
+        scheme=name,
+        scheme_version=int(scheme.version),
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        n_documents=len(docs),
+        n_sentences=store.count_sentences(),
+        outlets=outlets,
+        sets=sets,
+        outlet_rates=outlet_rates,
+        document_rates=document_rates,
+        span_texts=span_texts,
+        outlet_span_texts=outlet_span_texts,
+        doc_labels=doc_labels,
+        agreement=agreement,
+        confusions=confusions,
+        progress=progress,
+    )
+
+
+def _sets_from_scheme(scheme: Any) -> list[SetInfo]:
+    out = []
+    for ls in scheme.label_sets:
+        out.append(
+            SetInfo(
+                name=ls.name,
+                level=ls.level,
+                labels=[lab.name for lab in ls.labels],
+                multiple=bool(getattr(ls, "multiple", False)),
+                colors={
+                    lab.name: str(lab.color) for lab in ls.labels if getattr(lab, "color", None)
+                },
+            )
+        )
+    return out
+
+
+def _add_unknown_sets(sets: list[SetInfo], rows: Iterable[dict[str, Any]]) -> None:
+    """Labels in the database but not in the latest scheme version still get reported."""
+    by_name = {s.name: s for s in sets}
+    for r in rows:
+        s = by_name.get(r["label_set"])
+        if s is None:
+            s = SetInfo(r["label_set"], r["level"], [], multiple=True)
+            by_name[s.name] = s
+            sets.append(s)
+        if r["label"] not in s.labels:
+            s.labels.append(r["label"])
+
+
+def _outlets(docs: Sequence[dict[str, Any]]) -> list[tuple[str, int, int]]:
+    n_docs: Counter[str] = Counter()
+    n_sents: Counter[str] = Counter()
+    for d in docs:
+        src = d["source"] or UNKNOWN_SOURCE
+        n_docs[src] += 1
+        n_sents[src] += int(d["n_sentences"])
+    return [(s, n_docs[s], n_sents[s]) for s in sorted(n_docs)]
+
+
+def _doc_name(d: dict[str, Any]) -> str:
+    title = (d["title"] or "").strip()
+    if len(title) > 40:
+        title = title[:39] + "…"
+    return f"#{d['id']} {title}".strip()
+
+
+def _rate_table(
+    s: SetInfo,
+    counts: Sequence[dict[str, Any]],
+    answered: Sequence[dict[str, Any]],
+    key: Any,
+    order: list[str],
+    source_of: dict[int, str],
+    *,
+    by_document: bool,
+) -> RateTable:
+    denom: Counter[str] = Counter()
+    for r in answered:
+        denom[key(int(r["document_id"]))] += int(r["n"])
+    num: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in counts:
+        if r["label_set"] != s.name:
+            continue
+        # sentence sets: labelled sentences; span sets: spans
+        num[key(int(r["document_id"]))][r["label"]] += int(
+            r["units"] if s.level == "sentence" else r["n"]
+        )
+    rows: list[RateRow] = []
+    doc_source = {}
+    if by_document:
+        doc_source = {key(d): src for d, src in source_of.items()}
+    for name in order:
+        if by_document and denom[name] == 0 and not num.get(name):
+            continue
+        c = num.get(name, Counter())
+        d = denom[name]
+        rows.append(
+            RateRow(
+                name=name,
+                source=doc_source.get(name, name),
+                answered=d,
+                counts={lab: c[lab] for lab in s.labels},
+                rates={lab: (100.0 * c[lab] / d if d else 0.0) for lab in s.labels},
+            )
+        )
+    return RateTable(s.name, s.level, list(s.labels), rows)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _span_texts(
+    sets: Sequence[SetInfo], spans: Sequence[dict[str, Any]], top: int
+) -> list[SpanTexts]:
+    """Most frequent texts per technique; texts are grouped ignoring case and spacing."""
+    out: list[SpanTexts] = []
+    for s in sets:
+        for label in s.labels:
+            groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for r in spans:
+                if r["label_set"] == s.name and r["label"] == label:
+                    text = _SPACES.sub(" ", r["text"] or "").strip()
+                    groups[text.casefold()].append({**r, "text": text})
+            if not groups:
+                continue
+            ranked = sorted(groups.values(), key=lambda g: (-len(g), g[0]["text"].casefold()))
+            items = [
+                SpanText(
+                    text=Counter(r["text"] for r in g).most_common(1)[0][0],
+                    n=len(g),
+                    sources=dict(Counter(r["source"] or UNKNOWN_SOURCE for r in g).most_common()),
+                )
+                for g in ranked[:top]
+            ]
+            out.append(SpanTexts(s.name, label, sum(len(g) for g in groups.values()), items))
+    return out
+
+
+def _doc_labels(
+    s: SetInfo, rows: Sequence[dict[str, Any]], docs: Sequence[dict[str, Any]]
+) -> DocLabels:
+    votes: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        if r["label_set"] == s.name and r["level"] == "document":
+            who = votes[int(r["document_id"])][r["label"]]
+            if r["annotator"] not in who:
+                who.append(r["annotator"])
+    per_outlet: dict[str, Counter[str]] = defaultdict(Counter)
+    documents = []
+    for d in docs:
+        did = int(d["id"])
+        src = d["source"] or UNKNOWN_SOURCE
+        v = votes.get(did)
+        if not v:
+            continue
+        for label, who in v.items():
+            per_outlet[src][label] += len(who)
+        ordered = {lab: sorted(v[lab]) for lab in s.labels if lab in v}
+        documents.append((did, d["title"] or "", src, ordered))
+    outlets = [
+        (src, sum(c.values()), {lab: c[lab] for lab in s.labels})
+        for src, c in sorted(per_outlet.items())
+    ]
+    return DocLabels(s.name, list(s.labels), outlets, documents)
+
+
+# ------------------------------------------------------------------------------------ agreement
+Units = dict[tuple[int, int | None], dict[str, frozenset[str]]]
+
+
+def _units(
+    sets: Sequence[SetInfo],
+    rows: Sequence[dict[str, Any]],
+    done_sentences: Sequence[dict[str, Any]],
+    done_documents: Sequence[dict[str, Any]],
+) -> dict[str, Units]:
+    """Per label set: unit -> annotator -> labels, for units answered by two or more annotators.
+
+    Sentence and span sets: a unit is a sentence marked done (its labels are the set's labels on
+    it, spans reduced to their technique). Document sets: a document that the annotator labelled
+    in this set or marked done.
+    """
+    sent_coders: dict[tuple[int, int | None], set[str]] = defaultdict(set)
+    for r in done_sentences:
+        sent_coders[(int(r["document_id"]), int(r["sentence_id"]))].add(r["annotator"])
+    doc_done: dict[int, set[str]] = defaultdict(set)
+    for r in done_documents:
+        doc_done[int(r["document_id"])].add(r["annotator"])
+    out: dict[str, Units] = {}
+    for s in sets:
+        labels: dict[tuple[int, int | None], dict[str, set[str]]] = defaultdict(
+            lambda: defaultdict(set)
+        )
+        for r in rows:
+            if r["label_set"] != s.name:
+                continue
+            if s.level == "document":
+                key: tuple[int, int | None] = (int(r["document_id"]), None)
+            else:
+                if r["sentence_id"] is None:
+                    continue
+                key = (int(r["document_id"]), int(r["sentence_id"]))
+            labels[key][r["annotator"]].add(r["label"])
+        units: Units = {}
+        if s.level == "document":
+            coders_of: dict[tuple[int, int | None], set[str]] = defaultdict(set)
+            for d, who in doc_done.items():
+                coders_of[(d, None)] |= who
+            for key, per in labels.items():
+                coders_of[key] |= set(per)
+        else:
+            coders_of = sent_coders
+        for key in sorted(coders_of, key=lambda k: (k[0], k[1] or 0)):
+            coders = coders_of[key]
+            if len(coders) < 2:
+                continue
+            units[key] = {a: frozenset(labels.get(key, {}).get(a, set())) for a in sorted(coders)}
+        out[s.name] = units
+    return out
+
+
+def _value(x: Any) -> float | None:
+    from annotator.core.agreement import jsonable
+
+    v = jsonable(x)
+    return None if v is None or v != v else float(v)
+
+
+def agreement_rows(s: SetInfo, units: Units) -> list[AgreementRow]:
+    """Alpha for the set as a whole and for each of its labels, computed by
+    :mod:`annotator.core.agreement` (see the module docstring for the units)."""
+    import numpy as np
+
+    from annotator.core import agreement
+
+    coders = sorted({a for per in units.values() for a in per})
+    keys = list(units)
+    sets = [[units[k].get(a) for a in coders] for k in keys]
+    whole: float | None = None
+    if keys:
+        if s.multiple:
+            whole = _value(agreement.set_alpha(sets, "masi"))
+        else:
+            cats: dict[str, int] = {}
+            m = np.full((len(coders), len(keys)), np.nan)
+            for u, k in enumerate(keys):
+                for i, a in enumerate(coders):
+                    if a in units[k]:
+                        m[i, u] = cats.setdefault(_single(units[k][a]), len(cats))
+            whole = _value(agreement.krippendorff_alpha(m, "nominal"))
+    rows = [AgreementRow(s.name, None, whole, len(keys), len(coders))]
+    per = agreement.per_label_agreement(sets, s.labels) if keys else {}
+    for lab in s.labels:
+        positives = sum(1 for k in keys if any(lab in v for v in units[k].values()))
+        alpha = _value(per[lab]["krippendorff_alpha"]) if lab in per else None
+        rows.append(AgreementRow(s.name, lab, alpha, len(keys), len(coders), positives))
+    return rows
+
+
+def _single(labels: frozenset[str]) -> str:
+    return "+".join(sorted(labels)) if labels else NONE
+
+
+def confusion(s: SetInfo, units: Units) -> Confusion:
+    """Label-by-label confusion counts between annotators (see the module docstring)."""
+    cats = [*s.labels, NONE]
+    index = {c: i for i, c in enumerate(cats)}
+    m = [[0] * len(cats) for _ in cats]
+    for per in units.values():
+        for a, la in per.items():
+            for b, lb in per.items():
+                if a == b:
+                    continue
+                for lab in la & lb:
+                    m[index[lab]][index[lab]] += 1
+                if not la and not lb:
+                    m[index[NONE]][index[NONE]] += 1
+                    continue
+                ra, rb = la - lb, lb - la
+                if not ra and not rb:
+                    continue
+                for x in sorted(ra) or [NONE]:
+                    for y in sorted(rb) or [NONE]:
+                        m[index[x]][index[y]] += 1
+    return Confusion(s.name, cats, m, len(units))
+
+
+# ------------------------------------------------------------------------------------ text output
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, align: str = "") -> str:
+    """A plain-text table with aligned columns; ``align`` holds l/r per column (default: text
+    left, numbers right)."""
+    cells = [[_cell(v) for v in r] for r in rows]
+    widths = [len(h) for h in headers]
+    for r in cells:
+        for i, v in enumerate(r):
+            widths[i] = max(widths[i], len(v))
+    if not align:
+        align = "".join(
+            "r"
+            if rows and all(isinstance(r[i], int | float) or r[i] is None for r in rows)
+            else "l"
+            for i in range(len(headers))
+        )
+
+    def line(vals: Sequence[str]) -> str:
+        return "  ".join(
+            v.rjust(widths[i]) if align[i] == "r" else v.ljust(widths[i])
+            for i, v in enumerate(vals)
+        ).rstrip()
+
+    out = [line(list(headers)), "  ".join("-" * w for w in widths)]
+    out.extend(line(r) for r in cells)
+    return "\n".join(out)
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.1f}"
+    return str(v)
+
+
+def fmt_alpha(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:.3f}"
+
+
+def fmt_seconds(v: float | None) -> str:
+    if v is None:
+        return "-"
+    if v < 60:
+        return f"{v:.1f}s"
+    m, s = divmod(round(v), 60)
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s"
+
+
+def format_text(rep: Report) -> str:
+    """The report for the terminal: titled sections of aligned tables."""
+    out: list[str] = []
+
+    def section(title: str) -> None:
+        out.append("")
+        out.append(title)
+        out.append("=" * len(title))
+
+    out.append(
+        f"annotator report: scheme {rep.scheme} v{rep.scheme_version}, "
+        f"{rep.n_documents} documents, {rep.n_sentences} sentences ({rep.generated_at})"
+    )
+    section("Outlets")
+    out.append(format_table(["outlet", "documents", "sentences"], rep.outlets))
+
+    for t in rep.outlet_rates:
+        what = "labelled sentences" if t.level == "sentence" else "spans"
+        section(f"{t.label_set}: {what} per 100 sentences, by outlet (pooled over annotators)")
+        if not t.rows:
+            out.append("no outlet")
+            continue
+        headers = ["label", *[r.name for r in t.rows]]
+        rows: list[list[Any]] = [[lab, *[r.rates[lab] for r in t.rows]] for lab in t.labels]
+        rows.append(["(answered)", *[r.answered for r in t.rows]])
+        out.append(format_table(headers, rows))
+
+    for t in rep.document_rates:
+        what = "labelled sentences" if t.level == "sentence" else "spans"
+        section(f"{t.label_set}: {what} per 100 sentences, by document")
+        if not t.rows:
+            out.append("no document annotated")
+        for r in t.rows:
+            top = sorted(
+                ((v, lab) for lab, v in r.rates.items() if v > 0), key=lambda x: (-x[0], x[1])
+            )
+            listed = ", ".join(f"{lab} {v:.1f}" for v, lab in top) or "no label"
+            out.append(f"{r.name} [{r.source}] ({r.answered} answered): {listed}")
+
+    if rep.span_texts:
+        section("Most frequent span texts per technique")
+        for st in rep.span_texts:
+            out.append(f"{st.label_set}/{st.label} ({st.total} spans)")
+            for item in st.top:
+                srcs = ", ".join(f"{k} {v}" for k, v in item.sources.items())
+                out.append(f"  {item.n:>4}  « {item.text} »  ({srcs})")
+        for outlet, lst in rep.outlet_span_texts.items():
+            if not lst:
+                continue
+            out.append(f"-- {outlet}")
+            for st in lst:
+                texts = "; ".join(f"« {i.text} » {i.n}" for i in st.top)
+                out.append(f"  {st.label}: {texts}")
+
+    for dl in rep.doc_labels:
+        section(f"{dl.label_set} (document level), by outlet: judgements per label")
+        if not dl.outlets:
+            out.append("no document labelled")
+            continue
+        headers = ["outlet", *dl.labels, "judgements"]
+        out.append(
+            format_table(
+                headers, [[o, *[c[lab] for lab in dl.labels], n] for o, n, c in dl.outlets]
+            )
+        )
+        for did, title, src, votes in dl.documents:
+            v = "; ".join(f"{lab}: {', '.join(who)}" for lab, who in votes.items())
+            out.append(f"  #{did} [{src}] {title[:40]}: {v}")
+
+    section("Agreement (Krippendorff's alpha; >= 0.8 reliable, >= 0.667 tentative)")
+    rows = [
+        [
+            a.label_set,
+            a.label or "(whole set)",
+            fmt_alpha(a.alpha),
+            a.units,
+            a.coders,
+            "" if a.label is None else a.positives,
+        ]
+        for a in rep.agreement
+    ]
+    out.append(
+        format_table(
+            ["label set", "label", "alpha", "units", "coders", "with label"], rows, align="llrrrr"
+        )
+    )
+
+    section("Progress and active time")
+    if not rep.progress:
+        out.append("no annotator yet")
+        return "\n".join(out).lstrip("\n") + "\n"
+    out.append(
+        format_table(
+            [
+                "annotator",
+                "done",
+                "seen",
+                "sentences",
+                "documents done",
+                "active time",
+                "per sentence",
+            ],
+            [
+                [
+                    p.annotator,
+                    p.done,
+                    p.seen,
+                    p.total,
+                    p.documents_done,
+                    fmt_seconds(p.seconds),
+                    fmt_seconds(p.per_sentence),
+                ]
+                for p in rep.progress
+            ],
+            align="lrrrrrr",
+        )
+    )
+    return "\n".join(out).lstrip("\n") + "\n"

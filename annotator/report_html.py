@@ -1,0 +1,458 @@
+"""The report as ONE self-contained HTML file: inline CSS and SVG charts drawn here, no script,
+no font, no image and no stylesheet fetched from anywhere, so it opens offline and can be mailed.
+
+Every piece of text from the database goes through ``html.escape``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from html import escape
+
+from annotator.report import (
+    NONE,
+    AgreementRow,
+    Confusion,
+    DocLabels,
+    RateTable,
+    Report,
+    fmt_alpha,
+    fmt_seconds,
+)
+
+RELIABLE = 0.8
+TENTATIVE = 0.667
+PALETTE = (
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+)
+_SAFE_COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$")
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto;
+       max-width: 1200px; padding: 0 1rem; color: #1d2430; background: #fff; }
+h1 { font-size: 1.6rem; margin-bottom: .2rem; }
+h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 2px solid #dde3ea;
+     padding-bottom: .2rem; }
+h3 { font-size: 1.05rem; margin: 1.4rem 0 .4rem; }
+p.meta, p.note { color: #5a6472; font-size: .9rem; }
+table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .85rem; }
+th, td { border: 1px solid #dde3ea; padding: .25rem .5rem; text-align: left; vertical-align: top; }
+th { background: #f3f5f8; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.chart { overflow-x: auto; margin: .4rem 0 1rem; }
+svg text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+ul.spans { margin: .2rem 0 .8rem; padding-left: 1.2rem; font-size: .9rem; }
+.toc a { margin-right: 1rem; }
+"""
+
+
+def render_html(rep: Report) -> str:
+    """The whole page."""
+    parts: list[str] = []
+    add = parts.append
+    add("<!DOCTYPE html>")
+    add('<html lang="fr"><head><meta charset="utf-8">')
+    add('<meta name="viewport" content="width=device-width, initial-scale=1">')
+    add(f"<title>annotator report: {escape(rep.scheme)}</title>")
+    add(f"<style>{CSS}</style></head><body>")
+    add(f"<h1>Framing report: {escape(rep.scheme)} v{rep.scheme_version}</h1>")
+    add(
+        f'<p class="meta">{rep.n_documents} documents, {rep.n_sentences} sentences, '
+        f"{len(rep.outlets)} outlets; generated {escape(rep.generated_at)}.</p>"
+    )
+    add(
+        '<p class="toc"><a href="#outlets">Outlets</a><a href="#labels">Labels by outlet</a>'
+        '<a href="#spans">Span texts</a><a href="#documents">Document labels</a>'
+        '<a href="#agreement">Agreement</a><a href="#confusion">Confusion</a>'
+        '<a href="#progress">Progress</a></p>'
+    )
+
+    add('<h2 id="outlets">Outlets</h2>')
+    add(_table(["outlet", "documents", "sentences"], [list(o) for o in rep.outlets]))
+
+    add('<h2 id="labels">Labels by outlet (per 100 sentences)</h2>')
+    add(
+        '<p class="note">Pooled over annotators: labelled sentences (sentence sets) or spans '
+        "(span sets) per 100 answered sentences. Darker = more frequent; each chart has its own "
+        "scale.</p>"
+    )
+    for t in rep.outlet_rates:
+        add(f"<h3>{escape(t.label_set)} by outlet</h3>")
+        add(_rate_heatmap(t, "outlet"))
+    for t in rep.document_rates:
+        if t.rows:
+            add(f"<h3>{escape(t.label_set)} by document</h3>")
+            add(_rate_heatmap(t, "document"))
+
+    add('<h2 id="spans">Most frequent span texts</h2>')
+    if not rep.span_texts:
+        add('<p class="note">No span annotated yet.</p>')
+    for st in rep.span_texts:
+        add(f'<h3>{escape(st.label)} <small>({st.total} spans)</small></h3><ul class="spans">')
+        for item in st.top:
+            srcs = ", ".join(f"{escape(k)} {v}" for k, v in item.sources.items())
+            add(f"<li>« {escape(item.text)} » × {item.n} <small>({srcs})</small></li>")
+        add("</ul>")
+
+    add('<h2 id="documents">Document-level labels by outlet</h2>')
+    if not rep.doc_labels:
+        add('<p class="note">The scheme has no document-level label set.</p>')
+    set_colors = {s.name: s.colors for s in rep.sets}
+    for dl in rep.doc_labels:
+        add(f"<h3>{escape(dl.label_set)}</h3>")
+        add(_doc_label_bars(dl, set_colors.get(dl.label_set, {})))
+        rows = [
+            [f"#{did}", title, src, "; ".join(f"{lab}: {', '.join(who)}" for lab, who in v.items())]
+            for did, title, src, v in dl.documents
+        ]
+        add(_table(["document", "title", "outlet", "labels (annotators)"], rows))
+
+    add('<h2 id="agreement">Agreement per label</h2>')
+    add(
+        '<p class="note">Krippendorff\'s alpha; dashed lines at 0.667 (tentative conclusions) and '
+        "0.8 (reliable). Per label: binary alpha (label given or not) over the units annotated by "
+        "two or more annotators.</p>"
+    )
+    by_set: dict[str, list[AgreementRow]] = {}
+    for a in rep.agreement:
+        by_set.setdefault(a.label_set, []).append(a)
+    for name, rows_a in by_set.items():
+        add(f"<h3>{escape(name)}</h3>")
+        add(_agreement_bars(name, rows_a))
+    add(
+        _table(
+            ["label set", "label", "alpha", "units", "coders", "units with label"],
+            [
+                [
+                    a.label_set,
+                    a.label or "(whole set)",
+                    fmt_alpha(a.alpha),
+                    a.units,
+                    a.coders,
+                    "" if a.label is None else a.positives,
+                ]
+                for a in rep.agreement
+            ],
+        )
+    )
+
+    add('<h2 id="confusion">Confusion between annotators</h2>')
+    add(
+        '<p class="note">Row = what one annotator gave, column = what another gave on the same '
+        "unit, over all pairs of annotators; (none) = nothing from the set.</p>"
+    )
+    for c in rep.confusions:
+        if c.units:
+            add(f"<h3>{escape(c.label_set)} <small>({c.units} units)</small></h3>")
+            add(_confusion_heatmap(c))
+
+    add('<h2 id="progress">Progress and active time</h2>')
+    add(_progress_bars(rep))
+    add(
+        _table(
+            [
+                "annotator",
+                "done",
+                "seen",
+                "sentences",
+                "documents done",
+                "active time",
+                "per sentence",
+            ],
+            [
+                [
+                    p.annotator,
+                    p.done,
+                    p.seen,
+                    p.total,
+                    p.documents_done,
+                    fmt_seconds(p.seconds),
+                    fmt_seconds(p.per_sentence),
+                ]
+                for p in rep.progress
+            ],
+        )
+    )
+    add("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+# ------------------------------------------------------------------------------------ pieces
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
+    body = []
+    for r in rows:
+        cells = []
+        for v in r:
+            if isinstance(v, int | float):
+                text = f"{v:.1f}" if isinstance(v, float) else str(v)
+                cells.append(f'<td class="num">{text}</td>')
+            else:
+                cells.append(f"<td>{escape(str(v))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _mix(frac: float, high: tuple[int, int, int]) -> str:
+    """White to ``high`` by ``frac`` in [0, 1]."""
+    frac = min(max(frac, 0.0), 1.0)
+    r, g, b = (round(255 + (c - 255) * frac) for c in high)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _text_width(s: str, px: float = 6.6) -> float:
+    return len(s) * px
+
+
+def _heatmap(
+    *,
+    aria: str,
+    css_class: str,
+    rows: Sequence[str],
+    cols: Sequence[str],
+    values: Sequence[Sequence[float]],
+    fmt: Callable[[float], str],
+    high: tuple[int, int, int],
+    scale_max: float,
+    row_title: str,
+) -> str:
+    cell_w, cell_h = 46, 24
+    left = max([_text_width(r) for r in rows] + [_text_width(row_title)]) + 16
+    top = max([_text_width(c) for c in cols] + [40]) * 0.72 + 18
+    width = left + cell_w * len(cols) + 60
+    height = top + cell_h * len(rows) + 10
+    out = [
+        f'<div class="chart"><svg class="{css_class}" '
+        f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'role="img" aria-label="{escape(aria)}">',
+        f"<title>{escape(aria)}</title>",
+        f'<text x="4" y="{top - 6:.0f}" font-size="11" fill="#5a6472">{escape(row_title)}</text>',
+    ]
+    for j, c in enumerate(cols):
+        x = left + cell_w * j + cell_w / 2
+        out.append(
+            f'<text class="col-label" x="{x:.1f}" y="{top - 6:.0f}" font-size="11" '
+            f'transform="rotate(-45 {x:.1f} {top - 6:.0f})">{escape(c)}</text>'
+        )
+    for i, r in enumerate(rows):
+        y = top + cell_h * i
+        out.append(
+            f'<text class="row-label" x="{left - 8:.0f}" y="{y + cell_h / 2 + 4:.1f}" '
+            f'font-size="12" text-anchor="end">{escape(r)}</text>'
+        )
+        for j, c in enumerate(cols):
+            v = values[i][j]
+            frac = v / scale_max if scale_max > 0 else 0.0
+            fill = _mix(frac, high)
+            ink = "#ffffff" if frac > 0.55 else "#1d2430"
+            x = left + cell_w * j
+            out.append(
+                f'<rect x="{x:.0f}" y="{y:.0f}" width="{cell_w - 2}" height="{cell_h - 2}" '
+                f'fill="{fill}" stroke="#dde3ea"><title>{escape(r)} / {escape(c)}: '
+                f"{escape(fmt(v))}</title></rect>"
+            )
+            if v:
+                out.append(
+                    f'<text x="{x + (cell_w - 2) / 2:.1f}" y="{y + cell_h / 2 + 3:.1f}" '
+                    f'font-size="10" text-anchor="middle" fill="{ink}">{escape(fmt(v))}</text>'
+                )
+    out.append("</svg></div>")
+    return "".join(out)
+
+
+def _rate_heatmap(t: RateTable, row_title: str) -> str:
+    rows = t.rows[:200]
+    return _heatmap(
+        aria=f"{t.label_set}: per 100 sentences by {row_title}",
+        css_class=f"heatmap rates by-{row_title}",
+        rows=[r.name for r in rows],
+        cols=t.labels,
+        values=[[r.rates[lab] for lab in t.labels] for r in rows],
+        fmt=lambda v: f"{v:.1f}",
+        high=(8, 48, 107),
+        scale_max=max((r.rates[lab] for r in rows for lab in t.labels), default=0.0),
+        row_title=row_title,
+    )
+
+
+def _confusion_heatmap(c: Confusion) -> str:
+    n = len(c.categories)
+    none = c.categories.index(NONE)
+    scale = max(
+        (c.matrix[i][j] for i in range(n) for j in range(n) if not (i == none and j == none)),
+        default=0,
+    )
+    return _heatmap(
+        aria=f"{c.label_set}: confusion between annotators",
+        css_class="heatmap confusion",
+        rows=c.categories,
+        cols=c.categories,
+        values=[[float(v) for v in row] for row in c.matrix],
+        fmt=lambda v: f"{v:.0f}",
+        high=(166, 54, 3),
+        scale_max=float(scale),
+        row_title="one annotator ↓ / other →",
+    )
+
+
+def _color(colors: dict[str, str], label: str, i: int) -> str:
+    c = colors.get(label)
+    if c and _SAFE_COLOR.match(c):
+        return c
+    return PALETTE[i % len(PALETTE)]
+
+
+def _doc_label_bars(dl: DocLabels, scheme_colors: dict[str, str]) -> str:
+    """One stacked bar per outlet: the share of judgements per label."""
+    if not dl.outlets:
+        return '<p class="note">No document labelled yet.</p>'
+    left = max(_text_width(o) for o, _, _ in dl.outlets) + 16
+    bar_w, bar_h = 520, 22
+    height = 30 * len(dl.outlets) + 40
+    width = left + bar_w + 80
+    aria = f"{dl.label_set}: judgements per label by outlet"
+    out = [
+        f'<div class="chart"><svg class="stacked doc-labels" '
+        f'width="{width:.0f}" height="{height}" viewBox="0 0 {width:.0f} {height}" role="img" '
+        f'aria-label="{escape(aria)}"><title>{escape(aria)}</title>'
+    ]
+    colors = {lab: _color(scheme_colors, lab, i) for i, lab in enumerate(dl.labels)}
+    for i, (outlet, n, counts) in enumerate(dl.outlets):
+        y = 8 + 30 * i
+        out.append(
+            f'<text x="{left - 8:.0f}" y="{y + 15}" font-size="12" text-anchor="end">'
+            f"{escape(outlet)}</text>"
+        )
+        x = left
+        for lab in dl.labels:
+            k = counts.get(lab, 0)
+            if not k:
+                continue
+            w = bar_w * k / n if n else 0
+            out.append(
+                f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{colors[lab]}">'
+                f"<title>{escape(outlet)}: {escape(lab)} {k}/{n}</title></rect>"
+            )
+            if w > 40:
+                out.append(
+                    f'<text x="{x + w / 2:.1f}" y="{y + 15}" font-size="10" text-anchor="middle" '
+                    f'fill="#ffffff">{escape(lab)} {k}</text>'
+                )
+            x += w
+        out.append(f'<text x="{left + bar_w + 6:.0f}" y="{y + 15}" font-size="11">n={n}</text>')
+    # legend
+    x = left
+    y = 8 + 30 * len(dl.outlets) + 8
+    for lab in dl.labels:
+        out.append(f'<rect x="{x:.0f}" y="{y}" width="10" height="10" fill="{colors[lab]}"/>')
+        out.append(
+            f'<text class="legend" x="{x + 14:.0f}" y="{y + 9}" font-size="11">{escape(lab)}</text>'
+        )
+        x += 24 + _text_width(lab)
+    out.append("</svg></div>")
+    return "".join(out)
+
+
+def _agreement_bars(name: str, rows: Sequence[AgreementRow]) -> str:
+    labels = [(r.label or "(whole set)", r) for r in rows]
+    lo = min([0.0] + [r.alpha for r in rows if r.alpha is not None])
+    lo = max(-1.0, math.floor(lo * 10) / 10)
+    left = max(_text_width(lab) for lab, _ in labels) + 16
+    plot_w, row_h = 420, 20
+    width = left + plot_w + 70
+    height = 24 + row_h * len(labels) + 26
+
+    def xpos(v: float) -> float:
+        return left + plot_w * (v - lo) / (1.0 - lo)
+
+    aria = f"{name}: agreement per label"
+    out = [
+        f'<div class="chart"><svg class="bars agreement" '
+        f'width="{width:.0f}" height="{height}" viewBox="0 0 {width:.0f} {height}" role="img" '
+        f'aria-label="{escape(aria)}"><title>{escape(aria)}</title>'
+    ]
+    for i, (lab, r) in enumerate(labels):
+        y = 20 + row_h * i
+        weight = ' font-weight="bold"' if r.label is None else ""
+        out.append(
+            f'<text class="row-label" x="{left - 8:.0f}" y="{y + 13}" font-size="12" '
+            f'text-anchor="end"{weight}>{escape(lab)}</text>'
+        )
+        if r.alpha is None:
+            out.append(
+                f'<text x="{xpos(0) + 4:.1f}" y="{y + 13}" font-size="11" fill="#5a6472">n/a</text>'
+            )
+            continue
+        a = r.alpha
+        color = "#2e7d32" if a >= RELIABLE else "#f9a825" if a >= TENTATIVE else "#c62828"
+        x0, x1 = sorted((xpos(0.0), xpos(a)))
+        out.append(
+            f'<rect x="{x0:.1f}" y="{y + 2}" width="{max(x1 - x0, 1):.1f}" height="{row_h - 5}" '
+            f'fill="{color}"><title>{escape(lab)}: alpha {a:.3f} over {r.units} units'
+            "</title></rect>"
+        )
+        out.append(
+            f'<text x="{max(x1, xpos(0)) + 4:.1f}" y="{y + 13}" font-size="11">{a:.3f}</text>'
+        )
+    bottom = 20 + row_h * len(labels)
+    for v, text in ((TENTATIVE, "0.667"), (RELIABLE, "0.8")):
+        x = xpos(v)
+        out.append(
+            f'<line class="threshold" x1="{x:.1f}" y1="14" x2="{x:.1f}" y2="{bottom}" '
+            f'stroke="#37474f" stroke-dasharray="4 3"/>'
+            f'<text x="{x:.1f}" y="11" font-size="10" text-anchor="middle">{text}</text>'
+        )
+    out.append(
+        f'<line x1="{xpos(lo):.1f}" y1="{bottom}" x2="{xpos(1):.1f}" y2="{bottom}" '
+        'stroke="#90a4ae"/>'
+    )
+    for v in sorted({lo, 0.0, 0.5, 1.0}):
+        out.append(
+            f'<text x="{xpos(v):.1f}" y="{bottom + 14}" font-size="10" text-anchor="middle">'
+            f"{v:g}</text>"
+        )
+    out.append("</svg></div>")
+    return "".join(out)
+
+
+def _progress_bars(rep: Report) -> str:
+    if not rep.progress:
+        return '<p class="note">No annotator yet.</p>'
+    left = max(_text_width(p.annotator) for p in rep.progress) + 16
+    bar_w, row_h = 420, 26
+    width = left + bar_w + 260
+    height = row_h * len(rep.progress) + 12
+    out = [
+        '<div class="chart"><svg class="bars progress" '
+        f'width="{width:.0f}" height="{height}" viewBox="0 0 {width:.0f} {height}" role="img" '
+        'aria-label="progress per annotator"><title>progress per annotator</title>'
+    ]
+    for i, p in enumerate(rep.progress):
+        y = 6 + row_h * i
+        total = max(p.total, 1)
+        out.append(
+            f'<text class="row-label" x="{left - 8:.0f}" y="{y + 14}" font-size="12" '
+            f'text-anchor="end">{escape(p.annotator)}</text>'
+            f'<rect x="{left:.0f}" y="{y}" width="{bar_w}" height="18" fill="#eceff1"/>'
+            f'<rect x="{left:.0f}" y="{y}" width="{bar_w * p.seen / total:.1f}" height="18" '
+            'fill="#b0bec5"/>'
+            f'<rect x="{left:.0f}" y="{y}" width="{bar_w * p.done / total:.1f}" height="18" '
+            f'fill="#1565c0"><title>{escape(p.annotator)}: {p.done} of {p.total} done'
+            "</title></rect>"
+            f'<text x="{left + bar_w + 8:.0f}" y="{y + 14}" font-size="11">'
+            f"{p.done}/{p.total} done, "
+            f"{escape(fmt_seconds(p.per_sentence))} per sentence</text>"
+        )
+    out.append("</svg></div>")
+    return "".join(out)
