@@ -1133,7 +1133,10 @@ class Store:
     def integrity_errors(self, limit: int = 20) -> list[str]:
         """``PRAGMA integrity_check``: an empty list when the file is sound."""
         rows = [r[0] for r in self.db.execute(f"PRAGMA integrity_check({int(limit)})").fetchall()]
-        return [] if rows == ["ok"] else rows
+        if rows == ["ok"]:
+            return []
+        lines = [ln.strip() for r in rows for ln in str(r).splitlines()]
+        return [ln for ln in lines if ln and not ln.startswith("***")][:limit]
 
     def foreign_key_violations(self) -> list[dict[str, Any]]:
         """Rows pointing at a parent that does not exist: (table, rowid, parent)."""
@@ -1185,6 +1188,8 @@ class Store:
         """Delete rows whose parent row is gone (repeats: a deleted row can orphan others)."""
         total = 0
         with self.db.atomic():
+            # Orphans may point at each other (undo_of): check the keys at COMMIT, not per row.
+            self.db.execute("PRAGMA defer_foreign_keys = ON")
             for _ in range(10):
                 bad = self.foreign_key_violations()
                 if not bad:
@@ -1231,6 +1236,23 @@ class Store:
                     )
                 else:
                     self._set_progress(annotator_id, sentence_id, state)
+
+    def adopt_annotation(self, annotator_id: int, uid: str) -> None:
+        """Record in the event log a current annotation that no event records (rows written by
+        hand or by an older tool), as an ``adopt`` event: replayable, not undoable."""
+        with self.db.atomic():
+            row = self.db.execute(
+                "SELECT scheme_id, document_id, sentence_id FROM annotations "
+                "WHERE uid = ? AND annotator_id = ?",
+                [uid, annotator_id],
+            ).fetchone()
+            if row is None:
+                return
+            self._log(
+                annotator_id, row[0], "adopt", document_id=row[1], sentence_id=row[2],
+                before={"annotations": {uid: False}}, after={"annotations": {uid: True}},
+                annotation_uid=uid,
+            )
 
     # --- robustness ---
     def writable(self) -> bool:

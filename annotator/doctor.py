@@ -1,0 +1,374 @@
+"""`annotator doctor`: find (and where safe, repair) what would make stored work unreliable.
+
+Each check returns findings that say what is wrong, how many rows, a few examples, and how to
+repair it. ``repair`` fixes only what can be re-derived from data that is the source of truth:
+the full-text index (from the sentences), sentence texts (from the document text), orphan rows
+(rows whose parent is gone) and annotation/progress state (from the append-only event log).
+A backup copy of the database is written before any repair.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from annotator.store import UNDOABLE, Store
+
+EXAMPLES = 5
+
+
+@dataclass
+class Finding:
+    """One kind of problem found by a check."""
+
+    check: str
+    message: str
+    count: int
+    how: str
+    repairable: bool = False
+    examples: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        ex = f" (e.g. {'; '.join(self.examples[:EXAMPLES])})" if self.examples else ""
+        return f"{self.check}: {self.message}{ex} -> {self.how}"
+
+
+# ------------------------------------------------------------------------------------ checks
+def check_integrity(store: Store) -> list[Finding]:
+    errors = store.integrity_errors()
+    if not errors:
+        return []
+    return [
+        Finding(
+            "integrity", "SQLite integrity check failed", len(errors),
+            "restore the newest backup (*.bak-*, *.doctor-*) or run `sqlite3 DB .recover`; "
+            "not repaired automatically",
+            examples=errors[:EXAMPLES],
+        )
+    ]
+
+
+def check_orphans(store: Store) -> list[Finding]:
+    bad = store.foreign_key_violations()
+    if not bad:
+        return []
+    per_table: dict[str, int] = {}
+    for v in bad:
+        per_table[v["table"]] = per_table.get(v["table"], 0) + 1
+    return [
+        Finding(
+            "orphans",
+            "rows whose parent row is gone: "
+            + ", ".join(f"{t} {n}" for t, n in sorted(per_table.items())),
+            len(bad),
+            "`annotator doctor --repair` deletes them (after a backup)",
+            repairable=True,
+            examples=[
+                f"{v['table']} rowid {v['rowid']} -> missing {v['parent']}" for v in bad[:EXAMPLES]
+            ],
+        )
+    ]
+
+
+def _scheme_labels(store: Store) -> tuple[dict[int, dict[str, tuple[str, set[str]]]], list[str]]:
+    """Per stored scheme id: label set name -> (level, label names); plus unreadable schemes."""
+    from annotator.core.scheme import parse_scheme
+
+    out: dict[int, dict[str, tuple[str, set[str]]]] = {}
+    broken: list[str] = []
+    for row in store.query("SELECT id, name, version, yaml FROM schemes"):
+        try:
+            scheme = parse_scheme(row["yaml"], f"<stored {row['name']} v{row['version']}>")
+        except Exception as exc:  # a stored scheme that no longer parses is itself a finding
+            broken.append(f"{row['name']} v{row['version']}: {str(exc).splitlines()[0][:120]}")
+            continue
+        out[int(row["id"])] = {
+            ls.name: (ls.level, {lab.name for lab in ls.labels}) for ls in scheme.label_sets
+        }
+    return out, broken
+
+
+def check_labels(store: Store) -> list[Finding]:
+    schemes, broken = _scheme_labels(store)
+    findings = []
+    if broken:
+        findings.append(
+            Finding("schemes", "stored scheme versions that no longer parse", len(broken),
+                    "store a corrected version with `annotator scheme add`", examples=broken)
+        )
+    bad: list[str] = []
+    for r in store.iter_query(
+        "SELECT id, scheme_id, label_set, label, level FROM annotations WHERE removed_at IS NULL"
+    ):
+        sets = schemes.get(int(r["scheme_id"]))
+        if sets is None:
+            continue
+        entry = sets.get(r["label_set"])
+        if entry is None:
+            bad.append(f"annotation {r['id']}: no label set {r['label_set']!r}")
+        elif entry[0] != r["level"]:
+            bad.append(
+                f"annotation {r['id']}: {r['label_set']} is {entry[0]}-level, not {r['level']}"
+            )
+        elif r["label"] not in entry[1]:
+            bad.append(f"annotation {r['id']}: {r['label_set']}/{r['label']} not in its scheme")
+    if bad:
+        findings.append(
+            Finding(
+                "labels",
+                "annotations whose label is not in the scheme version they were made under",
+                len(bad),
+                "store a scheme version that has the label, or `annotator scheme rename-label`; "
+                "not repaired automatically",
+                examples=bad,
+            )
+        )
+    return findings
+
+
+def check_offsets(store: Store) -> list[Finding]:
+    findings = []
+    bad_sent = store.query(
+        'SELECT s.id, s.document_id, s.start, s."end", length(d.text) AS n FROM sentences s '
+        'JOIN documents d ON d.id = s.document_id WHERE s.start < 0 OR s."end" <= s.start '
+        'OR s."end" > length(d.text)'
+    )
+    if bad_sent:
+        findings.append(
+            Finding(
+                "sentence-offsets", "sentences whose offsets fall outside their document",
+                len(bad_sent), "re-import the document; not repaired automatically",
+                examples=[f"sentence {r['id']} [{r['start']}, {r['end']}) in a text of {r['n']}"
+                          for r in bad_sent[:EXAMPLES]],
+            )
+        )
+    bad_text = store.query(
+        'SELECT s.id FROM sentences s JOIN documents d ON d.id = s.document_id '
+        'WHERE s."end" <= length(d.text) AND s.start >= 0 AND '
+        's.text IS NOT substr(d.text, s.start + 1, s."end" - s.start)'
+    )
+    bad_count = store.query(
+        "SELECT d.id FROM documents d WHERE d.n_sentences != "
+        "(SELECT count(*) FROM sentences s WHERE s.document_id = d.id)"
+    )
+    if bad_text or bad_count:
+        findings.append(
+            Finding(
+                "sentence-text",
+                "sentence texts that differ from their document's slice, or wrong sentence counts",
+                len(bad_text) + len(bad_count),
+                "`annotator doctor --repair` copies the text back from the document",
+                repairable=True,
+                examples=[f"sentence {r['id']}" for r in bad_text[:EXAMPLES]]
+                + [f"document {r['id']} n_sentences" for r in bad_count[:EXAMPLES]],
+            )
+        )
+    bad_span = store.query(
+        'SELECT a.id, a.start, a."end", s.start AS s_start, s."end" AS s_end, '
+        "s.document_id AS s_doc, a.document_id FROM annotations a "
+        "JOIN sentences s ON s.id = a.sentence_id WHERE a.removed_at IS NULL AND ("
+        "(a.level = 'span' AND (a.start < s.start OR a.\"end\" > s.\"end\" "
+        "OR a.\"end\" <= a.start)) "
+        "OR s.document_id != a.document_id)"
+    )
+    if bad_span:
+        findings.append(
+            Finding(
+                "span-offsets", "annotations outside their sentence or document", len(bad_span),
+                "remove them in the annotation screen or with SQL; not repaired automatically",
+                examples=[
+                    f"annotation {r['id']} [{r['start']}, {r['end']}) vs sentence "
+                    f"[{r['s_start']}, {r['s_end']}) of document {r['s_doc']}"
+                    for r in bad_span[:EXAMPLES]
+                ],
+            )
+        )
+    return findings
+
+
+def check_fts(store: Store) -> list[Finding]:
+    problems = store.fts_problems()
+    if not problems:
+        return []
+    return [
+        Finding("search-index", "; ".join(problems), len(problems),
+                "`annotator doctor --repair` rebuilds it from the sentences", repairable=True)
+    ]
+
+
+# ------------------------------------------------------------------------------- event replay
+@dataclass
+class Replayed:
+    """The state an annotator's event log leads to."""
+
+    annotations: dict[str, bool] = field(default_factory=dict)
+    progress: dict[int, dict[str, Any] | None] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def replay(store: Store, annotator_id: int) -> Replayed:
+    """Replay the event log forward: actions apply ``after``, undo applies its target's
+    ``before``, redo its target's ``after``."""
+    out = Replayed()
+    events: dict[int, dict[str, Any]] = {}
+
+    def apply(state_json: str | None, sentence_id: int | None, eid: int) -> None:
+        try:
+            state = json.loads(state_json or "{}")
+        except json.JSONDecodeError:
+            out.problems.append(f"event {eid}: before/after is not JSON")
+            return
+        for uid, active in state.get("annotations", {}).items():
+            out.annotations[uid] = bool(active)
+        if "progress" in state and sentence_id is not None:
+            out.progress[int(sentence_id)] = state["progress"]
+
+    for ev in store.iter_query(
+        "SELECT id, action, sentence_id, before, after, undo_of FROM events "
+        "WHERE annotator_id = ? ORDER BY id",
+        [annotator_id],
+    ):
+        events[ev["id"]] = ev
+        if ev["action"] in ("undo", "redo"):
+            target = events.get(ev["undo_of"])
+            if target is None:
+                out.problems.append(
+                    f"event {ev['id']}: {ev['action']} of unknown event {ev['undo_of']}"
+                )
+                continue
+            key = "before" if ev["action"] == "undo" else "after"
+            apply(target[key], target["sentence_id"], ev["id"])
+        elif ev["action"] in UNDOABLE or ev["action"] == "adopt":
+            apply(ev["after"], ev["sentence_id"], ev["id"])
+    return out
+
+
+def _same_progress(state: dict[str, Any] | None, row: dict[str, Any] | None) -> bool:
+    def norm(s: dict[str, Any] | None) -> tuple[Any, ...]:
+        if s is None:
+            return ("seen", 0, None)
+        return (s.get("status") or "seen", int(s.get("flag") or 0), s.get("note") or None)
+
+    return norm(state) == norm(row)
+
+
+def replay_problems(store: Store, annotator_id: int, state: Replayed | None = None) -> list[str]:
+    """Differences between the stored state and the replay of the annotator's events."""
+    state = state or replay(store, annotator_id)
+    problems = list(state.problems)
+    rows = {
+        r["uid"]: r["active"]
+        for r in store.iter_query(
+            "SELECT uid, removed_at IS NULL AS active FROM annotations WHERE annotator_id = ?",
+            [annotator_id],
+        )
+    }
+    for uid, active in state.annotations.items():
+        if uid not in rows:
+            if active:
+                problems.append(f"annotation {uid}: in the event log but missing from annotations")
+        elif bool(rows[uid]) != active:
+            problems.append(
+                f"annotation {uid}: stored as {'current' if rows[uid] else 'removed'}, "
+                f"events say {'current' if active else 'removed'}"
+            )
+    for uid, active in rows.items():
+        if uid not in state.annotations and active:
+            problems.append(f"annotation {uid}: current but no event records it")
+    progress = {
+        int(r["sentence_id"]): r
+        for r in store.iter_query(
+            "SELECT sentence_id, status, flag, note FROM progress WHERE annotator_id = ?",
+            [annotator_id],
+        )
+    }
+    for sid in set(progress) | set(state.progress):
+        if not _same_progress(state.progress.get(sid), progress.get(sid)):
+            problems.append(
+                f"progress of sentence {sid}: stored {_fmt(progress.get(sid))}, "
+                f"events say {_fmt(state.progress.get(sid))}"
+            )
+    return problems
+
+
+def _fmt(s: dict[str, Any] | None) -> str:
+    if s is None:
+        return "nothing"
+    flag = " flagged" if s.get("flag") else ""
+    note = " with note" if s.get("note") else ""
+    return f"{s.get('status')}{flag}{note}"
+
+
+def check_events(store: Store) -> list[Finding]:
+    bad: list[str] = []
+    for a in store.query("SELECT id, name FROM annotators ORDER BY id"):
+        bad += [f"{a['name']}: {p}" for p in replay_problems(store, int(a["id"]))]
+    if not bad:
+        return []
+    return [
+        Finding(
+            "events", "annotation state that the event log does not replay to", len(bad),
+            "`annotator doctor --repair` sets the state to the replay of the events and records "
+            "unlogged current annotations in the log (after a backup)",
+            repairable=True, examples=bad,
+        )
+    ]
+
+
+CHECKS: list[tuple[str, Callable[[Store], list[Finding]]]] = [
+    ("integrity", check_integrity),
+    ("orphans", check_orphans),
+    ("labels", check_labels),
+    ("offsets", check_offsets),
+    ("search-index", check_fts),
+    ("events", check_events),
+]
+
+
+def diagnose(store: Store) -> list[Finding]:
+    """Run every check; integrity failures stop the rest (other checks would read garbage)."""
+    findings: list[Finding] = []
+    for name, check in CHECKS:
+        try:
+            found = check(store)
+        except Exception as exc:  # a check that cannot run is itself a finding
+            found = [Finding(name, f"check could not run: {type(exc).__name__}: {exc}", 1,
+                             "restore a backup or run `sqlite3 DB .recover`")]
+        findings += found
+        if name == "integrity" and found:
+            break
+    return findings
+
+
+def repair(store: Store, findings: list[Finding]) -> tuple[str | None, list[str]]:
+    """Repair the repairable findings after a backup; returns (backup path, what was done)."""
+    todo = {f.check for f in findings if f.repairable}
+    if not todo:
+        return None, []
+    backup = store.backup("doctor")
+    done: list[str] = []
+    if "orphans" in todo:
+        done.append(f"deleted {store.delete_orphans()} orphan row(s)")
+    if "sentence-text" in todo:
+        done.append(f"restored {store.fix_sentence_texts()} sentence text(s) from their documents")
+    if "search-index" in todo or "sentence-text" in todo or "orphans" in todo:
+        store.rebuild_fts()
+        done.append("rebuilt the full-text index")
+    if "events" in todo:
+        n = 0
+        for a in store.query("SELECT id FROM annotators"):
+            aid = int(a["id"])
+            state = replay(store, aid)
+            if replay_problems(store, aid, state):
+                store.restore_state(aid, state.annotations, state.progress)
+                for r in store.query(
+                    "SELECT uid FROM annotations WHERE annotator_id = ? AND removed_at IS NULL",
+                    [aid],
+                ):
+                    if r["uid"] not in state.annotations:
+                        store.adopt_annotation(aid, r["uid"])
+                n += 1
+        done.append(f"set the state of {n} annotator(s) to the replay of their events")
+    return backup, done
