@@ -1,0 +1,992 @@
+"""Inter-annotator agreement statistics, pure numpy.
+
+Data model: a *reliability matrix* ``values`` of shape ``(n_annotators, n_units)``, float, with
+``NaN`` for "this annotator gave no value for this unit". Values are category codes (nominal) or
+numbers (ordinal, interval, ratio). :func:`matrix_from_rows` builds it from long
+``(unit, annotator, label)`` rows and keeps the category index, so every annotator shares one
+coding (the per-column factor recoding that turns Fleiss 1971's κ = 0.430 into 0.282 cannot
+happen).
+
+Every coefficient returns ``float | Undefined``. A coefficient that the data cannot define (one
+single label everywhere, no unit with two values) is never reported as NaN or 1.0 but as
+``Undefined(reason)``; :func:`jsonable` turns either into ``None`` plus a reason for JSON.
+
+Krippendorff's α is computed from per-unit sufficient statistics (category counts from
+``np.bincount`` on (unit, value) pairs; sums and sums of squares for the interval metric, and for
+the ordinal metric after replacing each value by its cumulative-marginal mid-rank, which makes
+Krippendorff's ordinal δ² a squared difference). The same per-unit numbers make each bootstrap
+replicate a weighted sum instead of a recomputation.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+Level = Literal["nominal", "ordinal", "interval", "ratio"]
+LEVELS: tuple[str, ...] = ("nominal", "ordinal", "interval", "ratio")
+WEIGHTS: tuple[str, ...] = ("linear", "quadratic")
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+# Above this many cells a dense (units x categories) count table is not built.
+_DENSE_CELLS = 30_000_000
+
+
+@dataclass(frozen=True)
+class Undefined:
+    """A coefficient the data cannot define, with the reason in words."""
+
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"value": None, "reason": self.reason}
+
+    def __str__(self) -> str:
+        return f"undefined ({self.reason})"
+
+
+Coefficient = float | Undefined
+
+
+def is_defined(x: object) -> bool:
+    return isinstance(x, float | int) and not isinstance(x, bool)
+
+
+def jsonable(x: Coefficient) -> float | None:
+    """The JSON value of a coefficient: the float, or ``None`` when undefined."""
+    return None if isinstance(x, Undefined) else float(x)
+
+
+def reason(x: Coefficient) -> str | None:
+    return x.reason if isinstance(x, Undefined) else None
+
+
+# ------------------------------------------------------------------------------ building the matrix
+@dataclass
+class Reliability:
+    """A reliability matrix with the names behind its rows, columns and codes.
+
+    ``values[a, u]`` is the value annotator ``annotators[a]`` gave unit ``units[u]``. When every
+    label is numeric, values are the numbers themselves and ``categories`` lists the distinct
+    numbers in increasing order; otherwise values are indexes into ``categories``.
+    """
+
+    values: FloatArray
+    annotators: list[Hashable]
+    units: list[Hashable]
+    categories: list[Any]
+    numeric: bool
+
+
+def as_number(label: object) -> float | None:
+    """The label as a finite float when it is a number or a numeric string, else ``None``."""
+    if isinstance(label, bool):
+        return None
+    if isinstance(label, int | float | np.integer | np.floating):
+        x = float(label)
+    elif isinstance(label, str):
+        try:
+            x = float(label.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return x if math.isfinite(x) else None
+
+
+def matrix_from_rows(
+    rows: Iterable[tuple[Hashable, Hashable, Any]],
+    *,
+    categories: Sequence[Any] | None = None,
+    numeric: bool | None = None,
+) -> Reliability:
+    """Build a :class:`Reliability` from ``(unit, annotator, label)`` rows.
+
+    ``label`` ``None`` or ``""`` means missing (the annotator saw the unit, gave no value). Units
+    and annotators keep their first-seen order. Labels are numeric when every label parses as a
+    number (``numeric=None``) and then ordered by value; otherwise they are coded by their index in
+    ``categories`` (default: sorted by their string form). A second row for the same (unit,
+    annotator) raises ``ValueError`` naming the row index.
+    """
+    unit_ix: dict[Hashable, int] = {}
+    ann_ix: dict[Hashable, int] = {}
+    cells: dict[tuple[int, int], Any] = {}
+    for i, (unit, annotator, label) in enumerate(rows):
+        u = unit_ix.setdefault(unit, len(unit_ix))
+        a = ann_ix.setdefault(annotator, len(ann_ix))
+        if (a, u) in cells:
+            raise ValueError(
+                f"row {i}: annotator {annotator!r} already has a value for unit {unit!r}"
+            )
+        cells[(a, u)] = None if label is None or label == "" else label
+    present = [v for v in cells.values() if v is not None]
+    if numeric is None:
+        numeric = categories is None and all(as_number(v) is not None for v in present)
+    values = np.full((len(ann_ix), len(unit_ix)), np.nan)
+    if numeric:
+        nums: dict[tuple[int, int], float] = {}
+        for (a, u), v in cells.items():
+            if v is None:
+                continue
+            x = as_number(v)
+            if x is None:
+                raise ValueError(f"label {v!r} is not a number")
+            nums[(a, u)] = x
+        for (a, u), x in nums.items():
+            values[a, u] = x
+        cats: list[Any] = sorted(set(nums.values()))
+    else:
+        cats = list(categories) if categories is not None else sorted(
+            {str(v) if not isinstance(v, str) else v for v in present}
+        )
+        code = {c: i for i, c in enumerate(cats)}
+        for (a, u), v in cells.items():
+            if v is None:
+                continue
+            key = v if v in code else str(v)
+            if key not in code:
+                raise ValueError(f"label {v!r} is not one of the categories")
+            values[a, u] = code[key]
+    return Reliability(values, list(ann_ix), list(unit_ix), cats, bool(numeric))
+
+
+def _matrix(values: npt.ArrayLike) -> FloatArray:
+    m = np.asarray(values, dtype=np.float64)
+    if m.ndim != 2:
+        raise ValueError(f"reliability matrix must be 2-D (annotators x units), got {m.ndim}-D")
+    if np.isinf(m).any():
+        raise ValueError("reliability matrix holds infinite values")
+    return m
+
+
+def _codes(values: FloatArray) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Category codes (``-1`` = missing), the sorted distinct values they index, and how often
+    each value occurs."""
+    present = ~np.isnan(values)
+    n_missing = values.size - int(present.sum())
+    if n_missing == values.size:
+        return np.full(values.shape, -1, dtype=np.int64), np.empty(0), np.empty(0)
+    lo = float(np.fmin.reduce(values, axis=None))
+    hi = float(np.fmax.reduce(values, axis=None))
+    if hi - lo < 1_000_000:
+        shifted = np.where(present, values - lo, 0.0)
+        ints = shifted.astype(np.int64)
+        if np.array_equal(ints, shifted):
+            # Integral values: a lookup table instead of a sort.
+            seen = np.bincount(ints.ravel(), minlength=int(hi - lo) + 1)
+            seen[0] -= n_missing
+            used = seen > 0
+            lut = np.cumsum(used) - 1
+            codes = np.where(present, lut[ints], -1)
+            cats = np.flatnonzero(used)
+            return codes, cats.astype(np.float64) + lo, seen[cats].astype(np.float64)
+    codes = np.full(values.shape, -1, dtype=np.int64)
+    uniq, inv, counts = np.unique(values[present], return_inverse=True, return_counts=True)
+    codes[present] = inv.reshape(-1)
+    return codes, uniq.astype(np.float64), counts.astype(np.float64)
+
+
+def _pair_agreements(codes: IntArray, n_cats: int) -> FloatArray:
+    """Σ_c n_uc² per unit (ordered pairs of equal values, each value paired with itself too)."""
+    n_ann, n_units = codes.shape
+    present = codes >= 0
+    if n_units * max(n_cats, 1) <= _DENSE_CELLS and n_ann * (n_ann - 1) // 2 > 2 * n_cats:
+        counts = _unit_counts(codes, n_cats)
+        return np.asarray((counts * counts).sum(axis=1), dtype=np.float64)
+    total: FloatArray = present.sum(axis=0).astype(np.float64)
+    for a in range(n_ann):
+        for b in range(a + 1, n_ann):
+            total += 2.0 * ((codes[a] == codes[b]) & present[a])
+    return total
+
+
+def _unit_counts(codes: IntArray, n_cats: int) -> FloatArray:
+    """Dense (units x categories) count table n_uc via one ``np.bincount``.
+
+    Missing values (code −1) go to a spare last column that is dropped.
+    """
+    n_units = codes.shape[1]
+    width = n_cats + 1
+    flat = np.arange(n_units) * width + np.where(codes >= 0, codes, n_cats)
+    counts = np.bincount(flat.ravel(), minlength=n_units * width).reshape(n_units, width)
+    return counts[:, :n_cats].astype(np.float64)
+
+
+def category_counts(values: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """The (units x categories) count table of a reliability matrix and its category values."""
+    m = _matrix(values)
+    codes, cats, _ = _codes(m)
+    return _unit_counts(codes, len(cats)), cats
+
+
+def coincidence_matrix(values: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Krippendorff's coincidence matrix ``o`` (V x V) and the category values it is indexed by.
+
+    Each pairable unit (two or more values) adds each ordered pair of values from different
+    annotators with weight ``1/(m_u - 1)``; built with ``np.bincount`` per annotator pair.
+    """
+    m = _matrix(values)
+    codes, cats, _ = _codes(m)
+    v = len(cats)
+    present = codes >= 0
+    mu = present.sum(axis=0)
+    w = np.where(mu >= 2, 1.0 / np.maximum(mu - 1, 1), 0.0)
+    o = np.zeros(v * v)
+    for a in range(codes.shape[0]):
+        for b in range(codes.shape[0]):
+            if a == b:
+                continue
+            both = present[a] & present[b]
+            o += np.bincount(codes[a][both] * v + codes[b][both], weights=w[both], minlength=v * v)
+    return o.reshape(v, v), cats
+
+
+# ------------------------------------------------------------------------------------ distances
+def distance_matrix(
+    cats: FloatArray, level: str, marginals: FloatArray | None = None
+) -> FloatArray:
+    """Krippendorff's squared distance δ² between the category values ``cats``.
+
+    Ordinal uses the cumulative-marginal definition, which needs the pairable marginals n_c.
+    """
+    x = np.asarray(cats, dtype=np.float64)
+    if level == "nominal":
+        return 1.0 - np.eye(len(x))
+    if level == "interval":
+        return (x[:, None] - x[None, :]) ** 2
+    if level == "ratio":
+        s = x[:, None] + x[None, :]
+        d = x[:, None] - x[None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(s == 0, 0.0, d / np.where(s == 0, 1.0, s))
+        return r * r
+    if level == "ordinal":
+        if marginals is None:
+            raise ValueError("the ordinal metric needs the marginal counts")
+        r = _midranks(np.asarray(marginals, dtype=np.float64))
+        return (r[:, None] - r[None, :]) ** 2
+    raise ValueError(f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
+
+
+def _midranks(n_c: FloatArray) -> FloatArray:
+    """Mid-rank of each category: Σ_{g<c} n_g + n_c/2.
+
+    Krippendorff's ordinal δ_ck = Σ_{g=c..k} n_g − (n_c + n_k)/2 equals r_k − r_c.
+    """
+    return np.cumsum(n_c) - n_c / 2.0
+
+
+# ------------------------------------------------------------------------------ Krippendorff's α
+@dataclass
+class _AlphaParts:
+    """Per-pairable-unit pieces of α.
+
+    ``d[u]`` is unit u's share of the observed disagreement, Σ_{i≠j} δ²(v_i, v_j) / (m_u − 1).
+    ``features[u]`` are per-unit statistics whose (weighted) column sums give the pairable total
+    n and Σ_ck n_c n_k δ²_ck through ``from_sums``; ``totals`` are their unweighted sums. Features
+    are only built when a bootstrap needs them; when a dense (units x categories) table would be
+    too large they are ``None`` and ``sparse()`` = (value codes, their unit, V) gives weighted
+    category marginals by ``np.bincount``.
+    """
+
+    level: str
+    d: FloatArray
+    units: IntArray  # indexes (into the full matrix) of the pairable units
+    totals: FloatArray
+    from_sums: Callable[[FloatArray], tuple[float, float]]
+    make_features: Callable[[], FloatArray | None]
+    sparse: Callable[[], tuple[IntArray, IntArray, int]] | None = None
+
+    @functools.cached_property
+    def features(self) -> FloatArray | None:
+        return self.make_features()
+
+    def sums(self, w: FloatArray | None = None) -> FloatArray:
+        if w is None:
+            return self.totals
+        if self.features is not None:
+            return w @ self.features
+        assert self.sparse is not None
+        codes, units, v = self.sparse()
+        return np.bincount(codes, weights=w[units], minlength=v).astype(np.float64)
+
+    def alpha(self, w: FloatArray | None = None) -> Coefficient:
+        if self.d.size == 0:
+            return Undefined("no unit has values from two or more annotators")
+        do = float(self.d.sum() if w is None else self.d @ w)
+        return self.alpha_from(do, self.sums(w))
+
+    def alpha_from(self, do: float, sums: FloatArray) -> Coefficient:
+        n, de = self.from_sums(sums)
+        if n < 2 or de <= 1e-12 * max(n * n, 1.0):
+            return Undefined("all pairable values are identical, so expected disagreement is 0")
+        return 1.0 - (n - 1.0) * do / de
+
+
+def _nominal_total(n_c: FloatArray) -> tuple[float, float]:
+    n = float(n_c.sum())
+    return n, n * n - float(n_c @ n_c)
+
+
+def _moments_total(t: FloatArray) -> tuple[float, float]:
+    n, t1, t2 = (float(x) for x in t)
+    return n, max(2.0 * (n * t2 - t1 * t1), 0.0)
+
+
+def _moment_parts(level: str, x: FloatArray, mu: FloatArray, keep: IntArray) -> _AlphaParts:
+    """α pieces for a squared-difference metric on values ``x`` (0 where missing)."""
+    s1 = x.sum(axis=0)
+    s2 = (x * x).sum(axis=0)
+    d = np.maximum(2.0 * (mu * s2 - s1 * s1) / (mu - 1.0), 0.0)
+    feats = np.stack([mu, s1, s2], axis=1)
+    return _AlphaParts(level, d, keep, feats.sum(axis=0), _moments_total, lambda: feats)
+
+
+def _alpha_parts(values: npt.ArrayLike, level: str) -> _AlphaParts:
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
+    m = _matrix(values)
+    present = ~np.isnan(m)
+    mu_all = present.sum(axis=0)
+    keep = np.flatnonzero(mu_all >= 2)
+    sub = m[:, keep] if len(keep) < m.shape[1] else m
+    pres = present[:, keep] if len(keep) < m.shape[1] else present
+    mu = mu_all[keep].astype(np.float64)
+    n_units = len(keep)
+    if level == "interval":
+        center = float(sub[pres].mean()) if n_units else 0.0
+        return _moment_parts(level, np.where(pres, sub - center, 0.0), mu, keep)
+    codes, cats, n_c = _codes(sub)
+    v = len(cats)
+    dense = n_units * max(v, 1) <= _DENSE_CELLS
+
+    def table() -> FloatArray | None:
+        return _unit_counts(codes, v) if dense else None
+
+    def sparse() -> tuple[IntArray, IntArray, int]:
+        return codes[pres], np.broadcast_to(np.arange(n_units), codes.shape)[pres], v
+
+    if level == "nominal":
+        agree = _pair_agreements(codes, v)
+        d = (mu * mu - agree) / (mu - 1.0)
+        return _AlphaParts(level, d, keep, n_c, _nominal_total, table, sparse)
+
+    if level == "ordinal":
+        ranks = _midranks(n_c)
+        return _moment_parts(level, np.where(pres, ranks[np.maximum(codes, 0)], 0.0), mu, keep)
+
+    # ratio: δ² depends on both values jointly, so pair up annotators.
+    d = np.zeros(n_units)
+    xs = np.where(pres, sub, 0.0)
+    for a in range(sub.shape[0]):
+        for b in range(a + 1, sub.shape[0]):
+            both = pres[a] & pres[b]
+            s = xs[a] + xs[b]
+            diff = xs[a] - xs[b]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = np.where(both & (s != 0), diff / np.where(s == 0, 1.0, s), 0.0)
+            d += 2.0 * r * r
+    d /= np.maximum(mu - 1.0, 1.0)
+
+    def ratio_total(n_c: FloatArray) -> tuple[float, float]:
+        total = 0.0
+        step = max(1, 4_000_000 // max(v, 1))
+        for i in range(0, v, step):
+            block = cats[i : i + step, None] + cats[None, :]
+            diff = cats[i : i + step, None] - cats[None, :]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = np.where(block == 0, 0.0, diff / np.where(block == 0, 1.0, block))
+            total += float(n_c[i : i + step] @ (r * r) @ n_c)
+        return float(n_c.sum()), total
+
+    return _AlphaParts(level, d, keep, n_c, ratio_total, table, sparse)
+
+
+def krippendorff_alpha(values: npt.ArrayLike, level: str = "nominal") -> Coefficient:
+    """Krippendorff's α for a reliability matrix with missing values (NaN).
+
+    Units with fewer than two values are not pairable and are ignored, as Krippendorff defines.
+    ``level`` picks δ²: nominal (0/1), ordinal (cumulative marginal ranks), interval
+    (squared difference), ratio (((c − k)/(c + k))²).
+    """
+    return _alpha_parts(values, level).alpha()
+
+
+@dataclass
+class BootstrapCI:
+    """Percentile bootstrap interval for α, resampling pairable units."""
+
+    low: float
+    high: float
+    n_boot: int
+    n_used: int  # replicates where α was defined
+    seed: int
+    confidence: float = 0.95
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "low": self.low,
+            "high": self.high,
+            "n_boot": self.n_boot,
+            "n_used": self.n_used,
+            "seed": self.seed,
+            "confidence": self.confidence,
+        }
+
+
+def alpha_bootstrap_ci(
+    values: npt.ArrayLike,
+    level: str = "nominal",
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> BootstrapCI | Undefined:
+    """Seeded percentile bootstrap CI for α, resampling units with replacement.
+
+    Each replicate weights every pairable unit by how often it was drawn, so α is a weighted sum of
+    per-unit contributions. For the ordinal metric the ranks stay those of the full sample.
+    """
+    parts = _alpha_parts(values, level)
+    point = parts.alpha()
+    if isinstance(point, Undefined):
+        return point
+    n_units = parts.d.size
+    rng = np.random.default_rng(seed)
+    reps: list[float] = []
+    grouped = _group_units(parts)
+    if grouped is not None:
+        # Units with identical statistics are interchangeable: drawing n units with replacement
+        # is a multinomial draw over the groups, with the same distribution and far less work.
+        d_g, f_g, sizes = grouped
+        draws = rng.multinomial(n_units, sizes / sizes.sum(), size=n_boot).astype(np.float64)
+        do_all = draws @ d_g
+        sums_all = draws @ f_g
+        for do, sums in zip(do_all, sums_all, strict=True):
+            a = parts.alpha_from(float(do), sums)
+            if not isinstance(a, Undefined):
+                reps.append(a)
+    else:
+        for _ in range(n_boot):
+            w = np.bincount(rng.integers(0, n_units, n_units), minlength=n_units)
+            a = parts.alpha(w.astype(np.float64))
+            if not isinstance(a, Undefined):
+                reps.append(a)
+    if len(reps) < max(2, n_boot // 2):
+        return Undefined(
+            f"α was undefined in {n_boot - len(reps)} of {n_boot} bootstrap replicates"
+        )
+    tail = (1.0 - confidence) / 2.0
+    lo, hi = np.quantile(np.asarray(reps), [tail, 1.0 - tail])
+    return BootstrapCI(float(lo), float(hi), n_boot, len(reps), seed, confidence)
+
+
+def _group_units(parts: _AlphaParts) -> tuple[FloatArray, FloatArray, FloatArray] | None:
+    """Distinct feature rows, their d, and how many units share each, when that compresses well.
+
+    A unit's d is a function of its feature row (its value counts or moments), so units with
+    equal rows are interchangeable in the bootstrap.
+    """
+    feats = parts.features
+    if feats is None or feats.shape[0] == 0:
+        return None
+    key = np.zeros(feats.shape[0], dtype=np.int64)
+    radix = 1
+    for col in feats.T:
+        lo = float(col.min())
+        span = float(col.max()) - lo
+        ints = (col - lo).astype(np.int64)
+        if span < 1_000_000 and np.array_equal(ints, col - lo):
+            card = int(span) + 1
+        else:
+            _, inv = np.unique(col, return_inverse=True)
+            ints = inv.reshape(-1).astype(np.int64)
+            card = int(ints.max()) + 1
+        if radix * card >= 2**62:
+            return None
+        key += ints * radix
+        radix *= card
+    _, first, sizes = np.unique(key, return_index=True, return_counts=True)
+    if len(first) > max(1000, feats.shape[0] // 4):
+        return None
+    return parts.d[first], np.ascontiguousarray(feats[first]), sizes.astype(np.float64)
+
+
+def alpha_with_distance(codes: npt.ArrayLike, delta: npt.ArrayLike) -> Coefficient:
+    """α for a coded matrix (codes 0..V−1, NaN missing) under any V x V distance matrix δ²."""
+    m = _matrix(codes)
+    dmat = np.asarray(delta, dtype=np.float64)
+    present = ~np.isnan(m)
+    mu = present.sum(axis=0)
+    keep = mu >= 2
+    if not keep.any():
+        return Undefined("no unit has values from two or more annotators")
+    sub = m[:, keep]
+    v = dmat.shape[0]
+    c = np.where(np.isnan(sub), -1, sub).astype(np.int64)
+    if (c >= v).any():
+        raise ValueError("a code is outside the distance matrix")
+    o, _ = _coincidence_from_codes(c, v)
+    n_c = o.sum(axis=1)
+    n = float(n_c.sum())
+    de = float(n_c @ dmat @ n_c)
+    if de <= 1e-12 * max(n * n, 1.0):
+        return Undefined("all pairable values are identical, so expected disagreement is 0")
+    return 1.0 - (n - 1.0) * float((o * dmat).sum()) / de
+
+
+def _coincidence_from_codes(codes: IntArray, v: int) -> tuple[FloatArray, IntArray]:
+    present = codes >= 0
+    mu = present.sum(axis=0)
+    w = np.where(mu >= 2, 1.0 / np.maximum(mu - 1, 1), 0.0)
+    o = np.zeros(v * v)
+    for a in range(codes.shape[0]):
+        for b in range(codes.shape[0]):
+            if a != b:
+                both = present[a] & present[b]
+                o += np.bincount(
+                    codes[a][both] * v + codes[b][both], weights=w[both], minlength=v * v
+                )
+    return o.reshape(v, v), mu
+
+
+# --------------------------------------------------------------------------- simple agreement
+def percent_agreement(values: npt.ArrayLike) -> Coefficient:
+    """Mean over pairable units of the share of annotator pairs that gave the same value."""
+    m = _matrix(values)
+    codes, cats, _ = _codes(m)
+    mu = (codes >= 0).sum(axis=0).astype(np.float64)
+    keep = mu >= 2
+    if not keep.any():
+        return Undefined("no unit has values from two or more annotators")
+    agree = _pair_agreements(codes[:, keep], len(cats))
+    mk = mu[keep]
+    return float(np.mean((agree - mk) / (mk * (mk - 1.0))))
+
+
+# ------------------------------------------------------------------------------------ Cohen's κ
+def _weight_matrix(scores: FloatArray, weights: str | None) -> FloatArray:
+    k = len(scores)
+    if weights is None:
+        return np.eye(k)
+    if weights not in WEIGHTS:
+        raise ValueError(f"unknown weights {weights!r}; use linear or quadratic")
+    span = float(scores.max() - scores.min()) if k else 0.0
+    if span == 0:
+        return np.ones((k, k))
+    diff = np.abs(scores[:, None] - scores[None, :]) / span
+    return 1.0 - (diff if weights == "linear" else diff * diff)
+
+
+def confusion_table(
+    a: npt.ArrayLike, b: npt.ArrayLike, categories: npt.ArrayLike | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """Contingency table of two annotators' values (rows = ``a``) over units both rated."""
+    x = np.asarray(a, dtype=np.float64)
+    y = np.asarray(b, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError("the two annotators' vectors must be 1-D and of equal length")
+    both = ~np.isnan(x) & ~np.isnan(y)
+    x, y = x[both], y[both]
+    if categories is None:
+        cats = np.unique(np.concatenate([x, y]))
+    else:
+        cats = np.asarray(categories, dtype=np.float64)
+        if not np.isin(np.concatenate([x, y]), cats).all():
+            raise ValueError("a value is not one of the given categories")
+    k = len(cats)
+    ix = np.searchsorted(cats, x)
+    iy = np.searchsorted(cats, y)
+    table = np.bincount(ix * k + iy, minlength=k * k).reshape(k, k).astype(np.float64)
+    return table, cats
+
+
+def cohen_kappa(
+    a: npt.ArrayLike,
+    b: npt.ArrayLike | None = None,
+    *,
+    weights: str | None = None,
+    categories: npt.ArrayLike | None = None,
+) -> Coefficient:
+    """Cohen's κ, optionally weighted (``'linear'`` or ``'quadratic'``).
+
+    Either a square contingency table (rows = first annotator; weights use the positions
+    0..k−1 of the categories), or two value vectors with NaN for missing (units missing either value
+    are dropped; weights use the numeric values, over ``categories`` when given).
+    """
+    if b is None:
+        table = np.asarray(a, dtype=np.float64)
+        if table.ndim != 2 or table.shape[0] != table.shape[1]:
+            raise ValueError("a contingency table must be square")
+        scores = np.arange(table.shape[0], dtype=np.float64)
+    else:
+        table, scores = confusion_table(a, b, categories)
+    n = float(table.sum())
+    if n == 0:
+        return Undefined("no unit was rated by both annotators")
+    w = _weight_matrix(scores, weights)
+    p = table / n
+    po = float((w * p).sum())
+    pe = float(p.sum(axis=1) @ w @ p.sum(axis=0))
+    if pe >= 1.0 - 1e-12:
+        return Undefined("chance agreement is 1: both annotators used one and the same label")
+    return (po - pe) / (1.0 - pe)
+
+
+def pairwise_cohen(
+    values: npt.ArrayLike, *, weights: str | None = None
+) -> list[tuple[int, int, int, Coefficient]]:
+    """Cohen's κ of every annotator pair: ``(a, b, n_units_both, κ)``.
+
+    Weighted κ uses the category values shared by the whole matrix.
+    """
+    m = _matrix(values)
+    cats = np.unique(m[~np.isnan(m)])
+    out: list[tuple[int, int, int, Coefficient]] = []
+    for a in range(m.shape[0]):
+        for b in range(a + 1, m.shape[0]):
+            both = int((~np.isnan(m[a]) & ~np.isnan(m[b])).sum())
+            out.append((a, b, both, cohen_kappa(m[a], m[b], weights=weights, categories=cats)))
+    return out
+
+
+def mean_pairwise_cohen(values: npt.ArrayLike, *, weights: str | None = None) -> Coefficient:
+    """Average of the defined pairwise Cohen κ (what NLTK calls ``kappa``)."""
+    ks = [k for *_, k in pairwise_cohen(values, weights=weights) if not isinstance(k, Undefined)]
+    if not ks:
+        return Undefined("no annotator pair has a defined Cohen's κ")
+    return float(np.mean(ks))
+
+
+# ------------------------------------------------------------------------------ Fleiss, Gwet
+def _count_table_stats(counts: FloatArray) -> tuple[float, FloatArray, int] | Undefined:
+    """Observed agreement p_a and mean category shares π_k (Gwet's forms for missing data).
+
+    p_a averages, over units with two or more ratings, the share of agreeing rater pairs; π_k
+    averages each unit's category shares over all units with at least one rating.
+    """
+    r = counts.sum(axis=1)
+    rated = r >= 1
+    two = r >= 2
+    if not two.any():
+        return Undefined("no unit has values from two or more annotators")
+    rr = r[two]
+    pa = float(np.mean((counts[two] * (counts[two] - 1)).sum(axis=1) / (rr * (rr - 1))))
+    pi = (counts[rated] / r[rated, None]).mean(axis=0)
+    return pa, pi, int(two.sum())
+
+
+def fleiss_kappa_from_counts(counts: npt.ArrayLike) -> Coefficient:
+    """Fleiss' κ from a (units x categories) table of how many annotators chose each category.
+
+    With the same number of ratings per unit this is Fleiss (1971); with unequal numbers
+    (missing data) it is Gwet's generalisation (as irrCAC computes it).
+    """
+    table = np.asarray(counts, dtype=np.float64)
+    if table.ndim != 2:
+        raise ValueError("a count table must be 2-D (units x categories)")
+    stats = _count_table_stats(table)
+    if isinstance(stats, Undefined):
+        return stats
+    pa, pi, _ = stats
+    pe = float(pi @ pi)
+    if pe >= 1.0 - 1e-12:
+        return Undefined("every rating is the same category, so chance agreement is 1")
+    return (pa - pe) / (1.0 - pe)
+
+
+def fleiss_kappa(values: npt.ArrayLike) -> Coefficient:
+    """Fleiss' κ from a reliability matrix (annotators x units, NaN missing)."""
+    counts, _ = category_counts(values)
+    return fleiss_kappa_from_counts(counts)
+
+
+def gwet_ac1_from_counts(counts: npt.ArrayLike, n_categories: int | None = None) -> Coefficient:
+    """Gwet's AC1 from a (units x categories) count table.
+
+    p_e = Σ_k π_k(1 − π_k)/(q − 1) with q the number of categories (the table's columns unless
+    ``n_categories`` says more exist).
+    """
+    table = np.asarray(counts, dtype=np.float64)
+    q = int(n_categories if n_categories is not None else table.shape[1])
+    if q < 2:
+        return Undefined("AC1 needs at least two categories")
+    stats = _count_table_stats(table)
+    if isinstance(stats, Undefined):
+        return stats
+    pa, pi, _ = stats
+    pe = float((pi * (1.0 - pi)).sum() / (q - 1))
+    if pe >= 1.0 - 1e-12:
+        return Undefined("chance agreement is 1")
+    return (pa - pe) / (1.0 - pe)
+
+
+def gwet_ac1(values: npt.ArrayLike, n_categories: int | None = None) -> Coefficient:
+    """Gwet's AC1 (unweighted) from a reliability matrix, with missing data as Gwet defines it."""
+    counts, cats = category_counts(values)
+    if len(cats) < 2 and n_categories is None:
+        return Undefined("only one category was used, so AC1 has no chance model")
+    return gwet_ac1_from_counts(counts, n_categories)
+
+
+# ---------------------------------------------------------------------------------- diagnostics
+def confusion_matrix(
+    values: npt.ArrayLike, a: int, b: int
+) -> tuple[FloatArray, FloatArray]:
+    """Contingency table of annotators ``a`` (rows) and ``b`` over the matrix's categories."""
+    m = _matrix(values)
+    cats = np.unique(m[~np.isnan(m)])
+    return confusion_table(m[a], m[b], cats)
+
+
+def unit_disagreement(values: npt.ArrayLike, level: str = "nominal") -> FloatArray:
+    """Mean pairwise δ² within each unit (NaN where fewer than two values).
+
+    For nominal data this is the share of annotator pairs that disagree.
+    """
+    m = _matrix(values)
+    parts = _alpha_parts(m, level)
+    out = np.full(m.shape[1], np.nan)
+    mu = (~np.isnan(m[:, parts.units])).sum(axis=0)
+    out[parts.units] = parts.d / mu
+    return out
+
+
+def most_disagreed_units(
+    values: npt.ArrayLike, level: str = "nominal", top: int = 10
+) -> list[tuple[int, float]]:
+    """The ``top`` units with the highest mean pairwise disagreement, as (unit index, value)."""
+    dis = unit_disagreement(values, level)
+    order = np.argsort(-np.nan_to_num(dis, nan=-1.0), kind="stable")
+    return [(int(u), float(dis[u])) for u in order[:top] if not np.isnan(dis[u]) and dis[u] > 0]
+
+
+def alpha_without_each(values: npt.ArrayLike, level: str = "nominal") -> list[Coefficient]:
+    """α recomputed with each annotator left out in turn (index = the annotator left out)."""
+    m = _matrix(values)
+    return [
+        krippendorff_alpha(np.delete(m, a, axis=0), level) for a in range(m.shape[0])
+    ]
+
+
+# ------------------------------------------------------------------------- set-valued labels
+LabelSet = frozenset[Hashable]
+
+
+def jaccard_distance(x: LabelSet, y: LabelSet) -> float:
+    """1 − |x ∩ y| / |x ∪ y|; two empty sets are identical (distance 0)."""
+    union = len(x | y)
+    return 0.0 if union == 0 else 1.0 - len(x & y) / union
+
+
+def masi_distance(x: LabelSet, y: LabelSet) -> float:
+    """MASI distance (Passonneau 2006): 1 − Jaccard × monotonicity weight.
+
+    The weight is 1 for equal sets, 0.67 when one contains the other, 0.33 for another overlap,
+    0 for disjoint sets (the constants NLTK uses). Two empty sets are identical (distance 0).
+    """
+    inter = len(x & y)
+    union = len(x | y)
+    if union == 0:
+        return 0.0
+    if len(x) == len(y) == inter:
+        mono = 1.0
+    elif inter == min(len(x), len(y)):
+        mono = 0.67
+    elif inter > 0:
+        mono = 0.33
+    else:
+        mono = 0.0
+    return 1.0 - inter / union * mono
+
+
+SET_DISTANCES: dict[str, Callable[[LabelSet, LabelSet], float]] = {
+    "masi": masi_distance,
+    "jaccard": jaccard_distance,
+}
+
+
+def set_alpha(
+    sets: Sequence[Sequence[Iterable[Hashable] | None]], distance: str = "masi"
+) -> Coefficient:
+    """Krippendorff's α over label *sets* (multi-label annotation).
+
+    ``sets[u][a]`` is the set of labels annotator ``a`` gave unit ``u`` (rows are units here, as
+    one usually lists them), ``None`` when the annotator did not annotate the unit; an empty set
+    means "annotated, no label". ``distance`` is ``'masi'`` or ``'jaccard'``.
+    """
+    dist = SET_DISTANCES.get(distance)
+    if dist is None:
+        raise ValueError(f"unknown set distance {distance!r}; use masi or jaccard")
+    index: dict[LabelSet, int] = {}
+    n_units = len(sets)
+    n_ann = max((len(row) for row in sets), default=0)
+    codes = np.full((n_ann, n_units), np.nan)
+    for u, row in enumerate(sets):
+        for a, s in enumerate(row):
+            if s is not None:
+                codes[a, u] = index.setdefault(frozenset(s), len(index))
+    distinct = list(index)
+    delta = np.array([[dist(x, y) for y in distinct] for x in distinct], dtype=np.float64)
+    return alpha_with_distance(codes, delta.reshape(len(distinct), len(distinct)))
+
+
+def sets_from_rows(
+    rows: Iterable[tuple[Hashable, Hashable, Hashable | None]],
+) -> tuple[list[list[LabelSet | None]], list[Hashable], list[Hashable]]:
+    """Multi-label rows ``(unit, annotator, label)`` to ``sets[u][a]``.
+
+    Several rows for one (unit, annotator) collect into one set; a row with label ``None`` marks
+    that the annotator annotated the unit and gave no label (empty set). Absent pairs are ``None``.
+    """
+    unit_ix: dict[Hashable, int] = {}
+    ann_ix: dict[Hashable, int] = {}
+    acc: dict[tuple[int, int], set[Hashable]] = {}
+    for unit, annotator, label in rows:
+        u = unit_ix.setdefault(unit, len(unit_ix))
+        a = ann_ix.setdefault(annotator, len(ann_ix))
+        cell = acc.setdefault((u, a), set())
+        if label is not None and label != "":
+            cell.add(label)
+    out: list[list[LabelSet | None]] = [[None] * len(ann_ix) for _ in unit_ix]
+    for (u, a), labels in acc.items():
+        out[u][a] = frozenset(labels)
+    return out, list(unit_ix), list(ann_ix)
+
+
+def binary_view(sets: Sequence[Sequence[Iterable[Hashable] | None]], label: Hashable) -> FloatArray:
+    """Present/absent matrix (annotators x units) for one label: 1, 0, or NaN when not annotated."""
+    n_ann = max((len(row) for row in sets), default=0)
+    out = np.full((n_ann, len(sets)), np.nan)
+    for u, row in enumerate(sets):
+        for a, s in enumerate(row):
+            if s is not None:
+                out[a, u] = 1.0 if label in set(s) else 0.0
+    return out
+
+
+def per_label_agreement(
+    sets: Sequence[Sequence[Iterable[Hashable] | None]],
+    labels: Iterable[Hashable] | None = None,
+) -> dict[Hashable, dict[str, Any]]:
+    """For each label, α and κ on its binary present/absent view.
+
+    κ is Cohen's for exactly two annotators, else the mean pairwise Cohen's κ. Values are
+    :data:`Coefficient` objects; ``prevalence`` is the share of given values that are "present".
+    """
+    if labels is None:
+        found: set[Hashable] = set()
+        for row in sets:
+            for s in row:
+                if s is not None:
+                    found.update(s)
+        labels = sorted(found, key=str)
+    out: dict[Hashable, dict[str, Any]] = {}
+    for label in labels:
+        view = binary_view(sets, label)
+        given = view[~np.isnan(view)]
+        kappa = (
+            cohen_kappa(view[0], view[1], categories=[0.0, 1.0])
+            if view.shape[0] == 2
+            else mean_pairwise_cohen(view)
+        )
+        out[label] = {
+            "krippendorff_alpha": krippendorff_alpha(view, "nominal"),
+            "kappa": kappa,
+            "prevalence": float(given.mean()) if given.size else 0.0,
+            "n_units": int(((~np.isnan(view)).sum(axis=0) >= 2).sum()),
+        }
+    return out
+
+
+# ------------------------------------------------------------------------------------- summary
+@dataclass
+class _Drops:
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def add(self, why: str, n: int) -> None:
+        if n:
+            self.reasons[why] = self.reasons.get(why, 0) + n
+
+
+def summarize(
+    values: npt.ArrayLike,
+    level: str = "nominal",
+    weights: str | None = None,
+    seed: int = 0,
+    n_boot: int = 1000,
+    *,
+    annotators: Sequence[Hashable] | None = None,
+) -> dict[str, Any]:
+    """All coefficients for one reliability matrix, as a JSON-friendly dict.
+
+    Undefined coefficients are ``None`` and their reasons are under ``undefined``. κ, Fleiss and
+    AC1 treat values as categories; α and the bootstrap CI use ``level``. ``cohen_kappa`` appears
+    only with exactly two annotators (weighted when ``weights`` is given).
+    """
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
+    if weights is not None and weights not in WEIGHTS:
+        raise ValueError(f"unknown weights {weights!r}; use linear or quadratic")
+    m = _matrix(values)
+    names = list(annotators) if annotators is not None else list(range(m.shape[0]))
+    mu = (~np.isnan(m)).sum(axis=0)
+    drops = _Drops()
+    drops.add("no value from any annotator", int((mu == 0).sum()))
+    drops.add("fewer than 2 annotators gave a value", int((mu == 1).sum()))
+    undefined: dict[str, str] = {}
+
+    def put(key: str, x: Coefficient) -> float | None:
+        if isinstance(x, Undefined):
+            undefined[key] = x.reason
+        return jsonable(x)
+
+    out: dict[str, Any] = {
+        "level": level,
+        "weights": weights,
+        "n_units": int(m.shape[1]),
+        "n_annotators": int(m.shape[0]),
+        "n_values": int(mu.sum()),
+        "units_used": int((mu >= 2).sum()),
+        "units_dropped": int((mu < 2).sum()),
+        "units_dropped_reasons": drops.reasons,
+        "categories": [float(c) for c in np.unique(m[~np.isnan(m)])],
+    }
+    out["percent_agreement"] = put("percent_agreement", percent_agreement(m))
+    out["krippendorff_alpha"] = put("krippendorff_alpha", krippendorff_alpha(m, level))
+    ci = alpha_bootstrap_ci(m, level, n_boot=n_boot, seed=seed) if n_boot > 0 else None
+    if isinstance(ci, Undefined):
+        undefined["alpha_ci95"] = ci.reason
+        out["alpha_ci95"] = None
+    else:
+        out["alpha_ci95"] = None if ci is None else ci.to_json()
+    out["fleiss_kappa"] = put("fleiss_kappa", fleiss_kappa(m))
+    out["gwet_ac1"] = put("gwet_ac1", gwet_ac1(m))
+    pairs = pairwise_cohen(m, weights=weights)
+    if m.shape[0] == 2:
+        out["cohen_kappa"] = put("cohen_kappa", pairs[0][3])
+    out["pairwise_cohen"] = [
+        {
+            "a": names[a],
+            "b": names[b],
+            "n_units": n,
+            "kappa": jsonable(k),
+            "reason": reason(k),
+        }
+        for a, b, n, k in pairs
+    ]
+    out["undefined"] = undefined
+    return out
+
+
+def coefficient_items(summary: Mapping[str, Any]) -> list[tuple[str, float | None]]:
+    """The headline coefficients of a :func:`summarize` dict, in display order."""
+    keys = ["percent_agreement", "krippendorff_alpha", "fleiss_kappa", "gwet_ac1", "cohen_kappa"]
+    return [(k, summary[k]) for k in keys if k in summary]
