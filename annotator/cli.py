@@ -443,3 +443,89 @@ def doctor_cmd(db_path: str, repair: bool) -> None:
     if left:
         sys.exit(1)
     click.echo(f"{db_path}: ok after repair")
+
+
+# ------------------------------------------------------------------------------------- agree
+@cli.command("agree")
+@db_option
+@click.option(
+    "--table",
+    "table_path",
+    type=click.Path(dir_okay=False),
+    help="Compute agreement for a CSV with header unit,annotator,label instead of the database "
+    "(empty label = missing).",
+)
+@click.option(
+    "--level",
+    type=click.Choice(["nominal", "ordinal", "interval", "ratio"]),
+    default="nominal",
+    show_default=True,
+    help="Measurement level for Krippendorff's alpha (ordinal/interval/ratio need numeric labels).",
+)
+@click.option(
+    "--weights",
+    type=click.Choice(["linear", "quadratic"]),
+    help="Weighted Cohen's kappa (numeric labels, ordered by value).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (undefined values are null).")
+@click.option("--scheme", "scheme_name", help="Scheme name (database mode).")
+@click.option("--label-set", "label_set", help="Label set to compare (database mode).")
+@click.option("--annotators", help="Comma-separated annotators to compare (database mode).")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (database mode).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
+@click.option(
+    "--n-boot", type=int, default=1000, show_default=True, help="Bootstrap resamples (0 = none)."
+)
+@friendly_errors
+def agree_cmd(
+    db_path: str,
+    table_path: str | None,
+    level: str,
+    weights: str | None,
+    as_json: bool,
+    scheme_name: str | None,
+    label_set: str | None,
+    annotators: str | None,
+    as_csv: bool,
+    seed: int,
+    n_boot: int,
+) -> None:
+    """Inter-annotator agreement: percent agreement, Krippendorff's alpha with a bootstrap 95% CI,
+    Fleiss' kappa, Gwet's AC1, Cohen's kappa (pairwise; weighted with --weights).
+
+    With --table FILE the ratings come from a CSV (header unit,annotator,label); bad rows are
+    reported as FILE:LINE: cause with exit code 2. Undefined coefficients (e.g. one single label
+    everywhere) are printed as "undefined" with the reason, never as 1 or NaN. --level and
+    --weights apply to --table; without --table the database is read (--scheme, --label-set,
+    --annotators, --csv).
+    """
+    if table_path is not None:
+        from annotator.agree_table import run_table
+
+        text, code = run_table(table_path, level, weights, as_json, seed=seed, n_boot=n_boot)
+        click.echo(text, err=code != 0)
+        if code:
+            sys.exit(code)
+        return
+    import importlib
+    import importlib.util
+
+    run_db = None
+    if importlib.util.find_spec("annotator.agree_db") is not None:
+        run_db = getattr(importlib.import_module("annotator.agree_db"), "run_db", None)
+    if run_db is None:
+        click.echo("agreement over the database is not implemented yet", err=True)
+        sys.exit(2)
+    names = [a.strip() for a in annotators.split(",") if a.strip()] if annotators else None
+    text, code = run_db(
+        db_path,
+        scheme_name,
+        label_set,
+        names,
+        "json" if as_json else "csv" if as_csv else "text",
+        n_boot=n_boot,
+        seed=seed,
+    )
+    click.echo(text, nl=not text.endswith("\n"), err=code != 0)
+    if code:
+        sys.exit(code)
