@@ -1377,6 +1377,322 @@ class Store:
             "GROUP BY n.id ORDER BY n.name"
         )
 
+    # --- export / merge ---
+    # Reads behind `annotator export` and `annotator merge` (annotator/exporters/, merge.py) and
+    # the bulk writes behind `import-annotations` and `merge`. Rows carry names, content hashes
+    # and sentence indexes besides internal ids, so they mean the same thing in another database.
+
+    _BULK_TABLES = frozenset(
+        {
+            "documents", "sentences", "schemes", "annotators", "annotations", "progress",
+            "document_progress", "events", "adjudications", "gold",
+        }
+    )
+    _EXPORT_ANN_COLS = (
+        "a.uid, n.name AS annotator, s.name AS scheme, s.version AS scheme_version, a.label_set, "
+        "a.label, a.level, a.document_id, a.sentence_id, se.idx AS sentence_idx, a.start, "
+        'a."end", a.value, a.note, a.created_at, a.removed_at '
+        "FROM annotations a JOIN annotators n ON n.id = a.annotator_id "
+        "JOIN schemes s ON s.id = a.scheme_id LEFT JOIN sentences se ON se.id = a.sentence_id"
+    )
+
+    def _in_filter(
+        self, column: str, values: Sequence[str] | None, params: list[Any]
+    ) -> str:
+        if not values:
+            return ""
+        params.extend(values)
+        return f" AND {column} IN ({','.join('?' * len(values))})"
+
+    def export_documents(self) -> list[dict[str, Any]]:
+        """(id, external_id, sha256, n_sentences) of every document, in import order."""
+        return self.query(
+            "SELECT id, external_id, sha256, n_sentences FROM documents ORDER BY id"
+        )
+
+    def export_annotations(
+        self,
+        document_id: int,
+        *,
+        annotators: Sequence[str] | None = None,
+        label_sets: Sequence[str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Current annotations of a document with annotator and scheme names, oldest first."""
+        params: list[Any] = [document_id]
+        where = self._in_filter("n.name", annotators, params)
+        where += self._in_filter("a.label_set", label_sets, params)
+        return self.query(
+            f"SELECT {self._EXPORT_ANN_COLS} WHERE a.document_id = ? AND a.removed_at IS NULL"
+            f"{where} ORDER BY a.created_at, a.uid",
+            params,
+        )
+
+    def export_removed_annotations(
+        self,
+        *,
+        annotators: Sequence[str] | None = None,
+        label_sets: Sequence[str] | None = None,
+    ) -> dict[int, list[dict[str, Any]]]:
+        """Removed (or undone) annotations grouped by document id: kept for audit, and few."""
+        params: list[Any] = []
+        where = self._in_filter("n.name", annotators, params)
+        where += self._in_filter("a.label_set", label_sets, params)
+        out: dict[int, list[dict[str, Any]]] = {}
+        for row in self.iter_query(
+            f"SELECT {self._EXPORT_ANN_COLS} WHERE a.removed_at IS NOT NULL{where} "
+            "ORDER BY a.document_id, a.created_at, a.uid",
+            params,
+        ):
+            out.setdefault(int(row["document_id"]), []).append(row)
+        return out
+
+    def export_progress(
+        self, document_id: int, *, annotators: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Per annotator and sentence of a document: status, time, flag and note."""
+        params: list[Any] = [document_id]
+        where = self._in_filter("n.name", annotators, params)
+        return self.query(
+            "SELECT n.name AS annotator, se.idx AS sentence_idx, p.sentence_id, "
+            "s.name AS scheme, s.version AS scheme_version, p.status, p.seconds, p.flag, p.note, "
+            "p.seen_at, p.done_at, p.updated_at FROM progress p "
+            "JOIN annotators n ON n.id = p.annotator_id JOIN sentences se ON se.id = p.sentence_id "
+            "LEFT JOIN schemes s ON s.id = p.scheme_id "
+            f"WHERE p.document_id = ?{where} ORDER BY n.name, se.idx",
+            params,
+        )
+
+    def export_document_progress(
+        self, *, annotators: Sequence[str] | None = None
+    ) -> dict[int, list[dict[str, Any]]]:
+        """Document panels (status, flag, note) grouped by document id."""
+        params: list[Any] = []
+        where = self._in_filter("n.name", annotators, params)
+        out: dict[int, list[dict[str, Any]]] = {}
+        for row in self.iter_query(
+            "SELECT p.document_id, n.name AS annotator, s.name AS scheme, "
+            "s.version AS scheme_version, p.status, p.flag, p.note, p.updated_at "
+            "FROM document_progress p JOIN annotators n ON n.id = p.annotator_id "
+            f"LEFT JOIN schemes s ON s.id = p.scheme_id WHERE 1{where} "
+            "ORDER BY p.document_id, n.name",
+            params,
+        ):
+            out.setdefault(int(row["document_id"]), []).append(row)
+        return out
+
+    def export_adjudications(self) -> dict[int, list[dict[str, Any]]]:
+        """Every adjudication (superseded ones too) with its gold rows, grouped by document."""
+        gold: dict[int, list[dict[str, Any]]] = {}
+        for row in self.iter_query(
+            'SELECT adjudication_id, label_set, label, level, start, "end", value FROM gold '
+            'ORDER BY adjudication_id, start, "end", label, id'
+        ):
+            gold.setdefault(int(row.pop("adjudication_id")), []).append(row)
+        out: dict[int, list[dict[str, Any]]] = {}
+        for row in self.iter_query(
+            "SELECT ad.id, ad.uid, ad.document_id, s.name AS scheme, s.version AS scheme_version, "
+            "ad.label_set, ad.level, se.idx AS sentence_idx, n.name AS adjudicator, ad.choice, "
+            "ad.sources, ad.status, ad.note, ad.created_at, ad.superseded_at "
+            "FROM adjudications ad JOIN annotators n ON n.id = ad.adjudicator_id "
+            "JOIN schemes s ON s.id = ad.scheme_id LEFT JOIN sentences se ON se.id = ad.sentence_id "
+            "ORDER BY ad.document_id, ad.created_at, ad.uid"
+        ):
+            row["gold"] = gold.get(int(row.pop("id")), [])
+            out.setdefault(int(row["document_id"]), []).append(row)
+        return out
+
+    def export_gold(
+        self, *, label_sets: Sequence[str] | None = None
+    ) -> dict[int, list[dict[str, Any]]]:
+        """Current resolved gold labels (``gold_view``) with sentence indexes, by document."""
+        params: list[Any] = []
+        where = self._in_filter("g.label_set", label_sets, params)
+        out: dict[int, list[dict[str, Any]]] = {}
+        for row in self.iter_query(
+            "SELECT g.*, se.idx AS sentence_idx FROM gold_view g "
+            f"LEFT JOIN sentences se ON se.id = g.sentence_id WHERE 1{where} "
+            'ORDER BY g.document_id, se.idx, g.start, g."end", g.label_set, g.label',
+            params,
+        ):
+            out.setdefault(int(row["document_id"]), []).append(row)
+        return out
+
+    def export_schemes(self) -> list[dict[str, Any]]:
+        return self.query(
+            "SELECT name, version, sha256, yaml, added_at FROM schemes ORDER BY name, version"
+        )
+
+    def export_annotators(self) -> list[dict[str, Any]]:
+        return self.query("SELECT name, created_at FROM annotators ORDER BY name")
+
+    def export_label_sets(self) -> list[tuple[str, str]]:
+        """(label_set, level) of every current annotation and gold label."""
+        rows = self.db.execute(
+            "SELECT DISTINCT label_set, level FROM annotations WHERE removed_at IS NULL "
+            "UNION SELECT DISTINCT label_set, level FROM gold ORDER BY 1, 2"
+        ).fetchall()
+        return [(str(r[0]), str(r[1])) for r in rows]
+
+    def export_events(self) -> list[dict[str, Any]]:
+        """The whole event log with names, document hashes and sentence indexes, in order."""
+        return self.query(
+            "SELECT e.uid, n.name AS annotator, s.name AS scheme, s.version AS scheme_version, "
+            "e.ts, e.action, d.sha256 AS document_sha256, se.idx AS sentence_idx, "
+            "e.annotation_uid, e.before, e.after, u.uid AS undo_of_uid FROM events e "
+            "JOIN annotators n ON n.id = e.annotator_id LEFT JOIN schemes s ON s.id = e.scheme_id "
+            "LEFT JOIN documents d ON d.id = e.document_id "
+            "LEFT JOIN sentences se ON se.id = e.sentence_id "
+            "LEFT JOIN events u ON u.id = e.undo_of ORDER BY e.id"
+        )
+
+    def count_current_annotations(self) -> int:
+        return int(self.scalar("SELECT count(*) FROM annotations WHERE removed_at IS NULL"))
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction around many calls (all or nothing)."""
+        with self.db.atomic():
+            yield
+
+    def bulk_insert(
+        self,
+        table: str,
+        rows: Iterable[dict[str, Any]],
+        *,
+        ignore: bool = False,
+        replace: bool = False,
+        batch_size: int = 5000,
+    ) -> None:
+        """``insert_all`` into one of the data tables (INSERT OR IGNORE / OR REPLACE on request)."""
+        if table not in self._BULK_TABLES:
+            raise ValueError(f"not a data table: {table}")
+        with self.db.atomic():
+            self.db.table(table).insert_all(
+                rows, ignore=ignore, replace=replace, batch_size=batch_size
+            )
+
+    def scheme_ids_by_key(self) -> dict[tuple[str, int], tuple[int, str]]:
+        """(name, version) -> (id, sha256) of every stored scheme version."""
+        return {
+            (str(r[0]), int(r[1])): (int(r[2]), str(r[3]))
+            for r in self.db.execute("SELECT name, version, id, sha256 FROM schemes")
+        }
+
+    def annotator_ids_by_name(self) -> dict[str, int]:
+        return {str(r[0]): int(r[1]) for r in self.db.execute("SELECT name, id FROM annotators")}
+
+    def import_scheme_row(
+        self, name: str, version: int, sha256: str, yaml_text: str, added_at: str
+    ) -> int:
+        """Store a scheme version exactly as exported (its text and time); same hash = no-op."""
+        known = self.scheme_ids_by_key().get((name, version))
+        if known is not None:
+            if known[1] != sha256:
+                raise StoreError(
+                    f"scheme {name!r} version {version} is stored here with different content "
+                    f"(sha256 {known[1][:12]} vs {sha256[:12]})"
+                )
+            return known[0]
+        with self.db.atomic():
+            pk = self.db.table("schemes").insert(
+                {"name": name, "version": version, "sha256": sha256, "yaml": yaml_text,
+                 "added_at": added_at}
+            ).last_pk
+        return int(pk or 0)
+
+    def import_annotator(self, name: str, created_at: str) -> int:
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT OR IGNORE INTO annotators (name, created_at) VALUES (?, ?)",
+                [name, created_at],
+            )
+        return self.annotator_id(name, create=False)
+
+    def import_document(
+        self, row: dict[str, Any], sentences: Sequence[dict[str, Any]]
+    ) -> tuple[int, list[int], bool]:
+        """Store a document with its own sentence split and import time, unless its text is
+        already stored. Returns (document id, sentence ids by idx, created). Raises StoreError
+        when the stored copy was split into different sentences (indexes would not match)."""
+        existing = self.has_document(str(row["sha256"]))
+        if existing is not None:
+            stored = self.sentences(existing)
+            if [(s["start"], s["end"]) for s in stored] != [
+                (s["start"], s["end"]) for s in sentences
+            ]:
+                raise StoreError(
+                    f"document {row.get('external_id') or row['sha256'][:12]} is already stored "
+                    "with a different sentence split"
+                )
+            return existing, [int(s["id"]) for s in stored], False
+        with self.db.atomic():
+            doc_id = int(self.db.table("documents").insert(
+                {**row, "n_sentences": len(sentences)}
+            ).last_pk or 0)
+            self.db.table("sentences").insert_all(
+                (
+                    {"document_id": doc_id, "idx": s["idx"], "paragraph": s["paragraph"],
+                     "start": s["start"], "end": s["end"], "text": row["text"][s["start"]:s["end"]]}
+                    for s in sentences
+                ),
+                batch_size=1000,
+            )
+        ids = [int(s["id"]) for s in self.sentences(doc_id)]
+        return doc_id, ids, True
+
+    def annotation_states(self, uids: Sequence[str]) -> dict[str, str | None]:
+        """uid -> removed_at (None when current) for the uids stored here."""
+        out: dict[str, str | None] = {}
+        for i in range(0, len(uids), 500):
+            chunk = list(uids[i : i + 500])
+            for uid, removed in self.db.execute(
+                "SELECT uid, removed_at FROM annotations "
+                f"WHERE uid IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                out[str(uid)] = removed
+        return out
+
+    def set_removed_at(self, changes: Iterable[tuple[str | None, str]]) -> None:
+        """Set removed_at (None restores) for (removed_at, uid) pairs."""
+        with self.db.atomic():
+            self.db.executemany(
+                "UPDATE annotations SET removed_at = ? WHERE uid = ?", list(changes)
+            )
+
+    def event_ids_by_uid(self) -> dict[str, int]:
+        return {str(r[0]): int(r[1]) for r in self.db.execute("SELECT uid, id FROM events")}
+
+    def progress_rows(self, document_id: int) -> dict[tuple[int, int], dict[str, Any]]:
+        """(annotator_id, sentence_id) -> progress row of a document."""
+        return {
+            (int(r["annotator_id"]), int(r["sentence_id"])): r
+            for r in self.query("SELECT * FROM progress WHERE document_id = ?", [document_id])
+        }
+
+    def document_progress_rows(self, document_id: int) -> dict[int, dict[str, Any]]:
+        return {
+            int(r["annotator_id"]): r
+            for r in self.query(
+                "SELECT * FROM document_progress WHERE document_id = ?", [document_id]
+            )
+        }
+
+    def adjudication_uids(self) -> set[str]:
+        return {str(r[0]) for r in self.db.execute("SELECT uid FROM adjudications")}
+
+    def supersede_adjudication(self, uid: str, superseded_at: str) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE adjudications SET superseded_at = ? "
+                "WHERE uid = ? AND superseded_at IS NULL",
+                [superseded_at, uid],
+            )
+
+    def insert_adjudication(self, row: dict[str, Any], gold: Sequence[dict[str, Any]]) -> None:
+        with self.db.atomic():
+            pk = int(self.db.table("adjudications").insert(row).last_pk or 0)
+            self.db.table("gold").insert_all({**g, "adjudication_id": pk} for g in gold)
 
 @dataclass
 class DocumentIn:

@@ -1,0 +1,533 @@
+"""``import-annotations``: our lossless JSONL export back in, and SemEval/PTC span files.
+
+Both are all-or-nothing: every problem is collected as ``FILE:LINE: cause`` first, and nothing is
+written unless the whole input is valid. Rows already present (same annotation uid, same
+document text) are left as they are, so importing twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotator.store import Store, StoreError, new_uid, now
+
+MAX_PROBLEMS = 20
+SPAN_FILE = re.compile(r"article([A-Za-z0-9_.-]+?)(?:-labels.*|\.task.*|\.labels)?\.(txt|labels)$")
+
+
+class AnnotationImportError(Exception):
+    """The input cannot be imported; ``problems`` are one-line ``FILE:LINE: cause`` messages."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(problems[0] if problems else "import failed")
+        self.problems = problems
+
+
+@dataclass
+class ImportResult:
+    documents_new: int = 0
+    documents_present: int = 0
+    annotations_new: int = 0
+    annotations_present: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# ----------------------------------------------------------------------------------- jsonl
+def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        f = path.open("rb")  # closed below; streamed line by line
+    except OSError as exc:
+        raise AnnotationImportError([f"{path}: {exc.strerror or exc}"]) from None
+    with f:
+        yield from _records(path, f)
+
+
+def _records(path: Path, f: Iterable[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
+    for lineno, raw in enumerate(f, start=1):
+        if not raw.strip():
+            continue
+        try:
+            rec = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise AnnotationImportError(
+                [f"{path}:{lineno}: not UTF-8 (byte {exc.start} of the line)"]
+            ) from None
+        except json.JSONDecodeError as exc:
+            raise AnnotationImportError(
+                [f"{path}:{lineno}: malformed JSON ({exc.msg} at column {exc.colno})"]
+            ) from None
+        if not isinstance(rec, dict):
+            raise AnnotationImportError([f"{path}:{lineno}: expected a JSON object"])
+        yield lineno, rec
+
+
+class _JsonlImporter:
+    def __init__(self, store: Store, path: Path) -> None:
+        self.store = store
+        self.path = path
+        self.result = ImportResult()
+        self.schemes: dict[tuple[str, int], int] = {}
+        self.annotators: dict[str, int] = {}
+        self.known_adjudications: set[str] | None = None
+
+    def fail(self, lineno: int, message: str) -> AnnotationImportError:
+        return AnnotationImportError([f"{self.path}:{lineno}: {message}"])
+
+    def run(self) -> ImportResult:
+        from annotator.exporters.jsonl import FORMAT, FORMAT_VERSION
+
+        records = _read_jsonl(self.path)
+        first = next(records, None)
+        if first is None:
+            raise AnnotationImportError([f"{self.path}: empty file"])
+        lineno, header = first
+        if header.get("type") != "header" or header.get("format") != FORMAT:
+            raise self.fail(lineno, "not an annotator JSONL export (the first line must be its "
+                            "header record); to import articles use `annotator import`")
+        if int(header.get("format_version") or 0) > FORMAT_VERSION:
+            raise self.fail(lineno, f"format version {header.get('format_version')} is newer than "
+                            "this annotator reads; upgrade annotator")
+        try:
+            with self.store.transaction():
+                self._header(lineno, header)
+                for lineno, rec in records:
+                    if rec.get("type") != "document":
+                        raise self.fail(lineno, f"unexpected record type {rec.get('type')!r}")
+                    try:
+                        self._document(lineno, rec)
+                    except (KeyError, TypeError, ValueError) as exc:
+                        raise self.fail(lineno, f"bad document record ({exc!r})") from None
+                    except StoreError as exc:
+                        raise self.fail(lineno, str(exc)) from None
+        except StoreError as exc:
+            raise AnnotationImportError([f"{self.path}: {exc}"]) from None
+        return self.result
+
+    def _header(self, lineno: int, header: dict[str, Any]) -> None:
+        for s in header.get("schemes") or []:
+            text = s["yaml"]
+            if hashlib.sha256(text.encode("utf-8")).hexdigest() != s["sha256"]:
+                raise self.fail(lineno, f"scheme {s['name']} v{s['version']}: sha256 does not "
+                                "match its text")
+            try:
+                sid = self.store.import_scheme_row(
+                    s["name"], int(s["version"]), s["sha256"], text, s["added_at"] or now()
+                )
+            except StoreError as exc:
+                raise self.fail(lineno, str(exc)) from None
+            self.schemes[(s["name"], int(s["version"]))] = sid
+        for a in header.get("annotators") or []:
+            self.annotators[a["name"]] = self.store.import_annotator(
+                a["name"], a["created_at"] or now()
+            )
+
+    def _annotator(self, name: str) -> int:
+        if name not in self.annotators:
+            self.annotators[name] = self.store.annotator_id(name)
+        return self.annotators[name]
+
+    def _scheme(self, lineno: int, name: str | None, version: int | None) -> int | None:
+        if name is None:
+            return None
+        key = (name, int(version or 0))
+        if key not in self.schemes:
+            known = self.store.scheme_ids_by_key().get(key)
+            if known is None:
+                raise self.fail(lineno, f"scheme {name} v{version} is neither in the header nor "
+                                "in the database")
+            self.schemes[key] = known[0]
+        return self.schemes[key]
+
+    def _document(self, lineno: int, rec: dict[str, Any]) -> None:
+        text = rec["text"]
+        if not isinstance(text, str) or not text:
+            raise self.fail(lineno, "`text` must be a non-empty string")
+        sha = sha256_text(text)
+        if sha != rec["sha256"]:
+            raise self.fail(lineno, "sha256 does not match the text (edited by hand?)")
+        sentences = rec["sentences"]
+        for s in sentences:
+            if not (0 <= s["start"] < s["end"] <= len(text)):
+                raise self.fail(lineno, f"sentence {s['idx']}: offsets {s['start']}-{s['end']} "
+                                f"outside the text ({len(text)} characters)")
+        row = {
+            "external_id": rec.get("id"), "title": rec.get("title"), "source": rec.get("source"),
+            "url": rec.get("url"), "published": rec.get("published"),
+            "language": rec.get("language"), "text": text, "sha256": sha,
+            "meta": json.dumps(rec.get("meta") or {}, ensure_ascii=False, sort_keys=True),
+            "origin": rec.get("origin"), "imported_at": rec.get("imported_at") or now(),
+        }
+        doc_id, sent_ids, created = self.store.import_document(row, sentences)
+        if created:
+            self.result.documents_new += 1
+        else:
+            self.result.documents_present += 1
+        self._annotations(lineno, rec, doc_id, sent_ids)
+        self._progress(lineno, rec, doc_id, sent_ids)
+        self._document_progress(lineno, rec, doc_id)
+        self._adjudications(lineno, rec, doc_id, sent_ids)
+
+    def _annotations(
+        self, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
+    ) -> None:
+        text = rec["text"]
+        anns = [(a, False) for a in rec.get("annotations") or []]
+        anns += [(a, True) for a in rec.get("removed_annotations") or []]
+        present = self.store.annotation_states([a["uid"] for a, _ in anns])
+        rows = []
+        for a, removed in anns:
+            if a["uid"] in present:
+                self.result.annotations_present += 1
+                continue
+            rows.append(self._annotation_row(lineno, a, removed, text, doc_id, sent_ids))
+        self.store.bulk_insert("annotations", rows)
+        self.result.annotations_new += len(rows)
+
+    def _progress(
+        self, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
+    ) -> None:
+        self.store.bulk_insert(
+            "progress",
+            (
+                {"annotator_id": self._annotator(p["annotator"]),
+                 "sentence_id": self._sentence(lineno, sent_ids, p["sentence"]),
+                 "document_id": doc_id,
+                 "scheme_id": self._scheme(lineno, p["scheme"], p["scheme_version"]),
+                 "status": p["status"], "seconds": p["seconds"], "flag": int(p["flag"]),
+                 "note": p["note"], "seen_at": p["seen_at"], "done_at": p["done_at"],
+                 "updated_at": p["updated_at"]}
+                for p in rec.get("progress") or []
+            ),
+            ignore=True,
+        )
+
+    def _document_progress(self, lineno: int, rec: dict[str, Any], doc_id: int) -> None:
+        self.store.bulk_insert(
+            "document_progress",
+            (
+                {"annotator_id": self._annotator(p["annotator"]), "document_id": doc_id,
+                 "scheme_id": self._scheme(lineno, p["scheme"], p["scheme_version"]),
+                 "status": p["status"], "flag": int(p["flag"]), "note": p["note"],
+                 "updated_at": p["updated_at"]}
+                for p in rec.get("document_progress") or []
+            ),
+            ignore=True,
+        )
+
+    def _adjudications(
+        self, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
+    ) -> None:
+        if self.known_adjudications is None:
+            self.known_adjudications = self.store.adjudication_uids()
+        for j in rec.get("adjudications") or []:
+            if j["uid"] in self.known_adjudications:
+                continue
+            self.known_adjudications.add(j["uid"])
+            self.store.insert_adjudication(
+                {"uid": j["uid"],
+                 "scheme_id": self._scheme(lineno, j["scheme"], j["scheme_version"]),
+                 "label_set": j["label_set"], "level": j["level"], "document_id": doc_id,
+                 "sentence_id": None if j["sentence"] is None
+                 else self._sentence(lineno, sent_ids, j["sentence"]),
+                 "adjudicator_id": self._annotator(j["adjudicator"]), "choice": j["choice"],
+                 "sources": json.dumps(j["sources"], ensure_ascii=False), "status": j["status"],
+                 "note": j["note"], "created_at": j["created_at"],
+                 "superseded_at": j["superseded_at"]},
+                [
+                    {"label_set": g["label_set"], "label": g["label"], "level": g["level"],
+                     "document_id": doc_id,
+                     "sentence_id": None if j["sentence"] is None
+                     else self._sentence(lineno, sent_ids, j["sentence"]),
+                     "start": g["start"], "end": g["end"], "value": g["value"]}
+                    for g in j["gold"]
+                ],
+            )
+
+    def _sentence(self, lineno: int, sent_ids: list[int], idx: int) -> int:
+        if not isinstance(idx, int) or not 0 <= idx < len(sent_ids):
+            raise self.fail(lineno, f"sentence index {idx!r} out of range "
+                            f"(the document has {len(sent_ids)} sentences)")
+        return sent_ids[idx]
+
+    def _annotation_row(
+        self, lineno: int, a: dict[str, Any], removed: bool, text: str, doc_id: int,
+        sent_ids: list[int],
+    ) -> dict[str, Any]:
+        level = a["level"]
+        if level not in ("document", "sentence", "span"):
+            raise self.fail(lineno, f"annotation {a['uid']}: unknown level {level!r}")
+        start, end = a["start"], a["end"]
+        if level == "span":
+            if not (isinstance(start, int) and isinstance(end, int)
+                    and 0 <= start < end <= len(text)):
+                raise self.fail(lineno, f"annotation {a['uid']}: span offsets {start}-{end} "
+                                f"outside the text ({len(text)} characters)")
+            if a.get("text") is not None and text[start:end] != a["text"]:
+                raise self.fail(lineno, f"annotation {a['uid']}: span text {a['text']!r} does not "
+                                f"match the document text at {start}-{end}")
+        sid = None if a["sentence"] is None else self._sentence(lineno, sent_ids, a["sentence"])
+        if level != "document" and sid is None:
+            raise self.fail(lineno, f"annotation {a['uid']}: a {level} label needs a sentence")
+        scheme_id = self._scheme(lineno, a["scheme"], a["scheme_version"])
+        return {
+            "uid": a["uid"], "annotator_id": self._annotator(a["annotator"]),
+            "scheme_id": scheme_id, "label_set": a["label_set"], "label": a["label"],
+            "level": level, "document_id": doc_id, "sentence_id": sid, "start": start,
+            "end": end, "value": a["value"], "note": a["note"], "created_at": a["created_at"],
+            "removed_at": a.get("removed_at") if removed else None,
+        }
+
+
+def import_jsonl(store: Store, path: str | Path) -> ImportResult:
+    """Import an ``annotator export --format jsonl`` file (documents, schemes, annotators,
+    annotations, progress, adjudications)."""
+    return _JsonlImporter(store, Path(path)).run()
+
+
+# ----------------------------------------------------------------------------------- semeval
+@dataclass
+class _Span:
+    file: str
+    line: int
+    article: str
+    label: str
+    start: int
+    end: int
+
+
+def span_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Label files given, and those found under directories (``*.labels``, ``*-labels*.txt``)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(
+                c for c in p.rglob("*")
+                if c.is_file() and (c.suffix == ".labels" or "-labels" in c.name)
+            )
+        else:
+            out.append(p)
+    return out
+
+
+def _article_dirs(label_file: Path, articles: Path | None) -> list[Path]:
+    if articles is not None:
+        return [articles]
+    dirs = [label_file.parent]
+    for up in list(label_file.parents)[:3]:
+        dirs.append(up)
+        if up.is_dir():
+            dirs += sorted(c for c in up.iterdir() if c.is_dir() and "article" in c.name.lower())
+    return list(dict.fromkeys(dirs))
+
+
+def _parse_span_file(path: Path, problems: list[str]) -> tuple[list[_Span], str | None]:
+    m = SPAN_FILE.search(path.name)
+    file_article = m.group(1) if m else None
+    spans: list[_Span] = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{path}: cannot read ({exc})")
+        return spans, file_article
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        cols = line.rstrip("\r").split("\t")
+        if len(cols) == 3:
+            problems.append(f"{path}:{lineno}: span line without a technique (SI format); "
+                            "only technique span files (article, technique, start, end) can "
+                            "be imported")
+            continue
+        if len(cols) != 4:
+            problems.append(f"{path}:{lineno}: expected 4 tab-separated columns "
+                            f"(article_id, technique, start, end), found {len(cols)}")
+            continue
+        art, label, s, e = (c.strip() for c in cols)
+        if not (s.isdigit() and e.isdigit()):
+            problems.append(f"{path}:{lineno}: start and end must be integers ({s!r}, {e!r})")
+            continue
+        if int(e) <= int(s):
+            problems.append(f"{path}:{lineno}: end {e} is not after start {s}")
+            continue
+        if file_article is not None and art != file_article and m and "labels-" in path.name:
+            problems.append(f"{path}:{lineno}: article {art} in the file of article "
+                            f"{file_article}")
+            continue
+        spans.append(_Span(str(path), lineno, art, label, int(s), int(e)))
+    return spans, file_article
+
+
+def import_semeval(
+    store: Store,
+    paths: Iterable[str | Path],
+    *,
+    annotator: str,
+    articles: str | Path | None = None,
+    scheme_name: str | None = None,
+    label_set: str | None = None,
+) -> ImportResult:
+    """Import SemEval-2023 / PTC technique span files as the annotations of ``annotator``.
+
+    Articles come from ``article<ID>.txt`` next to the label files (or in a sibling directory
+    whose name contains "article", or ``articles``). Every article read counts as fully
+    annotated: its sentences are marked done for the annotator (no span = no technique).
+    """
+    from annotator.core.scheme import parse_scheme
+    from annotator.importer import decode, make_document, normalise
+
+    result = ImportResult()
+    problems: list[str] = []
+    files = span_files(paths)
+    if not files:
+        raise AnnotationImportError(["no span label files found in the given paths"])
+    adir = Path(articles) if articles is not None else None
+    if adir is not None and not adir.is_dir():
+        raise AnnotationImportError([f"{adir}: not a directory"])
+    by_article: dict[str, list[_Span]] = {}
+    article_path: dict[str, Path] = {}
+    for f in files:
+        if not f.exists():
+            problems.append(f"{f}: no such file")
+            continue
+        spans, file_article = _parse_span_file(f, problems)
+        ids = {s.article for s in spans} | ({file_article} if file_article else set())
+        for art in sorted(ids):
+            by_article.setdefault(art, [])
+            if art not in article_path:
+                found = next(
+                    (d / f"article{art}.txt" for d in _article_dirs(f, adir)
+                     if (d / f"article{art}.txt").is_file()),
+                    None,
+                )
+                if found is None:
+                    problems.append(f"{f}: article{art}.txt not found (next to the labels, in an "
+                                    "*articles* directory nearby, or pass --articles DIR)")
+                    continue
+                article_path[art] = found
+        for s in spans:
+            by_article[s.article].append(s)
+    texts: dict[str, str] = {}
+    for art, p in article_path.items():
+        try:
+            raw = decode(p.read_bytes(), str(p))
+        except Exception as exc:  # InputError or OSError: one line either way
+            problems.append(f"{p}: {exc}")
+            continue
+        if normalise(raw) != raw:
+            problems.append(f"{p}: has CRLF line ends or non-NFC characters; offsets would not "
+                            "match the stored text (convert the file to LF/NFC and its offsets)")
+            continue
+        texts[art] = raw
+        for s in by_article[art]:
+            if s.end > len(raw):
+                problems.append(f"{s.file}:{s.line}: span {s.start}-{s.end} runs past the end of "
+                                f"{p.name} ({len(raw)} characters)")
+    labels = sorted({s.label for spans in by_article.values() for s in spans})
+    scheme_id, set_name, scheme_yaml = _semeval_scheme(
+        store, scheme_name, label_set, labels, problems
+    )
+    if problems:
+        raise AnnotationImportError(problems[:MAX_PROBLEMS] + (
+            [f"... and {len(problems) - MAX_PROBLEMS} more problem(s)"]
+            if len(problems) > MAX_PROBLEMS else []
+        ))
+    with store.transaction():
+        if scheme_id is None:
+            assert scheme_yaml is not None
+            scheme_id, _ = store.add_scheme(parse_scheme(scheme_yaml, "<semeval import>"))
+        who = store.annotator_id(annotator)
+        for art in sorted(texts, key=_natural):
+            text = texts[art]
+            doc = make_document(text, external_id=art, origin=article_path[art].name)
+            [(doc_id, created)] = store.add_documents([doc])
+            if created:
+                result.documents_new += 1
+            else:
+                result.documents_present += 1
+            sents = store.sentences(doc_id)
+            starts = [int(s["start"]) for s in sents]
+            existing = {
+                (a["start"], a["end"], a["label"])
+                for a in store.current_annotations(who, document_id=doc_id, label_set=set_name)
+            }
+            rows = []
+            ts = now()
+            for s in sorted(by_article[art], key=lambda x: (x.start, x.end, x.label)):
+                key = (s.start, s.end, s.label)
+                if key in existing:
+                    result.annotations_present += 1
+                    continue
+                existing.add(key)
+                i = max(0, bisect_right(starts, s.start) - 1)
+                rows.append(
+                    {"uid": new_uid(), "annotator_id": who, "scheme_id": scheme_id,
+                     "label_set": set_name, "label": s.label, "level": "span",
+                     "document_id": doc_id, "sentence_id": sents[i]["id"], "start": s.start,
+                     "end": s.end, "value": None, "note": None, "created_at": ts,
+                     "removed_at": None}
+                )
+            store.bulk_insert("annotations", rows)
+            result.annotations_new += len(rows)
+            store.bulk_insert(
+                "progress",
+                (
+                    {"annotator_id": who, "sentence_id": s["id"], "document_id": doc_id,
+                     "scheme_id": scheme_id, "status": "done", "seconds": 0.0, "flag": 0,
+                     "note": None, "seen_at": ts, "done_at": ts, "updated_at": ts}
+                    for s in sents
+                ),
+                ignore=True,
+            )
+    return result
+
+
+def _natural(name: str) -> tuple[int, str]:
+    return (int(name), "") if name.isdigit() else (1 << 62, name)
+
+
+def _semeval_scheme(
+    store: Store, scheme_name: str | None, label_set: str | None, labels: list[str],
+    problems: list[str],
+) -> tuple[int | None, str, str | None]:
+    """(scheme id, span set name, YAML of a scheme to create when the database has none)."""
+    stored = store.list_schemes()
+    if not stored and scheme_name is None:
+        name = label_set or "technique"
+        yaml_text = "name: semeval\nversion: 1\nlabel_sets:\n" f"  - name: {name}\n" \
+            "    level: span\n    multiple: true\n    labels:\n" + "".join(
+                f"      - name: {json.dumps(lab)}\n" for lab in labels
+            )
+        return None, name, yaml_text
+    try:
+        scheme_id, scheme = store.load_scheme(scheme_name)
+    except StoreError as exc:
+        problems.append(str(exc))
+        return None, "", None
+    span_sets = [s for s in scheme.label_sets if s.level == "span"]
+    if label_set is not None:
+        chosen = scheme.label_set(label_set)
+        if chosen is None or chosen.level != "span":
+            problems.append(f"scheme {scheme.name} has no span label set {label_set!r} "
+                            f"(span sets: {', '.join(s.name for s in span_sets) or 'none'})")
+            return None, "", None
+    elif len(span_sets) != 1:
+        problems.append(f"scheme {scheme.name} has {len(span_sets)} span label sets; "
+                        "name one with --label-set")
+        return None, "", None
+    else:
+        chosen = span_sets[0]
+    unknown = [lab for lab in labels if chosen.label(lab) is None]
+    if unknown:
+        problems.append(f"labels not in {scheme.name}/{chosen.name}: {', '.join(unknown)}")
+    return scheme_id, chosen.name, None
