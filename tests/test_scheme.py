@@ -962,3 +962,55 @@ def test_demo_does_not_copy_seed_texts() -> None:
         for i in range(len(words) - 7):
             chunk = " ".join(words[i : i + 8])
             assert chunk not in seed_text, chunk
+
+
+def test_shipped_scheme_dir_when_installed(tmp_path: Path) -> None:
+    """The wheel layout (hatch force-include puts schemes/ at annotator/schemes)."""
+    import shutil
+    import subprocess
+    import sys
+
+    site = tmp_path / "site"
+    shutil.copytree(
+        REPO / "annotator", site / "annotator", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copytree(REPO / "schemes", site / "annotator" / "schemes")
+    code = (
+        "import annotator.core.scheme as s; "
+        "print(s.shipped_scheme_dir()); print(','.join(sorted(s.shipped_schemes())))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site), "PATH": ""},
+    ).stdout.splitlines()
+    assert Path(out[0]) == site / "annotator" / "schemes"
+    assert out[1] == "conflict-news,semeval2023-frames,semeval2023-persuasion,source-stance"
+
+
+# ------------------------------------------------------------------------------- README
+def readme_section() -> str:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    start = text.index("## Labeling schemes (YAML)")
+    return text[start : text.index("\n## ", start + 3)]
+
+
+def test_readme_example_scheme_is_valid() -> None:
+    section = readme_section()
+    block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    scheme = parse_scheme(block, "README")
+    assert [ls.name for ls in scheme.label_sets] == ["technique", "stance_russia"]
+
+
+def test_readme_check_example_is_true(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    section = readme_section()
+    block = section.split("$ cat my-scheme.yaml\n", 1)[1].split("```", 1)[0]
+    yaml_text, output = block.split("$ annotator scheme check my-scheme.yaml\n")
+    (tmp_path / "my-scheme.yaml").write_text(yaml_text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("scheme", "check", "my-scheme.yaml")
+    assert code == 2 and out == ""
+    assert err == output
