@@ -1377,6 +1377,100 @@ class Store:
             "GROUP BY n.id ORDER BY n.name"
         )
 
+    # --- agreement ---
+    # Bulk reads behind `annotator agree` (annotator/agree_db.py builds the matrices). A handful
+    # of queries returning plain tuples, never one query per unit: 200,000 sentences x 3
+    # annotators must load in well under a second.
+
+    def _agree_marks(self, ids: Sequence[int]) -> str:
+        return ",".join("?" * len(ids)) or "NULL"
+
+    def agreement_annotators(self, scheme_ids: Sequence[int]) -> list[tuple[int, str]]:
+        """(id, name) of annotators with a current annotation, a done sentence or a done document
+        under these scheme versions, by name."""
+        m = self._agree_marks(scheme_ids)
+        ids = list(scheme_ids)
+        return [
+            (int(r[0]), str(r[1]))
+            for r in self.db.execute(
+                "SELECT id, name FROM annotators WHERE id IN ("
+                "SELECT annotator_id FROM annotations WHERE removed_at IS NULL "
+                f"AND scheme_id IN ({m}) "
+                "UNION SELECT annotator_id FROM progress WHERE status = 'done' "
+                f"AND (scheme_id IS NULL OR scheme_id IN ({m})) "
+                "UNION SELECT annotator_id FROM document_progress WHERE status = 'done' "
+                f"AND (scheme_id IS NULL OR scheme_id IN ({m}))) ORDER BY name",
+                [*ids, *ids, *ids],
+            ).fetchall()
+        ]
+
+    def agreement_done_sentences(self, scheme_ids: Sequence[int]) -> list[tuple[int, int]]:
+        """(annotator_id, sentence_id) of every sentence marked done under these scheme
+        versions (or with no scheme recorded)."""
+        return self.db.execute(
+            "SELECT annotator_id, sentence_id FROM progress WHERE status = 'done' "
+            f"AND (scheme_id IS NULL OR scheme_id IN ({self._agree_marks(scheme_ids)}))",
+            list(scheme_ids),
+        ).fetchall()
+
+    def agreement_done_documents(self, scheme_ids: Sequence[int]) -> list[tuple[int, int]]:
+        """(annotator_id, document_id) of every document panel marked done."""
+        return self.db.execute(
+            "SELECT annotator_id, document_id FROM document_progress WHERE status = 'done' "
+            f"AND (scheme_id IS NULL OR scheme_id IN ({self._agree_marks(scheme_ids)}))",
+            list(scheme_ids),
+        ).fetchall()
+
+    def agreement_labels(
+        self, scheme_ids: Sequence[int], label_set: str, level: str
+    ) -> list[tuple[Any, ...]]:
+        """Current annotations of one label set, oldest first.
+
+        Rows: (id, annotator_id, unit_id, label, value) for sentence and document sets (the unit
+        is the sentence or the document), (id, annotator_id, sentence_id, label, start, end) for
+        span sets.
+        """
+        cols = "sentence_id, label, start, \"end\"" if level == "span" else (
+            "document_id, label, value" if level == "document" else "sentence_id, label, value"
+        )
+        return self.db.execute(
+            f"SELECT id, annotator_id, {cols} FROM annotations WHERE removed_at IS NULL "
+            f"AND scheme_id IN ({self._agree_marks(scheme_ids)}) AND label_set = ? AND level = ? "
+            "ORDER BY id",
+            [*scheme_ids, label_set, level],
+        ).fetchall()
+
+    def agreement_sentence_bounds(self) -> list[tuple[int, int, int, int]]:
+        """(sentence_id, document_id, start, end) of every sentence, by id."""
+        return self.db.execute(
+            'SELECT id, document_id, start, "end" FROM sentences ORDER BY id'
+        ).fetchall()
+
+    def agreement_unit_texts(
+        self, sentence_ids: Sequence[int] = (), document_ids: Sequence[int] = ()
+    ) -> tuple[dict[int, tuple[int, str | None, str]], dict[int, str | None]]:
+        """For a few units shown in a report: sentence id -> (document id, document title,
+        sentence text) and document id -> title."""
+        sents: dict[int, tuple[int, str | None, str]] = {}
+        docs: dict[int, str | None] = {}
+        s_ids, d_ids = list(sentence_ids), list(document_ids)
+        for i in range(0, len(s_ids), 500):
+            chunk = s_ids[i : i + 500]
+            for sid, did, title, text in self.db.execute(
+                "SELECT s.id, s.document_id, d.title, s.text FROM sentences s "
+                "JOIN documents d ON d.id = s.document_id "
+                f"WHERE s.id IN ({self._agree_marks(chunk)})",
+                chunk,
+            ):
+                sents[int(sid)] = (int(did), title, text)
+        for i in range(0, len(d_ids), 500):
+            chunk = d_ids[i : i + 500]
+            for did, title in self.db.execute(
+                f"SELECT id, title FROM documents WHERE id IN ({self._agree_marks(chunk)})", chunk
+            ):
+                docs[int(did)] = title
+        return sents, docs
+
     # --- export / merge ---
     # Reads behind `annotator export` and `annotator merge` (annotator/exporters/, merge.py) and
     # the bulk writes behind `import-annotations` and `merge`. Rows carry names, content hashes

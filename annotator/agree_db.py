@@ -1,0 +1,1301 @@
+"""Agreement over the database: which units count, the matrices, and the report.
+
+``annotator agree`` without ``--table`` lands here. This module decides what a *unit* is for each
+label set (a done sentence, a document, the characters of a sentence), reads everything it needs
+in a few bulk queries (``Store.agreement_*``), builds numpy matrices with ``np.unique`` and
+``np.searchsorted`` rather than per-unit Python loops, and hands them to the pure statistics in
+``annotator.core.agreement`` and ``annotator.core.spans``. It also says how many units were used and
+how many were dropped, and why, so nothing is dropped silently.
+
+Units:
+- sentence sets: sentences marked done by two or more of the chosen annotators. "Done with no
+  label" is an answer (the ``(none)`` category of a single-choice set, the empty set of a
+  multi-label set); a sentence an annotator did not mark done is missing for that annotator.
+- document sets: documents; a document counts for an annotator who labelled it in the set or
+  marked its document panel done.
+- span sets: pairwise precision/recall/F1 per label over the sentences both annotators marked
+  done, and a character-level alpha per label whose units are the characters of sentences done
+  by two or more annotators (value 1 inside a span of the label, 0 outside, missing for an
+  annotator who did not mark the sentence done).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from annotator.core.scheme import LabelSet
+    from annotator.store import Store
+
+NONE_LABEL = "(none)"
+
+
+# ------------------------------------------------------------------------------------ loading
+@dataclass
+class Dropped:
+    """Units (or rows) left out of a computation, with the reason in plain words."""
+
+    count: int
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"count": self.count, "reason": self.reason}
+
+
+@dataclass
+class UnitMatrix:
+    """A sentence or document set as a reliability matrix (annotators x units).
+
+    ``codes`` holds category indices into ``categories`` (NaN = missing); ``values`` the numbers
+    the statistics use at the set's scale (the index for nominal sets, the scale value for
+    ordinal/interval/ratio). Multi-label sets also carry ``present`` (annotators x units x
+    labels) and ``answered`` (annotators x units).
+    """
+
+    label_set: str
+    level: str
+    scale: str
+    multiple: bool
+    annotators: list[str]
+    unit_ids: np.ndarray
+    categories: list[str]
+    codes: np.ndarray
+    values: np.ndarray
+    present: np.ndarray | None = None
+    answered: np.ndarray | None = None
+    labels: list[str] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SpanData:
+    """A span set: who completed which sentence, and every span on a completed sentence."""
+
+    label_set: str
+    annotators: list[str]
+    labels: list[str]
+    done: np.ndarray  # bool, annotators x sentences (columns: ``sentence_ids``)
+    sentence_ids: np.ndarray
+    sent_start: np.ndarray  # document offsets of each sentence (same order)
+    sent_end: np.ndarray
+    span_annotator: np.ndarray  # per span: annotator index
+    span_sentence: np.ndarray  # per span: column in ``sentence_ids``
+    span_label: np.ndarray  # per span: index into ``labels``
+    span_start: np.ndarray  # document offsets, clipped to the sentence
+    span_end: np.ndarray
+    dropped: list[Dropped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _pairs(rows: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    flat = np.fromiter((x for r in rows for x in r), dtype=np.int64, count=2 * len(rows))
+    return flat[0::2].copy(), flat[1::2].copy()
+
+
+def _column(rows: list[tuple[Any, ...]], i: int, dtype: Any = np.int64) -> np.ndarray:
+    return np.fromiter((r[i] for r in rows), dtype=dtype, count=len(rows))
+
+
+def _rows_of(annotators: list[tuple[int, str]]) -> tuple[np.ndarray, list[str]]:
+    """Lookup table annotator id -> matrix row (rows in name order; -1 = not chosen)."""
+    chosen = sorted(annotators, key=lambda x: x[1])
+    size = max((i for i, _ in chosen), default=0) + 1
+    lut = np.full(size, -1, dtype=np.int64)
+    for row, (i, _) in enumerate(chosen):
+        lut[i] = row
+    return lut, [n for _, n in chosen]
+
+
+def _restrict_index(ann: np.ndarray, lut: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Matrix rows of the rows made by chosen annotators, and which rows those are."""
+    row = np.where(ann < len(lut), lut[np.minimum(ann, len(lut) - 1)], -1)
+    keep = np.flatnonzero(row >= 0)
+    return row[keep], keep
+
+
+def _restrict(ann: np.ndarray, unit: np.ndarray, lut: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keep the (annotator id, unit) pairs of the chosen annotators, as matrix rows."""
+    row, keep = _restrict_index(ann, lut)
+    return row, unit[keep]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _label_space(ls: LabelSet, seen: list[str]) -> list[str]:
+    """The set's labels in scheme (scale) order, then labels found in the data but no longer in
+    the scheme (older versions), so nothing stored is lost."""
+    names = list(ls.names)
+    if ls.scale != "nominal":
+        order = sorted(range(len(names)), key=lambda i: (ls.value_of(names[i]) or 0.0, i))
+        names = [names[i] for i in order]
+    extra = sorted(set(seen) - set(names))
+    return names + extra
+
+
+def load_units(
+    store: Store,
+    scheme_ids: list[int],
+    ls: LabelSet,
+    annotators: list[tuple[int, str]],
+) -> UnitMatrix:
+    """Build the reliability matrix of a sentence or document set in three bulk queries."""
+    level = ls.level
+    unit_word = "sentence" if level == "sentence" else "document"
+    lut, names = _rows_of(annotators)
+    n_ann = len(names)
+    dropped: list[Dropped] = []
+    notes: list[str] = []
+
+    rows = store.agreement_labels(scheme_ids, ls.name, level)
+    lab_ann, lab_unit = (
+        (_column(rows, 1), _column(rows, 2)) if rows else (np.zeros(0, np.int64),) * 2
+    )
+    lab_names = [r[3] for r in rows]
+    lab_ann, keep_idx = _restrict_index(lab_ann, lut)
+    lab_unit = lab_unit[keep_idx]
+    lab_names = [lab_names[i] for i in keep_idx.tolist()]
+
+    # Who answered which unit.
+    if level == "sentence":
+        d_ann, d_unit = _pairs(store.agreement_done_sentences(scheme_ids))
+        d_ann, d_unit = _restrict(d_ann, d_unit, lut)
+    else:
+        d_ann, d_unit = _pairs(store.agreement_done_documents(scheme_ids))
+        d_ann, d_unit = _restrict(d_ann, d_unit, lut)
+        # A label on a document is an answer even without the panel marked done.
+        d_ann = np.concatenate([d_ann, lab_ann])
+        d_unit = np.concatenate([d_unit, lab_unit])
+    key = np.unique(d_unit * max(n_ann, 1) + d_ann)
+    d_unit, d_ann = key // max(n_ann, 1), key % max(n_ann, 1)
+
+    # Labels on sentences the annotator did not mark done are not answers.
+    if level == "sentence" and len(lab_ann):
+        lab_key = lab_unit * max(n_ann, 1) + lab_ann
+        pos = np.minimum(np.searchsorted(key, lab_key), max(len(key) - 1, 0))
+        ok = key[pos] == lab_key if len(key) else np.zeros(len(lab_key), bool)
+        n_bad = int((~ok).sum())
+        if n_bad:
+            dropped.append(
+                Dropped(n_bad, f"{_plural(n_bad, 'label')} on sentences the annotator has not "
+                        "marked done (not counted as answers)")
+            )
+        sel = np.flatnonzero(ok)
+        lab_ann, lab_unit = lab_ann[sel], lab_unit[sel]
+        lab_names = [lab_names[i] for i in sel.tolist()]
+
+    # Units answered by two or more annotators.
+    units, counts = np.unique(d_unit, return_counts=True)
+    unit_ids = units[counts >= 2]
+    n_single = int((counts == 1).sum())
+    if n_single:
+        dropped.append(
+            Dropped(n_single, f"{_plural(n_single, unit_word)} completed by only one annotator")
+        )
+    n_units = len(unit_ids)
+    col = np.searchsorted(unit_ids, d_unit)
+    in_unit = (col < n_units) & (unit_ids[np.minimum(col, max(n_units - 1, 0))] == d_unit) \
+        if n_units else np.zeros(len(d_unit), bool)
+    a_idx, u_idx = d_ann[in_unit], col[in_unit]
+
+    lcol = np.searchsorted(unit_ids, lab_unit)
+    l_in = (lcol < n_units) & (unit_ids[np.minimum(lcol, max(n_units - 1, 0))] == lab_unit) \
+        if n_units else np.zeros(len(lab_unit), bool)
+    sel = np.flatnonzero(l_in)
+    la, lu = lab_ann[sel], lcol[sel]
+    space = _label_space(ls, sorted(set(lab_names)))
+    index = {n: i for i, n in enumerate(space)}
+    lc = np.fromiter((index[lab_names[i]] for i in sel.tolist()), dtype=np.int64, count=len(sel))
+    unknown = [n for n in space if n not in ls.names]
+    if unknown:
+        notes.append(
+            "labels not in the current scheme version kept as categories: " + ", ".join(unknown)
+        )
+
+    answered = np.zeros((n_ann, n_units), dtype=bool)
+    answered[a_idx, u_idx] = True
+
+    if ls.multiple:
+        present = np.zeros((n_ann, n_units, len(space)), dtype=bool)
+        present[la, lu, lc] = True
+        codes = np.full((n_ann, n_units), np.nan)
+        return UnitMatrix(
+            label_set=ls.name, level=level, scale=ls.scale, multiple=True, annotators=names,
+            unit_ids=unit_ids, categories=space, codes=codes, values=codes.copy(),
+            present=present, answered=answered, labels=space, dropped=dropped, notes=notes,
+        )
+
+    # Single choice: the latest label wins (rows come oldest first); none = done with no label.
+    codes = np.full((n_ann, n_units), np.nan)
+    none_code = len(space)
+    codes[a_idx, u_idx] = none_code
+    if len(la):
+        cell = la * n_units + lu
+        rev_first = np.unique(cell[::-1], return_index=True)[1]
+        last = len(cell) - 1 - rev_first
+        n_multi = len(cell) - len(last)
+        if n_multi:
+            notes.append(
+                f"{_plural(n_multi, 'extra label')} in this single-choice set (an annotator with "
+                "several labels on one unit): the latest one is used"
+            )
+        codes[la[last], lu[last]] = lc[last]
+    categories = [*space, NONE_LABEL]
+    values = codes.copy()
+    if ls.scale != "nominal":
+        scale_values = np.array(
+            [ls.value_of(n) if ls.value_of(n) is not None else np.nan for n in space] + [np.nan]
+        )
+        n_none = int((codes == none_code).sum())
+        n_off = int(np.isin(codes, np.flatnonzero(np.isnan(scale_values[:-1]))).sum())
+        if ls.scale == "ordinal":
+            # Ordinal statistics need only the order: use ranks of the scale positions.
+            values = np.where(np.isnan(codes), np.nan, codes)
+            values[codes == none_code] = np.nan
+            if n_off:
+                values[np.isin(codes, np.flatnonzero(np.isnan(scale_values[:-1])))] = np.nan
+        else:
+            safe = np.where(np.isnan(codes), none_code, codes).astype(np.int64)
+            values = np.where(np.isnan(codes), np.nan, scale_values[safe])
+        if n_none:
+            dropped.append(
+                Dropped(n_none, f"{_plural(n_none, 'answer')} done without a label left out "
+                        f"of the {ls.scale} statistics (no value on the scale)")
+            )
+        if n_off:
+            dropped.append(
+                Dropped(n_off, f"{_plural(n_off, 'answer')} with a label no longer in the "
+                        "scheme left out (no value on the scale)")
+            )
+    return UnitMatrix(
+        label_set=ls.name, level=level, scale=ls.scale, multiple=False, annotators=names,
+        unit_ids=unit_ids, categories=categories, codes=codes, values=values,
+        labels=space, dropped=dropped, notes=notes,
+    )
+
+
+def load_spans(
+    store: Store,
+    scheme_ids: list[int],
+    ls: LabelSet,
+    annotators: list[tuple[int, str]],
+    bounds: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> SpanData:
+    """Who completed which sentence, and the spans of the set on completed sentences."""
+    lut, names = _rows_of(annotators)
+    n_ann = max(len(names), 1)
+    dropped: list[Dropped] = []
+
+    d_ann, d_sent = _pairs(store.agreement_done_sentences(scheme_ids))
+    d_ann, d_sent = _restrict(d_ann, d_sent, lut)
+    key = np.unique(d_sent * n_ann + d_ann)
+    d_sent, d_ann = key // n_ann, key % n_ann
+    sentence_ids, d_col = np.unique(d_sent, return_inverse=True)
+    done = np.zeros((len(names), len(sentence_ids)), dtype=bool)
+    done[d_ann, d_col] = True
+
+    if bounds is None:
+        bounds = sentence_bounds(store)
+    b_ids, b_start, b_end = bounds
+    pos = np.searchsorted(b_ids, sentence_ids)
+    sent_start, sent_end = b_start[pos], b_end[pos]
+
+    rows = store.agreement_labels(scheme_ids, ls.name, "span")
+    if rows:
+        s_ann, s_sent = _column(rows, 1), _column(rows, 2)
+        s_start, s_end = _column(rows, 4), _column(rows, 5)
+        s_names = [r[3] for r in rows]
+    else:
+        s_ann = s_sent = s_start = s_end = np.zeros(0, np.int64)
+        s_names = []
+    s_ann, keep = _restrict_index(s_ann, lut)
+    s_sent, s_start, s_end = s_sent[keep], s_start[keep], s_end[keep]
+    s_names = [s_names[i] for i in keep.tolist()]
+    s_key = s_sent * n_ann + s_ann
+    kpos = np.minimum(np.searchsorted(key, s_key), max(len(key) - 1, 0))
+    ok = key[kpos] == s_key if len(key) else np.zeros(len(s_key), bool)
+    n_bad = int((~ok).sum())
+    if n_bad:
+        dropped.append(
+            Dropped(n_bad, f"{_plural(n_bad, 'span')} on sentences the annotator has not marked "
+                    "done (not counted)")
+        )
+    sel = np.flatnonzero(ok)
+    labels = _label_space(ls, sorted({s_names[i] for i in sel.tolist()}))
+    index = {n: i for i, n in enumerate(labels)}
+    col = np.searchsorted(sentence_ids, s_sent[sel])
+    lo, hi = sent_start[col], sent_end[col]
+    start = np.clip(s_start[sel], lo, hi)
+    end = np.clip(s_end[sel], lo, hi)
+    notes: list[str] = []
+    n_clip = int(((start != s_start[sel]) | (end != s_end[sel])).sum())
+    if n_clip:
+        notes.append(f"{_plural(n_clip, 'span')} reaching outside their sentence clipped to it")
+    nonempty = end > start
+    unknown = [n for n in labels if n not in ls.names]
+    if unknown:
+        notes.append(
+            "labels not in the current scheme version kept: " + ", ".join(unknown)
+        )
+    lab = np.fromiter((index[s_names[i]] for i in sel.tolist()), dtype=np.int64, count=len(sel))
+    return SpanData(
+        label_set=ls.name, annotators=names, labels=labels, done=done,
+        sentence_ids=sentence_ids, sent_start=sent_start, sent_end=sent_end,
+        span_annotator=s_ann[sel][nonempty], span_sentence=col[nonempty],
+        span_label=lab[nonempty], span_start=start[nonempty], span_end=end[nonempty],
+        dropped=dropped, notes=notes,
+    )
+
+
+def sentence_bounds(store: Store) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ids, start, end) of every sentence, sorted by id."""
+    rows = store.agreement_sentence_bounds()
+    if not rows:
+        z = np.zeros(0, np.int64)
+        return z, z, z
+    flat = np.fromiter((x for r in rows for x in r), dtype=np.int64, count=4 * len(rows))
+    return flat[0::4].copy(), flat[2::4].copy(), flat[3::4].copy()
+
+
+# ------------------------------------------------------------------------------- span maths
+# Vectorised over every span of the database at once (annotator.core.spans has the same
+# measures on plain span lists; the tests check both give the same numbers).
+
+
+def _global_offsets(spans: SpanData, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lay the chosen sentences end to end: (base offset of each chosen column, total length)."""
+    lengths = (spans.sent_end - spans.sent_start)[cols]
+    base = np.zeros(len(spans.sentence_ids), dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(cols) else np.zeros(0, np.int64)
+    base[cols] = starts
+    return base, np.asarray(int(lengths.sum()))
+
+
+def _degree(
+    q_label: np.ndarray, q_start: np.ndarray, q_end: np.ndarray,
+    r_label: np.ndarray, r_start: np.ndarray, r_end: np.ndarray, width: int,
+) -> np.ndarray:
+    """For each query span: how many reference spans of the same label share a character.
+
+    Positions are global (sentences laid end to end, ``width`` > every position), so spans only
+    meet spans of their own sentence. Overlapping references are those starting before the
+    query's end, minus those ending at or before its start (which all start before it too).
+    """
+    if not len(q_label) or not len(r_label):
+        return np.zeros(len(q_label), dtype=np.int64)
+    starts = np.sort(r_label * width + r_start)
+    ends = np.sort(r_label * width + r_end)
+    lo = q_label * width
+    before_end = np.searchsorted(starts, lo + q_end, "left") - np.searchsorted(starts, lo, "left")
+    ended = np.searchsorted(ends, lo + q_start, "right") - np.searchsorted(ends, lo, "right")
+    degree: np.ndarray = (before_end - ended).astype(np.int64)
+    return degree
+
+
+@dataclass
+class PairCounts:
+    """Span matching counts of one pair of annotators for one label (or all labels)."""
+
+    n_a: int
+    n_b: int
+    exact: int  # spans equal in sentence, start, end and label (as multisets)
+    overlap: int  # size of a maximum one-to-one matching of overlapping spans
+
+
+def span_pair_counts(
+    spans: SpanData, a: int, b: int
+) -> tuple[int, dict[int, PairCounts]]:
+    """Per label: spans of each annotator and matches (exact and overlap) between a and b, over
+    the sentences both marked done. Returns (sentences both completed, counts by label index).
+
+    Matching follows ``annotator.core.spans.span_prf``: exact matches count as a multiset;
+    overlap matches are one-to-one and maximal. When no span overlaps two spans of the other
+    annotator (the usual case) the matching is just the overlapping pairs, counted vectorised;
+    the rare sentences with chains of overlaps go through ``span_prf`` itself.
+    """
+    from annotator.core.spans import Span, span_prf
+
+    both = spans.done[a] & spans.done[b]
+    cols = np.flatnonzero(both)
+    base, total = _global_offsets(spans, cols)
+    width = int(total) + 2
+    out: dict[int, PairCounts] = {}
+    side: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    for who in (a, b):
+        m = (spans.span_annotator == who) & both[spans.span_sentence]
+        c = spans.span_sentence[m]
+        off = base[c] - spans.sent_start[c]
+        side.append((spans.span_label[m], spans.span_start[m] + off, spans.span_end[m] + off, c))
+    (la, sa, ea, ca), (lb, sb, eb, cb) = side
+    n_lab = len(spans.labels)
+    ka = (la * width + sa) * width + ea
+    kb = (lb * width + sb) * width + eb
+    ua, na = np.unique(ka, return_counts=True)
+    ub, nb = np.unique(kb, return_counts=True)
+    common, ia, ib = np.intersect1d(ua, ub, return_indices=True)
+    exact = np.bincount(common // (width * width), weights=np.minimum(na[ia], nb[ib]),
+                        minlength=n_lab)
+    deg_a = _degree(la, sa, ea, lb, sb, eb, width)
+    deg_b = _degree(lb, sb, eb, la, sa, ea, width)
+    # (label, sentence) groups where some span meets two or more: exact matching needed.
+    n_cols = len(spans.sentence_ids) + 1
+    ga, gb = la * n_cols + ca, lb * n_cols + cb
+    hard = np.unique(np.concatenate([ga[deg_a >= 2], gb[deg_b >= 2]]))
+    easy_b = ~np.isin(gb, hard)
+    overlap = np.bincount(lb[easy_b], weights=deg_b[easy_b], minlength=n_lab)
+    for g in hard.tolist():
+        ra = [Span(0, int(x), int(y), "x") for x, y in zip(sa[ga == g], ea[ga == g], strict=True)]
+        rb = [Span(0, int(x), int(y), "x") for x, y in zip(sb[gb == g], eb[gb == g], strict=True)]
+        overlap[g // n_cols] += span_prf(ra, rb, "overlap").per_label["x"].matched
+    n_a = np.bincount(la, minlength=n_lab)
+    n_b = np.bincount(lb, minlength=n_lab)
+    for i in range(n_lab):
+        out[i] = PairCounts(int(n_a[i]), int(n_b[i]), int(exact[i]), int(overlap[i]))
+    return len(cols), out
+
+
+def char_patterns(spans: SpanData, label: int) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Character-level reliability data for one label, compressed.
+
+    Units are the characters of the sentences marked done by two or more annotators; an
+    annotator's value is 1 inside one of their spans of the label, 0 outside, missing when they
+    did not mark the sentence done. Runs of characters with the same values are merged, then
+    identical columns: returns (matrix annotators x patterns with NaN, weight = characters per
+    pattern, characters, sentences).
+    """
+    n_ann = len(spans.annotators)
+    cols = np.flatnonzero(spans.done.sum(axis=0) >= 2)
+    if not len(cols) or not n_ann:
+        return np.zeros((n_ann, 0)), np.zeros(0), 0, 0
+    base, total_arr = _global_offsets(spans, cols)
+    total = int(total_arr)
+    lengths = (spans.sent_end - spans.sent_start)[cols]
+    s_begin = base[cols]
+    m = (spans.span_label == label) & (spans.done.sum(axis=0) >= 2)[spans.span_sentence]
+    c = spans.span_sentence[m]
+    off = base[c] - spans.sent_start[c]
+    g_start, g_end = spans.span_start[m] + off, spans.span_end[m] + off
+    who = spans.span_annotator[m]
+    points = np.unique(np.concatenate([s_begin, s_begin + lengths, g_start, g_end]))
+    points = points[points < total]
+    seg_len = np.diff(np.concatenate([points, [total]]))
+    seg_sentence = cols[np.searchsorted(s_begin, points, side="right") - 1]
+    state = np.zeros((n_ann, len(points)), dtype=np.int64)  # 0 missing, 1 outside, 2 inside
+    for a in range(n_ann):
+        delta = np.zeros(len(points) + 1, dtype=np.int64)
+        mine = who == a
+        np.add.at(delta, np.searchsorted(points, g_start[mine]), 1)
+        np.add.at(delta, np.searchsorted(points, g_end[mine]), -1)
+        inside = np.cumsum(delta)[:-1] > 0
+        state[a] = np.where(spans.done[a, seg_sentence], 1 + inside, 0)
+    uniq, inverse = np.unique(state, axis=1, return_inverse=True)
+    weights = np.bincount(inverse.ravel(), weights=seg_len, minlength=uniq.shape[1])
+    matrix = np.where(uniq == 0, np.nan, uniq - 1).astype(float)
+    return matrix, weights, total, len(cols)
+
+
+def weighted_nominal_alpha(matrix: np.ndarray, weights: np.ndarray) -> float | None:
+    """Krippendorff's nominal alpha of a matrix whose columns stand for ``weights`` units each.
+
+    Computed from the coincidence matrix (each unit with m values adds 1/(m-1) per ordered pair
+    of its values). Returns None when undefined (fewer than two pairable values, or a single
+    category: no expected disagreement).
+    """
+    ok = ~np.isnan(matrix)
+    m = ok.sum(axis=0)
+    pairable = m >= 2
+    x, w, mm = matrix[:, pairable], weights[pairable], m[pairable]
+    if not len(w):
+        return None
+    cats = np.unique(x[~np.isnan(x)])
+    counts = np.stack([(x == c).sum(axis=0) for c in cats])  # categories x units
+    n_c = (counts * w).sum(axis=1)
+    n = float(n_c.sum())
+    agree = (counts * (counts - 1)).sum(axis=0) / (mm - 1)  # o_cc summed over c, per unit
+    o_disagree = n - float((agree * w).sum())
+    expected = n * n - float((n_c * n_c).sum())
+    if expected <= 0 or n <= 1:
+        return None
+    return 1.0 - (n - 1) * o_disagree / expected
+
+
+# --------------------------------------------------------------------- weighted (collapsed) α
+class CollapsedAlpha:
+    """Krippendorff's α over the distinct columns of a reliability matrix, each weighted by how
+    many units share it.
+
+    A database matrix of 200,000 sentences x 3 annotators has at most a few hundred distinct
+    columns, so a bootstrap replicate is a multinomial draw over those instead of a resample of
+    200,000 units. The distance δ² is ``annotator.core.agreement.distance_matrix`` at the level
+    (the ordinal one with the full-sample marginals, as the core's bootstrap keeps them), or any
+    square ``delta`` over category codes (set distances).
+    """
+
+    def __init__(
+        self,
+        values: np.ndarray,
+        level: str = "nominal",
+        delta: np.ndarray | None = None,
+        weights: np.ndarray | None = None,
+    ) -> None:
+        from annotator.core.agreement import distance_matrix
+
+        m = np.asarray(values, dtype=np.float64)
+        w0 = np.ones(m.shape[1]) if weights is None else np.asarray(weights, dtype=np.float64)
+        present = ~np.isnan(m)
+        keep = present.sum(axis=0) >= 2
+        m, w0 = m[:, keep], w0[keep]
+        if delta is None:
+            cats, inverse = np.unique(m[~np.isnan(m)], return_inverse=True)
+            codes = np.full(m.shape, -1, dtype=np.int64)
+            codes[~np.isnan(m)] = inverse.ravel()
+        else:
+            cats = np.arange(np.asarray(delta).shape[0], dtype=np.float64)
+            codes = np.where(np.isnan(m), -1, m).astype(np.int64)
+        v = len(cats)
+        n_ann = m.shape[0]
+        # Distinct columns and their weights.
+        if m.shape[1] and (v + 1) ** max(n_ann, 1) < 2**62:
+            key = np.zeros(m.shape[1], dtype=np.int64)
+            for a in range(n_ann):
+                key = key * (v + 1) + (codes[a] + 1)
+            _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+            pat = codes[:, first]
+        elif m.shape[1]:
+            pat, inverse = np.unique(codes, axis=1, return_inverse=True)
+        else:
+            pat, inverse = codes, np.zeros(0, dtype=np.int64)
+        self.counts = np.bincount(inverse.ravel(), weights=w0, minlength=pat.shape[1])
+        self.n_units = float(w0.sum())
+        pres = pat >= 0
+        mu = pres.sum(axis=0).astype(np.float64)
+        n_p = np.zeros((pat.shape[1], max(v, 1)))
+        for a in range(n_ann):
+            np.add.at(n_p, (np.flatnonzero(pres[a]), pat[a][pres[a]]), 1.0)
+        self.n_p = n_p
+        if delta is None:
+            marg = self.counts @ n_p if pat.shape[1] else np.zeros(v)
+            delta = distance_matrix(cats, level, marginals=marg) if v else np.zeros((0, 0))
+        self.delta = np.asarray(delta, dtype=np.float64)
+        do = np.zeros(pat.shape[1])
+        for a in range(n_ann):
+            for b in range(a + 1, n_ann):
+                both = pres[a] & pres[b]
+                do[both] += 2.0 * self.delta[pat[a][both], pat[b][both]]
+        self.do_p = do / np.maximum(mu - 1.0, 1.0)
+
+    def alpha(self, w: np.ndarray | None = None) -> float | Any:
+        from annotator.core.agreement import Undefined
+
+        w = self.counts if w is None else w
+        if not len(w) or w.sum() == 0:
+            return Undefined("no unit has values from two or more annotators")
+        n_c = w @ self.n_p
+        n = float(n_c.sum())
+        de = float(n_c @ self.delta @ n_c)
+        if n < 2 or de <= 1e-12 * max(n * n, 1.0):
+            return Undefined("all pairable values are identical, so expected disagreement is 0")
+        return 1.0 - (n - 1.0) * float(w @ self.do_p) / de
+
+    def bootstrap(self, n_boot: int = 1000, seed: int = 0, confidence: float = 0.95) -> Any:
+        """Seeded percentile bootstrap over units (multinomial draws of the distinct columns)."""
+        from annotator.core.agreement import BootstrapCI, Undefined
+
+        point = self.alpha()
+        if isinstance(point, Undefined):
+            return point
+        rng = np.random.default_rng(seed)
+        n = round(self.n_units)
+        p = self.counts / self.counts.sum()
+        draws = rng.multinomial(n, p, size=n_boot).astype(np.float64)
+        n_c = draws @ self.n_p
+        tot = n_c.sum(axis=1)
+        de = np.einsum("ij,jk,ik->i", n_c, self.delta, n_c)
+        ok = (tot >= 2) & (de > 1e-12 * np.maximum(tot * tot, 1.0))
+        reps = 1.0 - (tot[ok] - 1.0) * (draws[ok] @ self.do_p) / de[ok]
+        if len(reps) < max(2, n_boot // 2):
+            return Undefined(
+                f"α was undefined in {n_boot - len(reps)} of {n_boot} bootstrap replicates"
+            )
+        tail = (1.0 - confidence) / 2.0
+        lo, hi = np.quantile(reps, [tail, 1.0 - tail])
+        return BootstrapCI(float(lo), float(hi), n_boot, len(reps), seed, confidence)
+
+
+# ------------------------------------------------------------------------------ computation
+def _coef(out: dict[str, Any], key: str, x: Any) -> None:
+    """Store a coefficient as a float, or None with its reason under ``undefined``."""
+    from annotator.core.agreement import Undefined
+
+    if isinstance(x, Undefined):
+        out[key] = None
+        out.setdefault("undefined", {})[key] = x.reason
+    else:
+        out[key] = float(x)
+        out.setdefault("undefined", {})
+
+
+def _ci_json(ci: Any) -> tuple[dict[str, Any] | None, str | None]:
+    from annotator.core.agreement import Undefined
+
+    if isinstance(ci, Undefined):
+        return None, ci.reason
+    return ci.to_json(), None
+
+
+def _set_codes(um: UnitMatrix) -> tuple[np.ndarray, list[frozenset[str]]]:
+    """Multi-label answers as codes of distinct label sets (NaN = not answered)."""
+    assert um.present is not None and um.answered is not None
+    n_lab = um.present.shape[2]
+    if n_lab <= 62:
+        weights = (np.int64(1) << np.arange(n_lab, dtype=np.int64))
+        mask = (um.present.astype(np.int64) * weights).sum(axis=2)
+        distinct, inverse = np.unique(mask[um.answered], return_inverse=True)
+        sets = [
+            frozenset(um.labels[i] for i in range(n_lab) if (int(d) >> i) & 1) for d in distinct
+        ]
+    else:
+        rows = um.present[um.answered]
+        distinct_rows, inverse = np.unique(rows, axis=0, return_inverse=True)
+        sets = [frozenset(um.labels[i] for i in np.flatnonzero(r)) for r in distinct_rows]
+    codes = np.full(um.answered.shape, np.nan)
+    codes[um.answered] = inverse.ravel()
+    return codes, sets
+
+
+def _pair_tables(codes: np.ndarray, n_codes: int) -> dict[tuple[int, int], np.ndarray]:
+    out: dict[tuple[int, int], np.ndarray] = {}
+    for a in range(codes.shape[0]):
+        for b in range(a + 1, codes.shape[0]):
+            both = ~np.isnan(codes[a]) & ~np.isnan(codes[b])
+            x = codes[a][both].astype(np.int64)
+            y = codes[b][both].astype(np.int64)
+            out[(a, b)] = (
+                np.bincount(x * n_codes + y, minlength=n_codes * n_codes)
+                .reshape(n_codes, n_codes)
+                .astype(np.float64)
+            )
+    return out
+
+
+def analyse_units(
+    um: UnitMatrix, *, n_boot: int = 1000, seed: int = 0, top: int = 10
+) -> dict[str, Any]:
+    """Every coefficient of a sentence or document set."""
+    from annotator.core import agreement as ag
+
+    names = um.annotators
+    out: dict[str, Any] = {
+        "label_set": um.label_set,
+        "level": um.level,
+        "scale": um.scale,
+        "multiple": um.multiple,
+        "unit": um.level,
+        "annotators": names,
+        "n_units": len(um.unit_ids),
+        "units_dropped": [d.as_dict() for d in um.dropped],
+        "notes": list(um.notes),
+        "undefined": {},
+    }
+    if um.multiple:
+        return _analyse_multi(um, out, n_boot=n_boot, seed=seed, top=top)
+
+    values = um.values
+    level = um.scale
+    numeric = level != "nominal"
+    summ = ag.summarize(values, level, n_boot=0, annotators=names)
+    out["n_values"] = summ["n_values"]
+    out["units_without_two_values"] = summ["units_dropped"]
+    for key in ("percent_agreement", "krippendorff_alpha", "fleiss_kappa", "gwet_ac1"):
+        out[key] = summ[key]
+        if key in summ["undefined"]:
+            out["undefined"][key] = summ["undefined"][key]
+    ci, why = _ci_json(CollapsedAlpha(values, level).bootstrap(n_boot, seed))
+    out["alpha_ci95"] = ci
+    if why:
+        out["undefined"]["alpha_ci95"] = why
+    # Pairs: Cohen (weighted for ordered scales), confusion matrix.
+    cats_present = np.unique(um.codes[~np.isnan(um.codes)]).astype(np.int64)
+    cat_names = [um.categories[i] for i in cats_present]
+    weightings: list[str | None] = [None, "linear", "quadratic"] if numeric else [None]
+    kappas = {w: ag.pairwise_cohen(values, weights=w) for w in weightings}
+    pairs = []
+    for i, (a, b, n, k) in enumerate(kappas[None]):
+        entry: dict[str, Any] = {"a": names[a], "b": names[b], "n_units": n, "undefined": {}}
+        _coef(entry, "cohen_kappa", k)
+        if numeric:
+            _coef(entry, "cohen_kappa_linear", kappas["linear"][i][3])
+            _coef(entry, "cohen_kappa_quadratic", kappas["quadratic"][i][3])
+        table, _ = ag.confusion_table(um.codes[a], um.codes[b], cats_present.astype(float))
+        entry["confusion"] = {"categories": cat_names, "matrix": table.astype(int).tolist()}
+        pairs.append(entry)
+    out["pairs"] = pairs
+    out["leave_one_out"] = _leave_one_out(names, ag.alpha_without_each(values, level))
+    dis = ag.most_disagreed_units(um.codes if not numeric else values, "nominal"
+                                  if not numeric else level, top=top)
+    out["most_disagreement"] = [
+        {
+            "unit_id": int(um.unit_ids[u]),
+            "disagreement": d,
+            "answers": {
+                names[a]: (None if np.isnan(um.codes[a, u]) else um.categories[int(um.codes[a, u])])
+                for a in range(len(names))
+            },
+        }
+        for u, d in dis
+    ]
+    return out
+
+
+def _leave_one_out(
+    names: list[str], alphas: list[Any], key: str = "krippendorff_alpha"
+) -> list[dict[str, Any]]:
+    rows = []
+    for a, x in enumerate(alphas):
+        entry: dict[str, Any] = {"left_out": names[a], "undefined": {}}
+        _coef(entry, key, x)
+        rows.append(entry)
+    return rows
+
+
+def _analyse_multi(
+    um: UnitMatrix, out: dict[str, Any], *, n_boot: int, seed: int, top: int
+) -> dict[str, Any]:
+    """Multi-label set: set alphas (MASI, Jaccard), exact-set agreement, and per label a binary
+    present/absent α and κ."""
+    from annotator.core import agreement as ag
+
+    assert um.present is not None and um.answered is not None
+    names = um.annotators
+    codes, sets = _set_codes(um)
+    out["n_values"] = int(um.answered.sum())
+    out["distinct_label_sets"] = len(sets)
+    _coef(out, "percent_agreement", ag.percent_agreement(codes))
+    deltas = {
+        d: np.array([[ag.SET_DISTANCES[d](x, y) for y in sets] for x in sets]).reshape(
+            len(sets), len(sets)
+        )
+        for d in ("masi", "jaccard")
+    }
+    alphas = {d: CollapsedAlpha(codes, delta=deltas[d]) for d in deltas}
+    _coef(out, "masi_alpha", alphas["masi"].alpha())
+    _coef(out, "jaccard_alpha", alphas["jaccard"].alpha())
+    ci, why = _ci_json(alphas["masi"].bootstrap(n_boot, seed))
+    out["masi_alpha_ci95"] = ci
+    if why:
+        out["undefined"]["masi_alpha_ci95"] = why
+    # Exact-set agreement as nominal categories.
+    _coef(out, "krippendorff_alpha_exact_sets", ag.krippendorff_alpha(codes, "nominal"))
+    _coef(out, "fleiss_kappa_exact_sets", ag.fleiss_kappa(codes))
+    _coef(out, "gwet_ac1_exact_sets", ag.gwet_ac1(codes))
+    # Per label.
+    per_label = []
+    for li, label in enumerate(um.labels):
+        view = np.where(um.answered, um.present[:, :, li].astype(np.float64), np.nan)
+        entry: dict[str, Any] = {"label": label, "undefined": {}}
+        given = view[~np.isnan(view)]
+        entry["prevalence"] = float(given.mean()) if given.size else 0.0
+        entry["n_present"] = int(np.nansum(view))
+        _coef(entry, "krippendorff_alpha", CollapsedAlpha(view, "nominal").alpha())
+        tables = _pair_tables(view, 2)
+        ks = [ag.cohen_kappa(t) for t in tables.values()]
+        defined = [k for k in ks if not isinstance(k, ag.Undefined)]
+        if len(names) == 2:
+            kappa = ks[0] if ks else ag.Undefined("no annotator pair")
+        elif defined:
+            kappa = float(np.mean(defined))
+        else:
+            kappa = ag.Undefined("no annotator pair has a defined Cohen's κ for this label")
+        _coef(entry, "kappa", kappa)
+        per_label.append(entry)
+    out["per_label"] = per_label
+    # Pairs: per-label confusion of presence (how often a's label meets b's).
+    pairs = []
+    pres = um.present.astype(np.int64)
+    for a in range(len(names)):
+        for b in range(a + 1, len(names)):
+            both = um.answered[a] & um.answered[b]
+            entry = {"a": names[a], "b": names[b], "n_units": int(both.sum()), "undefined": {}}
+            tables = _pair_tables(codes[[a, b]], len(sets))
+            t = tables[(0, 1)] if tables else np.zeros((len(sets), len(sets)))
+            _coef(entry, "cohen_kappa_exact_sets", ag.cohen_kappa(t) if t.sum() else
+                  ag.Undefined("no unit was answered by both annotators"))
+            # Label co-occurrence: rows = a's labels (+ none), columns = b's labels (+ none).
+            pa = np.concatenate([pres[a][both], (pres[a][both].sum(1) == 0)[:, None]], axis=1)
+            pb = np.concatenate([pres[b][both], (pres[b][both].sum(1) == 0)[:, None]], axis=1)
+            entry["confusion"] = {
+                "categories": [*um.labels, NONE_LABEL],
+                "matrix": (pa.T @ pb).astype(int).tolist(),
+                "note": "units where a has the row label and b the column label",
+            }
+            pairs.append(entry)
+    out["pairs"] = pairs
+    loo = [
+        CollapsedAlpha(np.delete(codes, a, axis=0), delta=deltas["masi"]).alpha()
+        for a in range(len(names))
+    ] if len(names) > 2 else [
+        ag.Undefined("leaving one of two annotators out leaves nobody to agree with")
+    ] * len(names)
+    out["leave_one_out"] = _leave_one_out(names, loo, "masi_alpha")
+    # Most disagreement: mean pairwise Jaccard distance between answered sets.
+    dist = np.zeros(codes.shape[1])
+    npairs = np.zeros(codes.shape[1])
+    for a in range(len(names)):
+        for b in range(a + 1, len(names)):
+            both = um.answered[a] & um.answered[b]
+            inter = (um.present[a] & um.present[b]).sum(axis=1)
+            union = (um.present[a] | um.present[b]).sum(axis=1)
+            jd = np.where(union > 0, 1.0 - inter / np.maximum(union, 1), 0.0)
+            dist += np.where(both, jd, 0.0)
+            npairs += both
+    score = np.where(npairs > 0, dist / np.maximum(npairs, 1), 0.0)
+    order = np.argsort(-score, kind="stable")[:top]
+    out["most_disagreement"] = [
+        {
+            "unit_id": int(um.unit_ids[u]),
+            "disagreement": float(score[u]),
+            "answers": {
+                names[a]: (sorted(sets[int(codes[a, u])]) if not np.isnan(codes[a, u]) else None)
+                for a in range(len(names))
+            },
+        }
+        for u in order
+        if score[u] > 0
+    ]
+    return out
+
+
+def _prf(entry: dict[str, Any], prefix: str, matched: int, n_a: int, n_b: int) -> None:
+    """Precision (share of b's spans matched), recall (share of a's) and F1 = 2·matched/(n_a +
+    n_b), as ``annotator.core.spans.PRF`` defines them, or undefined with the reason."""
+    from annotator.core.agreement import Undefined
+
+    p: Any = matched / n_b if n_b else Undefined(f"{entry['b']} marked no span")
+    r: Any = matched / n_a if n_a else Undefined(f"{entry['a']} marked no span")
+    if not n_a and not n_b:
+        f: Any = Undefined("neither annotator marked a span on the sentences both completed")
+    else:
+        f = 2.0 * matched / (n_a + n_b)
+    _coef(entry, f"{prefix}_precision", p)
+    _coef(entry, f"{prefix}_recall", r)
+    _coef(entry, f"{prefix}_f1", f)
+
+
+def analyse_spans(sd: SpanData) -> dict[str, Any]:
+    """Pairwise span P/R/F1 per label (exact and overlap) and character-level α per label."""
+    from annotator.core.agreement import Undefined
+
+    names = sd.annotators
+    done_by = sd.done.sum(axis=0)
+    out: dict[str, Any] = {
+        "label_set": sd.label_set,
+        "level": "span",
+        "unit": "sentence",
+        "annotators": names,
+        "n_units": int((done_by >= 2).sum()),
+        "n_spans": len(sd.span_label),
+        "units_dropped": [d.as_dict() for d in sd.dropped],
+        "notes": list(sd.notes),
+        "undefined": {},
+    }
+    single = int((done_by == 1).sum())
+    if single:
+        out["units_dropped"].insert(
+            0, Dropped(single, f"{_plural(single, 'sentence')} completed by only one annotator")
+            .as_dict(),
+        )
+    pairs = []
+    for a in range(len(names)):
+        for b in range(a + 1, len(names)):
+            n_sent, counts = span_pair_counts(sd, a, b)
+            pair: dict[str, Any] = {"a": names[a], "b": names[b], "n_sentences": n_sent}
+            rows = []
+            tot = PairCounts(0, 0, 0, 0)
+            for li, label in enumerate(sd.labels):
+                c = counts[li]
+                tot = PairCounts(tot.n_a + c.n_a, tot.n_b + c.n_b, tot.exact + c.exact,
+                                 tot.overlap + c.overlap)
+                e: dict[str, Any] = {"label": label, "a": names[a], "b": names[b],
+                                     "n_a": c.n_a, "n_b": c.n_b, "undefined": {}}
+                _prf(e, "exact", c.exact, c.n_a, c.n_b)
+                _prf(e, "overlap", c.overlap, c.n_a, c.n_b)
+                del e["a"], e["b"]
+                rows.append(e)
+            e = {"label": None, "a": names[a], "b": names[b], "n_a": tot.n_a, "n_b": tot.n_b,
+                 "undefined": {}}
+            _prf(e, "exact", tot.exact, tot.n_a, tot.n_b)
+            _prf(e, "overlap", tot.overlap, tot.n_a, tot.n_b)
+            del e["a"], e["b"], e["label"]
+            pair["all_labels"] = e
+            pair["per_label"] = rows
+            pairs.append(pair)
+    out["pairs"] = pairs
+    per_label = []
+    for li, label in enumerate(sd.labels):
+        matrix, weights, n_chars, n_sent = char_patterns(sd, li)
+        entry: dict[str, Any] = {"label": label, "n_characters": n_chars,
+                                 "n_sentences": n_sent, "undefined": {}}
+        if n_chars == 0:
+            alpha: Any = Undefined("no sentence was completed by two or more annotators")
+        elif not (sd.span_label == li).any():
+            alpha = Undefined("nobody marked a span with this label")
+        else:
+            alpha = CollapsedAlpha(matrix, "nominal", weights=weights).alpha()
+        _coef(entry, "char_alpha", alpha)
+        per_label.append(entry)
+    out["per_label"] = per_label
+    return out
+
+
+# ---------------------------------------------------------------------------------- the report
+def agreement_report(
+    store: Store,
+    scheme: str | None = None,
+    label_set: str | None = None,
+    annotators: list[str] | None = None,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    top: int = 10,
+) -> dict[str, Any]:
+    """The whole agreement report of a database as a JSON-ready dict (see README, Agreement)."""
+    from annotator.store import StoreError
+
+    _, sch = store.load_scheme(scheme)
+    ids = store.scheme_ids(sch.name)
+    known = store.agreement_annotators(ids)
+    if annotators:
+        by_name = {n: i for i, n in known}
+        missing = [n for n in annotators if n not in by_name]
+        if missing:
+            raise StoreError(
+                f"no annotations by {', '.join(missing)} under scheme {sch.name!r} "
+                f"(annotators: {', '.join(n for _, n in known) or 'none'})"
+            )
+        chosen = [(by_name[n], n) for n in dict.fromkeys(annotators)]
+    else:
+        chosen = known
+    if label_set is not None:
+        ls = sch.label_set(label_set)
+        if ls is None:
+            raise StoreError(
+                f"scheme {sch.name!r} has no label set {label_set!r} "
+                f"(sets: {', '.join(s.name for s in sch.label_sets)})"
+            )
+        sets = [ls]
+    else:
+        sets = list(sch.label_sets)
+    report: dict[str, Any] = {
+        "scheme": sch.name,
+        "scheme_version": sch.version,
+        "annotators": sorted(n for _, n in chosen),
+        "bootstrap": {"n_boot": n_boot, "seed": seed, "confidence": 0.95},
+        "label_sets": [],
+    }
+    bounds = None
+    for ls in sets:
+        if len(chosen) < 2:
+            report["label_sets"].append({
+                "label_set": ls.name, "level": ls.level, "scale": ls.scale,
+                "multiple": ls.multiple, "n_units": 0, "units_dropped": [], "notes": [
+                    "agreement needs two or more annotators; found "
+                    + (", ".join(n for _, n in chosen) or "none")
+                ], "undefined": {},
+            })
+            continue
+        if ls.level == "span":
+            if bounds is None:
+                bounds = sentence_bounds(store)
+            report["label_sets"].append(
+                analyse_spans(load_spans(store, ids, ls, chosen, bounds))
+            )
+        else:
+            report["label_sets"].append(
+                analyse_units(load_units(store, ids, ls, chosen), n_boot=n_boot, seed=seed,
+                              top=top)
+            )
+    _attach_texts(store, report)
+    return report
+
+
+def _attach_texts(store: Store, report: dict[str, Any]) -> None:
+    """Document title and sentence text for the few units listed for adjudication."""
+    sent_ids: set[int] = set()
+    doc_ids: set[int] = set()
+    for s in report["label_sets"]:
+        for u in s.get("most_disagreement", []):
+            (sent_ids if s["level"] == "sentence" else doc_ids).add(u["unit_id"])
+    sents, docs = store.agreement_unit_texts(sorted(sent_ids), sorted(doc_ids))
+    for s in report["label_sets"]:
+        for u in s.get("most_disagreement", []):
+            if s["level"] == "sentence":
+                did, title, text = sents.get(u["unit_id"], (None, None, ""))
+                u["document_id"], u["title"], u["text"] = did, title, text
+            else:
+                u["document_id"], u["title"] = u["unit_id"], docs.get(u["unit_id"])
+
+
+# ---------------------------------------------------------------------------------- rendering
+COEF_NAMES = {
+    "percent_agreement": "percent agreement",
+    "krippendorff_alpha": "Krippendorff's alpha",
+    "fleiss_kappa": "Fleiss' kappa",
+    "gwet_ac1": "Gwet's AC1",
+    "masi_alpha": "alpha (MASI distance)",
+    "jaccard_alpha": "alpha (Jaccard distance)",
+    "krippendorff_alpha_exact_sets": "alpha (exact sets, nominal)",
+    "fleiss_kappa_exact_sets": "Fleiss' kappa (exact sets)",
+    "gwet_ac1_exact_sets": "Gwet's AC1 (exact sets)",
+    "cohen_kappa": "Cohen's kappa",
+    "cohen_kappa_linear": "Cohen's kappa, linear weights",
+    "cohen_kappa_quadratic": "Cohen's kappa, quadratic weights",
+    "cohen_kappa_exact_sets": "Cohen's kappa (exact sets)",
+}
+
+
+def fmt_value(obj: dict[str, Any], key: str) -> str:
+    """A coefficient for people: three decimals, or ``undefined (reason)``."""
+    x = obj.get(key)
+    if x is None:
+        return f"undefined ({obj.get('undefined', {}).get(key, 'not computed')})"
+    return f"{x:.3f}"
+
+
+def _ci_text(ci: dict[str, Any] | None, why: str | None) -> str:
+    if ci is None:
+        return f"95% CI undefined ({why or 'not computed'})"
+    return (f"95% CI [{ci['low']:.3f}, {ci['high']:.3f}] "
+            f"(bootstrap, {ci['n_boot']} resamples, seed {ci['seed']})")
+
+
+def _snippet(text: str | None, width: int = 70) -> str:
+    t = " ".join((text or "").split())
+    return t if len(t) <= width else t[: width - 1] + "…"
+
+
+def _answer(x: Any) -> str:
+    if x is None:
+        return "—"
+    if isinstance(x, list):
+        return "{" + ", ".join(x) + "}" if x else "{}"
+    return str(x)
+
+
+def _matrix_lines(cats: list[str], matrix: list[list[int]], indent: str) -> list[str]:
+    """A confusion matrix with only the rows and columns that hold something; columns are
+    numbered like the rows."""
+    keep = [i for i in range(len(cats)) if any(matrix[i]) or any(row[i] for row in matrix)]
+    if not keep:
+        return [indent + "(empty)"]
+    width = max(len(cats[i]) for i in keep)
+    cells = [[str(matrix[i][j]) for j in keep] for i in keep]
+    cw = max(max(len(c) for row in cells for c in row), len(str(len(keep))) + 1)
+    tag = len(str(len(keep))) + 1
+    lines = [indent + " " * (tag + 1 + width) + " ".join(
+        f"{'c' + str(k + 1):>{cw}}" for k in range(len(keep)))]
+    for k, i in enumerate(keep):
+        lines.append(f"{indent}{'c' + str(k + 1):<{tag}} {cats[i]:<{width}}"
+                     + " ".join(f"{c:>{cw}}" for c in cells[k]))
+    return lines
+
+
+def render_text(report: dict[str, Any]) -> str:
+    """The readable report (the default output of ``annotator agree``)."""
+    lines = [
+        f"Agreement — scheme {report['scheme']} v{report['scheme_version']}, "
+        f"annotators: {', '.join(report['annotators']) or 'none'}",
+    ]
+    for s in report["label_sets"]:
+        lines.append("")
+        kind = ("multi-label" if s.get("multiple") else "single choice") if s["level"] != "span" \
+            else "spans"
+        scale = f", {s['scale']}" if s.get("scale") and s["level"] != "span" else ""
+        lines.append(f"{s['label_set']} ({s['level']}{scale}, {kind})")
+        unit = "sentence" if s["level"] in ("sentence", "span") else "document"
+        used = f"  units: {_plural(s['n_units'], unit)} completed by two or more annotators"
+        lines.append(used)
+        for d in s["units_dropped"]:
+            reason = d["reason"].replace(str(d["count"]), f"{d['count']:,}", 1)
+            lines.append(f"  dropped: {reason}")
+        for n in s.get("notes", []):
+            lines.append(f"  note: {n}")
+        if "pairs" not in s:
+            continue
+        if s["level"] == "span":
+            lines.extend(_span_text(s))
+            continue
+        keys = (["percent_agreement", "masi_alpha", "jaccard_alpha",
+                 "krippendorff_alpha_exact_sets", "fleiss_kappa_exact_sets", "gwet_ac1_exact_sets"]
+                if s["multiple"] else
+                ["percent_agreement", "krippendorff_alpha", "fleiss_kappa", "gwet_ac1"])
+        for k in keys:
+            extra = ""
+            if k == "krippendorff_alpha":
+                extra = "  " + _ci_text(s.get("alpha_ci95"), s["undefined"].get("alpha_ci95"))
+            if k == "masi_alpha":
+                extra = "  " + _ci_text(s.get("masi_alpha_ci95"),
+                                        s["undefined"].get("masi_alpha_ci95"))
+            lines.append(f"  {COEF_NAMES[k]:<32}{fmt_value(s, k)}{extra}")
+        lines.append("  pairs:")
+        for p in s["pairs"]:
+            ks = [k for k in ("cohen_kappa", "cohen_kappa_linear", "cohen_kappa_quadratic",
+                              "cohen_kappa_exact_sets") if k in p]
+            vals = ", ".join(f"{COEF_NAMES[k]} {fmt_value(p, k)}" for k in ks)
+            lines.append(f"    {p['a']} × {p['b']} ({_plural(p['n_units'], 'unit')}): {vals}")
+        if s["multiple"]:
+            lines.append("  per label (present/absent):")
+            w = max((len(e["label"]) for e in s["per_label"]), default=5)
+            for e in s["per_label"]:
+                lines.append(
+                    f"    {e['label']:<{w}}  alpha {fmt_value(e, 'krippendorff_alpha')}, "
+                    f"kappa {fmt_value(e, 'kappa')}, present in {e['prevalence']:.1%} of answers"
+                )
+        lines.append("  each annotator left out:")
+        key = "masi_alpha" if s["multiple"] else "krippendorff_alpha"
+        for e in s["leave_one_out"]:
+            lines.append(f"    without {e['left_out']}: {COEF_NAMES[key]} {fmt_value(e, key)}")
+        lines.append("  confusion matrices (rows: first annotator, columns: second):")
+        for p in s["pairs"]:
+            c = p["confusion"]
+            lines.append(f"    {p['a']} × {p['b']}" + (f" ({c['note']})" if "note" in c else ""))
+            lines.extend(_matrix_lines(c["categories"], c["matrix"], "      "))
+        if s.get("most_disagreement"):
+            lines.append("  most disagreement:")
+            for u in s["most_disagreement"]:
+                answers = ", ".join(f"{a}: {_answer(x)}" for a, x in u["answers"].items())
+                if s["level"] == "sentence":
+                    where = (f"sentence {u['unit_id']} in “{_snippet(u.get('title'), 40)}” "
+                             f"(doc {u.get('document_id')}): {_snippet(u.get('text'))}")
+                else:
+                    where = f"document {u['unit_id']} “{_snippet(u.get('title'), 60)}”"
+                lines.append(f"    {where}")
+                lines.append(f"      {answers}")
+    return "\n".join(lines) + "\n"
+
+
+def _span_text(s: dict[str, Any]) -> list[str]:
+    lines = ["  character-level alpha per label (units: characters of those sentences):"]
+    w = max((len(e["label"]) for e in s["per_label"]), default=5)
+    for e in s["per_label"]:
+        lines.append(f"    {e['label']:<{w}}  {fmt_value(e, 'char_alpha')}"
+                     f"  ({e['n_characters']:,} characters)")
+    lines.append("  pairs (precision and recall of the second annotator against the first):")
+    for p in s["pairs"]:
+        a = p["all_labels"]
+        lines.append(
+            f"    {p['a']} × {p['b']} ({_plural(p['n_sentences'], 'sentence')} both completed): "
+            f"F1 exact {fmt_value(a, 'exact_f1')}, overlap {fmt_value(a, 'overlap_f1')}"
+        )
+        for e in p["per_label"]:
+            if not e["n_a"] and not e["n_b"]:
+                continue
+            lines.append(
+                f"      {e['label']:<{w}}  spans {e['n_a']}/{e['n_b']}  exact "
+                f"P {fmt_value(e, 'exact_precision')} R {fmt_value(e, 'exact_recall')} "
+                f"F1 {fmt_value(e, 'exact_f1')}; overlap "
+                f"P {fmt_value(e, 'overlap_precision')} R {fmt_value(e, 'overlap_recall')} "
+                f"F1 {fmt_value(e, 'overlap_f1')}"
+            )
+    return lines
+
+
+CSV_COLUMNS = ["label_set", "level", "scope", "label", "annotators", "coefficient", "value",
+               "reason", "n"]
+
+
+def csv_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per label set x label (or pair) x coefficient."""
+    rows: list[dict[str, Any]] = []
+
+    def add(s: dict[str, Any], scope: str, label: str, who: str, obj: dict[str, Any],
+            keys: list[str], n: Any) -> None:
+        for k in keys:
+            if k in obj:
+                rows.append({
+                    "label_set": s["label_set"], "level": s["level"], "scope": scope,
+                    "label": label, "annotators": who, "coefficient": k, "value": obj[k],
+                    "reason": obj.get("undefined", {}).get(k, ""), "n": n,
+                })
+
+    everyone = "|".join(report["annotators"])
+    for s in report["label_sets"]:
+        if s["level"] == "span":
+            for e in s.get("per_label", []):
+                add(s, "label", e["label"], everyone, e, ["char_alpha"], e["n_characters"])
+            for p in s.get("pairs", []):
+                who = f"{p['a']}|{p['b']}"
+                keys = [f"{m}_{x}" for m in ("exact", "overlap") for x in ("precision", "recall",
+                                                                            "f1")]
+                add(s, "pair", "", who, p["all_labels"], keys, p["n_sentences"])
+                for e in p["per_label"]:
+                    add(s, "pair_label", e["label"], who, e, keys, p["n_sentences"])
+            continue
+        add(s, "set", "", everyone, s, [k for k in COEF_NAMES if not k.startswith("cohen")],
+            s["n_units"])
+        for key in ("alpha_ci95", "masi_alpha_ci95"):
+            if key in s:
+                ci = s[key] or {}
+                for bound in ("low", "high"):
+                    rows.append({
+                        "label_set": s["label_set"], "level": s["level"], "scope": "set",
+                        "label": "", "annotators": everyone, "coefficient": f"{key}_{bound}",
+                        "value": ci.get(bound), "reason": s["undefined"].get(key, ""),
+                        "n": s["n_units"],
+                    })
+        for p in s.get("pairs", []):
+            add(s, "pair", "", f"{p['a']}|{p['b']}", p,
+                [k for k in COEF_NAMES if k.startswith("cohen")], p["n_units"])
+        for e in s.get("per_label", []):
+            add(s, "label", e["label"], everyone, e, ["krippendorff_alpha", "kappa"],
+                s["n_units"])
+        for e in s.get("leave_one_out", []):
+            add(s, "left_out", "", e["left_out"], e, ["krippendorff_alpha", "masi_alpha"],
+                s["n_units"])
+    return rows
+
+
+def render_csv(report: dict[str, Any]) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for r in csv_rows(report):
+        writer.writerow({**r, "value": "" if r["value"] is None else repr(float(r["value"]))})
+    return buf.getvalue()
+
+
+def run_db(
+    db_path: str,
+    scheme: str | None = None,
+    label_set: str | None = None,
+    annotators: list[str] | None = None,
+    fmt: str = "text",
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    top: int = 10,
+) -> tuple[str, int]:
+    """``annotator agree`` on a database: (output text, exit status). ``fmt`` is text, json or
+    csv. Store problems raise ``StoreError`` (the CLI prints them as one line)."""
+    import json
+
+    from annotator.store import Store
+
+    with Store.open(db_path, create=False) as store:
+        report = agreement_report(store, scheme, label_set, annotators, n_boot=n_boot,
+                                  seed=seed, top=top)
+    report["database"] = db_path
+    if fmt == "json":
+        return json.dumps(report, ensure_ascii=False, indent=2) + "\n", 0
+    if fmt == "csv":
+        return render_csv(report), 0
+    return render_text(report), 0

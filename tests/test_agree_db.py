@@ -1,0 +1,492 @@
+"""`annotator agree` on a database: units, dropped counts and every coefficient, checked against
+hand-computed values and against the core statistics applied to hand-built matrices.
+
+Databases are built only through the Store API (add_annotation, mark_done), as the annotation
+screen does.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from annotator import agree_db
+from annotator.core import agreement as ag
+from annotator.importer import make_document
+from annotator.store import Store, StoreError
+
+SCHEME_YAML = """\
+name: agreetest
+version: 1
+language: fr
+label_sets:
+  - name: frame
+    level: sentence
+    labels:
+      - name: Political
+      - name: Security
+      - name: Economic
+  - name: topics
+    level: sentence
+    multiple: true
+    labels:
+      - name: War
+      - name: Energy
+      - name: Health
+  - name: stance
+    level: document
+    scale: ordinal
+    labels:
+      - name: against
+      - name: neutral
+      - name: favor
+  - name: technique
+    level: span
+    multiple: true
+    labels:
+      - name: Loaded_Language
+      - name: Name_Calling
+"""
+
+WORDS = ["Le", "ministre", "annonce", "une", "réforme", "des", "troupes", "au", "nord", "du", "pays"]
+
+
+def sentence(i: int, j: int) -> str:
+    words = [WORDS[(i * 3 + j + k) % len(WORDS)] for k in range(8)]
+    return " ".join(words).capitalize() + f" numéro {i}{j}."
+
+
+@dataclass
+class Db:
+    store: Store
+    scheme_id: int
+    docs: list[int]
+    sents: list[dict]  # every sentence in corpus order
+
+    def who(self, name: str) -> int:
+        return self.store.annotator_id(name)
+
+    def label(self, name: str, s: int, label_set: str, label: str) -> None:
+        sent = self.sents[s]
+        self.store.add_annotation(
+            self.who(name), self.scheme_id, label_set=label_set, label=label, level="sentence",
+            document_id=sent["document_id"], sentence_id=sent["id"],
+            replace_in_set=label_set == "frame",
+        )
+
+    def span(self, name: str, s: int, label: str, start: int, end: int) -> None:
+        sent = self.sents[s]
+        self.store.add_annotation(
+            self.who(name), self.scheme_id, label_set="technique", label=label, level="span",
+            document_id=sent["document_id"], sentence_id=sent["id"],
+            start=sent["start"] + start, end=sent["start"] + end,
+        )
+
+    def doc_label(self, name: str, d: int, label: str) -> None:
+        self.store.add_annotation(
+            self.who(name), self.scheme_id, label_set="stance", label=label, level="document",
+            document_id=self.docs[d], replace_in_set=True,
+        )
+
+    def done(self, name: str, s: int) -> None:
+        self.store.mark_done(self.who(name), self.scheme_id, self.sents[s]["id"])
+
+
+@pytest.fixture
+def db(store: Store) -> Db:
+    from annotator.core.scheme import parse_scheme
+
+    scheme_id, _ = store.add_scheme(parse_scheme(SCHEME_YAML))
+    docs = []
+    for i in range(4):
+        text = " ".join(sentence(i, j) for j in range(5))
+        [(doc_id, _)] = store.add_documents([make_document(text, title=f"Article {i}")])
+        docs.append(doc_id)
+    sents = [s for d in docs for s in store.sentences(d)]
+    assert len(sents) == 20
+    return Db(store, scheme_id, docs, sents)
+
+
+def set_report(db: Db, label_set: str, **kw: object) -> dict:
+    report = agree_db.agreement_report(db.store, "agreetest", label_set, **kw)  # type: ignore[arg-type]
+    [entry] = report["label_sets"]
+    return entry
+
+
+# ------------------------------------------------------------------------ single-choice sentences
+ALICE = ["Political", "Political", "Security", "Security", "Economic", "Political", None,
+         "Security", "Political", "Economic"]
+BOB = ["Political", "Security", "Security", "Security", "Economic", "Political", None,
+       "Economic", "Political"]
+
+
+def fill_frames(db: Db) -> None:
+    db.label("bob", 0, "frame", "Economic")  # replaced below: only the current label counts
+    for i, lab in enumerate(ALICE):
+        if lab:
+            db.label("alice", i, "frame", lab)
+        db.done("alice", i)
+    for i, lab in enumerate(BOB):
+        if lab:
+            db.label("bob", i, "frame", lab)
+        db.done("bob", i)
+    # Bob tagged sentence 10 but never marked it done: not an answer.
+    db.label("bob", 10, "frame", "Economic")
+
+
+def test_single_choice_matches_hand_values_and_core(db: Db) -> None:
+    fill_frames(db)
+    s = set_report(db, "frame")
+    # 10 sentences done by alice, 9 by bob: 9 units, sentence 9 dropped (alice only).
+    assert s["n_units"] == 9
+    reasons = {d["reason"]: d["count"] for d in s["units_dropped"]}
+    assert reasons["1 sentence completed by only one annotator"] == 1
+    assert reasons["1 label on sentences the annotator has not marked done (not counted as "
+                   "answers)"] == 1
+    # Hand values: 7 of 9 units agree; kappa = (63/81 − 24/81) / (1 − 24/81) = 39/57;
+    # alpha = 1 − 17 · 4 / (18² − (7² + 6² + 3² + 2²)) = 158/226.
+    assert s["percent_agreement"] == pytest.approx(7 / 9)
+    assert s["pairs"][0]["cohen_kappa"] == pytest.approx(39 / 57)
+    assert s["krippendorff_alpha"] == pytest.approx(158 / 226)
+    # The same numbers from the core on a hand-built matrix ("(none)" is its own category).
+    code = {"Political": 0, "Security": 1, "Economic": 2, None: 3}
+    m = np.array([[code[x] for x in ALICE[:9]], [code[x] for x in BOB]], dtype=float)
+    assert s["fleiss_kappa"] == pytest.approx(ag.fleiss_kappa(m))
+    assert s["gwet_ac1"] == pytest.approx(ag.gwet_ac1(m))
+    assert s["krippendorff_alpha"] == pytest.approx(ag.krippendorff_alpha(m, "nominal"))
+    ci = s["alpha_ci95"]
+    assert ci["low"] <= s["krippendorff_alpha"] <= ci["high"]
+    assert ci["seed"] == 0 and ci["n_boot"] == 1000
+    # Done with no label is an answer: the (none) category shows in the confusion matrix.
+    conf = s["pairs"][0]["confusion"]
+    none_i = conf["categories"].index("(none)")
+    assert conf["matrix"][none_i][none_i] == 1
+    sec, eco = conf["categories"].index("Security"), conf["categories"].index("Economic")
+    assert conf["matrix"][sec][eco] == 1  # sentence 7: alice Security, bob Economic
+    # The two disagreements come first for adjudication, with their text.
+    top = s["most_disagreement"]
+    assert {u["unit_id"] for u in top} == {db.sents[1]["id"], db.sents[7]["id"]}
+    assert top[0]["title"] == "Article 0" and top[0]["text"] in {db.sents[1]["text"],
+                                                                 db.sents[7]["text"]}
+    assert top[0]["answers"]["alice"] in {"Political", "Security"}
+
+
+def test_replaced_label_uses_latest_and_seed_reproducible(db: Db) -> None:
+    fill_frames(db)
+    db.label("bob", 1, "frame", "Political")  # bob changes his mind: now agrees on sentence 1
+    s = set_report(db, "frame")
+    assert s["percent_agreement"] == pytest.approx(8 / 9)
+    again = set_report(db, "frame")
+    assert again["alpha_ci95"] == s["alpha_ci95"]
+    other = set_report(db, "frame", seed=7)
+    assert other["alpha_ci95"]["seed"] == 7
+
+
+def test_unseen_is_missing_with_three_annotators(db: Db) -> None:
+    fill_frames(db)
+    # carol completes sentences 0-4 only, agreeing with alice.
+    for i in range(5):
+        db.label("carol", i, "frame", ALICE[i])
+        db.done("carol", i)
+    db.store.mark_seen(db.who("carol"), db.scheme_id, db.sents[5]["id"])  # seen, not done
+    s = set_report(db, "frame")
+    assert s["annotators"] == ["alice", "bob", "carol"]
+    code = {"Political": 0, "Security": 1, "Economic": 2, None: 3}
+    m = np.full((3, 9), np.nan)
+    m[0] = [code[x] for x in ALICE[:9]]
+    m[1] = [code[x] for x in BOB]
+    m[2, :5] = [code[x] for x in ALICE[:5]]
+    assert s["n_values"] == 23
+    assert s["krippendorff_alpha"] == pytest.approx(ag.krippendorff_alpha(m, "nominal"))
+    assert s["percent_agreement"] == pytest.approx(ag.percent_agreement(m))
+    assert s["fleiss_kappa"] == pytest.approx(ag.fleiss_kappa(m))
+    loo = {e["left_out"]: e["krippendorff_alpha"] for e in s["leave_one_out"]}
+    for a, name in enumerate(["alice", "bob", "carol"]):
+        assert loo[name] == pytest.approx(ag.krippendorff_alpha(np.delete(m, a, axis=0)))
+    pairs = {(p["a"], p["b"]): p for p in s["pairs"]}
+    assert pairs[("alice", "carol")]["n_units"] == 5
+    assert pairs[("alice", "carol")]["cohen_kappa"] == pytest.approx(1.0)
+    # --annotators restricts the matrix.
+    s2 = set_report(db, "frame", annotators=["alice", "carol"])
+    assert s2["n_units"] == 5 and s2["krippendorff_alpha"] == pytest.approx(1.0)
+
+
+def test_undefined_is_reported_with_reason_not_nan(db: Db) -> None:
+    for i in range(4):
+        for who in ("alice", "bob"):
+            db.label(who, i, "frame", "Political")
+            db.done(who, i)
+    s = set_report(db, "frame")
+    assert s["percent_agreement"] == 1.0
+    assert s["krippendorff_alpha"] is None
+    assert "identical" in s["undefined"]["krippendorff_alpha"]
+    assert s["pairs"][0]["cohen_kappa"] is None and s["pairs"][0]["undefined"]["cohen_kappa"]
+    text, code = agree_db.run_db(db.store.path, "agreetest", "frame")
+    assert code == 0
+    assert "Krippendorff's alpha" in text and "undefined (all pairable values are identical" in text
+    assert "nan" not in text.lower()
+    out, _ = agree_db.run_db(db.store.path, "agreetest", "frame", fmt="json")
+    data = json.loads(out)
+    assert data["label_sets"][0]["krippendorff_alpha"] is None
+    assert data["label_sets"][0]["undefined"]["krippendorff_alpha"]
+
+
+def test_no_units_at_all(db: Db) -> None:
+    db.label("alice", 0, "frame", "Political")
+    db.done("alice", 0)
+    db.done("bob", 1)
+    s = set_report(db, "frame")
+    assert s["n_units"] == 0
+    assert s["krippendorff_alpha"] is None and s["undefined"]["krippendorff_alpha"]
+    assert {d["count"] for d in s["units_dropped"]} == {2}
+
+
+# --------------------------------------------------------------------------------- multi-label
+TOPICS_A = [{"War"}, {"War", "Energy"}, set(), {"Health"}, {"Energy"}]
+TOPICS_B = [{"War"}, {"War"}, set(), {"Energy"}, {"Energy"}]
+
+
+def test_multi_label_sets_and_per_label(db: Db) -> None:
+    for who, sets in (("alice", TOPICS_A), ("bob", TOPICS_B)):
+        for i, labs in enumerate(sets):
+            for lab in sorted(labs):
+                db.label(who, i, "topics", lab)
+            db.done(who, i)
+    s = set_report(db, "topics")
+    assert s["n_units"] == 5
+    sets = [[frozenset(a), frozenset(b)] for a, b in zip(TOPICS_A, TOPICS_B, strict=True)]
+    assert s["masi_alpha"] == pytest.approx(ag.set_alpha(sets, "masi"))
+    assert s["jaccard_alpha"] == pytest.approx(ag.set_alpha(sets, "jaccard"))
+    assert s["percent_agreement"] == pytest.approx(3 / 5)  # units 0, 2, 4 have equal sets
+    per = {e["label"]: e for e in s["per_label"]}
+    for label in ("War", "Energy", "Health"):
+        view = ag.binary_view(sets, label)
+        assert per[label]["krippendorff_alpha"] == pytest.approx(ag.krippendorff_alpha(view))
+        want = ag.cohen_kappa(view[0], view[1], categories=[0.0, 1.0])
+        if isinstance(want, ag.Undefined):
+            assert per[label]["kappa"] is None
+        else:
+            assert per[label]["kappa"] == pytest.approx(want)
+    # War: alice 2 of 5, bob 2 of 5 -> perfect.
+    assert per["War"]["krippendorff_alpha"] == pytest.approx(1.0)
+    # Health: only alice, once; binary view [[0,0,0,1,0],[0,0,0,0,0]].
+    assert per["Health"]["kappa"] == pytest.approx(0.0)
+    conf = s["pairs"][0]["confusion"]
+    war, energy = conf["categories"].index("War"), conf["categories"].index("Energy")
+    assert conf["matrix"][energy][war] == 1  # unit 1: alice Energy (and War), bob War
+    none = conf["categories"].index("(none)")
+    assert conf["matrix"][none][none] == 1  # unit 2: both done with no label
+
+
+# ------------------------------------------------------------------------------- document sets
+def test_document_ordinal(db: Db) -> None:
+    for d, lab in enumerate(["against", "neutral", "favor", "favor"]):
+        db.doc_label("alice", d, lab)
+    for d, lab in enumerate(["neutral", "favor", "favor"]):
+        db.doc_label("bob", d, lab)
+    db.doc_label("bob", 0, "against")  # replaced: against
+    s = set_report(db, "stance")
+    assert s["n_units"] == 3 and s["scale"] == "ordinal"
+    assert {d["reason"] for d in s["units_dropped"]} == {
+        "1 document completed by only one annotator"
+    }
+    m = np.array([[0, 1, 2], [0, 2, 2]], dtype=float)
+    assert s["krippendorff_alpha"] == pytest.approx(ag.krippendorff_alpha(m, "ordinal"))
+    p = s["pairs"][0]
+    # Linear weights: po = (1 + 1/2 + 1)/3, pe = 1/2 -> kappa = 2/3.
+    assert p["cohen_kappa_linear"] == pytest.approx(2 / 3)
+    assert p["cohen_kappa_quadratic"] == pytest.approx(
+        ag.cohen_kappa(m[0], m[1], weights="quadratic")
+    )
+    assert p["cohen_kappa"] == pytest.approx(ag.cohen_kappa(m[0], m[1]))
+    assert s["most_disagreement"][0]["title"] == "Article 1"
+
+
+# ---------------------------------------------------------------------------------- span sets
+def test_span_f1_and_char_alpha(db: Db) -> None:
+    db.span("alice", 0, "Loaded_Language", 0, 5)
+    db.span("alice", 0, "Name_Calling", 10, 15)
+    db.span("bob", 0, "Loaded_Language", 0, 5)
+    db.span("bob", 0, "Name_Calling", 12, 20)
+    db.span("bob", 1, "Loaded_Language", 3, 9)
+    db.span("alice", 2, "Loaded_Language", 0, 4)  # sentence 2: alice did not mark it done
+    for who in ("alice", "bob"):
+        db.done(who, 0)
+        db.done(who, 1)
+    db.done("bob", 2)
+    s = set_report(db, "technique")
+    assert s["n_units"] == 2
+    reasons = {d["reason"] for d in s["units_dropped"]}
+    assert "1 sentence completed by only one annotator" in reasons
+    assert "1 span on sentences the annotator has not marked done (not counted)" in reasons
+    [pair] = s["pairs"]
+    assert pair["n_sentences"] == 2
+    per = {e["label"]: e for e in pair["per_label"]}
+    ll, nc = per["Loaded_Language"], per["Name_Calling"]
+    assert (ll["n_a"], ll["n_b"]) == (1, 2)
+    assert ll["exact_precision"] == pytest.approx(1 / 2) and ll["exact_recall"] == 1.0
+    assert ll["exact_f1"] == pytest.approx(2 / 3)
+    assert nc["exact_f1"] == 0.0 and nc["overlap_f1"] == 1.0
+    allp = pair["all_labels"]
+    assert allp["exact_precision"] == pytest.approx(1 / 3)
+    assert allp["exact_recall"] == pytest.approx(1 / 2)
+    assert allp["exact_f1"] == pytest.approx(0.4)
+    assert allp["overlap_f1"] == pytest.approx(2 * (2 / 3) * 1 / (2 / 3 + 1))
+    # Character-level alpha: hand-built matrix over the characters of sentences 0 and 1.
+    def chars(spans_a: list[tuple[int, int]], spans_b: list[tuple[int, int]], n: int) -> np.ndarray:
+        m = np.zeros((2, n))
+        for row, spans in enumerate((spans_a, spans_b)):
+            for a, b in spans:
+                m[row, a:b] = 1
+        return m
+
+    n0 = len(db.sents[0]["text"])
+    n1 = len(db.sents[1]["text"])
+    ll_m = np.concatenate([chars([(0, 5)], [(0, 5)], n0), chars([], [(3, 9)], n1)], axis=1)
+    nc_m = np.concatenate([chars([(10, 15)], [(12, 20)], n0), chars([], [], n1)], axis=1)
+    char = {e["label"]: e for e in s["per_label"]}
+    assert char["Loaded_Language"]["n_characters"] == n0 + n1
+    assert char["Loaded_Language"]["char_alpha"] == pytest.approx(ag.krippendorff_alpha(ll_m))
+    assert char["Name_Calling"]["char_alpha"] == pytest.approx(ag.krippendorff_alpha(nc_m))
+
+
+def test_span_undefined_when_no_spans(db: Db) -> None:
+    for who in ("alice", "bob"):
+        db.done(who, 0)
+    s = set_report(db, "technique")
+    assert all(e["char_alpha"] is None and e["undefined"]["char_alpha"] for e in s["per_label"])
+    e = s["pairs"][0]["all_labels"]
+    assert e["exact_f1"] is None and "neither annotator" in e["undefined"]["exact_f1"]
+
+
+# ------------------------------------------------------------------------- building blocks
+@pytest.mark.parametrize("level", ["nominal", "ordinal", "interval", "ratio"])
+def test_collapsed_alpha_equals_core(level: str) -> None:
+    rng = np.random.default_rng(1)
+    m = rng.integers(1, 5, (4, 300)).astype(float)
+    m[rng.random(m.shape) < 0.3] = np.nan
+    c = agree_db.CollapsedAlpha(m, level)
+    assert c.alpha() == pytest.approx(ag.krippendorff_alpha(m, level), abs=1e-9)
+    ci = c.bootstrap(500, seed=3)
+    core = ag.alpha_bootstrap_ci(m, level, n_boot=500, seed=3)
+    assert isinstance(core, ag.BootstrapCI)
+    assert ci.low < c.alpha() < ci.high
+    assert ci.low == pytest.approx(core.low, abs=0.05) and ci.high == pytest.approx(core.high,
+                                                                                   abs=0.05)
+
+
+def test_weighted_nominal_alpha_matches_expansion() -> None:
+    m = np.array([[0, 1, np.nan, 1], [0, 1, 1, 0], [np.nan, 1, 0, 1]])
+    w = np.array([3, 1, 2, 5])
+    expanded = np.repeat(m, w, axis=1)
+    assert agree_db.weighted_nominal_alpha(m, w.astype(float)) == pytest.approx(
+        ag.krippendorff_alpha(expanded)
+    )
+    assert agree_db.CollapsedAlpha(m, weights=w).alpha() == pytest.approx(
+        ag.krippendorff_alpha(expanded)
+    )
+
+
+# ------------------------------------------------------------------------------------ output
+def test_json_csv_and_text(db: Db) -> None:
+    fill_frames(db)
+    db.doc_label("alice", 0, "favor")
+    db.doc_label("bob", 0, "favor")
+    out, code = agree_db.run_db(db.store.path, fmt="json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) >= {"scheme", "scheme_version", "annotators", "bootstrap", "label_sets",
+                         "database"}
+    by = {s["label_set"]: s for s in data["label_sets"]}
+    assert set(by) == {"frame", "topics", "stance", "technique"}
+    assert set(by["frame"]) >= {
+        "label_set", "level", "scale", "multiple", "n_units", "units_dropped", "notes",
+        "percent_agreement", "krippendorff_alpha", "alpha_ci95", "fleiss_kappa", "gwet_ac1",
+        "pairs", "leave_one_out", "most_disagreement", "undefined",
+    }
+    assert set(by["topics"]) >= {"masi_alpha", "jaccard_alpha", "per_label", "masi_alpha_ci95"}
+    assert set(by["technique"]) >= {"pairs", "per_label", "n_units"}
+    text, _ = agree_db.run_db(db.store.path)
+    assert "frame (sentence, nominal, single choice)" in text
+    assert "units: 9 sentences completed by two or more annotators" in text
+    assert "dropped: 1 sentence completed by only one annotator" in text
+    assert "95% CI [" in text
+    assert "nan" not in text.lower()
+    out, _ = agree_db.run_db(db.store.path, fmt="csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows and set(rows[0]) == set(agree_db.CSV_COLUMNS)
+    alpha = [r for r in rows if r["label_set"] == "frame" and r["scope"] == "set"
+             and r["coefficient"] == "krippendorff_alpha"]
+    assert len(alpha) == 1 and math.isclose(float(alpha[0]["value"]), 158 / 226)
+    undefined = [r for r in rows if r["value"] == ""]
+    assert all(r["reason"] for r in undefined)
+
+
+def test_errors_name_the_problem(db: Db) -> None:
+    fill_frames(db)
+    with pytest.raises(StoreError, match="no label set 'nope'"):
+        agree_db.run_db(db.store.path, "agreetest", "nope")
+    with pytest.raises(StoreError, match="no annotations by zoe"):
+        agree_db.run_db(db.store.path, "agreetest", None, ["alice", "zoe"])
+    with pytest.raises(StoreError, match="no scheme named"):
+        agree_db.run_db(db.store.path, "other")
+
+
+# ---------------------------------------------------- vectorised span maths == core.spans
+@pytest.mark.parametrize("seed", range(8))
+def test_span_maths_equal_core_spans(seed: int) -> None:
+    from annotator.core import spans as sp
+
+    rng = np.random.default_rng(seed)
+    n_sent, n_ann, labels = 12, 3, ["A", "B"]
+    lengths = rng.integers(5, 40, n_sent)
+    starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])  # one document, gaps of 1
+    ends = starts + lengths
+    done = rng.random((n_ann, n_sent)) < 0.7
+    rows = []
+    for _ in range(60):
+        a, c, lab = int(rng.integers(n_ann)), int(rng.integers(n_sent)), int(rng.integers(2))
+        if not done[a, c]:
+            continue
+        x = int(rng.integers(starts[c], ends[c] - 1))
+        y = int(rng.integers(x + 1, ends[c] + 1))
+        rows.append((a, c, lab, x, y))
+    arr = np.array(rows, dtype=np.int64).reshape(-1, 5)
+    sd = agree_db.SpanData(
+        label_set="t", annotators=["a0", "a1", "a2"], labels=labels, done=done,
+        sentence_ids=np.arange(n_sent), sent_start=starts, sent_end=ends,
+        span_annotator=arr[:, 0], span_sentence=arr[:, 1], span_label=arr[:, 2],
+        span_start=arr[:, 3], span_end=arr[:, 4],
+    )
+    for a in range(n_ann):
+        for b in range(a + 1, n_ann):
+            both = set(np.flatnonzero(done[a] & done[b]).tolist())
+            ref = [sp.Span(0, int(r[3]), int(r[4]), labels[r[2]]) for r in rows
+                   if r[0] == a and r[1] in both]
+            pred = [sp.Span(0, int(r[3]), int(r[4]), labels[r[2]]) for r in rows
+                    if r[0] == b and r[1] in both]
+            _, counts = agree_db.span_pair_counts(sd, a, b)
+            for mode in ("exact", "overlap"):
+                want = sp.span_prf(ref, pred, mode).per_label  # type: ignore[arg-type]
+                for li, lab in enumerate(labels):
+                    got = getattr(counts[li], mode)
+                    assert got == (want[lab].matched if lab in want else 0), (a, b, mode, lab)
+    sentences = [sp.Sentence(i, 0, int(starts[i]), int(ends[i])) for i in range(n_sent)]
+    completed = {f"a{a}": np.flatnonzero(done[a]).tolist() for a in range(n_ann)}
+    by_ann = {f"a{a}": [sp.Span(0, int(r[3]), int(r[4]), labels[r[2]]) for r in rows
+                        if r[0] == a] for a in range(n_ann)}
+    want_alpha = sp.char_alpha(sentences, completed, by_ann, labels)
+    for li, lab in enumerate(labels):
+        matrix, weights, n_chars, _ = agree_db.char_patterns(sd, li)
+        got = agree_db.CollapsedAlpha(matrix, weights=weights).alpha()
+        assert n_chars == int(lengths[done.sum(axis=0) >= 2].sum())
+        if isinstance(want_alpha[lab], ag.Undefined):
+            assert isinstance(got, ag.Undefined)
+        else:
+            assert got == pytest.approx(want_alpha[lab])
