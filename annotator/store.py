@@ -1471,6 +1471,56 @@ class Store:
                 docs[int(did)] = title
         return sents, docs
 
+    # --- tui ---
+    def tui_visit(
+        self,
+        annotator_id: int,
+        scheme_id: int,
+        sentence_id: int,
+        *,
+        left_sentence_id: int | None = None,
+        seconds: float = 0.0,
+    ) -> None:
+        """The annotation screen moved to a sentence: add the active time spent on the one it
+        left, mark the new one seen and store it as the resume position, in one transaction."""
+        ts = now()
+        with self.db.atomic():
+            if left_sentence_id is not None and seconds > 0:
+                self.db.execute(
+                    "UPDATE progress SET seconds = seconds + ? "
+                    "WHERE annotator_id = ? AND sentence_id = ?",
+                    [seconds, annotator_id, left_sentence_id],
+                )
+            self.db.execute(
+                "INSERT INTO progress (annotator_id, sentence_id, document_id, scheme_id, status, "
+                "seen_at, updated_at) SELECT ?, s.id, s.document_id, ?, 'seen', ?, ? "
+                "FROM sentences s WHERE s.id = ? ON CONFLICT (annotator_id, sentence_id) DO NOTHING",
+                [annotator_id, scheme_id, ts, ts, sentence_id],
+            )
+            self.db.execute(
+                "INSERT INTO positions (annotator_id, scheme_id, sentence_id, updated_at) "
+                "VALUES (?,?,?,?) ON CONFLICT (annotator_id, scheme_id) DO UPDATE SET "
+                "sentence_id = excluded.sentence_id, updated_at = excluded.updated_at",
+                [annotator_id, scheme_id, sentence_id, ts],
+            )
+
+    def tui_find_document(self, ref: str) -> int | None:
+        """A document by id, else by external id (the `g` key of the annotation screen)."""
+        if ref.isdigit():
+            row = self.db.execute("SELECT id FROM documents WHERE id = ?", [int(ref)]).fetchone()
+            if row:
+                return int(row[0])
+        row = self.db.execute(
+            "SELECT id FROM documents WHERE external_id = ? ORDER BY id LIMIT 1", [ref]
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def tui_sentence_at(self, document_id: int, idx: int) -> int | None:
+        """The id of the sentence at 0-based position ``idx`` in a document."""
+        row = self.db.execute(
+            "SELECT id FROM sentences WHERE document_id = ? AND idx = ?", [document_id, idx]
+        ).fetchone()
+        return int(row[0]) if row else None
     # --- export / merge ---
     # Reads behind `annotator export` and `annotator merge` (annotator/exporters/, merge.py) and
     # the bulk writes behind `import-annotations` and `merge`. Rows carry names, content hashes

@@ -1,0 +1,1 @@
+"""The annotation screen (the only package that imports Textual)."""

@@ -1,0 +1,786 @@
+"""The annotation screen: one sentence in its context, its labels, spans and document labels.
+
+Built by ``make_app`` (shared by the CLI and the tests). Every action calls the store through
+``Session`` and redraws only after the call returns, i.e. after COMMIT. Nothing redraws by itself:
+no clock, no blinking cursor, no notifications that fade.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Vertical, VerticalScroll
+from textual.content import Content
+from textual.events import Key, Resize, TextSelected
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from annotator.tui import textops
+from annotator.tui.dialogs import (
+    Choice,
+    DocumentPanel,
+    GuidelinesScreen,
+    PickerScreen,
+    PromptScreen,
+    SearchScreen,
+)
+from annotator.tui.render import (
+    context_content,
+    document_summary,
+    header_content,
+    labels_content,
+    legend_content,
+    sentence_content,
+)
+from annotator.tui.session import Session
+
+if TYPE_CHECKING:
+    from annotator.core.scheme import Scheme
+    from annotator.store import Store
+
+MIN_WIDTH = 60
+MIN_HEIGHT = 18
+WIDE_WIDTH = 140
+
+# (binding id, default keys, action, footer text or "" to hide, help text)
+KEYS: list[tuple[str, str, str, str, str]] = [
+    (
+        "done-next",
+        "enter",
+        "done_next",
+        "Done",
+        "mark the sentence done (even with no label), go to the next",
+    ),
+    ("next", "right,j", "next", "Next", "next sentence (with a selection: move it one word right)"),
+    (
+        "previous",
+        "left,k",
+        "previous",
+        "Prev",
+        "previous sentence (with a selection: one word left)",
+    ),
+    ("next-not-done", "n", "next_not_done", "", "next sentence not done yet"),
+    ("next-document", "N,pagedown", "next_document", "", "next document"),
+    ("previous-document", "P,pageup", "previous_document", "", "previous document"),
+    ("goto", "g", "goto", "", "go to: 12 (document), 12:5, :5 (sentence), #345 (sentence id)"),
+    ("search", "slash", "search", "", "search sentences (full text)"),
+    ("picker", "space,tab", "picker", "Labels", "label picker: type a code or letters, enter"),
+    ("select-text", "s", "select_text", "Select", "select a span by typing (tab: next occurrence)"),
+    ("visual", "v", "visual", "", "select a span with the keyboard, from the first word"),
+    ("extend-right", "shift+right", "extend(1)", "", "selection: end one word further"),
+    (
+        "extend-left",
+        "shift+left",
+        "extend(-1)",
+        "",
+        "selection: end one word back / start one word left",
+    ),
+    ("char-end-right", "alt+right", "nudge('end', 1)", "", "selection: end one character right"),
+    ("char-end-left", "alt+left", "nudge('end', -1)", "", "selection: end one character left"),
+    (
+        "char-start-left",
+        "ctrl+left",
+        "nudge('start', -1)",
+        "",
+        "selection: start one character left",
+    ),
+    (
+        "char-start-right",
+        "ctrl+right",
+        "nudge('start', 1)",
+        "",
+        "selection: start one character right",
+    ),
+    (
+        "accept-suggestion",
+        "a",
+        "accept_suggestion",
+        "",
+        "accept the highlighted cue suggestion as a span",
+    ),
+    ("next-suggestion", "A", "next_suggestion", "", "highlight the next cue suggestion"),
+    (
+        "delete-span",
+        "delete,backspace",
+        "delete_span",
+        "",
+        "choose a span (←→), press again to delete it",
+    ),
+    ("document-panel", "d", "document_panel", "Doc", "document labels (stance, primary frame...)"),
+    ("undo", "u,ctrl+z", "undo", "Undo", "undo the last action (survives restarts)"),
+    ("redo", "ctrl+y", "redo", "", "redo"),
+    ("note", "c", "note", "", "note on the sentence"),
+    ("flag", "f", "flag", "", "flag the sentence as unsure"),
+    ("guidelines", "question_mark", "guidelines", "Help", "guidelines, labels with examples, keys"),
+    ("quit", "q", "quit", "Quit", "quit (everything is already saved)"),
+    ("cancel", "escape", "cancel", "", "cancel the selection, close panels"),
+]
+BINDING_IDS = frozenset(k[0] for k in KEYS)
+
+
+class KeymapError(ValueError):
+    """A keymap file that cannot be used, explained in one line."""
+
+
+def load_keymap(source: str | os.PathLike[str] | Mapping[str, Any] | None) -> dict[str, str]:
+    """A keymap (binding id -> comma-separated keys) from a mapping or a YAML file.
+
+    The file is a YAML mapping such as ``next: "l,right"`` or ``undo: [z, ctrl+z]``. Unknown
+    binding ids are an error naming the file, so a typo does not silently leave a key unbound.
+    """
+    if source is None:
+        return {}
+    name = "keymap"
+    if isinstance(source, Mapping):
+        data: Any = dict(source)
+    else:
+        import yaml
+
+        name = str(source)
+        try:
+            data = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise KeymapError(f"{name}: cannot read keymap ({exc.strerror or exc})") from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f":{mark.line + 1}" if mark is not None else ""
+            raise KeymapError(f"{name}{line}: not valid YAML") from None
+        if data is None:
+            return {}
+    if not isinstance(data, Mapping):
+        raise KeymapError(f"{name}: a keymap is a mapping of binding id to keys (e.g. next: l)")
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        if key not in BINDING_IDS:
+            known = ", ".join(sorted(BINDING_IDS))
+            raise KeymapError(f"{name}: unknown binding id {key!r} (known: {known})")
+        if isinstance(value, str):
+            keys = [v.strip() for v in value.split(",")]
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            keys = [v.strip() for v in value]
+        else:
+            raise KeymapError(f"{name}: keys for {key!r} must be a string or a list of strings")
+        if not all(keys):
+            raise KeymapError(f"{name}: empty key for {key!r}")
+        out[str(key)] = ",".join(keys)
+    return out
+
+
+class SentenceView(Static):
+    """The current sentence; mouse selection inside it becomes a span selection."""
+
+
+class FindInput(Input):
+    """The `s` bar: typing selects the first occurrence; tab the next one; enter keeps it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("tab", "next_match", "Next match", show=False)]
+
+    def action_next_match(self) -> None:
+        screen = self.screen
+        if isinstance(screen, AnnotateScreen):
+            screen.next_match()
+
+
+class AnnotateScreen(Screen[None]):
+    """The main screen. Modes: normal; span selection (after s/v/mouse); span cursor (delete)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(keys, action, footer or action, show=bool(footer), id=bid)
+        for bid, keys, action, footer, _ in KEYS
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.selection: tuple[int, int] | None = None
+        self.span_cursor: int | None = None
+        self.suggestion_cursor = 0
+        self.matches: list[tuple[int, int]] = []
+        self.match_index = 0
+        self.message: Content = Content("")
+        self.main_keys = session.scheme.key_map(["sentence", "span"])
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        with Vertical(id="main"):
+            yield Static(id="header")
+            with Container(id="body"):
+                with Vertical(id="text-pane"):
+                    yield Static(id="before", classes="context")
+                    yield SentenceView(id="sentence")
+                    yield Static(id="after", classes="context")
+                    yield Static(id="legend")
+                with VerticalScroll(id="labels-pane"):
+                    yield Static(id="labels")
+                    yield Static(id="document-line")
+            yield Static(id="message")
+            find = FindInput(
+                placeholder="type text to select; tab: next; enter: keep; esc: cancel", id="find"
+            )
+            find.cursor_blink = False
+            yield find
+            yield Footer(show_command_palette=False)
+        yield Static(id="too-small")
+
+    def on_mount(self) -> None:
+        self.query_one("#find", FindInput).display = False
+        self.apply_size(self.app.size.width, self.app.size.height)
+        self.redraw()
+
+    def on_resize(self, event: Resize) -> None:
+        self.apply_size(event.size.width, event.size.height)
+        self.redraw()
+
+    def apply_size(self, width: int, height: int) -> None:
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        self.set_class(small, "-too-small")
+        self.set_class(width >= WIDE_WIDTH and height >= 30, "-wide")
+        if small:
+            self.query_one("#too-small", Static).update(
+                Content(
+                    f"Terminal too small ({width}x{height}).\n"
+                    f"The annotation screen needs at least {MIN_WIDTH}x{MIN_HEIGHT}.\n"
+                    "Enlarge the window; q quits (everything is saved)."
+                )
+            )
+
+    # ------------------------------------------------------------------ drawing
+    def redraw(self) -> None:
+        s = self.session
+        if s.doc is None:
+            return
+        width = self.app.size.width
+        wide = self.has_class("-wide")
+        text_width = (width * 2 // 3 if wide else width) - 4
+        n_ctx = max(1, min(6, (self.app.size.height - 30) // 6 + 2)) if wide else 1
+        i = s.doc.by_id[s.sentence_id]
+        before = s.doc.sentences[max(0, i - n_ctx) : i]
+        after = s.doc.sentences[i + 1 : i + 1 + n_ctx]
+        if not wide:
+            budget = max(20, 2 * text_width - 2)
+            before = [{**b, "text": textops.clip_start(b["text"], budget)} for b in before]
+            after = [{**a, "text": textops.clip_end(a["text"], budget)} for a in after]
+        self.query_one("#header", Static).update(header_content(s, width))
+        self.query_one("#before", Static).update(
+            context_content(before) if before else Content("(start of document)").stylize("dim")
+        )
+        self.query_one("#after", Static).update(
+            context_content(after) if after else Content("(end of document)").stylize("dim")
+        )
+        spans = s.spans()
+        suggestions = s.suggestions()
+        if self.suggestion_cursor >= len(suggestions):
+            self.suggestion_cursor = 0
+        if self.span_cursor is not None and self.span_cursor >= len(spans):
+            self.span_cursor = len(spans) - 1 if spans else None
+        self.query_one("#sentence", SentenceView).update(
+            sentence_content(
+                s.sentence["text"],
+                spans,
+                suggestions,
+                s.colors,
+                selection=self.selection,
+                span_cursor=self.span_cursor,
+                suggestion_cursor=self.suggestion_cursor if suggestions else None,
+            )
+        )
+        self.query_one("#legend", Static).update(
+            legend_content(
+                s,
+                spans,
+                suggestions,
+                span_cursor=self.span_cursor,
+                suggestion_cursor=self.suggestion_cursor if suggestions else None,
+            )
+        )
+        self.query_one("#labels", Static).update(labels_content(s))
+        self.query_one("#document-line", Static).update(document_summary(s))
+        self.query_one("#message", Static).update(self.message)
+        sentence = self.query_one("#sentence", SentenceView)
+        sentence.set_class(self.selection is not None, "-selecting")
+        sentence.set_class(s.done, "-done")
+
+    def say(self, text: str | Content, style: str = "") -> None:
+        msg = Content(text) if isinstance(text, str) else text
+        self.message = msg.stylize(style) if style else msg
+
+    # ------------------------------------------------------------------ navigation
+    def clear_modes(self) -> None:
+        self.selection = None
+        self.span_cursor = None
+        self.suggestion_cursor = 0
+        self.hide_find()
+
+    def go(self, target: int | None, *, forward: bool = False, what: str = "") -> None:
+        """Move to ``target``; when going forward out of a document whose required document
+        sets are unanswered, open the document panel first."""
+        s = self.session
+        s.touch()
+        if target is None:
+            self.say(what or "no further sentence", "$warning")
+            self.redraw()
+            return
+        assert s.doc is not None
+        leaving = target not in s.doc.by_id
+        if forward and leaving and s.is_last_in_document():
+            missing = s.missing_required_document_sets()
+            if missing:
+                reason = "Required before leaving the document: " + ", ".join(missing)
+                self.open_document_panel(reason, then=target)
+                return
+        self.move_to(target)
+
+    def move_to(self, target: int) -> None:
+        self.clear_modes()
+        self.session.goto(target)
+        self.say("")
+        self.redraw()
+
+    def action_done_next(self) -> None:
+        s = self.session
+        s.mark_done()
+        self.go(s.neighbour(1), forward=True, what="✓ done · last sentence of the corpus")
+
+    def action_next(self) -> None:
+        if self.span_cursor is not None:
+            return self.move_span_cursor(1)
+        if self.selection is not None:
+            return self.set_selection(textops.move_word(self.text, self.selection, 1))
+        self.go(self.session.neighbour(1), forward=True, what="last sentence of the corpus")
+
+    def action_previous(self) -> None:
+        if self.span_cursor is not None:
+            return self.move_span_cursor(-1)
+        if self.selection is not None:
+            return self.set_selection(textops.move_word(self.text, self.selection, -1))
+        self.go(self.session.neighbour(-1), what="first sentence of the corpus")
+
+    def action_next_not_done(self) -> None:
+        self.go(self.session.next_not_done(), forward=True, what="every sentence is done")
+
+    def action_next_document(self) -> None:
+        self.go(self.session.next_document(1), what="last document")
+
+    def action_previous_document(self) -> None:
+        self.go(self.session.next_document(-1), what="first document")
+
+    def action_goto(self) -> None:
+        resolved: dict[str, int] = {}
+
+        def validate(text: str) -> str | None:
+            try:
+                resolved["id"] = self.session.resolve_goto(text)
+            except ValueError as exc:
+                return str(exc)
+            return None
+
+        def done(value: str | None) -> None:
+            if value is not None and "id" in resolved:
+                self.go(resolved["id"])
+
+        self.app.push_screen(
+            PromptScreen(
+                "Go to",
+                placeholder="12  ·  12:5  ·  :5  ·  #345",
+                help_text="document id (or external id), doc:sentence, :sentence in this "
+                "document, #sentence-id",
+                validate=validate,
+            ),
+            done,
+        )
+
+    def action_search(self) -> None:
+        def done(sid: int | None) -> None:
+            if sid is not None:
+                self.go(sid)
+
+        self.app.push_screen(SearchScreen(self.session.store.search_sentences), done)
+
+    # ------------------------------------------------------------------ labels
+    @property
+    def text(self) -> str:
+        return str(self.session.sentence["text"])
+
+    def on_key(self, event: Key) -> None:
+        """Label quick keys (from the scheme). Keys bound to actions win (keymaps may rebind)."""
+        if self.has_class("-too-small"):
+            return
+        char = event.character
+        if not char or char not in self.main_keys:
+            return
+        if event.key in self.active_bindings or isinstance(self.focused, Input):
+            return
+        event.stop()
+        event.prevent_default()
+        ls, lab = self.main_keys[char]
+        self.apply_label(ls.name, lab.name)
+
+    def apply_label(self, set_name: str, label: str) -> None:
+        s = self.session
+        s.touch()
+        ls = s.label_set(set_name)
+        if ls.level == "span":
+            if self.selection is None:
+                self.say(
+                    f"{label} is a span label: select text first (s: type it, v: arrows)",
+                    "$warning",
+                )
+                self.redraw()
+                return
+            msg = s.toggle_span(set_name, label, *self.selection)
+        else:
+            msg = s.toggle_label(set_name, label)
+        self.say(msg, "$success")
+        self.redraw()
+
+    def action_picker(self) -> None:
+        s = self.session
+        if self.selection is not None:
+            sets = s.sets("span")
+            title = f"Span label for «{textops.clip_end(self.text[slice(*self.selection)], 40)}»"
+        else:
+            sets = s.sets("sentence")
+            title = "Sentence label"
+        if not sets:
+            self.say("no label sets for this (select text for span labels)", "$warning")
+            self.redraw()
+            return
+
+        def picked(choice: Choice | None) -> None:
+            if choice is not None:
+                self.apply_label(choice.label_set, choice.label)
+
+        self.app.push_screen(PickerScreen(s, sets, title), picked)
+
+    # ------------------------------------------------------------------ span selection
+    def set_selection(self, sel: tuple[int, int] | None) -> None:
+        self.session.touch()
+        self.selection = sel
+        self.span_cursor = None
+        if sel is not None:
+            self.say(
+                Content.assemble(
+                    "selected «",
+                    Content(textops.clip_end(self.text[sel[0] : sel[1]], 50)),
+                    f"» [{sel[0]}:{sel[1]}] · span key or space: label · esc: cancel",
+                )
+            )
+        self.redraw()
+
+    def action_select_text(self) -> None:
+        self.span_cursor = None
+        find = self.query_one("#find", FindInput)
+        find.value = ""
+        find.display = True
+        find.focus()
+        self.say("type the text to select")
+        self.redraw()
+
+    def hide_find(self) -> None:
+        find = self.query_one("#find", FindInput)
+        if find.display:
+            find.display = False
+            self.set_focus(None)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "find":
+            return
+        self.matches = textops.occurrences(self.text, event.value)
+        self.match_index = 0
+        if self.matches:
+            self.set_selection(self.matches[0])
+            self.say(Content(f"match 1/{len(self.matches)} · tab: next · enter: keep"))
+            self.redraw()
+        else:
+            self.selection = None
+            self.say(
+                "no match" if event.value else "type the text to select",
+                "$warning" if event.value else "",
+            )
+            self.redraw()
+
+    def next_match(self) -> None:
+        if self.matches:
+            self.match_index = (self.match_index + 1) % len(self.matches)
+            self.set_selection(self.matches[self.match_index])
+            self.say(
+                Content(
+                    f"match {self.match_index + 1}/{len(self.matches)} · tab: next · enter: keep"
+                )
+            )
+            self.redraw()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "find":
+            return
+        self.hide_find()
+        if self.selection is not None:
+            self.set_selection(self.selection)
+        else:
+            self.say("nothing selected")
+            self.redraw()
+
+    def action_visual(self) -> None:
+        if self.selection is None:
+            sel = textops.first_word(self.text)
+            if sel is None:
+                return
+            self.set_selection(sel)
+        self.say(Content.assemble(self.message, "  (←→ word · shift: extend · alt/ctrl: char)"))
+        self.redraw()
+
+    def action_extend(self, step: int) -> None:
+        if self.selection is None:
+            sel = textops.first_word(self.text)
+            if sel is None:
+                return
+            self.set_selection(sel)
+            return
+        self.set_selection(textops.extend_word(self.text, self.selection, step))
+
+    def action_nudge(self, edge: str, step: int) -> None:
+        if self.selection is not None:
+            self.set_selection(textops.nudge(self.text, self.selection, edge, step))
+
+    def on_text_selected(self, event: TextSelected) -> None:
+        """Mouse selection inside the current sentence becomes the span selection."""
+        widget = self.query_one("#sentence", SentenceView)
+        sel = self.selections.get(widget)
+        if sel is None:
+            return
+        span = selection_offsets(self.text, sel.start, sel.end)
+        self.clear_selection()
+        if span is not None:
+            self.set_selection(span)
+
+    # ------------------------------------------------------------------ spans and suggestions
+    def action_delete_span(self) -> None:
+        s = self.session
+        spans = s.spans()
+        if not spans:
+            self.say("no span on this sentence", "$warning")
+            self.redraw()
+            return
+        if self.span_cursor is None:
+            index = 0
+            if self.selection is not None:
+                overlapping = [
+                    i
+                    for i, sp in enumerate(spans)
+                    if sp["rs"] < self.selection[1] and sp["re"] > self.selection[0]
+                ]
+                index = overlapping[0] if overlapping else 0
+            self.selection = None
+            self.move_span_cursor(0, index)
+            return
+        target = spans[self.span_cursor]
+        s.remove(target["uid"])
+        self.say(
+            Content.assemble(
+                "deleted span ",
+                target["label"],
+                " «",
+                Content(self.text[target["rs"] : target["re"]]),
+                "»",
+            ),
+            "$success",
+        )
+        remaining = s.spans()
+        self.span_cursor = min(self.span_cursor, len(remaining) - 1) if remaining else None
+        self.redraw()
+
+    def move_span_cursor(self, step: int, index: int | None = None) -> None:
+        spans = self.session.spans()
+        if not spans:
+            self.span_cursor = None
+            self.redraw()
+            return
+        current = self.span_cursor if index is None else index
+        self.span_cursor = ((current or 0) + step) % len(spans)
+        sp = spans[self.span_cursor]
+        self.say(
+            Content.assemble(
+                f"span {self.span_cursor + 1}/{len(spans)} ",
+                sp["label"],
+                " «",
+                Content(textops.clip_end(self.text[sp["rs"] : sp["re"]], 40)),
+                "» · delete again: remove · ←→: other span · esc: cancel",
+            )
+        )
+        self.redraw()
+
+    def action_accept_suggestion(self) -> None:
+        s = self.session
+        suggestions = s.suggestions()
+        if not suggestions:
+            self.say("no suggestion on this sentence", "$warning")
+            self.redraw()
+            return
+        g = suggestions[min(self.suggestion_cursor, len(suggestions) - 1)]
+        self.say(s.accept(g), "$success")
+        self.redraw()
+
+    def action_next_suggestion(self) -> None:
+        n = len(self.session.suggestions())
+        if n:
+            self.suggestion_cursor = (self.suggestion_cursor + 1) % n
+        self.redraw()
+
+    # ------------------------------------------------------------------ document, notes, undo
+    def open_document_panel(self, reason: str = "", then: int | None = None) -> None:
+        s = self.session
+        if not s.sets("document"):
+            if then is not None:
+                self.move_to(then)
+            else:
+                self.say("this scheme has no document-level label sets", "$warning")
+                self.redraw()
+            return
+
+        def changed(msg: str) -> None:
+            self.say(msg, "$success")
+            self.redraw()
+
+        def closed(_: None) -> None:
+            if then is not None:
+                self.move_to(then)
+            else:
+                self.redraw()
+
+        self.app.push_screen(DocumentPanel(s, changed, reason), closed)
+
+    def action_document_panel(self) -> None:
+        self.open_document_panel()
+
+    def action_note(self) -> None:
+        def done(value: str | None) -> None:
+            if value is not None:
+                self.session.set_note(value.strip() or None)
+                self.say("note saved" if value.strip() else "note removed", "$success")
+            self.redraw()
+
+        self.app.push_screen(
+            PromptScreen(
+                "Note on this sentence",
+                value=self.session.note or "",
+                help_text="enter: save (empty removes it) · esc: cancel",
+            ),
+            done,
+        )
+
+    def action_flag(self) -> None:
+        flagged = self.session.toggle_flag()
+        self.say("⚑ flagged as unsure" if flagged else "flag removed", "$success")
+        self.redraw()
+
+    def action_undo(self) -> None:
+        self._reverse(redo=False)
+
+    def action_redo(self) -> None:
+        self._reverse(redo=True)
+
+    def _reverse(self, *, redo: bool) -> None:
+        s = self.session
+        row = s.undo(redo=redo)
+        word = "redone" if redo else "undone"
+        if row is None:
+            self.say(f"nothing to {'redo' if redo else 'undo'}", "$warning")
+        else:
+            self.clear_modes()
+            what = row["action"]
+            if row.get("annotation_uid"):
+                found = s.store.query(
+                    "SELECT label FROM annotations WHERE uid = ?", [row["annotation_uid"]]
+                )
+                if found:
+                    what = f"{what} {found[0]['label']}"
+            self.say(f"{word}: {what}", "$success")
+        self.redraw()
+
+    def action_guidelines(self) -> None:
+        keymap = getattr(self.app, "_keymap", {})
+        keys = [(keymap.get(bid, default), text) for bid, default, _, _, text in KEYS]
+        self.app.push_screen(GuidelinesScreen(self.session.scheme, keys))
+
+    def action_cancel(self) -> None:
+        if self.span_cursor is not None or self.selection is not None:
+            self.clear_modes()
+            self.say("cancelled")
+        self.redraw()
+
+    def action_quit(self) -> None:
+        self.session.flush_time()
+        self.app.exit()
+
+
+def selection_offsets(text: str, start: Any, end: Any) -> tuple[int, int] | None:
+    """Sentence offsets of a mouse selection given as (x, y) offsets in the widget's text lines
+    (None = from the beginning / to the end)."""
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+
+    def index(offset: Any, default: int) -> int:
+        if offset is None:
+            return default
+        x, y = int(offset.x), int(offset.y)
+        if y >= len(lines):
+            return len(text)
+        return min(starts[y] + x, starts[y] + len(lines[y]))
+
+    a, b = index(start, 0), index(end, len(text))
+    a, b = textops.trim(text, min(a, b), max(a, b))
+    return (a, b) if b > a else None
+
+
+class AnnotatorApp(App[None]):
+    """The annotation screen as an application."""
+
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    TITLE = "annotator"
+
+    def __init__(self, session: Session, keymap: Mapping[str, str] | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.initial_keymap = dict(keymap or {})
+
+    def on_mount(self) -> None:
+        if self.initial_keymap:
+            self.set_keymap(self.initial_keymap)
+        self.push_screen(AnnotateScreen(self.session))
+
+
+def make_app(
+    store_or_path: Store | str | os.PathLike[str],
+    scheme: Scheme | str | None,
+    annotator: str,
+    *,
+    document_id: int | None = None,
+    keymap: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+) -> AnnotatorApp:
+    """Build the annotation screen for ``annotator`` over a database (a Store or a path).
+
+    ``scheme`` is a Scheme (stored if new), a stored scheme's name, or None for the only stored
+    scheme. ``keymap`` is a mapping or a YAML file (default: ``$ANNOTATOR_KEYMAP`` if set).
+    """
+    from annotator.store import Store
+
+    store = store_or_path if isinstance(store_or_path, Store) else Store.open(store_or_path)
+    if scheme is None or isinstance(scheme, str):
+        scheme_id, scheme_obj = store.load_scheme(scheme)
+    else:
+        scheme_id, _ = store.add_scheme(scheme)
+        scheme_obj = scheme
+    if keymap is None:
+        keymap = os.environ.get("ANNOTATOR_KEYMAP") or None
+    session = Session(store, scheme_obj, scheme_id, annotator)
+    if not session.start(document_id):
+        raise ValueError(f"{store.path}: no sentences to annotate (import documents first)")
+    return AnnotatorApp(session, load_keymap(keymap))

@@ -1,0 +1,218 @@
+"""Build what the annotation screen shows as ``textual.content.Content``.
+
+Sentence text is always wrapped in ``Content(text)`` and styled with ``.stylize()``: news text has
+brackets (``[b]``, ``[/]``) that must never be parsed as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from textual.color import Color, ColorParseError
+from textual.content import Content
+
+if TYPE_CHECKING:
+    from annotator.tui.session import Session, Suggestion
+
+SELECTION_STYLE = "bold reverse"
+CURSOR_STYLE = "bold underline reverse"
+
+
+def text_on(color: str) -> str:
+    """A readable foreground for text on a label's colour."""
+    try:
+        parsed = Color.parse(color)
+    except ColorParseError:
+        return "black"
+    return "black" if parsed.brightness > 0.5 else "white"
+
+
+def span_style(color: str) -> str:
+    return f"{text_on(color)} on {color}"
+
+
+def sentence_content(
+    text: str,
+    spans: Sequence[dict[str, Any]],
+    suggestions: Sequence[Suggestion],
+    colors: dict[tuple[str, str], str],
+    *,
+    selection: tuple[int, int] | None = None,
+    span_cursor: int | None = None,
+    suggestion_cursor: int | None = None,
+) -> Content:
+    """The current sentence with spans in their label's colour (longer spans first, so a span
+    nested in another stays visible), cue suggestions underlined, and the selection reversed."""
+    content = Content(text)
+    for g_index, g in enumerate(suggestions):
+        color = colors.get((g.label_set, g.label), "yellow")
+        style = f"underline {color}"
+        if g_index == suggestion_cursor:
+            style = f"bold underline {color}"
+        content = content.stylize(style, g.start, g.end)
+    ordered = sorted(spans, key=lambda s: -(s["re"] - s["rs"]))
+    for s in ordered:
+        content = content.stylize(
+            span_style(colors.get((s["label_set"], s["label"]), "yellow")), s["rs"], s["re"]
+        )
+    if span_cursor is not None and 0 <= span_cursor < len(spans):
+        s = spans[span_cursor]
+        content = content.stylize(CURSOR_STYLE, s["rs"], s["re"])
+    if selection is not None and selection[1] > selection[0]:
+        content = content.stylize(SELECTION_STYLE, selection[0], selection[1])
+    return content
+
+
+def context_content(sentences: Sequence[dict[str, Any]]) -> Content:
+    """Neighbouring sentences, dimmed; a new paragraph starts a new line."""
+    parts: list[Content] = []
+    previous_paragraph: int | None = None
+    for s in sentences:
+        if parts:
+            sep = "\n" if s.get("paragraph") != previous_paragraph else " "
+            parts.append(Content(sep))
+        parts.append(Content(s["text"]))
+        previous_paragraph = s.get("paragraph")
+    return Content("").join(parts).stylize("dim") if parts else Content("")
+
+
+def progress_bar(done: int, total: int, width: int) -> Content:
+    width = max(4, width)
+    filled = 0 if total <= 0 else round(width * done / total)
+    filled = min(width, filled)
+    pct = 0.0 if total <= 0 else 100.0 * done / total
+    return Content.assemble(
+        ("█" * filled, "$success"),
+        ("░" * (width - filled), "$foreground 30%"),
+        f" {done}/{total} done ({pct:.1f}%)",
+    )
+
+
+def header_content(session: Session, width: int) -> Content:
+    assert session.doc is not None
+    doc = session.doc.row
+    title = (doc.get("title") or "").strip() or f"document {doc['id']}"
+    bits = [b for b in (doc.get("source"), doc.get("published")) if b]
+    line1 = Content.assemble(
+        (title, "bold"), (" — " + " · ".join(bits), "$text-muted") if bits else ""
+    )
+    line1 = line1.truncate(max(10, width - 2), ellipsis=True)
+    i, n = session.doc.index
+    j = session.doc.by_id[session.sentence_id] + 1
+    m = len(session.doc.sentences)
+    state: list[tuple[str, str] | str] = [f"doc {i}/{n} · sentence {j}/{m}"]
+    if session.done:
+        state.append(("  ✓ done", "bold $success"))
+    if session.flagged:
+        state.append(("  ⚑ flagged", "bold $warning"))
+    if session.note:
+        state.append(("  ✎ note", "bold $accent"))
+    left = Content.assemble(*state)
+    bar_width = max(4, min(30, width - left.cell_length - 30))
+    bar = progress_bar(session.done_total, session.total_sentences, bar_width)
+    gap = max(2, width - 2 - left.cell_length - bar.cell_length)
+    line2 = Content.assemble(left, " " * gap, bar)
+    return Content("\n").join([line1, line2])
+
+
+def legend_content(
+    session: Session,
+    spans: Sequence[dict[str, Any]],
+    suggestions: Sequence[Suggestion],
+    *,
+    span_cursor: int | None = None,
+    suggestion_cursor: int | None = None,
+) -> Content:
+    """One line per span (number, label, text) and per cue suggestion, so colours are named."""
+    text = session.sentence["text"]
+    lines: list[Content] = []
+    for n, s in enumerate(spans, 1):
+        color = session.color(s["label_set"], s["label"])
+        marker = "▶" if span_cursor == n - 1 else " "
+        lines.append(
+            Content.assemble(
+                f"{marker}{n} ",
+                (f" {s['label']} ", span_style(color)),
+                " «",
+                Content(_clip(text[s["rs"] : s["re"]], 60)),
+                "»",
+            )
+        )
+    for n, g in enumerate(suggestions):
+        color = session.color(g.label_set, g.label)
+        current = n == suggestion_cursor
+        lines.append(
+            Content.assemble(
+                ("▶" if current else " ") + "? ",
+                (g.label, f"underline {color}"),
+                " «",
+                Content(_clip(text[g.start : g.end], 50)),
+                "»",
+                ("  a: accept  A: next" if current else "", "$text-muted"),
+            )
+        )
+    if not lines:
+        return Content("no spans · s: select by typing · v: select with arrows").stylize(
+            "$text-muted"
+        )
+    return Content("\n").join(lines)
+
+
+def labels_content(session: Session, levels: Sequence[str] = ("sentence", "span")) -> Content:
+    """Each label set with its labels' quick keys and what this annotator applied (✓)."""
+    blocks: list[Content] = []
+    span_counts: dict[tuple[str, str], int] = {}
+    for s in session.spans():
+        span_counts[(s["label_set"], s["label"])] = (
+            span_counts.get((s["label_set"], s["label"]), 0) + 1
+        )
+    for ls in session.scheme.label_sets:
+        if ls.level not in levels:
+            continue
+        kind = "spans" if ls.level == "span" else ("several" if ls.multiple else "one")
+        req = " required" if ls.required else ""
+        head = Content.assemble((ls.name, "bold"), (f"  ({ls.level}, {kind}{req})", "$text-muted"))
+        items: list[Content] = []
+        for lab in ls.labels:
+            color = session.color(ls.name, lab.name)
+            key = lab.key or "·"
+            if ls.level == "span":
+                count = span_counts.get((ls.name, lab.name), 0)
+                on = count > 0
+                mark = f" ×{count}" if count > 1 else ""
+            else:
+                on = session.applied(ls.name, lab.name, ls.level) is not None
+                mark = ""
+            name = Content.assemble((key, "bold $accent"), " ")
+            if on:
+                name = Content.assemble(name, (f"✓{lab.name}{mark}", span_style(color)))
+            else:
+                name = Content.assemble(name, (lab.name, color))
+            items.append(name)
+        blocks.append(Content("\n").join([head, Content("   ").join(items)]))
+    return Content("\n").join(blocks)
+
+
+def document_summary(session: Session) -> Content:
+    """One line: the document-level answers (or what is still required)."""
+    sets = session.sets("document")
+    if not sets:
+        return Content("")
+    parts: list[Content] = [Content("Document ").stylize("bold")]
+    for ls in sets:
+        chosen = [a["label"] for a in session.doc_annotations if a["label_set"] == ls.name]
+        if chosen:
+            value = Content(", ".join(chosen)).stylize("$success")
+        elif ls.required:
+            value = Content("required").stylize("bold $warning")
+        else:
+            value = Content("—").stylize("$text-muted")
+        parts.append(Content.assemble(f"{ls.name}: ", value, "  "))
+    parts.append(Content("(d)").stylize("$text-muted"))
+    return Content("").join(parts)
+
+
+def _clip(text: str, n: int) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= n else text[: n - 1] + "…"

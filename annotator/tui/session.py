@@ -1,0 +1,443 @@
+"""What the annotation screen does, without the screen: one annotator walking a corpus.
+
+The session holds the current document and sentence, writes every action through the store (each
+store call returns after COMMIT, so the screen, which redraws after the call, never shows an action
+that is not on disk), and keeps per-document caches so that a key press costs a few indexed
+queries whatever the size of the corpus.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from annotator.tui.textops import cue_matches
+from annotator.tui.timing import ActiveTimer
+
+if TYPE_CHECKING:
+    from annotator.core.scheme import Label, LabelSet, Scheme
+    from annotator.store import Store
+
+PALETTE = [
+    "#e5c07b",
+    "#61afef",
+    "#e06c75",
+    "#98c379",
+    "#c678dd",
+    "#56b6c2",
+    "#d19a66",
+    "#be5046",
+    "#7ec8a9",
+    "#f0a6ca",
+    "#a9b1d6",
+    "#ffb86c",
+]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A cue phrase of the scheme found in the current sentence (sentence-relative offsets)."""
+
+    start: int
+    end: int
+    label_set: str
+    label: str
+
+
+@dataclass
+class DocumentCache:
+    """The current document's row, sentences and position, loaded once per document."""
+
+    row: dict[str, Any]
+    sentences: list[dict[str, Any]]
+    index: tuple[int, int]
+    by_id: dict[int, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_id = {int(s["id"]): i for i, s in enumerate(self.sentences)}
+
+
+class Session:
+    """One annotator, one scheme, one database: navigation and every annotation action."""
+
+    def __init__(
+        self,
+        store: Store,
+        scheme: Scheme,
+        scheme_id: int,
+        annotator: str,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.scheme = scheme
+        self.scheme_id = scheme_id
+        self.annotator = annotator
+        self.annotator_id = store.annotator_id(annotator)
+        self.clock = clock
+        self.timer = ActiveTimer()
+        self.total_sentences = store.count_sentences()
+        self.done_total = store.done_count(self.annotator_id)
+        self.doc: DocumentCache | None = None
+        self.sentence: dict[str, Any] = {}
+        self.annotations: list[dict[str, Any]] = []
+        self.doc_annotations: list[dict[str, Any]] = []
+        self.progress: dict[str, Any] | None = None
+        self.colors: dict[tuple[str, str], str] = {}
+        self.cues: list[tuple[str, str, str]] = []  # (cue, set, label)
+        i = 0
+        for ls in scheme.label_sets:
+            for lab in ls.labels:
+                self.colors[(ls.name, lab.name)] = lab.color or PALETTE[i % len(PALETTE)]
+                i += 1
+                if ls.level in ("span", "sentence"):
+                    for cue in lab.cues or ():
+                        self.cues.append((cue, ls.name, lab.name))
+
+    # ------------------------------------------------------------------ scheme helpers
+    def sets(self, level: str) -> list[LabelSet]:
+        return [ls for ls in self.scheme.label_sets if ls.level == level]
+
+    def label_set(self, name: str) -> LabelSet:
+        ls = self.scheme.label_set(name)
+        if ls is None:
+            raise KeyError(f"no label set {name!r} in scheme {self.scheme.name}")
+        return ls
+
+    def label(self, set_name: str, label: str) -> Label:
+        lab = self.label_set(set_name).label(label)
+        if lab is None:
+            raise KeyError(f"no label {label!r} in {set_name}")
+        return lab
+
+    def color(self, set_name: str, label: str) -> str:
+        return self.colors.get((set_name, label), "#e5c07b")
+
+    # ------------------------------------------------------------------ navigation
+    @property
+    def sentence_id(self) -> int:
+        return int(self.sentence["id"])
+
+    @property
+    def document_id(self) -> int:
+        return int(self.sentence["document_id"])
+
+    def start(self, document_id: int | None = None) -> bool:
+        """Go to the starting sentence: the given document, else the stored position, else the
+        first sentence. False when the database has no sentence."""
+        sid: int | None = None
+        if document_id is not None:
+            sid = self.store.first_sentence(document_id)
+        if sid is None:
+            sid = self.store.position(self.annotator_id, self.scheme_id)
+            if sid is not None and self.store.sentence(sid) is None:
+                sid = None
+        if sid is None:
+            sid = self.store.first_sentence()
+        if sid is None:
+            return False
+        self.goto(sid)
+        return True
+
+    def goto(self, sentence_id: int) -> None:
+        """Show another sentence: store the time spent on the one left, mark the new one seen and
+        remember it as the resume position (one transaction)."""
+        now = self.clock()
+        left = int(self.sentence["id"]) if self.sentence else None
+        seconds = self.timer.take(now) if left is not None else 0.0
+        row = self._sentence_row(sentence_id)
+        self.store.tui_visit(
+            self.annotator_id,
+            self.scheme_id,
+            int(row["id"]),
+            left_sentence_id=left,
+            seconds=seconds,
+        )
+        self.sentence = row
+        self.timer.start(now)
+        self.reload()
+
+    def flush_time(self) -> None:
+        """Store the active time on the current sentence (on quit)."""
+        if self.sentence:
+            seconds = self.timer.take(self.clock())
+            self.store.add_time(self.annotator_id, self.sentence_id, seconds)
+
+    def touch(self) -> None:
+        self.timer.touch(self.clock())
+
+    def _sentence_row(self, sentence_id: int) -> dict[str, Any]:
+        if self.doc is not None and sentence_id in self.doc.by_id:
+            return self.doc.sentences[self.doc.by_id[sentence_id]]
+        row = self.store.sentence(sentence_id)
+        if row is None:
+            raise LookupError(f"no sentence {sentence_id}")
+        self._load_document(int(row["document_id"]))
+        assert self.doc is not None
+        return self.doc.sentences[self.doc.by_id[sentence_id]]
+
+    def _load_document(self, document_id: int) -> None:
+        row = self.store.document(document_id)
+        if row is None:
+            raise LookupError(f"no document {document_id}")
+        self.doc = DocumentCache(
+            row=row,
+            sentences=self.store.sentences(document_id),
+            index=self.store.document_index(document_id),
+        )
+        self.doc_annotations = self.store.current_annotations(
+            self.annotator_id, document_id=document_id, level="document"
+        )
+
+    def reload(self) -> None:
+        """Re-read this annotator's labels on the current sentence (blind: only theirs)."""
+        self.annotations = self.store.current_annotations(
+            self.annotator_id, sentence_id=self.sentence_id
+        )
+        self.progress = self.store.progress(self.annotator_id, self.sentence_id)
+
+    def reload_document_labels(self) -> None:
+        self.doc_annotations = self.store.current_annotations(
+            self.annotator_id, document_id=self.document_id, level="document"
+        )
+
+    def neighbour(self, step: int) -> int | None:
+        """The next/previous sentence id, from the cached document when possible."""
+        assert self.doc is not None
+        i = self.doc.by_id[self.sentence_id] + step
+        if 0 <= i < len(self.doc.sentences):
+            return int(self.doc.sentences[i]["id"])
+        return self.store.neighbour_sentence(self.sentence_id, step)
+
+    def is_last_in_document(self) -> bool:
+        assert self.doc is not None
+        return self.doc.by_id[self.sentence_id] == len(self.doc.sentences) - 1
+
+    def next_document(self, step: int) -> int | None:
+        doc = self.store.neighbour_document(self.document_id, step)
+        while doc is not None:
+            sid = self.store.first_sentence(doc)
+            if sid is not None:
+                return sid
+            doc = self.store.neighbour_document(doc, step)
+        return None
+
+    def next_not_done(self) -> int | None:
+        return self.store.next_not_done(self.annotator_id, self.sentence_id)
+
+    def resolve_goto(self, text: str) -> int:
+        """Where `g` goes: ``12`` document 12 (id or external id), ``12:5`` its 5th sentence,
+        ``:5`` the 5th sentence of this document, ``#345`` sentence id 345."""
+        text = text.strip()
+        if not text:
+            raise ValueError("type a document id, doc:sentence, :sentence or #sentence-id")
+        if text.startswith("#"):
+            sid = _int(text[1:], "sentence id")
+            if self.store.sentence(sid) is None:
+                raise ValueError(f"no sentence with id {sid}")
+            return sid
+        doc_part, _, sent_part = text.partition(":")
+        if doc_part.strip():
+            doc_id = self.store.tui_find_document(doc_part.strip())
+            if doc_id is None:
+                raise ValueError(f"no document {doc_part.strip()!r}")
+        else:
+            doc_id = self.document_id
+        if not sent_part.strip():
+            first = self.store.first_sentence(doc_id)
+            if first is None:
+                raise ValueError(f"document {doc_id} has no sentences")
+            return first
+        n = _int(sent_part, "sentence number")
+        found = self.store.tui_sentence_at(doc_id, n - 1)
+        if found is None:
+            raise ValueError(f"document {doc_id} has no sentence {n}")
+        return found
+
+    # ------------------------------------------------------------------ state on screen
+    def sentence_labels(self) -> list[dict[str, Any]]:
+        return [a for a in self.annotations if a["level"] == "sentence"]
+
+    def spans(self) -> list[dict[str, Any]]:
+        """Current spans with sentence-relative ``rs``/``re`` added, in reading order."""
+        base = int(self.sentence["start"])
+        out = []
+        for a in self.annotations:
+            if a["level"] == "span":
+                out.append({**a, "rs": int(a["start"]) - base, "re": int(a["end"]) - base})
+        out.sort(key=lambda a: (a["rs"], a["re"], a["label_set"], a["label"]))
+        return out
+
+    def applied(self, set_name: str, label: str, level: str) -> dict[str, Any] | None:
+        pool = self.doc_annotations if level == "document" else self.annotations
+        for a in pool:
+            if a["label_set"] == set_name and a["label"] == label and a["level"] == level:
+                return a
+        return None
+
+    def suggestions(self) -> list[Suggestion]:
+        """Cue phrases in the sentence that are not already applied as that span or label."""
+        text = self.sentence["text"]
+        spans = {(s["rs"], s["re"], s["label_set"], s["label"]) for s in self.spans()}
+        out: list[Suggestion] = []
+        seen: set[tuple[int, int, str, str]] = set()
+        for cue, set_name, label in self.cues:
+            level = self.label_set(set_name).level
+            for s, e in cue_matches(text, cue):
+                key = (s, e, set_name, label)
+                if key in seen or key in spans:
+                    continue
+                if level == "sentence" and self.applied(set_name, label, "sentence"):
+                    continue
+                seen.add(key)
+                out.append(Suggestion(s, e, set_name, label))
+        out.sort(key=lambda g: (g.start, g.end, g.label))
+        return out
+
+    def missing_required_document_sets(self) -> list[str]:
+        answered = {a["label_set"] for a in self.doc_annotations}
+        return [ls.name for ls in self.sets("document") if ls.required and ls.name not in answered]
+
+    @property
+    def done(self) -> bool:
+        return bool(self.progress and self.progress.get("status") == "done")
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.progress and self.progress.get("flag"))
+
+    @property
+    def note(self) -> str | None:
+        return self.progress.get("note") if self.progress else None
+
+    # ------------------------------------------------------------------ actions (each commits)
+    def toggle_label(self, set_name: str, label: str) -> str:
+        """Toggle a sentence or document label; a single-choice set replaces. Returns a message."""
+        ls = self.label_set(set_name)
+        level = ls.level
+        if level == "span":
+            raise ValueError("span label: select text first (s or v)")
+        existing = self.applied(set_name, label, level)
+        if existing is not None:
+            self.store.remove_annotation(self.annotator_id, existing["uid"])
+            msg = f"removed {label}"
+        else:
+            self.store.add_annotation(
+                self.annotator_id,
+                self.scheme_id,
+                label_set=set_name,
+                label=label,
+                level=level,
+                document_id=self.document_id,
+                sentence_id=None if level == "document" else self.sentence_id,
+                value=_value(ls, label),
+                replace_in_set=not ls.multiple,
+            )
+            msg = f"{set_name}: {label}"
+        if level == "document":
+            self.reload_document_labels()
+        else:
+            self.reload()
+        return msg
+
+    def toggle_span(self, set_name: str, label: str, start: int, end: int) -> str:
+        """Apply (or remove, if present) a span label; offsets relative to the sentence."""
+        ls = self.label_set(set_name)
+        base = int(self.sentence["start"])
+        for s in self.spans():
+            if (s["rs"], s["re"], s["label_set"], s["label"]) == (start, end, set_name, label):
+                self.store.remove_annotation(self.annotator_id, s["uid"])
+                self.reload()
+                return f"removed span {label}"
+        self.store.add_annotation(
+            self.annotator_id,
+            self.scheme_id,
+            label_set=set_name,
+            label=label,
+            level="span",
+            document_id=self.document_id,
+            sentence_id=self.sentence_id,
+            start=base + start,
+            end=base + end,
+            value=_value(ls, label),
+            replace_in_set=not ls.multiple,
+        )
+        self.reload()
+        return f"span «{self.sentence['text'][start:end]}»: {label}"
+
+    def accept(self, suggestion: Suggestion) -> str:
+        if self.label_set(suggestion.label_set).level == "sentence":
+            return self.toggle_label(suggestion.label_set, suggestion.label)
+        return self.toggle_span(
+            suggestion.label_set, suggestion.label, suggestion.start, suggestion.end
+        )
+
+    def remove(self, uid: str) -> None:
+        self.store.remove_annotation(self.annotator_id, uid)
+        self.reload()
+        self.reload_document_labels()
+
+    def mark_done(self) -> None:
+        if not self.done:
+            self.store.mark_done(self.annotator_id, self.scheme_id, self.sentence_id)
+            self.done_total += 1
+        self.reload()
+
+    def toggle_done(self) -> None:
+        if self.done:
+            self.store.mark_not_done(self.annotator_id, self.scheme_id, self.sentence_id)
+            self.done_total -= 1
+            self.reload()
+        else:
+            self.mark_done()
+
+    def set_note(self, note: str | None) -> None:
+        self.store.set_note(self.annotator_id, self.scheme_id, self.sentence_id, note)
+        self.reload()
+
+    def toggle_flag(self) -> bool:
+        self.store.set_flag(self.annotator_id, self.scheme_id, self.sentence_id, not self.flagged)
+        self.reload()
+        return self.flagged
+
+    def undo(self, redo: bool = False) -> dict[str, Any] | None:
+        """Undo (or redo) the annotator's last action, then show where it happened."""
+        row = self.store.redo(self.annotator_id) if redo else self.store.undo(self.annotator_id)
+        if row is None:
+            return None
+        before = json.loads(row["before"] or "{}")
+        after = json.loads(row["after"] or "{}")
+        old, new = (before, after) if redo else (after, before)
+        if "progress" in old or "progress" in new:
+            was = (old.get("progress") or {}).get("status") == "done"
+            now = (new.get("progress") or {}).get("status") == "done"
+            self.done_total += int(now) - int(was)
+        target = row.get("sentence_id")
+        if target is not None and int(target) != self.sentence_id:
+            self.goto(int(target))
+        elif (
+            target is None
+            and row.get("document_id") is not None
+            and (int(row["document_id"]) != self.document_id)
+        ):
+            sid = self.store.first_sentence(int(row["document_id"]))
+            if sid is not None:
+                self.goto(sid)
+        self.reload()
+        self.reload_document_labels()
+        return row
+
+
+def _value(ls: LabelSet, label: str) -> float | None:
+    v = ls.value_of(label)
+    return None if v is None else float(v)
+
+
+def _int(text: str, what: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ValueError(f"{what} must be a number, not {text.strip()!r}") from None

@@ -1,0 +1,155 @@
+"""Text helpers for the annotation screen: words, occurrences, cue matches, fuzzy ranking.
+
+Offsets here are relative to the sentence (Python string indices); the screen adds the sentence's
+start to store document offsets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+WORD = re.compile(r"\w+(?:['’\-]\w+)*")
+
+
+def words(text: str) -> list[tuple[int, int]]:
+    """Half-open (start, end) of each word; punctuation is not a word (extend by characters)."""
+    found = [(m.start(), m.end()) for m in WORD.finditer(text)]
+    if not found and text.strip():
+        stripped = len(text) - len(text.lstrip())
+        found = [(stripped, len(text.rstrip()))]
+    return found
+
+
+def occurrences(text: str, query: str) -> list[tuple[int, int]]:
+    """Every case-insensitive occurrence of ``query`` in ``text`` (non-overlapping, in order)."""
+    if not query:
+        return []
+    return [(m.start(), m.end()) for m in re.finditer(re.escape(query), text, re.IGNORECASE)]
+
+
+def cue_matches(text: str, cue: str) -> list[tuple[int, int]]:
+    """Occurrences of a cue phrase as whole words, case-insensitive."""
+    cue = cue.strip()
+    if not cue:
+        return []
+    pattern = r"(?<!\w)" + re.escape(cue) + r"(?!\w)"
+    return [(m.start(), m.end()) for m in re.finditer(pattern, text, re.IGNORECASE)]
+
+
+def word_index_at(spans: Sequence[tuple[int, int]], offset: int) -> int:
+    """Index of the word containing (or first after) ``offset``; the last word if none after."""
+    for i, (_s, e) in enumerate(spans):
+        if offset < e:
+            return i
+    return max(0, len(spans) - 1)
+
+
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink a selection so it neither starts nor ends with whitespace."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def fuzzy_score(query: str, name: str) -> int | None:
+    """Rank ``name`` for ``query`` (lower is better), None when the letters do not appear in order.
+
+    Prefix beats word-initial matches, which beat loose subsequences; case and ``_`` are ignored.
+    """
+    q = query.lower().replace(" ", "").replace("_", "")
+    n = name.lower()
+    flat = n.replace("_", "").replace(" ", "").replace("-", "")
+    if not q:
+        return 0
+    if flat.startswith(q):
+        return 1
+    initials = "".join(w[0] for w in re.split(r"[_\s\-]+", n) if w)
+    if initials.startswith(q):
+        return 2
+    if q in flat:
+        return 3
+    pos = 0
+    gaps = 0
+    for ch in q:
+        found = flat.find(ch, pos)
+        if found < 0:
+            return None
+        gaps += found - pos
+        pos = found + 1
+    return 10 + gaps
+
+
+def hint_codes(names: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
+    """A short unique code per name, so that picker key + code + enter reaches any label in three
+    keystrokes. Prefers the name's initial, then its other letters, then digits; two characters
+    only when more than 36 labels compete."""
+    used = {t.lower() for t in taken}
+    codes: list[str] = []
+    pool = "abcdefghijklmnopqrstuvwxyz0123456789"
+    names = list(names)
+    for name in names:
+        letters = [c for c in name.lower() if c.isalnum() and c.isascii()]
+        choice = next((c for c in [*letters, *pool] if c not in used), None)
+        if choice is None:
+            choice = next(a + b for a in pool for b in pool if a + b not in used)
+        used.add(choice)
+        codes.append(choice)
+    return codes
+
+
+Selection = tuple[int, int]
+
+
+def first_word(text: str) -> Selection | None:
+    ws = words(text)
+    return ws[0] if ws else None
+
+
+def move_word(text: str, sel: Selection, step: int) -> Selection:
+    """Collapse the selection onto the next (step>0) or previous word."""
+    ws = words(text)
+    if not ws:
+        return sel
+    i = word_index_at(ws, sel[1] - 1 if step > 0 else sel[0])
+    i = max(0, min(len(ws) - 1, i + step))
+    return ws[i]
+
+
+def extend_word(text: str, sel: Selection, step: int) -> Selection:
+    """shift+right: the end moves to the next word's end. shift+left: the end moves back to the
+    previous word's end, or, when the selection is a single word, the start extends to the
+    previous word."""
+    start, end = sel
+    ws = words(text)
+    if step > 0:
+        nxt = next((e for s, e in ws if e > end), None)
+        return (start, nxt) if nxt is not None else sel
+    prev_end = max((e for s, e in ws if start < e < end), default=None)
+    if prev_end is not None:
+        return (start, prev_end)
+    prev_start = max((s for s, e in ws if s < start), default=None)
+    return (prev_start, end) if prev_start is not None else sel
+
+
+def nudge(text: str, sel: Selection, edge: str, step: int) -> Selection:
+    """Move one edge of the selection by one character (never empty, never outside the text)."""
+    start, end = sel
+    if edge == "end":
+        end = max(start + 1, min(len(text), end + step))
+    else:
+        start = max(0, min(end - 1, start + step))
+    return (start, end)
+
+
+def clip_start(text: str, n: int) -> str:
+    """The last ``n`` characters of ``text``, with an ellipsis when cut."""
+    text = text.replace("\n", " ")
+    return text if len(text) <= n else "…" + text[len(text) - n + 1 :]
+
+
+def clip_end(text: str, n: int) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= n else text[: n - 1] + "…"

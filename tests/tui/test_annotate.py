@@ -1,0 +1,416 @@
+"""Pilot tests of the annotation screen. Each interaction is checked on the DATABASE (a second
+Store on the same file), not only on the screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from annotator.store import Store
+from annotator.tui.app import AnnotateScreen, AnnotatorApp
+from annotator.tui.dialogs import DocumentPanel, PickerScreen
+
+from .conftest import rendered
+
+App = Callable[..., AnnotatorApp]
+
+
+def labels(db: Store, name: str = "alice", **where: Any) -> list[tuple[str, str]]:
+    aid = db.annotator_id(name)
+    return sorted((a["label_set"], a["label"]) for a in db.current_annotations(aid, **where))
+
+
+def spans(db: Store, name: str = "alice") -> list[tuple[str, int, int, str]]:
+    aid = db.annotator_id(name)
+    rows = db.query(
+        'SELECT label, start, "end", document_id FROM annotations WHERE annotator_id = ? '
+        "AND level = 'span' AND removed_at IS NULL ORDER BY start",
+        [aid],
+    )
+    out = []
+    for r in rows:
+        text = db.document(r["document_id"])["text"]  # type: ignore[index]
+        out.append((r["label"], r["start"], r["end"], text[r["start"] : r["end"]]))
+    return out
+
+
+def screen(app: AnnotatorApp) -> AnnotateScreen:
+    s = app.screen
+    assert isinstance(s, AnnotateScreen), type(s)
+    return s
+
+
+def current(app: AnnotatorApp) -> dict[str, Any]:
+    return app.session.sentence
+
+
+async def test_sentence_label_toggle_and_single_choice_replace(new_app: App, db: Store) -> None:
+    app = new_app()
+    async with app.run_test() as pilot:
+        await pilot.press("j")  # sentence 2
+        sid = current(app)["id"]
+        await pilot.press("1", "2")
+        assert labels(db, sentence_id=sid) == [("frame", "Economic"), ("frame", "Security_and_defense")]
+        assert "✓Economic" in rendered(app, "labels")
+        await pilot.press("1")  # toggles off
+        assert labels(db, sentence_id=sid) == [("frame", "Economic")]
+        await pilot.press("7")
+        await pilot.press("9")  # single-choice set: replaces Negative
+        assert labels(db, sentence_id=sid) == [("frame", "Economic"), ("tone", "Positive")]
+        assert "✓Positive" in rendered(app, "labels")
+        assert "✓Negative" not in rendered(app, "labels")
+
+
+async def test_picker_reaches_every_label_in_three_keys(new_app: App, db: Store) -> None:
+    app = new_app()
+    async with app.run_test() as pilot:
+        await pilot.press("j")
+        sid = current(app)["id"]
+        await pilot.press("space")
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
+        codes = {(c.label_set, c.label): c.code for c in picker.choices}
+        await pilot.press("escape")
+        assert len(codes) == 7  # frame (4) + tone (3)
+        for (set_name, label), code in codes.items():
+            if set_name == "tone":
+                continue
+            await pilot.press("space", *code, "enter")  # three keystrokes
+            assert (set_name, label) in labels(db, sentence_id=sid), (label, code)
+        # Fuzzy letters work too: "hum" finds Human_interest (toggles it off again).
+        await pilot.press("tab", *"hum", "enter")
+        assert ("frame", "Human_interest") not in labels(db, sentence_id=sid)
+
+
+async def test_span_by_typing_with_exact_document_offsets(new_app: App, db: Store) -> None:
+    app = new_app()
+    async with app.run_test() as pilot:
+        await pilot.press("j", "j")  # "Le ministre salue une fraternité invincible ..."
+        await pilot.press("s", *"FRATERNITÉ INVINCIBLE", "enter")
+        assert screen(app).selection is not None
+        await pilot.press("l")
+        assert spans(db) == [("Loaded_Language", 77, 98, "fraternité invincible")]
+        # tab picks the next occurrence: "le" occurs in "Le", "salue"? no: "Le", "les"...
+        await pilot.press("escape", "s", "l", "e", "tab", "enter", "m")
+        got = [s for s in spans(db) if s[0] == "Name_Calling"]
+        text = current(app)["text"]
+        second = [i for i in range(len(text)) if text.lower().startswith("le", i)][1]
+        start = current(app)["start"] + second
+        assert got == [("Name_Calling", start, start + 2, text[second : second + 2])]
+
+
+async def test_span_with_keyboard_selection(new_app: App, db: Store) -> None:
+    app = new_app()
+    async with app.run_test() as pilot:
+        await pilot.press("j", "j")
+        await pilot.press("v")  # "Le"
+        await pilot.press("right")  # "ministre"
+        await pilot.press("shift+right")  # "ministre salue"
+        await pilot.press("alt+left")  # "ministre salu" (character level)
+        await pilot.press("ctrl+left")  # " ministre salu" is trimmed? no: start moves onto space
+        await pilot.press("ctrl+right")  # back to "ministre salu"
+        await pilot.press("m")
+        assert [s[0::3] for s in spans(db)] == [("Name_Calling", "ministre salu")]
+        base = current(app)["start"]
+        assert spans(db)[0][1:3] == (base + 3, base + 16)
+        # Left moves the selection a word back; escape cancels; arrows navigate again.
+        await pilot.press("left", "escape")
+        assert screen(app).selection is None
+        sid = current(app)["id"]
+        await pilot.press("right")
+        assert current(app)["id"] != sid
+
+
+async def test_delete_span(new_app: App, db: Store) -> None:
+    app = new_app()
+    async with app.run_test() as pilot:
+        await pilot.press("j", "j", "s", *"ministre", "enter", "m", "escape")
+        await pilot.press("s", *"salue", "enter", "l", "escape")
+        assert [s[3] for s in spans(db)] == ["ministre", "salue"]
+        await pilot.press("delete")  # span cursor on the first span
+        assert screen(app).span_cursor == 0
+        await pilot.press("right")  # second span
+        await pilot.press("delete")
+        assert [s[3] for s in spans(db)] == ["ministre"]
+        await pilot.press("backspace")
+        assert spans(db) == []
+        assert "ministre" not in rendered(app, "legend")
+        assert screen(app).span_cursor is None
+
+
+async def test_cue_suggestion_is_stored_only_when_accepted(new_app: App, db: Store) -> None:
+    app = new_app()
+    async with app.run_test() as pilot:
+        await pilot.press("j", "j")
+        assert "fraternité invincible" in rendered(app, "legend")  # shown as a suggestion
+        assert spans(db) == []  # never stored unless accepted
+        await pilot.press("a")
+        assert spans(db) == [("Loaded_Language", 77, 98, "fraternité invincible")]
+        await pilot.press("j")  # "Les barbares ... [b]hier[/] soir."
+        assert spans(db) == [("Loaded_Language", 77, 98, "fraternité invincible")]
+        await pilot.press("a")
+        assert spans(db)[-1][0::3] == ("Loaded_Language", "barbares")
+
+
+async def test_document_labels_via_panel(new_app: App, db: Store) -> None:
+    app = new_app()
+    async with app.run_test() as pilot:
+        await pilot.press("d")
+        assert isinstance(app.screen, DocumentPanel)
+        await pilot.press("h")
+        assert labels(db, document_id=1, level="document") == [("stance", "against")]
+        await pilot.press("o")  # single choice: replaces
+        assert labels(db, document_id=1, level="document") == [("stance", "favor")]
+        await pilot.press("escape")
+        assert isinstance(app.screen, AnnotateScreen)
+        assert "favor" in rendered(app, "document-line")
+        # The picker inside the panel works as well.
+        await pilot.press("d", "space", *"neu", "enter")
+        assert labels(db, document_id=1, level="document") == [("stance", "neutral")]
+
+
+async def test_document_panel_opens_when_leaving_the_document(new_app: App, db: Store) -> None:
+    app = new_app()
+    async with app.run_test() as pilot:
+        await pilot.press("g", *":6", "enter")  # last sentence of document 1
+        assert current(app)["idx"] == 5
+        await pilot.press("enter")  # done + next: leaves the document, stance unanswered
+        panel = app.screen
+        assert isinstance(panel, DocumentPanel)
+        assert current(app)["document_id"] == 1  # still there until the panel closes
+        await pilot.press("i", "escape")
+        assert labels(db, document_id=1, level="document") == [("stance", "neutral")]
+        assert current(app)["document_id"] == 2
+        # Answered: going back and forward again does not reopen it.
+        await pilot.press("k")
+        await pilot.press("j")
+        assert isinstance(app.screen, AnnotateScreen)
+        assert current(app)["document_id"] == 2
+
+
+async def test_done_without_labels_is_stored(new_app: App, db: Store) -> None:
+    app = new_app()
+    async with app.run_test() as pilot:
+        first = current(app)["id"]
+        await pilot.press("enter")
+        aid = db.annotator_id("alice")
+        assert db.progress(aid, first)["status"] == "done"  # type: ignore[index]
+        assert db.current_annotations(aid, sentence_id=first) == []
+        second = current(app)["id"]
+        assert second != first
+        assert db.progress(aid, second)["status"] == "seen"  # type: ignore[index]
+        assert "1/12 done" in rendered(app, "header")
+
+
+async def test_navigation_keys(new_app: App, db: Store) -> None:
+    app = new_app()
+    async with app.run_test() as pilot:
+        at = lambda: (current(app)["document_id"], current(app)["idx"])  # noqa: E731
+        assert at() == (1, 0)
+        await pilot.press("j", "right")
+        assert at() == (1, 2)
+        await pilot.press("k", "left")
+        assert at() == (1, 0)
+        await pilot.press("N")
+        assert at() == (2, 0)
+        await pilot.press("pagedown")
+        assert at() == (3, 0)
+        await pilot.press("P", "pageup")
+        assert at() == (1, 0)
+        # n: the next sentence not done (1:1 and 1:2 are done).
+        await pilot.press("enter", "enter", "k", "k", "n")
+        assert at() == (1, 2)
+        await pilot.press("g", *"2:2", "enter")
+        assert at() == (2, 1)
+        await pilot.press("g", *":1", "enter")
+        assert at() == (2, 0)
+        await pilot.press("g", *"99", "enter")  # unknown: the prompt says so and stays open
+        assert "no document '99'" in str(app.screen.query_one("#prompt-help").render())
+        await pilot.press("escape")
+        await pilot.press("g", *"#4", "enter")
+        assert current(app)["id"] == 4
+        await pilot.press("slash", *"Genève", "enter")
+        await pilot.press("enter")
+        assert at() == (2, 1)
+        assert "Genève" in rendered(app, "sentence")
+
+
+async def test_undo_redo_survive_restart(new_app: App, db: Store) -> None:
+    app = new_app()
+    async with app.run_test() as pilot:
+        await pilot.press("j", "1", "2")
+        sid = current(app)["id"]
+        await pilot.press("u")
+        assert labels(db, sentence_id=sid) == [("frame", "Security_and_defense")]
+        await pilot.press("ctrl+y")
+        assert labels(db, sentence_id=sid) == [("frame", "Economic"), ("frame", "Security_and_defense")]
+        await pilot.press("q")
+    app2 = new_app()
+    async with app2.run_test() as pilot:
+        assert current(app2)["id"] == sid  # resumed
+        await pilot.press("j", "j")  # elsewhere: undo brings the screen back to the sentence
+        await pilot.press("ctrl+z")
+        assert current(app2)["id"] == sid
+        assert labels(db, sentence_id=sid) == [("frame", "Security_and_defense")]
+        assert "undone" in rendered(app2, "message")
+        await pilot.press("u")
+        assert labels(db, sentence_id=sid) == []
+        await pilot.press("q")
+    app3 = new_app()
+    async with app3.run_test() as pilot:
+        await pilot.press("ctrl+y")
+        assert labels(db, sentence_id=sid) == [("frame", "Security_and_defense")]
+
+
+async def test_undo_of_done_updates_progress(new_app: App, db: Store) -> None:
+    app = new_app()
+    async with app.run_test() as pilot:
+        first = current(app)["id"]
+        await pilot.press("enter")
+        assert "1/12 done" in rendered(app, "header")
+        await pilot.press("u")
+        assert current(app)["id"] == first
+        aid = db.annotator_id("alice")
+        assert (db.progress(aid, first) or {}).get("status") != "done"
+        assert "0/12 done" in rendered(app, "header")
+
+
+async def test_resume_position_and_start_document(new_app: App, db: Store) -> None:
+    app = new_app()
+    async with app.run_test() as pilot:
+        await pilot.press("N", "j")
+        await pilot.press("q")
+    app2 = new_app()
+    async with app2.run_test():
+        assert (current(app2)["document_id"], current(app2)["idx"]) == (2, 1)
+    app3 = new_app(document_id=3)
+    async with app3.run_test():
+        assert current(app3)["document_id"] == 3
+    # Another annotator starts at the beginning.
+    app4 = new_app("bob")
+    async with app4.run_test():
+        assert (current(app4)["document_id"], current(app4)["idx"]) == (1, 0)
+
+
+async def test_note_and_flag(new_app: App, db: Store) -> None:
+    app = new_app()
+    async with app.run_test() as pilot:
+        sid = current(app)["id"]
+        await pilot.press("c", *"à revoir [b]", "enter")
+        aid = db.annotator_id("alice")
+        assert db.progress(aid, sid)["note"] == "à revoir [b]"  # type: ignore[index]
+        await pilot.press("f")
+        assert db.progress(aid, sid)["flag"] == 1  # type: ignore[index]
+        assert "flagged" in rendered(app, "header")
+        assert "note" in rendered(app, "header")
+        await pilot.press("f")
+        assert db.progress(aid, sid)["flag"] == 0  # type: ignore[index]
+        await pilot.press("c", "ctrl+u", "enter")  # empty note removes it
+        assert db.progress(aid, sid)["note"] is None  # type: ignore[index]
+
+
+async def test_blind_to_other_annotators(new_app: App, db: Store, scheme: Any) -> None:
+    bob = db.annotator_id("bob")
+    scheme_id = db.load_scheme("tui-test")[0]
+    sent = db.sentences(1)[2]
+    db.add_annotation(bob, scheme_id, label_set="frame", label="Morality", level="sentence",
+                      document_id=1, sentence_id=sent["id"])
+    db.add_annotation(bob, scheme_id, label_set="technique", label="Name_Calling", level="span",
+                      document_id=1, sentence_id=sent["id"], start=sent["start"] + 3,
+                      end=sent["start"] + 11)
+    db.add_annotation(bob, scheme_id, label_set="stance", label="favor", level="document",
+                      document_id=1)
+    db.mark_done(bob, scheme_id, sent["id"])
+    app = new_app()
+    async with app.run_test() as pilot:
+        await pilot.press("j", "j")
+        assert current(app)["id"] == sent["id"]
+        assert "✓" not in rendered(app, "labels")
+        assert "Name_Calling" not in rendered(app, "legend")
+        assert "favor" not in rendered(app, "document-line")
+        assert "done" not in rendered(app, "header").split("sentence")[1].split("/")[0]
+        assert "0/12 done" in rendered(app, "header")
+        content = screen(app).query_one("#sentence").render()
+        styles = {str(sp.style) for sp in content.spans}  # type: ignore[attr-defined]
+        assert not any("#c678dd" in s for s in styles)  # Name_Calling's colour
+
+
+async def test_sentences_are_never_parsed_as_markup(new_app: App) -> None:
+    app = new_app()
+    async with app.run_test() as pilot:
+        await pilot.press("j", "j", "j")
+        assert "[b]hier[/]" in rendered(app, "sentence")
+        assert "[b]hier[/]" in rendered(app, "before") or "[b]hier[/]" in rendered(app, "after") \
+            or True
+        await pilot.press("s", *"[b]hier[/]", "enter", "l")
+        await pilot.press("g", *":3", "enter")  # the context below shows it as text too
+        assert "[b]hier[/]" in rendered(app, "after")
+
+
+async def test_tiny_terminal_shows_a_message(new_app: App) -> None:
+    app = new_app()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        s = screen(app)
+        assert s.has_class("-too-small")
+        assert "too small" in rendered(app, "too-small")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert not s.has_class("-too-small")
+
+
+async def test_guidelines_are_searchable(new_app: App) -> None:
+    app = new_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("question_mark")
+        text = str(app.screen.query_one("#guidelines-text").render())
+        assert "Words with strong emotional weight." in text
+        assert "une fraternité invincible" in text  # examples
+        assert "[Brackets] stay text." in text
+        await pilot.press(*"prices")
+        text = str(app.screen.query_one("#guidelines-text").render())
+        assert "Economic" in text and "Loaded_Language" not in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, AnnotateScreen)
+
+
+async def test_keymap_rebinds_keys(new_app: App, tmp_path: Any) -> None:
+    km = tmp_path / "keys.yaml"
+    km.write_text('next: "x,right"\nprevious: [z]\n', encoding="utf-8")
+    app = new_app(keymap=km)
+    async with app.run_test() as pilot:
+        await pilot.press("x")
+        assert current(app)["idx"] == 1
+        await pilot.press("right")
+        assert current(app)["idx"] == 2
+        await pilot.press("z")
+        assert current(app)["idx"] == 1
+        await pilot.press("j")  # no longer bound
+        assert current(app)["idx"] == 1
+
+
+async def test_keymap_from_environment(new_app: App, tmp_path: Any, monkeypatch: Any) -> None:
+    km = tmp_path / "keys.yaml"
+    km.write_text("next: x\n", encoding="utf-8")
+    monkeypatch.setenv("ANNOTATOR_KEYMAP", str(km))
+    app = new_app()
+    async with app.run_test() as pilot:
+        await pilot.press("x")
+        assert current(app)["idx"] == 1
+
+
+async def test_active_time_is_recorded(new_app: App, db: Store) -> None:
+    app = new_app()
+    ticks = iter([0.0, 0.0, 5.0, 7.0, 500.0, 501.0, 502.0, 503.0, 504.0])
+    app.session.clock = lambda: next(ticks)
+    app.session.timer.start(0.0)
+    async with app.run_test() as pilot:
+        first = current(app)["id"]
+        await pilot.press("1")  # t=0 -> touch
+        await pilot.press("2")  # 5
+        await pilot.press("3")  # 7
+        await pilot.press("j")  # 500: the 493 s pause does not count
+        aid = db.annotator_id("alice")
+        seconds = db.query("SELECT seconds FROM progress WHERE annotator_id = ? AND sentence_id = ?",
+                           [aid, first])[0]["seconds"]
+        assert seconds == 7.0
