@@ -1,4 +1,4 @@
-"""French-aware sentence segmentation with exact character offsets.
+r"""French-aware sentence segmentation with exact character offsets.
 
 Annotators tag sentences, so a split in the wrong place costs a wrong unit of work. The segmenter
 is rule-based, pure Python and fast: one compiled regular expression finds every candidate
@@ -13,28 +13,37 @@ Rules, in short:
   (not a lowercase letter, not ``, ; : ) »``). So ``etc. et``, ``p. ex.``, URLs, e-mail
   addresses, ``3.5``, ``2,5`` and ``11 000`` never split, and ``« Où ? » demanda-t-il`` stays whole.
 * Titles and abbreviations before a capital do not end a sentence (``M. Lavrov``, ``MM.``,
-  ``Dr.``, ``av. J.-C.``, ``cf.``), nor do initials (``A. Dupont``, ``J.-P. Sartre``); page and
-  number abbreviations before a digit neither (``p. 12``, ``n. 3``, ``oct. 2024``). A lone list
-  number at the start of a unit (``1. Introduction``) does not split.
+  ``Dr.``, ``av. J.-C. à``, ``cf.``), nor do initials and dotted acronyms before a name
+  (``A. Dupont``, ``J.-P. Sartre``, ``J.A. Howe``), unless the next word is one that opens
+  sentences (``Louis I. Il ...``, ``aux U.S.A. Les ...``). Page and number abbreviations before a
+  digit do not end one either (``p. 12``, ``art. 3``, ``L. 642-3``, ``oct. 2024``), nor does a list
+  number or letter opening a unit (``1. Introduction``) or an omission mark (``(...)``, ``[…]``).
 * Closing quotes and brackets after the punctuation stay with their sentence (``.»``, ``. »``,
-  ``."``, ``.)``).
-* A blank line (``\\n`` followed by a whitespace-only line) always ends a sentence and starts
+  ``."``, ``.)``). A straight quote with spaces on both sides (``. " Il``) closes when it is
+  the odd one on its line, or when no later quote could pair with it as an opener.
+* A short parenthesis that ends its line after a full stop is a credit and stays with the
+  sentence (``... le 25 avril. (AFP)``).
+* ``;`` ends a sentence only before a capitalised word that typically opens one (``; Il``,
+  ``; Les``) or a bullet: list items and run-on text; ``; Paris`` stays inside.
+* A blank line (``\n`` followed by a whitespace-only line) always ends a sentence and starts
   a new paragraph.
 * A single line break ends the sentence when the line before ends with final punctuation (by
   the same checks as above, so ``M.`` at a line end does not) or has no final punctuation at all:
   news text has headline, tag, caption and "Lire aussi" lines that are units of their own. The
   sentence goes on over the line break only when the line clearly continues: it ends with
-  ``,`` ``;`` an opening quote or bracket or a hyphen (and the next line is not a bullet), with
-  ``:`` before a lowercase letter or an opening quote, or with a word before a line that starts
-  in lowercase (and the line has at least four words, so a one-word heading such as
-  "Étiquettes" above a lowercase tag line stays apart).
+  ``,`` a hyphen or an opening quote or bracket (and the next line is not a bullet), with ``;``
+  (unless a bullet or a sentence opener follows), with ``:`` before a lowercase letter or an
+  opening quote, or with a word before a line that starts in lowercase (and the line has at
+  least four words, so a one-word heading such as "Étiquettes" above a lowercase tag line
+  stays apart). A hard-wrapped sentence whose next line starts with a capital (a name) is
+  therefore split: in news text such a line is far more often a headline.
 
 Paragraphs: when the text has blank lines, a paragraph is a blank-line-separated block. When it
 has none, every line is a paragraph of its own (SemEval-style one-paragraph-per-line article
 files), except that a line the rules above join to the previous one (a wrapped line) stays in
 the previous line's paragraph. Indices count paragraphs that hold text, from 0, so they are
-consecutive. Only ``\\n`` is a line break; ``\\r`` and other separators count as spaces, which
-keeps ``\\r\\n`` text right.
+consecutive. Only ``\n`` is a line break; ``\r`` and other separators count as spaces, which
+keeps ``\r\n`` text right.
 """
 
 from __future__ import annotations
@@ -54,11 +63,11 @@ class Segment:
     paragraph: int
 
 
-# Candidates, found by one scan that starts only at "\n" or final punctuation (so the regex
+# Candidates, found by one scan that starts only at "\n", final punctuation or ";" (so the regex
 # engine skips ahead with its first-character set): (1) a line-break run: "\n", any further
-# whitespace-only lines and the next line's indentation. (2) A cluster of final punctuation
-# (matched only where a cluster starts), its closing quotes and brackets, then either inline
-# whitespace before more text on the same line, or the end of the line.
+# whitespace-only lines and the next line's indentation. (2) A cluster of final punctuation (or
+# a ";"), matched only where a cluster starts, its closing quotes and brackets, then either
+# inline whitespace before more text on the same line, or the end of the line.
 _CANDIDATE = re.compile(
     r"[\n.!?…;](?:"
     r"(?<=\n)(?:[^\S\n]*+\n)*+[^\S\n]*+"
@@ -92,7 +101,7 @@ _SENTENCE_OPENERS = frozenset(
     Ces C' Ceci Cela Ça Mais Et Ou Donc Or Car Ni En Dans Pour Par Sur Sous Avec Sans Selon
     Au Aux À Si Depuis Après Avant Lors Alors Puis Enfin Cependant Pourtant Ainsi Son Sa Ses
     Leur Leurs Mon Ma Mes Notre Nos Votre Vos Qui Que Qu' Quand Comme Chaque Tout Toute Tous
-    Toutes Il Y Voici Voilà Cependant Toutefois Néanmoins Ensuite D'abord Entre Vers Contre
+    Toutes Voici Voilà Toutefois Néanmoins Ensuite Entre Vers Contre
     The This It He She They We""".split()  # noqa: SIM905
 )
 # Characters that cannot begin a sentence (besides lowercase letters).
