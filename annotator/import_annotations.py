@@ -384,6 +384,7 @@ def import_semeval(
     annotated: its sentences are marked done for the annotator (no span = no technique).
     """
     from annotator.core.scheme import parse_scheme
+    from annotator.exporters.semeval import natural_key
     from annotator.importer import decode, make_document, normalise
 
     result = ImportResult()
@@ -447,7 +448,7 @@ def import_semeval(
             assert scheme_yaml is not None
             scheme_id, _ = store.add_scheme(parse_scheme(scheme_yaml, "<semeval import>"))
         who = store.annotator_id(annotator)
-        for art in sorted(texts, key=_natural):
+        for art in sorted(texts, key=natural_key):
             text = texts[art]
             doc = make_document(text, external_id=art, origin=article_path[art].name)
             [(doc_id, created)] = store.add_documents([doc])
@@ -490,10 +491,6 @@ def import_semeval(
                 ignore=True,
             )
     return result
-
-
-def _natural(name: str) -> tuple[int, str]:
-    return (int(name), "") if name.isdigit() else (1 << 62, name)
 
 
 def _semeval_scheme(

@@ -1800,7 +1800,7 @@ class Store:
     def set_removed_at(self, changes: Iterable[tuple[str | None, str]]) -> None:
         """Set removed_at (None restores) for (removed_at, uid) pairs."""
         with self.db.atomic():
-            self.db.executemany(
+            self.db.conn.executemany(
                 "UPDATE annotations SET removed_at = ? WHERE uid = ?", list(changes)
             )
 
@@ -1831,6 +1831,14 @@ class Store:
                 "UPDATE adjudications SET superseded_at = ? "
                 "WHERE uid = ? AND superseded_at IS NULL",
                 [superseded_at, uid],
+            )
+
+    def link_undo_events(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Point undo/redo events at the events they reverse: (target uid, undo event uid)."""
+        with self.db.atomic():
+            self.db.conn.executemany(
+                "UPDATE events SET undo_of = (SELECT id FROM events WHERE uid = ?) WHERE uid = ?",
+                list(pairs),
             )
 
     def insert_adjudication(self, row: dict[str, Any], gold: Sequence[dict[str, Any]]) -> None:

@@ -36,6 +36,11 @@ def span_file(name: str) -> str:
     return f"article{name}-labels-subtask-3.txt"
 
 
+def natural_key(name: str) -> tuple[int, str]:
+    """Numeric IDs in numeric order, then the others alphabetically."""
+    return (int(name), "") if name.isdigit() else (1 << 62, name)
+
+
 def line_bounds(text: str) -> list[tuple[int, int, int]]:
     """(1-based line number, start, end) of every non-empty line."""
     out: list[tuple[int, int, int]] = []
@@ -58,11 +63,14 @@ def export(
     prepare_dir(out)
     who = walker.who
     levels = walker.levels
-    lines: dict[tuple[str, str], list[str]] = {}  # (who, file) -> lines
+    # (who, file) -> (article order, line); articles in natural order of their IDs, the order
+    # import-annotations reads them in, so that a re-export gives the same files
+    lines: dict[tuple[str, str], list[tuple[tuple[int, str], str]]] = {}
     n = 0
     for doc in walker:
         write_text(out / "articles" / article_file(doc.name), doc.text)
         bounds = line_bounds(doc.text)
+        order = natural_key(doc.name)
         sents = {int(s["idx"]): s for s in doc.sentences}
         for person in who:
             if person not in doc.answered:
@@ -75,7 +83,7 @@ def export(
                 if level == "document":
                     joined = ",".join(sorted({a["label"] for a in in_set}))
                     lines.setdefault((d, f"{label_set}-articles.txt"), []).append(
-                        f"{doc.name}\t{joined}"
+                        (order, f"{doc.name}\t{joined}")
                     )
                     continue
                 items = _items(doc, in_set, level, sents)
@@ -86,12 +94,14 @@ def export(
                     write_text(out / d / f"{label_set}-spans" / span_file(doc.name), rows)
                 para = lines.setdefault((d, f"{label_set}-paragraphs.txt"), [])
                 para.extend(
-                    f"{doc.name}\t{number}\t{_labels(items, s, e)}" for number, s, e in bounds
+                    (order, f"{doc.name}\t{number}\t{_labels(items, s, e)}")
+                    for number, s, e in bounds
                 )
         if advance is not None:
             advance(1)
     for (d, fname), content in lines.items():
-        write_text(out / d / fname, "".join(r + "\n" for r in content))
+        content.sort(key=lambda x: x[0])  # stable: line order within an article is kept
+        write_text(out / d / fname, "".join(r + "\n" for _, r in content))
     return {"documents": len(walker), "annotations": n}
 
 

@@ -1,0 +1,307 @@
+"""``annotator merge``: bring databases annotated on other machines into this one.
+
+Documents match by the hash of their text, annotators by name, schemes by (name, version,
+sha256); annotations, events and decisions by uid. Work only one side has is copied. When the
+same annotator changed the same unit (one label set on one sentence, or on the document) on
+both sides since they parted, the side whose latest change (from the event log, else the
+annotations' own times) is later wins, and the conflict is reported. A second merge of the same
+database finds nothing new and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotator.exporters.common import Selection, Walker
+from annotator.exporters.jsonl import document_record, header_record
+from annotator.import_annotations import AnnotationImportError, _JsonlImporter
+from annotator.store import Store, StoreError
+
+Unit = tuple[str, str, str, int | None]  # annotator, label set, level, sentence idx
+
+
+@dataclass
+class MergeReport:
+    source: str
+    documents_new: int = 0
+    annotations_new: int = 0
+    annotations_changed: int = 0
+    events_new: int = 0
+    progress_changed: int = 0
+    conflicts: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.documents_new or self.annotations_new or self.annotations_changed
+            or self.events_new or self.progress_changed
+        )
+
+
+def _touched(event: dict[str, Any]) -> set[str]:
+    uids = {event["annotation_uid"]} if event["annotation_uid"] else set()
+    for key in ("before", "after"):
+        try:
+            state = json.loads(event[key] or "{}")
+        except json.JSONDecodeError:
+            continue
+        if isinstance(state, dict):
+            uids.update((state.get("annotations") or {}).keys())
+    return uids
+
+
+def _news(events: Iterable[dict[str, Any]], other: set[str]) -> tuple[dict[str, str], dict[
+    tuple[str, str | None, int | None], str]]:
+    """Latest time of the events the other side lacks: per annotation uid, and per progress
+    unit (annotator, document sha256, sentence idx)."""
+    per_uid: dict[str, str] = {}
+    per_progress: dict[tuple[str, str | None, int | None], str] = {}
+    for e in events:
+        if e["uid"] in other:
+            continue
+        for uid in _touched(e):
+            per_uid[uid] = max(per_uid.get(uid, ""), e["ts"])
+        if "progress" in (e["after"] or "") or e["action"] in ("done", "undone", "note", "flag"):
+            key = (e["annotator"], e["document_sha256"], e["sentence_idx"])
+            per_progress[key] = max(per_progress.get(key, ""), e["ts"])
+    return per_uid, per_progress
+
+
+class _Merger(_JsonlImporter):
+    """The JSONL importer, fed records read from another database, with conflict rules."""
+
+    def __init__(self, store: Store, source: Store, report: MergeReport) -> None:
+        super().__init__(store, Path(source.path))
+        self.source = source
+        self.report = report
+        self.src_events = source.export_events()
+        self.tgt_events = store.export_events()
+        src_uids = {e["uid"] for e in self.src_events}
+        tgt_uids = {e["uid"] for e in self.tgt_events}
+        self.src_news, self.src_prog_news = _news(self.src_events, tgt_uids)
+        self.tgt_news, self.tgt_prog_news = _news(self.tgt_events, src_uids)
+        self.tgt_removed = store.export_removed_annotations()
+        # annotations some event speaks about: their state is explained by the logs
+        self.evented = set().union(*(_touched(e) for e in self.src_events + self.tgt_events))
+        self.doc_sha = ""
+
+    def run_merge(self) -> None:
+        walker = Walker(self.source, Selection(), lambda _m: None)
+        with self.store.transaction():
+            self._header(0, header_record(self.source, walker))
+            for doc in walker:
+                rec = document_record(doc)
+                self.doc_sha = rec["sha256"]
+                self._document(0, rec)
+            self._events()
+        self.report.documents_new = self.result.documents_new
+        self.report.annotations_new = self.result.annotations_new
+
+    # ---------------------------------------------------------------- annotations
+    def _annotations(
+        self, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
+    ) -> None:
+        text = rec["text"]
+        src = [(a, False) for a in rec["annotations"]] + [
+            (a, True) for a in rec["removed_annotations"]
+        ]
+        tgt_rows = self.store.export_annotations(doc_id) + self.tgt_removed.get(doc_id, [])
+        tgt = {r["uid"]: r for r in tgt_rows}
+        units: dict[Unit, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
+        for a, _ in src:
+            key = (a["annotator"], a["label_set"], a["level"], a["sentence"])
+            units.setdefault(key, ([], []))[0].append(a)
+        for r in tgt_rows:
+            key = (r["annotator"], r["label_set"], r["level"], r["sentence_idx"])
+            units.setdefault(key, ([], []))[1].append(r)
+        inserts: list[dict[str, Any]] = []
+        updates: list[tuple[str | None, str]] = []
+        for unit, (s_rows, t_rows) in units.items():
+            if not s_rows:
+                continue
+            s_map = {a["uid"]: a for a in s_rows}
+            t_map = {r["uid"]: r for r in t_rows}
+            s_ts = self._side_news(s_map, t_map, self.src_news, self.evented)
+            t_ts = self._side_news(t_map, s_map, self.tgt_news, self.evented)
+            if not s_ts:
+                continue
+            src_wins = not t_ts or s_ts > t_ts
+            if t_ts:
+                kept, lost = ("this merge's source", "target") if src_wins else (
+                    "target", "this merge's source"
+                )
+                self.report.conflicts.append(
+                    f"{unit[0]}: {unit[1]} on {self._where(rec, unit)} changed in both databases; "
+                    f"kept the later change from the {kept} ({max(s_ts, t_ts)}) over the "
+                    f"{lost}'s ({min(s_ts, t_ts)})"
+                )
+            for uid, a in s_map.items():
+                if uid not in tgt:
+                    row = self._annotation_row(
+                        lineno, a, True, text, doc_id, sent_ids
+                    )
+                    if not src_wins and row["removed_at"] is None:
+                        row["removed_at"] = t_ts
+                    inserts.append(row)
+                elif src_wins and tgt[uid]["removed_at"] != a.get("removed_at"):
+                    updates.append((a.get("removed_at"), uid))
+            if src_wins:
+                for uid, r in t_map.items():
+                    if uid not in s_map and r["removed_at"] is None:
+                        updates.append((s_ts, uid))
+        self.store.bulk_insert("annotations", inserts)
+        self.store.set_removed_at(updates)
+        self.result.annotations_new += len(inserts)
+        self.report.annotations_changed += len(updates)
+
+    @staticmethod
+    def _side_news(
+        mine: dict[str, dict[str, Any]],
+        theirs: dict[str, dict[str, Any]],
+        news: dict[str, str],
+        evented: set[str],
+    ) -> str:
+        """Time of this side's latest change to the unit that the other side has not seen
+        ("" when none)."""
+        times = [news[u] for u in (set(mine) | set(theirs)) if u in news]
+        for uid, a in mine.items():
+            if uid not in theirs:
+                times.append(max(a["created_at"], a.get("removed_at") or ""))
+            elif uid not in evented and a.get("removed_at") != theirs[uid].get("removed_at"):
+                # no event says who changed it: a removal is the later change
+                mine_r, theirs_r = a.get("removed_at"), theirs[uid].get("removed_at")
+                if mine_r and (not theirs_r or mine_r > theirs_r):
+                    times.append(mine_r)
+        return max(times, default="")
+
+    def _where(self, rec: dict[str, Any], unit: Unit) -> str:
+        doc = rec.get("id") or rec["sha256"][:12]
+        return f"document {doc}" + (f" sentence {unit[3]}" if unit[3] is not None else "")
+
+    # ---------------------------------------------------------------- progress
+    def _progress(
+        self, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
+    ) -> None:
+        current = self.store.progress_rows(doc_id)
+        rows = []
+        for p in rec["progress"]:
+            who = self._annotator(p["annotator"])
+            sid = self._sentence(lineno, sent_ids, p["sentence"])
+            row = {
+                "annotator_id": who, "sentence_id": sid, "document_id": doc_id,
+                "scheme_id": self._scheme(lineno, p["scheme"], p["scheme_version"]),
+                "status": p["status"], "seconds": p["seconds"], "flag": int(p["flag"]),
+                "note": p["note"], "seen_at": p["seen_at"], "done_at": p["done_at"],
+                "updated_at": p["updated_at"],
+            }
+            old = current.get((who, sid))
+            if old is None:
+                rows.append(row)
+                continue
+            same = all(old[k] == row[k] for k in ("status", "flag", "note", "done_at"))
+            seconds = max(float(old["seconds"]), float(row["seconds"]))
+            if same:
+                if seconds != old["seconds"]:
+                    rows.append({**old, "seconds": seconds})
+                continue
+            key = (p["annotator"], self.doc_sha, p["sentence"])
+            s_ts = self.src_prog_news.get(key, "")
+            t_ts = self.tgt_prog_news.get(key, "")
+            if not s_ts and not t_ts:  # no events: the later state wins
+                if row["updated_at"] > old["updated_at"]:
+                    rows.append({**row, "seconds": seconds})
+                continue
+            if not s_ts:
+                continue
+            if t_ts:
+                self.report.conflicts.append(
+                    f"{p['annotator']}: progress (done/flag/note) on "
+                    f"{self._where(rec, ('', '', '', p['sentence']))} changed in both databases; "
+                    f"kept the later change ({max(s_ts, t_ts)})"
+                )
+            if not t_ts or s_ts > t_ts:
+                rows.append({**row, "seconds": seconds})
+        self.store.bulk_insert("progress", rows, replace=True)
+        self.report.progress_changed += len(rows)
+
+    def _document_progress(self, lineno: int, rec: dict[str, Any], doc_id: int) -> None:
+        current = self.store.document_progress_rows(doc_id)
+        rows = []
+        for p in rec["document_progress"]:
+            who = self._annotator(p["annotator"])
+            row = {
+                "annotator_id": who, "document_id": doc_id,
+                "scheme_id": self._scheme(lineno, p["scheme"], p["scheme_version"]),
+                "status": p["status"], "flag": int(p["flag"]), "note": p["note"],
+                "updated_at": p["updated_at"],
+            }
+            old = current.get(who)
+            if old is None or (
+                any(old[k] != row[k] for k in ("status", "flag", "note"))
+                and row["updated_at"] > old["updated_at"]
+            ):
+                rows.append(row)
+        self.store.bulk_insert("document_progress", rows, replace=True)
+        self.report.progress_changed += len(rows)
+
+    def _adjudications(
+        self, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
+    ) -> None:
+        known = self.store.adjudication_uids() if self.known_adjudications is None else None
+        if known is not None:
+            self.known_adjudications = known
+        for j in rec["adjudications"]:
+            if j["uid"] in (self.known_adjudications or set()) and j["superseded_at"]:
+                self.store.supersede_adjudication(j["uid"], j["superseded_at"])
+        super()._adjudications(lineno, rec, doc_id, sent_ids)
+
+    # ---------------------------------------------------------------- events
+    def _events(self) -> None:
+        known = self.store.event_ids_by_uid()
+        docs = {d["sha256"]: int(d["id"]) for d in self.store.export_documents()}
+        sent_cache: dict[int, list[int]] = {}
+        rows = []
+        undo: list[tuple[str, str]] = []
+        for e in self.src_events:
+            if e["uid"] in known:
+                continue
+            doc_id = docs.get(e["document_sha256"]) if e["document_sha256"] else None
+            sid = None
+            if doc_id is not None and e["sentence_idx"] is not None:
+                if doc_id not in sent_cache:
+                    sent_cache[doc_id] = [int(s["id"]) for s in self.store.sentences(doc_id)]
+                sid = sent_cache[doc_id][int(e["sentence_idx"])]
+            rows.append(
+                {"uid": e["uid"], "annotator_id": self._annotator(e["annotator"]),
+                 "scheme_id": self._scheme(0, e["scheme"], e["scheme_version"]),
+                 "ts": e["ts"], "action": e["action"], "document_id": doc_id,
+                 "sentence_id": sid, "annotation_uid": e["annotation_uid"],
+                 "before": e["before"], "after": e["after"], "undo_of": None}
+            )
+            if e["undo_of_uid"]:
+                undo.append((e["undo_of_uid"], e["uid"]))
+        self.store.bulk_insert("events", rows)
+        self.store.link_undo_events(undo)
+        self.report.events_new += len(rows)
+
+
+def merge_database(store: Store, other: str | Path) -> MergeReport:
+    """Merge one database file into ``store``; all or nothing."""
+    path = Path(other)
+    if not path.is_file():
+        raise StoreError(f"{path}: no such database")
+    if store.path != ":memory:" and path.resolve() == Path(store.path).resolve():
+        raise StoreError(f"{path}: is the target database itself")
+    source = Store.open(path, create=False)
+    report = MergeReport(source=str(path))
+    try:
+        _Merger(store, source, report).run_merge()
+    except AnnotationImportError as exc:
+        raise StoreError(str(exc).replace(f"{path}:0: ", f"{path}: ")) from None
+    finally:
+        source.close()
+    return report
