@@ -1377,6 +1377,135 @@ class Store:
             "GROUP BY n.id ORDER BY n.name"
         )
 
+    # --- review ---
+    # Adjudication: one current decision per unit (label set x sentence, or x document). A new
+    # decision supersedes the current one (superseded_at = the new decision's created_at, which
+    # links the two); undo supersedes the adjudicator's latest current decision and restores the
+    # one it had replaced. Rows are never deleted, so the history stays auditable.
+
+    def review_annotations(self, scheme: str | None = None) -> list[dict[str, Any]]:
+        """Every current annotation, reduced to what adjudication compares."""
+        cond, params = self._scheme_cond(scheme)
+        return self.query(
+            "SELECT n.name AS annotator, a.label_set, a.level, a.document_id, a.sentence_id, "
+            'a.label, a.start, a."end" AS "end" FROM annotations a '
+            "JOIN annotators n ON n.id = a.annotator_id "
+            f"WHERE a.removed_at IS NULL{cond} ORDER BY a.id",
+            params,
+        )
+
+    def current_adjudications(self, label_set: str | None = None) -> list[dict[str, Any]]:
+        """Current (not superseded) decisions with their gold items under ``gold``."""
+        where = "a.superseded_at IS NULL"
+        params: list[Any] = []
+        if label_set is not None:
+            where += " AND a.label_set = ?"
+            params.append(label_set)
+        rows = self.query(
+            "SELECT a.id, a.uid, a.label_set, a.level, a.document_id, a.sentence_id, "
+            "n.name AS adjudicator, a.choice, a.sources, a.status, a.note, a.created_at "
+            f"FROM adjudications a JOIN annotators n ON n.id = a.adjudicator_id WHERE {where} "
+            "ORDER BY a.id",
+            params,
+        )
+        gold: dict[int, list[dict[str, Any]]] = {}
+        if rows:
+            for g in self.query(
+                'SELECT adjudication_id, label, start, "end", value FROM gold WHERE '
+                "adjudication_id IN (SELECT id FROM adjudications WHERE superseded_at IS NULL) "
+                "ORDER BY id"
+            ):
+                gold.setdefault(int(g["adjudication_id"]), []).append(g)
+        for r in rows:
+            r["sources"] = json.loads(r["sources"] or "[]")
+            r["gold"] = gold.get(int(r["id"]), [])
+        return rows
+
+    def _insert_decision(
+        self, scheme_id: int, adjudicator_id: int, d: dict[str, Any], ts: str
+    ) -> int:
+        unit = (
+            "label_set = ? AND document_id = ? AND sentence_id IS ? AND superseded_at IS NULL"
+        )
+        self.db.execute(
+            f"UPDATE adjudications SET superseded_at = ? WHERE {unit}",
+            [ts, d["label_set"], d["document_id"], d.get("sentence_id")],
+        )
+        cur = self.db.execute(
+            "INSERT INTO adjudications (uid, scheme_id, label_set, level, document_id, "
+            "sentence_id, adjudicator_id, choice, sources, status, note, created_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                new_uid(), scheme_id, d["label_set"], d["level"], d["document_id"],
+                d.get("sentence_id"), adjudicator_id, d["choice"],
+                json.dumps(list(d.get("sources") or []), ensure_ascii=False),
+                d.get("status", "resolved"), d.get("note"), ts,
+            ],
+        )
+        adj_id = int(cur.lastrowid or 0)
+        gold_rows = [
+            {
+                "adjudication_id": adj_id,
+                "label_set": d["label_set"],
+                "label": g["label"],
+                "level": d["level"],
+                "document_id": d["document_id"],
+                "sentence_id": d.get("sentence_id"),
+                "start": g.get("start"),
+                "end": g.get("end"),
+                "value": g.get("value"),
+            }
+            for g in d.get("gold") or []
+        ]
+        if gold_rows:
+            self.db.table("gold").insert_all(gold_rows)
+        return adj_id
+
+    def adjudicate(self, scheme_id: int, adjudicator_id: int, decision: dict[str, Any]) -> int:
+        """Store one decision (keys: label_set, level, document_id, sentence_id, choice, sources,
+        status, note, gold = [{label, start, end, value}]) and its gold rows in one transaction,
+        superseding the unit's current decision. Returns the adjudication id."""
+        with self.db.atomic():
+            return self._insert_decision(scheme_id, adjudicator_id, decision, now())
+
+    def adjudicate_many(
+        self, scheme_id: int, adjudicator_id: int, decisions: Iterable[dict[str, Any]]
+    ) -> int:
+        """Store many decisions in one transaction (all or nothing); returns how many."""
+        n = 0
+        with self.db.atomic():
+            for d in decisions:
+                self._insert_decision(scheme_id, adjudicator_id, d, now())
+                n += 1
+        return n
+
+    def undo_adjudication(self, adjudicator_id: int) -> dict[str, Any] | None:
+        """Undo the adjudicator's latest current decision: supersede it and restore the decision
+        it replaced (if any). Returns the undone decision's row, or None when nothing is left."""
+        with self.db.atomic():
+            rows = self.query(
+                "SELECT * FROM adjudications WHERE adjudicator_id = ? AND superseded_at IS NULL "
+                "ORDER BY id DESC LIMIT 1",
+                [adjudicator_id],
+            )
+            if not rows:
+                return None
+            last = rows[0]
+            self.db.execute(
+                "UPDATE adjudications SET superseded_at = ? WHERE id = ?", [now(), last["id"]]
+            )
+            previous = self.db.execute(
+                "SELECT id FROM adjudications WHERE label_set = ? AND document_id = ? AND "
+                "sentence_id IS ? AND id < ? AND superseded_at = ? ORDER BY id DESC LIMIT 1",
+                [last["label_set"], last["document_id"], last["sentence_id"], last["id"],
+                 last["created_at"]],
+            ).fetchone()
+            if previous is not None:
+                self.db.execute(
+                    "UPDATE adjudications SET superseded_at = NULL WHERE id = ?", [previous[0]]
+                )
+        return last
+
     # --- agreement ---
     # Bulk reads behind `annotator agree` (annotator/agree_db.py builds the matrices). A handful
     # of queries returning plain tuples, never one query per unit: 200,000 sentences x 3

@@ -39,7 +39,9 @@ def test_rates_per_outlet_pooled(rep: Report) -> None:
     rows = {r.name: r for r in frame.rows}
     assert rows["La Gazette"].answered == 8
     assert rows["La Gazette"].rates == {
-        "Security_and_defense": 37.5, "Political": 25.0, "Economic": 0.0,
+        "Security_and_defense": 37.5,
+        "Political": 25.0,
+        "Economic": 0.0,
     }
     assert rows["Le Veilleur"].answered == 3
     assert rows["Le Veilleur"].rates["Security_and_defense"] == pytest.approx(200 / 3)
@@ -134,7 +136,7 @@ def table_row(text: str, first: str) -> list[str]:
     """The cells of the text-table row starting with ``first``."""
     for line in text.splitlines():
         if line.startswith(first + " "):
-            return line[len(first):].split()
+            return line[len(first) :].split()
     raise AssertionError(f"no row {first!r} in:\n{text}")
 
 
@@ -202,13 +204,27 @@ def test_cli_report_and_html(db_path: Path, framing: Framing, tmp_path: Path) ->
 def test_html_escapes_database_text(framing: Framing) -> None:
     store = framing.store
     [(doc, _)] = store.add_documents(
-        [make_doc(["Un <script>alert(1)</script> & « test »."], title="<i>titre</i>",
-                  source='<b onclick="x">Le Mal</b> & Co')]
+        [
+            make_doc(
+                ["Un <script>alert(1)</script> & « test »."],
+                title="<i>titre</i>",
+                source='<b onclick="x">Le Mal</b> & Co',
+            )
+        ]
     )
     [s] = store.sentences(doc)
     a = store.annotator_id("<img src=x>")
-    store.add_annotation(a, framing.scheme_id, label_set="technique", label="Doubt",
-                         level="span", document_id=doc, sentence_id=s["id"], start=3, end=32)
+    store.add_annotation(
+        a,
+        framing.scheme_id,
+        label_set="technique",
+        label="Doubt",
+        level="span",
+        document_id=doc,
+        sentence_id=s["id"],
+        start=3,
+        end=32,
+    )
     store.mark_done(a, framing.scheme_id, s["id"])
     page = render_html(build_report(store))
     assert "<script>" not in page and "<b onclick" not in page and "<img" not in page
@@ -251,11 +267,19 @@ def test_html_renders_in_headless_chromium(framing: Framing, tmp_path: Path) -> 
     page = tmp_path / "report.html"
     page.write_text(render_html(build_report(framing.store)), encoding="utf-8")
     shot = tmp_path / "shot.png"
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--hide-scrollbars", "--window-size=1280,2400"]
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--hide-scrollbars",
+        "--window-size=1280,2400",
+    ]
     subprocess.run(
         [browser, *flags, f"--screenshot={shot}", page.as_uri()],
-        capture_output=True, timeout=120, check=False,
+        capture_output=True,
+        timeout=120,
+        check=False,
     )
     assert shot.exists(), "chromium wrote no screenshot"
     data = shot.read_bytes()
@@ -263,7 +287,10 @@ def test_html_renders_in_headless_chromium(framing: Framing, tmp_path: Path) -> 
     assert len(data) > 20_000  # a blank page is a few kB; the charts make it far larger
     dom = subprocess.run(
         [browser, *flags, "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     ).stdout
     assert dom.count("<svg") >= 8
     assert "Loaded_Language" in dom

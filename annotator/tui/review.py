@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from annotator.core.scheme import LabelSet, Scheme
     from annotator.store import Store
 
+HELP = "1-9 accept that version · ←/→ previous/next unit · tab next undecided"
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1", "#9c755f", "#edc948")
 
 
@@ -227,16 +228,16 @@ class ReviewScreen(Screen[None]):
         Binding("e", "edit", "Edit", id="review-edit"),
         Binding("x", "unresolved", "Unresolved", id="review-unresolved"),
         Binding("u", "undo", "Undo", id="review-undo"),
-        Binding("right,j,n", "step(1)", "Next", id="review-next"),
-        Binding("left,k,p", "step(-1)", "Prev", id="review-previous"),
-        Binding("tab", "next_undecided", "Undecided", id="review-next-undecided"),
+        Binding("right,j,n", "step(1)", "Next", id="review-next", show=False),
+        Binding("left,k,p", "step(-1)", "Prev", id="review-previous", show=False),
+        Binding("tab", "next_undecided", "Undecided", id="review-next-undecided", show=False),
         Binding("q", "quit_review", "Quit", id="review-quit"),
     ]
 
     def __init__(self, session: ReviewSession) -> None:
         super().__init__()
         self.session = session
-        self.message = Content("1-9 accept a version · U union · I intersection · e edit")
+        self.message = Content(HELP)
 
     def compose(self) -> ComposeResult:
         yield Static(id="review-status")
@@ -462,6 +463,7 @@ class ReviewScreen(Screen[None]):
 
 class ReviewApp(App[None]):
     CSS_PATH = "review.tcss"
+    ENABLE_COMMAND_PALETTE = False
     TITLE = "annotator review"
 
     def __init__(self, session: ReviewSession) -> None:

@@ -1,0 +1,249 @@
+"""Adjudication logic: which units need a decision, in what order, and what a decision holds.
+
+Pure functions over plain rows (no SQLite, no UI), shared by ``annotator review`` (the terminal
+screen) and ``annotator review --accept-unanimous``.
+
+A *unit* is one label set on one sentence (sentence and span sets) or one document (document
+sets). An annotator *answered* a unit when they marked the sentence done (document: labelled it in
+the set or marked its document panel done) or put a label of the set on it. Each annotator's
+*version* of a unit is a set of items: label names for sentence and document sets,
+``(start, end, label)`` triples for span sets. A unit is in review when two or more annotators
+answered it; it is *unanimous* when all their versions are equal, else *disputed*.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+Item = str | tuple[int, int, str]
+
+
+@dataclass(frozen=True, order=True)
+class UnitKey:
+    """Identifies a unit: (document, sentence or None, label set)."""
+
+    document_id: int
+    sentence_id: int | None
+    label_set: str
+
+    def sort_key(self, sentence_order: Mapping[int, int] | None = None) -> tuple[int, int, str]:
+        idx = -1
+        if self.sentence_id is not None:
+            idx = (sentence_order or {}).get(self.sentence_id, self.sentence_id)
+        return (self.document_id, idx, self.label_set)
+
+
+@dataclass
+class Unit:
+    """A unit with every annotator's version of it."""
+
+    key: UnitKey
+    level: str
+    versions: dict[str, frozenset[Item]]  # annotator name -> items
+
+    @property
+    def annotators(self) -> list[str]:
+        return sorted(self.versions)
+
+    @property
+    def unanimous(self) -> bool:
+        return len(set(self.versions.values())) <= 1
+
+    @property
+    def score(self) -> float:
+        return disagreement(self.versions)
+
+
+@dataclass
+class Decision:
+    """What the adjudicator decided for a unit; ``items`` become gold rows when resolved."""
+
+    choice: str  # accept:NAME, union, intersection, edit, unanimous, unresolved
+    items: frozenset[Item]
+    sources: list[str]
+    status: str = "resolved"
+    note: str | None = None
+
+
+@dataclass
+class ReviewRows:
+    """What the store hands over: current annotations and who answered what."""
+
+    annotations: list[dict[str, Any]]  # annotator, label_set, level, document_id, sentence_id,
+    #                                     label, start, end
+    done_sentences: list[dict[str, Any]]  # annotator, document_id, sentence_id
+    done_documents: list[dict[str, Any]] = field(default_factory=list)  # annotator, document_id
+
+
+# ------------------------------------------------------------------------------ building units
+def build_units(
+    rows: ReviewRows,
+    sets: Sequence[tuple[str, str]],
+    *,
+    min_annotators: int = 2,
+) -> list[Unit]:
+    """Every unit answered by ``min_annotators`` or more, for the given (set name, level) pairs.
+
+    Annotators are those who answered the unit (see the module docstring); an annotator who
+    answered without a label of the set has the empty version (an answer: "nothing here").
+    """
+    levels = dict(sets)
+    versions: dict[UnitKey, dict[str, set[Item]]] = defaultdict(lambda: defaultdict(set))
+    for r in rows.annotations:
+        name = r["label_set"]
+        level = levels.get(name)
+        if level is None or r["level"] != level:
+            continue
+        sid = None if level == "document" else r["sentence_id"]
+        if level != "document" and sid is None:
+            continue
+        key = UnitKey(int(r["document_id"]), None if sid is None else int(sid), name)
+        item: Item = r["label"]
+        if level == "span":
+            item = (int(r["start"]), int(r["end"]), str(r["label"]))
+        versions[key][r["annotator"]].add(item)
+    sentence_answers: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for r in rows.done_sentences:
+        sentence_answers[(int(r["document_id"]), int(r["sentence_id"]))].add(r["annotator"])
+    document_answers: dict[int, set[str]] = defaultdict(set)
+    for r in rows.done_documents:
+        document_answers[int(r["document_id"])].add(r["annotator"])
+
+    keys: set[UnitKey] = set(versions)
+    for name, level in sets:
+        if level == "document":
+            keys.update(UnitKey(d, None, name) for d in document_answers)
+        else:
+            keys.update(UnitKey(d, s, name) for (d, s) in sentence_answers)
+    units: list[Unit] = []
+    for key in keys:
+        level = levels[key.label_set]
+        answered = set(versions.get(key, {}))
+        if level == "document":
+            answered |= document_answers.get(key.document_id, set())
+        else:
+            assert key.sentence_id is not None
+            answered |= sentence_answers.get((key.document_id, key.sentence_id), set())
+        if len(answered) < min_annotators:
+            continue
+        per = versions.get(key, {})
+        units.append(Unit(key, level, {a: frozenset(per.get(a, set())) for a in sorted(answered)}))
+    units.sort(key=lambda u: u.key.sort_key())
+    return units
+
+
+def disagreement(versions: Mapping[str, Iterable[Item]]) -> float:
+    """Share of the items (in anyone's version) that not every annotator chose: 0 when all agree,
+    1 when no item is shared by all. A unit where everyone chose nothing scores 0."""
+    sets = [set(v) for v in versions.values()]
+    if not sets:
+        return 0.0
+    union = set().union(*sets)
+    if not union:
+        return 0.0
+    inter = set.intersection(*sets)
+    return (len(union) - len(inter)) / len(union)
+
+
+def order_units(
+    units: Sequence[Unit], order: str, sentence_order: Mapping[int, int] | None = None
+) -> list[Unit]:
+    """``disagreement``: most disagreement first (then more annotators in dispute, then document
+    order); ``document``: document and sentence order."""
+    if order == "document":
+        return sorted(units, key=lambda u: u.key.sort_key(sentence_order))
+    if order != "disagreement":
+        raise ValueError(f"unknown order {order!r}; use disagreement or document")
+    return sorted(
+        units,
+        key=lambda u: (-u.score, -len(set(u.versions.values())), u.key.sort_key(sentence_order)),
+    )
+
+
+def disputed(units: Iterable[Unit]) -> list[Unit]:
+    return [u for u in units if not u.unanimous]
+
+
+def unanimous(units: Iterable[Unit]) -> list[Unit]:
+    return [u for u in units if u.unanimous]
+
+
+# ------------------------------------------------------------------------------ decisions
+def union(unit: Unit) -> frozenset[Item]:
+    return frozenset().union(*unit.versions.values()) if unit.versions else frozenset()
+
+
+def intersection(unit: Unit) -> frozenset[Item]:
+    if not unit.versions:
+        return frozenset()
+    return frozenset(set.intersection(*(set(v) for v in unit.versions.values())))
+
+
+def accept(unit: Unit, annotator: str) -> Decision:
+    return Decision(f"accept:{annotator}", unit.versions[annotator], [annotator])
+
+
+def take_union(unit: Unit) -> Decision:
+    return Decision("union", union(unit), _contributors(unit, union(unit)))
+
+
+def take_intersection(unit: Unit) -> Decision:
+    return Decision("intersection", intersection(unit), unit.annotators)
+
+
+def edited(unit: Unit, items: Iterable[Item]) -> Decision:
+    chosen = frozenset(items)
+    return Decision("edit", chosen, _contributors(unit, chosen) or unit.annotators)
+
+
+def unresolved(unit: Unit, note: str | None) -> Decision:
+    return Decision(
+        "unresolved",
+        frozenset(),
+        unit.annotators,
+        status="unresolved",
+        note=(note or "").strip() or None,
+    )
+
+
+def unanimous_decision(unit: Unit) -> Decision:
+    items = next(iter(unit.versions.values()), frozenset())
+    return Decision("unanimous", items, unit.annotators)
+
+
+def _contributors(unit: Unit, items: frozenset[Item]) -> list[str]:
+    """Annotators whose version contributed at least one of the items (all when none)."""
+    who = [a for a in unit.annotators if unit.versions[a] & items]
+    return who or unit.annotators
+
+
+def single_choice_problem(items: Iterable[Item], multiple: bool) -> str | None:
+    """A single-choice set takes at most one label per unit."""
+    n = len(set(items))
+    if not multiple and n > 1:
+        return f"this label set takes one label, the result has {n}; accept one version or edit"
+    return None
+
+
+def item_label(item: Item) -> str:
+    return item[2] if isinstance(item, tuple) else item
+
+
+def sorted_items(items: Iterable[Item], label_order: Sequence[str] = ()) -> list[Item]:
+    """Spans by position then label; labels in scheme order."""
+    rank = {lab: i for i, lab in enumerate(label_order)}
+
+    def key(x: Item) -> tuple[int, int, int, str]:
+        if isinstance(x, tuple):
+            return (x[0], x[1], rank.get(x[2], len(rank)), x[2])
+        return (0, 0, rank.get(x, len(rank)), x)
+
+    return sorted(items, key=key)
+
+
+def display_names(annotators: Sequence[str], hide: bool) -> dict[str, str]:
+    """Names shown on screen: the real ones, or A1, A2... in a stable (alphabetical) order."""
+    return {a: (f"A{i}" if hide else a) for i, a in enumerate(sorted(annotators), 1)}
