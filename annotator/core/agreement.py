@@ -789,8 +789,9 @@ def jaccard_distance(x: LabelSet, y: LabelSet) -> float:
 def masi_distance(x: LabelSet, y: LabelSet) -> float:
     """MASI distance (Passonneau 2006): 1 − Jaccard × monotonicity weight.
 
-    The weight is 1 for equal sets, 0.67 when one contains the other, 0.33 for another overlap,
-    0 for disjoint sets (the constants NLTK uses). Two empty sets are identical (distance 0).
+    The weight is 1 for equal sets, 2/3 when one contains the other, 1/3 for another overlap,
+    0 for disjoint sets (Passonneau's weights, as in NLTK 3.9+). Two empty sets are identical
+    (distance 0).
     """
     inter = len(x & y)
     union = len(x | y)
@@ -799,9 +800,9 @@ def masi_distance(x: LabelSet, y: LabelSet) -> float:
     if len(x) == len(y) == inter:
         mono = 1.0
     elif inter == min(len(x), len(y)):
-        mono = 0.67
+        mono = 2.0 / 3.0
     elif inter > 0:
-        mono = 0.33
+        mono = 1.0 / 3.0
     else:
         mono = 0.0
     return 1.0 - inter / union * mono
