@@ -7,7 +7,10 @@ as a ratio. The "whole import" line times ``annotator.importer.import_paths`` in
 store (read, decode, NFC, sha256, segment, insert) when that module exists; otherwise it times
 segment() + NFC + sha256 and says so.
 
-    python bench/segmentation.py [--shared PATH] [--repeat N]
+A last table times our segmenter alone on 5 MB inputs (real text and worst-case shapes) to show
+the scan stays linear.
+
+    python bench/segmentation.py [--shared PATH] [--repeat N] [--no-stress]
 """
 
 from __future__ import annotations
@@ -147,10 +150,36 @@ def whole_import_seconds(texts: list[str], repeat: int) -> tuple[float, str]:
     return secs, "annotator.importer not found: segment() + NFC + sha256 only"
 
 
+def stress_inputs(texts: list[str], size: int = 5_000_000) -> dict[str, str]:
+    """About ``size`` characters each: real text, and shapes that would expose quadratic scans."""
+    article = "\n\n".join(texts)
+    return {
+        "GSD text, blank-line paragraphs": (article * (size // len(article) + 1))[:size],
+        "one line, no line break": (" ".join(texts) * (size // len(article) + 1))[:size],
+        "one word per line": "mot\n" * (size // 4),
+        "'!' run": "!" * size + " x",
+        "spaces then newline": " " * size + "\nx",
+        "'A. ' repeated (initials)": "A. " * (size // 3),
+        "'a. \" b. \" ' repeated": 'a. " b. " ' * (size // 10),
+    }
+
+
+def stress(texts: list[str]) -> None:
+    print()
+    print(f"{'5 MB input (ours only)':<34} {'MB/s':>8} {'segments':>10}")
+    for name, text in stress_inputs(texts).items():
+        mb = len(text.encode("utf-8", "surrogatepass")) / 1e6
+        t0 = time.perf_counter()
+        n = len(segment(text))
+        secs = time.perf_counter() - t0
+        print(f"{name:<34} {mb / secs:>8.2f} {n:>10}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="UD French-GSD folder")
     ap.add_argument("--repeat", type=int, default=5, help="timing passes for our code (best kept)")
+    ap.add_argument("--no-stress", dest="stress", action="store_false", help="skip 5 MB inputs")
     args = ap.parse_args(argv)
 
     sentences: list[str] = []
@@ -167,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{GROUP}, {mb:.3f} MB")
 
     our_spans, our_s = timed(ours, texts, args.repeat)
-    sbd_spans, sbd_s = timed(make_pysbd(), texts, 1)
+    sbd_spans, sbd_s = timed(make_pysbd(), texts, 2)
     # Documents for the import: paragraphs in blank-line separated articles of 8 paragraphs.
     docs = ["\n\n".join(texts[i : i + 8]) for i in range(0, len(texts), 8)]
     imp_s, imp_what = whole_import_seconds(docs, max(1, args.repeat // 2))
@@ -186,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"segment() throughput / pysbd: {rows[0][4] / sbd_speed:.1f}x")
     print(f"whole import: {imp_speed:.2f} MB/s = {imp_speed / sbd_speed:.1f}x pysbd")
     print(f"  ({imp_what})")
+    if args.stress:
+        stress(texts)
     return 0
 
 

@@ -109,7 +109,7 @@ _NO_START = frozenset(",;:)]}»”’.!?%…")
 _OPENERS = frozenset("«“‘([{")
 _BULLETS = frozenset("•‣◦▪▫●○■□–—-*·")
 _LEAD_PUNCT = "«“‘([{\"'¿¡"
-_TOKEN_WINDOW = 48
+_TOKEN_WINDOW = 24
 
 
 def _can_start(ch: str) -> bool:
@@ -171,6 +171,8 @@ def _ends_here(text: str, p0: int, cluster: str, nxt: int, unit: int) -> bool:
         return nc in _BULLETS or _opens_sentence(text, nxt)
     if cluster != ".":
         return True
+    if p0 >= 6 and text[p0 - 6 : p0].isalpha() and text[p0 - 6 : p0].islower():
+        return True  # after a long lowercase word: no abbreviation is that long
     tok = _token_before(text, p0)
     if not tok:
         return True
