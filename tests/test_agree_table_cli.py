@@ -1,0 +1,216 @@
+"""`annotator agree --table` through click's CliRunner on CSV files written here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from annotator.agree_table import run_table
+from annotator.cli import cli
+
+NA = None
+# Krippendorff (2011) example C: coders x units.
+EXAMPLE_C = {
+    "A": [1, 2, 3, 3, 2, 1, 4, 1, 2, NA, NA, NA],
+    "B": [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, NA, 3],
+    "C": [NA, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, NA],
+    "D": [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, NA],
+}
+
+
+def write_example_c(path: Path, *, blank_missing: bool = False) -> Path:
+    lines = ["unit,annotator,label"]
+    for coder, values in EXAMPLE_C.items():
+        for unit, v in enumerate(values, start=1):
+            if v is not None:
+                lines.append(f"u{unit},{coder},{v}")
+            elif blank_missing:
+                lines.append(f"u{unit},{coder},")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def write_sas(path: Path) -> Path:
+    """The SAS 3x3 table [[0,4,1],[0,8,0],[0,1,5]] as 19 units rated by two annotators."""
+    table = [[0, 4, 1], [0, 8, 0], [0, 1, 5]]
+    lines = ["annotator,unit,label,comment"]  # other column order and an extra column
+    unit = 0
+    for i, row in enumerate(table):
+        for j, n in enumerate(row):
+            for _ in range(n):
+                unit += 1
+                lines += [f"ann,{unit},{i},x", f'bob,{unit},{j},"a, b"']
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["agree", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("level", "alpha"),
+    [("nominal", 0.743), ("ordinal", 0.815), ("interval", 0.849), ("ratio", 0.797)],
+)
+def test_json_reproduces_example_c(tmp_path: Path, level: str, alpha: float) -> None:
+    f = write_example_c(tmp_path / "c.csv", blank_missing=True)
+    code, out, err = invoke("--table", str(f), "--level", level, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert round(data["krippendorff_alpha"], 3) == alpha
+    assert round(data["gwet_ac1"], 3) == 0.775
+    assert round(data["percent_agreement"], 3) == 0.818
+    for key in (
+        "n_units", "n_annotators", "percent_agreement", "krippendorff_alpha", "alpha_ci95",
+        "fleiss_kappa", "gwet_ac1", "pairwise_cohen", "units_used", "units_dropped",
+        "units_dropped_reasons", "undefined", "annotators", "categories",
+    ):
+        assert key in data
+    assert "cohen_kappa" not in data  # four annotators
+    assert data["n_units"] == 12 and data["n_annotators"] == 4
+    assert data["units_used"] == 11 and data["units_dropped"] == 1
+    assert data["annotators"] == ["A", "B", "C", "D"]
+    assert data["categories"] == [1, 2, 3, 4, 5]
+    ci = data["alpha_ci95"]
+    assert ci["low"] <= data["krippendorff_alpha"] <= ci["high"]
+
+
+def test_text_output_is_a_table(tmp_path: Path) -> None:
+    f = write_example_c(tmp_path / "c.csv")
+    code, out, _ = invoke("--table", str(f), "--level", "interval")
+    assert code == 0
+    assert "units: 12 (11 used, 1 dropped" in out
+    assert "fewer than 2 annotators gave a value: 1" in out
+    lines = {line.split("  ")[0].strip(): line for line in out.splitlines()}
+    assert "0.849" in lines["Krippendorff's alpha (interval)"]
+    assert "95% CI" in lines["Krippendorff's alpha (interval)"]
+    assert "0.775" in lines["Gwet's AC1"]
+    assert "pairwise Cohen's kappa" in out
+
+
+def test_weights_give_sas_values(tmp_path: Path) -> None:
+    f = write_sas(tmp_path / "sas.csv")
+    code, out, _ = invoke("--table", str(f), "--json")
+    assert code == 0
+    assert round(json.loads(out)["cohen_kappa"], 4) == 0.4842
+    code, out, _ = invoke("--table", str(f), "--weights", "linear", "--json")
+    data = json.loads(out)
+    assert round(data["cohen_kappa"], 4) == 0.4701
+    assert data["weights"] == "linear"
+    code, out, _ = invoke("--table", str(f), "--weights", "quadratic")
+    assert code == 0 and "Cohen's kappa (quadratic-weighted two annotators)" in out
+
+
+def test_seed_makes_the_interval_reproducible(tmp_path: Path) -> None:
+    f = write_example_c(tmp_path / "c.csv")
+    first = json.loads(invoke("--table", str(f), "--json", "--seed", "7")[1])["alpha_ci95"]
+    again = json.loads(invoke("--table", str(f), "--json", "--seed", "7")[1])["alpha_ci95"]
+    other = json.loads(invoke("--table", str(f), "--json", "--seed", "8")[1])["alpha_ci95"]
+    assert first == again
+    assert first != other
+    none = json.loads(invoke("--table", str(f), "--json", "--n-boot", "0")[1])
+    assert none["alpha_ci95"] is None
+
+
+def test_single_label_is_undefined_not_one(tmp_path: Path) -> None:
+    f = tmp_path / "same.csv"
+    f.write_text("unit,annotator,label\n1,a,Fear\n1,b,Fear\n2,a,Fear\n2,b,Fear\n", encoding="utf-8")
+    code, out, _ = invoke("--table", str(f), "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["krippendorff_alpha"] is None
+    assert data["cohen_kappa"] is None
+    assert data["percent_agreement"] == 1.0
+    assert "identical" in data["undefined"]["krippendorff_alpha"]
+    code, out, _ = invoke("--table", str(f))
+    assert code == 0
+    assert "undefined" in out and "1.000" not in out.split("percent agreement")[1].split("\n")[1]
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        (
+            "unit,annotator,label\n1,a,x\n1,b,y\n1,a,z\n",
+            [],
+            "{f}:4: annotator 'a' already rated unit '1' on line 2",
+        ),
+        (
+            "unit,annotator,label\n1,a,x\n1,b\n",
+            [],
+            "{f}:3: expected 3 fields like the header, found 2",
+        ),
+        (
+            "unit,rater,label\n1,a,x\n",
+            [],
+            "{f}:1: header must name the columns unit, annotator, label (missing annotator",
+        ),
+        (
+            "unit,annotator,label\n1,a,2\n1,b,high\n",
+            ["--level", "ordinal"],
+            "{f}:3: label 'high' is not a number; --level ordinal needs numeric labels",
+        ),
+        (
+            "unit,annotator,label\n1,a,2\n1,b,high\n",
+            ["--weights", "linear"],
+            "{f}:3: label 'high' is not a number; --weights linear needs numeric",
+        ),
+        ("", [], "{f}:1: empty file"),
+        ("unit,annotator,label\n", [], "{f}: no ratings after the header"),
+        ("unit,annotator,label\n1,,x\n", [], "{f}:2: empty annotator"),
+        ('unit,annotator,label\n1,a,x\n2,b,"unclosed\n', [], "{f}:"),
+    ],
+)
+def test_bad_files_give_one_line_errors(
+    tmp_path: Path, content: str, args: list[str], message: str
+) -> None:
+    f = tmp_path / "bad.csv"
+    f.write_text(content, encoding="utf-8")
+    code, out, err = invoke("--table", str(f), *args)
+    assert code == 2
+    assert out == ""
+    assert err.startswith(message.format(f=f))
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_not_utf8_and_missing_file(tmp_path: Path) -> None:
+    f = tmp_path / "latin.csv"
+    f.write_bytes("unit,annotator,label\n1,a,x\n1,b,caf\xe9\n".encode("latin-1"))
+    code, _, err = invoke("--table", str(f))
+    assert code == 2 and err.startswith(f"{f}:3: not UTF-8 text")
+    code, _, err = invoke("--table", str(tmp_path / "nope.csv"))
+    assert code == 2 and err.strip() == f"{tmp_path / 'nope.csv'}: no such file"
+
+
+def test_utf8_bom_blank_lines_and_quoted_labels(tmp_path: Path) -> None:
+    f = tmp_path / "bom.csv"
+    f.write_text(
+        '\ufeffunit,annotator,label\n\n1,a,"Name_Calling,Labeling"\n1,b,"Name_Calling,Labeling"\n'
+        "2,a,Doubt\n2,b,Flag-Waving\n3,a,Doubt\n3,b,Doubt\n",
+        encoding="utf-8",
+    )
+    code, out, err = invoke("--table", str(f), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["categories"] == ["Doubt", "Flag-Waving", "Name_Calling,Labeling"]
+    assert data["units_used"] == 3
+
+
+def test_run_table_returns_text_and_code(tmp_path: Path) -> None:
+    f = write_example_c(tmp_path / "c.csv")
+    text, code = run_table(f, "nominal", None, False, n_boot=50)
+    assert code == 0 and "0.743" in text
+    text, code = run_table(tmp_path / "missing.csv", "nominal", None, False)
+    assert code == 2 and text.endswith("missing.csv: no such file")
+
+
+def test_agree_help_lists_options() -> None:
+    result = CliRunner().invoke(cli, ["agree", "--help"])
+    assert result.exit_code == 0
+    for opt in ("--table", "--level", "--weights", "--json", "--scheme", "--label-set",
+                "--annotators", "--csv"):
+        assert opt in result.stdout
