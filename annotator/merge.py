@@ -131,13 +131,9 @@ class _Merger(_JsonlImporter):
                 continue
             src_wins = not t_ts or s_ts > t_ts
             if t_ts:
-                kept, lost = ("this merge's source", "target") if src_wins else (
-                    "target", "this merge's source"
-                )
                 self.report.conflicts.append(
                     f"{unit[0]}: {unit[1]} on {self._where(rec, unit)} changed in both databases; "
-                    f"kept the later change from the {kept} ({max(s_ts, t_ts)}) over the "
-                    f"{lost}'s ({min(s_ts, t_ts)})"
+                    + self._kept(s_ts, t_ts)
                 )
             for uid, a in s_map.items():
                 if uid not in tgt:
@@ -177,6 +173,11 @@ class _Merger(_JsonlImporter):
                 if mine_r and (not theirs_r or mine_r > theirs_r):
                     times.append(mine_r)
         return max(times, default="")
+
+    def _kept(self, s_ts: str, t_ts: str) -> str:
+        src, tgt = Path(self.source.path).name, Path(self.store.path).name
+        won, lost = ((src, s_ts), (tgt, t_ts)) if s_ts > t_ts else ((tgt, t_ts), (src, s_ts))
+        return f"kept the later change in {won[0]} ({won[1]}) over {lost[0]} ({lost[1]})"
 
     def _where(self, rec: dict[str, Any], unit: Unit) -> str:
         doc = rec.get("id") or rec["sha256"][:12]
@@ -221,7 +222,7 @@ class _Merger(_JsonlImporter):
                 self.report.conflicts.append(
                     f"{p['annotator']}: progress (done/flag/note) on "
                     f"{self._where(rec, ('', '', '', p['sentence']))} changed in both databases; "
-                    f"kept the later change ({max(s_ts, t_ts)})"
+                    + self._kept(s_ts, t_ts)
                 )
             if not t_ts or s_ts > t_ts:
                 rows.append({**row, "seconds": seconds})

@@ -57,6 +57,7 @@ def export(
         for p in walker.who
     }
     left: dict[tuple[str, str], int] = {}
+    wrote: set[str] = set()
     n = 0
     for doc in walker:
         tokens: list[tuple[int, int, int]] = []
@@ -81,6 +82,7 @@ def export(
                     left[(person, label_set)] = left.get((person, label_set), 0) + dropped
                 columns.append(tags)
             lines = files[person]
+            wrote.add(person)
             lines.append(f"\n# document = {doc.name}\n")
             for label_set, level in unit_sets:
                 if level == "document":
@@ -105,6 +107,8 @@ def export(
         if advance is not None:
             advance(1)
     for person, lines in files.items():
+        if person not in wrote:
+            continue  # nothing answered: no file
         path = out / f"{safe_file_name(person)}.conll"
         with open(path, "w", encoding="utf-8", newline="\n") as f:
             f.writelines(lines)
