@@ -8,10 +8,12 @@ drawn by :mod:`annotator.report_html`. Definitions (also in the README):
   pairs answered, times 100; for a span set, spans instead of labelled sentences. A sentence is
   *answered* by an annotator when it is marked done or carries one of their labels. Pooling
   weights each annotator by how much they annotated, so one fast annotator does not vanish.
-- **agreement**: Krippendorff's alpha. Sentence and span sets: units are the sentences marked done
-  by at least two annotators; document sets: documents labelled (or marked done) by two or more.
-  Per label: binary alpha (has the label / not). Per set: nominal alpha over the label chosen
-  (single-choice sets) or alpha with the MASI set distance (multiple-choice sets).
+- **agreement**: the values of ``annotator agree`` (:mod:`annotator.agree_db`), so both commands
+  always show the same numbers. Sentence and span sets: units are the sentences marked done by at
+  least two annotators; document sets: documents labelled (or marked done) by two or more.
+  Per set: alpha with the MASI distance (multiple-choice sets), alpha at the set's scale
+  (single-choice sets), mean pairwise exact-match F1 (span sets). Per label: binary alpha (has
+  the label / not; computed here for single-choice sets) or, for span sets, character-level alpha.
 - **confusion**: over every ordered pair of annotators on a unit, labels both gave count on the
   diagonal; what one gave and the other did not is paired with what the other gave instead, or
   with ``(none)``.
@@ -102,6 +104,11 @@ class AgreementRow:
     units: int
     coders: int
     positives: int = 0  # units where at least one annotator gave the label
+    measure: str = "α"  # what ``alpha`` holds: α MASI, α nominal, α binary, α characters, F1
+
+    @property
+    def is_alpha(self) -> bool:
+        return self.measure.startswith("α")
 
 
 @dataclass
@@ -199,8 +206,13 @@ def build_report(store: Store, scheme_name: str | None = None, *, top: int = 5) 
     units = _units(sets, unit_rows, store.report_done_sentences(), store.report_done_documents())
     agreement: list[AgreementRow] = []
     confusions: list[Confusion] = []
+    from annotator.agree_db import agreement_report
+
+    agree = {
+        e["label_set"]: e for e in agreement_report(store, name, n_boot=0, top=1)["label_sets"]
+    }
     for s in sets:
-        agreement.extend(agreement_rows(s, units[s.name]))
+        agreement.extend(with_agree_command(agreement_rows(s, units[s.name]), agree.get(s.name)))
         confusions.append(confusion(s, units[s.name]))
 
     status = {r["annotator"]: r for r in store.status()}
@@ -467,13 +479,56 @@ def agreement_rows(s: SetInfo, units: Units) -> list[AgreementRow]:
                     if a in units[k]:
                         m[i, u] = cats.setdefault(_single(units[k][a]), len(cats))
             whole = _value(agreement.krippendorff_alpha(m, "nominal"))
-    rows = [AgreementRow(s.name, None, whole, len(keys), len(coders))]
+    whole_measure = "α MASI" if s.multiple else "α nominal"
+    rows = [AgreementRow(s.name, None, whole, len(keys), len(coders), measure=whole_measure)]
     per = agreement.per_label_agreement(sets, s.labels) if keys else {}
     for lab in s.labels:
         positives = sum(1 for k in keys if any(lab in v for v in units[k].values()))
         alpha = _value(per[lab]["krippendorff_alpha"]) if lab in per else None
-        rows.append(AgreementRow(s.name, lab, alpha, len(keys), len(coders), positives))
+        rows.append(AgreementRow(s.name, lab, alpha, len(keys), len(coders), positives, "α binary"))
     return rows
+
+
+def _mean(values: Iterable[Any]) -> float | None:
+    vals = [float(v) for v in values if v is not None]
+    return sum(vals) / len(vals) if vals else None
+
+
+def with_agree_command(
+    rows: list[AgreementRow], entry: dict[str, Any] | None
+) -> list[AgreementRow]:
+    """Take the values of ``annotator agree`` (annotator.agree_db) where it has them, so the
+    report and the agreement command never disagree: whole sets (MASI alpha for multiple-choice
+    sets, alpha at the set's scale for single-choice sets, mean pairwise exact-match F1 for span
+    sets), per label (binary alpha; span sets: character-level alpha). Per label of a
+    single-choice set stays the binary alpha computed here (the command does not give it)."""
+    if entry is None:
+        return rows
+    units = int(entry.get("n_units") or 0)
+    coders = len(entry.get("annotators") or [])
+    per = {p["label"]: p for p in entry.get("per_label") or []}
+    out: list[AgreementRow] = []
+    for r in rows:
+        r.units, r.coders = units, coders
+        if r.label is None:
+            if entry.get("level") == "span":
+                r.alpha = _mean(
+                    (p.get("all_labels") or {}).get("exact_f1") for p in entry.get("pairs") or []
+                )
+                r.measure = "F1 exact (pairs)"
+            elif entry.get("multiple"):
+                r.alpha, r.measure = entry.get("masi_alpha"), "α MASI"
+            else:
+                r.alpha = entry.get("krippendorff_alpha")
+                r.measure = f"α {entry.get('scale') or 'nominal'}"
+        elif r.label in per:
+            p = per[r.label]
+            if entry.get("level") == "span":
+                r.alpha, r.measure = p.get("char_alpha"), "α characters"
+            else:
+                r.alpha, r.measure = p.get("krippendorff_alpha"), "α binary"
+        out.append(r)
+    return out
 
 
 def _single(labels: frozenset[str]) -> str:
@@ -623,11 +678,12 @@ def format_text(rep: Report) -> str:
             v = "; ".join(f"{lab}: {', '.join(who)}" for lab, who in votes.items())
             out.append(f"  #{did} [{src}] {title[:40]}: {v}")
 
-    section("Agreement (Krippendorff's alpha; >= 0.8 reliable, >= 0.667 tentative)")
+    section("Agreement (as `annotator agree`; alpha >= 0.8 reliable, >= 0.667 tentative)")
     rows = [
         [
             a.label_set,
             a.label or "(whole set)",
+            a.measure,
             fmt_alpha(a.alpha),
             a.units,
             a.coders,
@@ -637,7 +693,9 @@ def format_text(rep: Report) -> str:
     ]
     out.append(
         format_table(
-            ["label set", "label", "alpha", "units", "coders", "with label"], rows, align="llrrrr"
+            ["label set", "label", "measure", "value", "units", "coders", "with label"],
+            rows,
+            align="lllrrrr",
         )
     )
 

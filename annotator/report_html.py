@@ -120,23 +120,26 @@ def render_html(rep: Report) -> str:
 
     add('<h2 id="agreement">Agreement per label</h2>')
     add(
-        '<p class="note">Krippendorff\'s alpha; dashed lines at 0.667 (tentative conclusions) and '
-        "0.8 (reliable). Per label: binary alpha (label given or not) over the units annotated by "
-        "two or more annotators.</p>"
+        '<p class="note">Krippendorff\'s alpha, the same values as <code>annotator agree</code>; '
+        "dashed lines at 0.667 (tentative conclusions) and 0.8 (reliable). Per label: binary "
+        "alpha (label given or not) over the units annotated by two or more annotators; span "
+        "techniques: alpha over the characters of those sentences. The table gives each "
+        "value's measure (span sets as a whole: mean pairwise exact-match F1).</p>"
     )
     by_set: dict[str, list[AgreementRow]] = {}
     for a in rep.agreement:
         by_set.setdefault(a.label_set, []).append(a)
     for name, rows_a in by_set.items():
         add(f"<h3>{escape(name)}</h3>")
-        add(_agreement_bars(name, rows_a))
+        add(_agreement_bars(name, [a for a in rows_a if a.is_alpha]))
     add(
         _table(
-            ["label set", "label", "alpha", "units", "coders", "units with label"],
+            ["label set", "label", "measure", "value", "units", "coders", "units with label"],
             [
                 [
                     a.label_set,
                     a.label or "(whole set)",
+                    a.measure,
                     fmt_alpha(a.alpha),
                     a.units,
                     a.coders,
@@ -365,7 +368,9 @@ def _doc_label_bars(dl: DocLabels, scheme_colors: dict[str, str]) -> str:
 
 
 def _agreement_bars(name: str, rows: Sequence[AgreementRow]) -> str:
-    labels = [(r.label or "(whole set)", r) for r in rows]
+    if not rows:
+        return '<p class="note">No alpha for this label set.</p>'
+    labels = [(r.label or f"(whole set, {r.measure})", r) for r in rows]
     lo = min([0.0] + [r.alpha for r in rows if r.alpha is not None])
     lo = max(-1.0, math.floor(lo * 10) / 10)
     left = max(_text_width(lab) for lab, _ in labels) + 16

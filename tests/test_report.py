@@ -104,6 +104,18 @@ def test_agreement_hand_computed(rep: Report) -> None:
     # is not one, so the one LL sentence is agreed -> 1.0
     assert alpha[("technique", "Loaded_Language")].alpha == pytest.approx(1.0)
     assert alpha[("technique", "Loaded_Language")].positives == 1
+    # span labels come from `annotator agree`: alpha over the characters of those 5 sentences
+    # (189 characters). Doubt: alice marks the 7 characters of "doutent", bob none:
+    #   n = 378, n1 = 7 -> Do = 14/378, De = 2*371*7/(378*377) -> 1 - 377/371 = -6/371
+    doubt = alpha[("technique", "Doubt")]
+    assert (doubt.measure, doubt.alpha) == ("α characters", pytest.approx(-6 / 371))
+    # span set as a whole: exact-match F1 between the two annotators: 2 shared of 3 + 2 -> 0.8
+    assert alpha[("technique", None)].measure == "F1 exact (pairs)"
+    assert alpha[("technique", None)].alpha == pytest.approx(0.8)
+    assert (alpha[("frame", None)].measure, alpha[("stance", None)].measure) == (
+        "α MASI",
+        "α nominal",
+    )
 
 
 def test_confusion_counts(rep: Report) -> None:
@@ -148,9 +160,10 @@ def test_terminal_tables(rep: Report) -> None:
     assert table_row(frame_part, "(answered)") == ["8", "3"]
     stance_part = text.split("stance (document level)")[1]
     assert table_row(stance_part, "Le Veilleur") == ["0", "1", "1", "2"]
-    agree = text.split("Agreement (Krippendorff")[1]
-    assert "frame      Security_and_defense    0.640      5       2           3" in agree
-    assert "frame      Economic                  n/a" in agree
+    agree = text.split("Agreement (as `annotator agree`")[1]
+    assert re.search(r"^frame +Security_and_defense +α binary +0\.640 +5 +2 +3$", agree, re.M)
+    assert re.search(r"^frame +Economic +α binary +n/a +5 +2 +0$", agree, re.M)
+    assert re.search(r"^technique +\(whole set\) +F1 exact \(pairs\) +0\.800 +5 +2$", agree, re.M)
     progress = text.split("Progress and active time")[1]
     assert table_row(progress, "alice") == ["6", "6", "6", "2", "30.0s", "10.0s"]
     # columns are aligned: every line of a table has its cells at the same offsets
@@ -244,7 +257,7 @@ def test_report_on_unannotated_database(db_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "empty.html"
     r = CliRunner().invoke(cli, ["report", "--db", str(db_path), "--html", str(out)])
     assert r.exit_code == 0, r.output
-    assert re.search(r"^frame\s+Security_and_defense\s+n/a\s+0\s+0\s+0$", r.stdout, re.M)
+    assert re.search(r"^frame +Security_and_defense +α binary +n/a +0 +0 +0$", r.stdout, re.M)
     assert re.search(r"^La Gazette\s+1\s+4$", r.stdout, re.M)
     assert "no annotator yet" in r.stdout
     assert "<svg" in out.read_text(encoding="utf-8")

@@ -391,3 +391,34 @@ def test_snapshot_spans_120x36(framing: Framing, snap_compare: Any) -> None:
     assert snap_compare(
         app_for(framing.store, label_set="technique", hide_names=True), terminal_size=(120, 36)
     )
+
+
+async def test_decisions_feed_export_gold_adjudicated(
+    framing: Framing, db_path: Path, tmp_path: Path
+) -> None:
+    app = app_for(framing.store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")  # frame on Gazette s1 -> bob's Security_and_defense
+        await pilot.pause()
+    out = tmp_path / "gold.jsonl"
+    r = CliRunner().invoke(
+        cli,
+        [
+            "export",
+            "--db",
+            str(db_path),
+            "--format",
+            "jsonl",
+            "--gold",
+            "adjudicated",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    docs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    anns = [a for d in docs if d["type"] == "document" for a in d.get("annotations", [])]
+    assert [(a["annotator"], a["label_set"], a["label"], a["sentence"]) for a in anns] == [
+        ("gold-adjudicated", "frame", "Security_and_defense", 1)
+    ]
