@@ -335,12 +335,23 @@ def demo_cmd(db_path: str, annotator_name: str | None, no_tui: bool) -> None:
     run_tui(store, scheme.name, annotator_name or default_annotator(), None)
 
 
-def run_tui(store: Any, scheme_name: str | None, annotator_name: str, document: int | None) -> None:
+def run_tui(
+    store: Any,
+    scheme_name: str | None,
+    annotator_name: str,
+    document: int | None,
+    keymap: str | None = None,
+) -> None:
     """Open the annotation screen (imports Textual only here)."""
-    from annotator.tui.app import make_app
+    from annotator.tui.app import KeymapError, make_app
 
     _, scheme = store.load_scheme(scheme_name)
-    app = make_app(store, scheme, annotator_name, document_id=document)
+    if document is not None and store.document(document) is None:
+        raise click.ClickException(f"no document with id {document} in {store.path}")
+    try:
+        app = make_app(store, scheme, annotator_name, document_id=document, keymap=keymap)
+    except KeymapError as exc:
+        raise click.ClickException(str(exc)) from None
     app.run()
 
 
@@ -354,11 +365,21 @@ def run_tui(store: Any, scheme_name: str | None, annotator_name: str, document: 
     help="Annotator name (default: $ANNOTATOR_NAME or the OS user).",
 )
 @click.option("--document", type=int, help="Start at this document id.")
+@click.option(
+    "--keymap",
+    type=click.Path(dir_okay=False),
+    envvar="ANNOTATOR_KEYMAP",
+    help="YAML file mapping binding ids to keys, e.g. `next: l` (env: ANNOTATOR_KEYMAP).",
+)
 @friendly_errors
 def annotate_cmd(
-    db_path: str, scheme_name: str | None, annotator_name: str | None, document: int | None
+    db_path: str,
+    scheme_name: str | None,
+    annotator_name: str | None,
+    document: int | None,
+    keymap: str | None,
 ) -> None:
-    """Open the annotation screen."""
+    """Open the annotation screen (keys: see `?` on the screen and the README)."""
     from annotator.core.scheme import DEFAULT_SCHEME, find_scheme_source, load_scheme_file
 
     store = open_store(db_path)
@@ -368,7 +389,7 @@ def annotate_cmd(
         raise click.ClickException(
             f"{db_path}: no documents yet; run `annotator import FILE...` first"
         )
-    run_tui(store, scheme_name, annotator_name or default_annotator(), document)
+    run_tui(store, scheme_name, annotator_name or default_annotator(), document, keymap)
 
 
 # --- further commands are appended below, one section per area ---

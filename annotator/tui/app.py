@@ -121,6 +121,7 @@ KEYS: list[tuple[str, str, str, str, str]] = [
     ("cancel", "escape", "cancel", "", "cancel the selection, close panels"),
 ]
 BINDING_IDS = frozenset(k[0] for k in KEYS)
+FOOTER_KEYS = {"picker": "space", "next": "→", "previous": "←", "undo": "u", "done-next": "⏎"}
 
 
 class KeymapError(ValueError):
@@ -216,8 +217,8 @@ class AnnotateScreen(Screen[None]):
                     yield Static(id="after", classes="context")
                     yield Static(id="legend")
                 with VerticalScroll(id="labels-pane"):
-                    yield Static(id="labels")
                     yield Static(id="document-line")
+                    yield Static(id="labels")
             yield Static(id="message")
             find = FindInput(
                 placeholder="type text to select; tab: next; enter: keep; esc: cancel", id="find"
@@ -298,7 +299,9 @@ class AnnotateScreen(Screen[None]):
                 suggestion_cursor=self.suggestion_cursor if suggestions else None,
             )
         )
-        self.query_one("#labels", Static).update(labels_content(s))
+        order = ("span", "sentence") if self.selection is not None else ("sentence", "span")
+        labels_width = width - text_width - 8 if wide else None
+        self.query_one("#labels", Static).update(labels_content(s, order, width=labels_width))
         self.query_one("#document-line", Static).update(document_summary(s))
         self.query_one("#message", Static).update(self.message)
         sentence = self.query_one("#sentence", SentenceView)
@@ -750,6 +753,12 @@ class AnnotatorApp(App[None]):
         super().__init__()
         self.session = session
         self.initial_keymap = dict(keymap or {})
+
+    def get_key_display(self, binding: Binding) -> str:
+        """The footer shows the most memorable default key (unless the keymap changed it)."""
+        if binding.id in FOOTER_KEYS and binding.id not in self._keymap:
+            return FOOTER_KEYS[binding.id]
+        return super().get_key_display(binding)
 
     def on_mount(self) -> None:
         if self.initial_keymap:

@@ -152,6 +152,8 @@ def legend_content(
                 ("  a: accept  A: next" if current else "", "$text-muted"),
             )
         )
+    if session.note:
+        lines.append(Content.assemble(("✎ ", "bold $accent"), Content(_clip(session.note, 200))))
     if not lines:
         return Content("no spans · s: select by typing · v: select with arrows").stylize(
             "$text-muted"
@@ -159,17 +161,20 @@ def legend_content(
     return Content("\n").join(lines)
 
 
-def labels_content(session: Session, levels: Sequence[str] = ("sentence", "span")) -> Content:
-    """Each label set with its labels' quick keys and what this annotator applied (✓)."""
+def labels_content(
+    session: Session, levels: Sequence[str] = ("sentence", "span"), *, width: int | None = None
+) -> Content:
+    """Each label set with its labels' quick keys and what this annotator applied (✓).
+
+    With ``width`` (a wide terminal) every label gets its own line with its description."""
     blocks: list[Content] = []
     span_counts: dict[tuple[str, str], int] = {}
     for s in session.spans():
         span_counts[(s["label_set"], s["label"])] = (
             span_counts.get((s["label_set"], s["label"]), 0) + 1
         )
-    for ls in session.scheme.label_sets:
-        if ls.level not in levels:
-            continue
+    ordered = [ls for level in levels for ls in session.scheme.label_sets if ls.level == level]
+    for ls in ordered:
         kind = "spans" if ls.level == "span" else ("several" if ls.multiple else "one")
         req = " required" if ls.required else ""
         head = Content.assemble((ls.name, "bold"), (f"  ({ls.level}, {kind}{req})", "$text-muted"))
@@ -184,13 +189,19 @@ def labels_content(session: Session, levels: Sequence[str] = ("sentence", "span"
             else:
                 on = session.applied(ls.name, lab.name, ls.level) is not None
                 mark = ""
-            name = Content.assemble((key, "bold $accent"), " ")
+            name = Content.assemble((key, "bold $accent"), "\u00a0")
             if on:
                 name = Content.assemble(name, (f"✓{lab.name}{mark}", span_style(color)))
             else:
                 name = Content.assemble(name, (lab.name, color))
+            if width is not None:
+                desc = (lab.description or "").strip().replace("\n", " ")
+                room = width - name.cell_length - 4
+                if desc and room > 10:
+                    name = Content.assemble(name, ("  " + _clip(desc, room), "$text-muted"))
             items.append(name)
-        blocks.append(Content("\n").join([head, Content("   ").join(items)]))
+        sep = Content("\n") if width is not None else Content("  ")
+        blocks.append(Content("\n").join([head, sep.join(items)]))
     return Content("\n").join(blocks)
 
 

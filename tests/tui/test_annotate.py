@@ -50,7 +50,10 @@ async def test_sentence_label_toggle_and_single_choice_replace(new_app: App, db:
         await pilot.press("j")  # sentence 2
         sid = current(app)["id"]
         await pilot.press("1", "2")
-        assert labels(db, sentence_id=sid) == [("frame", "Economic"), ("frame", "Security_and_defense")]
+        assert labels(db, sentence_id=sid) == [
+            ("frame", "Economic"),
+            ("frame", "Security_and_defense"),
+        ]
         assert "✓Economic" in rendered(app, "labels")
         await pilot.press("1")  # toggles off
         assert labels(db, sentence_id=sid) == [("frame", "Economic")]
@@ -243,7 +246,10 @@ async def test_undo_redo_survive_restart(new_app: App, db: Store) -> None:
         await pilot.press("u")
         assert labels(db, sentence_id=sid) == [("frame", "Security_and_defense")]
         await pilot.press("ctrl+y")
-        assert labels(db, sentence_id=sid) == [("frame", "Economic"), ("frame", "Security_and_defense")]
+        assert labels(db, sentence_id=sid) == [
+            ("frame", "Economic"),
+            ("frame", "Security_and_defense"),
+        ]
         await pilot.press("q")
     app2 = new_app()
     async with app2.run_test() as pilot:
@@ -313,13 +319,29 @@ async def test_blind_to_other_annotators(new_app: App, db: Store, scheme: Any) -
     bob = db.annotator_id("bob")
     scheme_id = db.load_scheme("tui-test")[0]
     sent = db.sentences(1)[2]
-    db.add_annotation(bob, scheme_id, label_set="frame", label="Morality", level="sentence",
-                      document_id=1, sentence_id=sent["id"])
-    db.add_annotation(bob, scheme_id, label_set="technique", label="Name_Calling", level="span",
-                      document_id=1, sentence_id=sent["id"], start=sent["start"] + 3,
-                      end=sent["start"] + 11)
-    db.add_annotation(bob, scheme_id, label_set="stance", label="favor", level="document",
-                      document_id=1)
+    db.add_annotation(
+        bob,
+        scheme_id,
+        label_set="frame",
+        label="Morality",
+        level="sentence",
+        document_id=1,
+        sentence_id=sent["id"],
+    )
+    db.add_annotation(
+        bob,
+        scheme_id,
+        label_set="technique",
+        label="Name_Calling",
+        level="span",
+        document_id=1,
+        sentence_id=sent["id"],
+        start=sent["start"] + 3,
+        end=sent["start"] + 11,
+    )
+    db.add_annotation(
+        bob, scheme_id, label_set="stance", label="favor", level="document", document_id=1
+    )
     db.mark_done(bob, scheme_id, sent["id"])
     app = new_app()
     async with app.run_test() as pilot:
@@ -340,8 +362,11 @@ async def test_sentences_are_never_parsed_as_markup(new_app: App) -> None:
     async with app.run_test() as pilot:
         await pilot.press("j", "j", "j")
         assert "[b]hier[/]" in rendered(app, "sentence")
-        assert "[b]hier[/]" in rendered(app, "before") or "[b]hier[/]" in rendered(app, "after") \
+        assert (
+            "[b]hier[/]" in rendered(app, "before")
+            or "[b]hier[/]" in rendered(app, "after")
             or True
+        )
         await pilot.press("s", *"[b]hier[/]", "enter", "l")
         await pilot.press("g", *":3", "enter")  # the context below shows it as text too
         assert "[b]hier[/]" in rendered(app, "after")
@@ -411,6 +436,7 @@ async def test_active_time_is_recorded(new_app: App, db: Store) -> None:
         await pilot.press("3")  # 7
         await pilot.press("j")  # 500: the 493 s pause does not count
         aid = db.annotator_id("alice")
-        seconds = db.query("SELECT seconds FROM progress WHERE annotator_id = ? AND sentence_id = ?",
-                           [aid, first])[0]["seconds"]
+        seconds = db.query(
+            "SELECT seconds FROM progress WHERE annotator_id = ? AND sentence_id = ?", [aid, first]
+        )[0]["seconds"]
         assert seconds == 7.0
