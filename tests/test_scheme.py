@@ -1014,3 +1014,9 @@ def test_readme_check_example_is_true(tmp_path: Path, monkeypatch: pytest.Monkey
     code, out, err = run("scheme", "check", "my-scheme.yaml")
     assert code == 2 and out == ""
     assert err == output
+
+
+def test_readme_lists_the_reserved_keys() -> None:
+    section = readme_section()
+    listed = section.split("cannot be used: `", 1)[1].split("`", 1)[0].split()
+    assert set(listed) == {k for k in RESERVED_KEYS if len(k) == 1 and k != " "}
