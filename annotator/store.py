@@ -1767,7 +1767,8 @@ class Store:
             "ad.label_set, ad.level, se.idx AS sentence_idx, n.name AS adjudicator, ad.choice, "
             "ad.sources, ad.status, ad.note, ad.created_at, ad.superseded_at "
             "FROM adjudications ad JOIN annotators n ON n.id = ad.adjudicator_id "
-            "JOIN schemes s ON s.id = ad.scheme_id LEFT JOIN sentences se ON se.id = ad.sentence_id "
+            "JOIN schemes s ON s.id = ad.scheme_id "
+            "LEFT JOIN sentences se ON se.id = ad.sentence_id "
             "ORDER BY ad.document_id, ad.created_at, ad.uid"
         ):
             row["gold"] = gold.get(int(row.pop("id")), [])

@@ -213,7 +213,9 @@ class Walker:
             doc = ExportDoc(
                 row=row, name=self.names[doc_id], sentences=sentences, annotations=anns,
                 removed=removed.get(doc_id, []), progress=progress, document_progress=dprog,
-                adjudications=adjudications.get(doc_id, []),
+                adjudications=[
+                    j for j in adjudications.get(doc_id, []) if j["label_set"] in self.levels
+                ],
             )
             doc.answered = (
                 {a["annotator"] for a in anns}
