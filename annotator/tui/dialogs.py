@@ -75,7 +75,7 @@ class PickerScreen(ModalScreen[Choice | None]):
         self.session = session
         self.title_text = title
         pairs = [(ls, lab) for ls in sets for lab in ls.labels]
-        codes = hint_codes(lab.name for _, lab in pairs)
+        codes = hint_codes([lab.name for _, lab in pairs], [lab.key for _, lab in pairs])
         self.choices = [
             Choice(ls.name, lab.name, code) for (ls, lab), code in zip(pairs, codes, strict=True)
         ]

@@ -82,22 +82,29 @@ def fuzzy_score(query: str, name: str) -> int | None:
     return 10 + gaps
 
 
-def hint_codes(names: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
+def hint_codes(names: Iterable[str], preferred: Iterable[str | None] = ()) -> list[str]:
     """A short unique code per name, so that picker key + code + enter reaches any label in three
-    keystrokes. Prefers the name's initial, then its other letters, then digits; two characters
-    only when more than 36 labels compete."""
-    used = {t.lower() for t in taken}
-    codes: list[str] = []
-    pool = "abcdefghijklmnopqrstuvwxyz0123456789"
+    keystrokes. A label's own quick key is its code when free; then the name's initial, its
+    other letters, digits; two characters only when more than 36 labels compete."""
     names = list(names)
-    for name in names:
+    prefs = list(preferred) + [None] * len(names)
+    pool = "abcdefghijklmnopqrstuvwxyz0123456789"
+    used: set[str] = set()
+    codes: list[str | None] = [None] * len(names)
+    for i, pref in enumerate(prefs[: len(names)]):
+        if pref and pref.lower() in pool and pref.lower() not in used:
+            codes[i] = pref.lower()
+            used.add(pref.lower())
+    for i, name in enumerate(names):
+        if codes[i] is not None:
+            continue
         letters = [c for c in name.lower() if c.isalnum() and c.isascii()]
         choice = next((c for c in [*letters, *pool] if c not in used), None)
         if choice is None:
             choice = next(a + b for a in pool for b in pool if a + b not in used)
         used.add(choice)
-        codes.append(choice)
-    return codes
+        codes[i] = choice
+    return [c or "" for c in codes]
 
 
 Selection = tuple[int, int]

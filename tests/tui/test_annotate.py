@@ -440,3 +440,55 @@ async def test_active_time_is_recorded(new_app: App, db: Store) -> None:
             "SELECT seconds FROM progress WHERE annotator_id = ? AND sentence_id = ?", [aid, first]
         )[0]["seconds"]
         assert seconds == 7.0
+
+
+async def test_every_label_of_the_default_scheme_in_three_keys(tmp_path: Any) -> None:
+    """The shipped default scheme: each sentence label (and, with a selection, each span label)
+    has a one-character picker code that ranks it first, so picker key + code + enter applies
+    it; a sample is applied through the keys and checked in the database."""
+    from annotator.core.scheme import DEFAULT_SCHEME, find_scheme_source, load_scheme_file
+    from annotator.tui.app import make_app
+
+    from .conftest import DOCS, make_doc
+
+    scheme = load_scheme_file(find_scheme_source(DEFAULT_SCHEME))
+    path = tmp_path / "default.db"
+    s = Store.open(path)
+    s.add_scheme(scheme)
+    s.add_documents([make_doc(d) for d in DOCS])
+    app = make_app(path, scheme, "alice")
+    async with app.run_test() as pilot:
+        await pilot.press("j", "j")
+        sid = current(app)["id"]
+        for level, prefix in (("sentence", []), ("span", ["v"])):
+            await pilot.press(*prefix, "space")
+            picker = app.screen
+            assert isinstance(picker, PickerScreen)
+            choices = list(picker.choices)
+            assert {c.label_set for c in choices} == {ls.name for ls in scheme.sets_at(level)}
+            assert all(len(c.code) == 1 for c in choices)
+            for c in choices:
+                assert picker.ranked(c.code)[0] == c
+            await pilot.press("escape")
+            for c in choices[::6]:
+                await pilot.press("space", *c.code, "enter")
+                got = {
+                    (a["label_set"], a["label"])
+                    for a in s.current_annotations(s.annotator_id("alice"), sentence_id=sid)
+                }
+                assert (c.label_set, c.label) in got, c
+            await pilot.press("escape")
+    s.close()
+
+
+async def test_next_suggestion_and_escape(new_app: App, db: Store) -> None:
+    app = new_app()
+    async with app.run_test() as pilot:
+        await pilot.press("j", "j", "j")  # "Les barbares ont frappé le marché [b]hier[/] soir."
+        await pilot.press("s", *"marché", "enter")
+        assert screen(app).selection is not None
+        await pilot.press("escape")
+        assert screen(app).selection is None
+        assert spans(db) == []
+        await pilot.press("A", "a")  # a single suggestion: A wraps onto it
+        assert [s[3] for s in spans(db)] == ["barbares"]
