@@ -1644,6 +1644,14 @@ class Store:
         ).fetchone()
         return int(row[0]) if row else None
 
+    def tui_documents_between(self, a: int, b: int) -> int:
+        """How many documents have an id in (min(a, b), max(a, b)]: moving from one document to
+        its neighbour costs one row, not a count of the whole table."""
+        lo, hi = min(a, b), max(a, b)
+        return int(
+            self.scalar("SELECT count(*) FROM documents WHERE id > ? AND id <= ?", [lo, hi])
+        )
+
     def tui_sentence_at(self, document_id: int, idx: int) -> int | None:
         """The id of the sentence at 0-based position ``idx`` in a document."""
         row = self.db.execute(

@@ -80,6 +80,7 @@ class Session:
         self.clock = clock
         self.timer = ActiveTimer()
         self.total_sentences = store.count_sentences()
+        self.total_documents = store.count_documents()
         self.done_total = store.done_count(self.annotator_id)
         self.doc: DocumentCache | None = None
         self.sentence: dict[str, Any] = {}
@@ -183,10 +184,17 @@ class Session:
         row = self.store.document(document_id)
         if row is None:
             raise LookupError(f"no document {document_id}")
+        if self.doc is not None:
+            # Position relative to the document we come from: cheap for neighbours.
+            here = int(self.doc.row["id"])
+            moved = self.store.tui_documents_between(here, document_id)
+            position = self.doc.index[0] + (moved if document_id > here else -moved)
+        else:
+            position = self.store.document_index(document_id)[0]
         self.doc = DocumentCache(
             row=row,
             sentences=self.store.sentences(document_id),
-            index=self.store.document_index(document_id),
+            index=(position, self.total_documents),
         )
         self.doc_annotations = self.store.current_annotations(
             self.annotator_id, document_id=document_id, level="document"

@@ -218,13 +218,16 @@ async def test_navigation_keys(new_app: App, db: Store) -> None:
         assert at() == (2, 0)
         await pilot.press("pagedown")
         assert at() == (3, 0)
+        assert "doc 3/3 · sentence 1/3" in rendered(app, "header")
         await pilot.press("P", "pageup")
         assert at() == (1, 0)
+        assert "doc 1/3 · sentence 1/6" in rendered(app, "header")
         # n: the next sentence not done (1:1 and 1:2 are done).
         await pilot.press("enter", "enter", "k", "k", "n")
         assert at() == (1, 2)
         await pilot.press("g", *"2:2", "enter")
         assert at() == (2, 1)
+        assert "doc 2/3 · sentence 2/3" in rendered(app, "header")
         await pilot.press("g", *":1", "enter")
         assert at() == (2, 0)
         await pilot.press("g", *"99", "enter")  # unknown: the prompt says so and stays open
