@@ -103,7 +103,9 @@ def table_counts(path: str | os.PathLike[str]) -> dict[str, int]:
     """Row counts of the data tables, read with a fresh connection."""
     import sqlite3
 
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    # A plain connection: closing it checkpoints and removes the -wal/-shm files, as the tool
+    # itself leaves the directory (a read-only connection would leave them behind).
+    conn = sqlite3.connect(path)
     try:
         return {
             t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
@@ -114,30 +116,79 @@ def table_counts(path: str | os.PathLike[str]) -> dict[str, int]:
         conn.close()
 
 
+_UNPRIVILEGED: list[tuple[str, dict[str, str]] | None] = []
+
+
+def unprivileged_python() -> tuple[str, dict[str, str]] | None:
+    """An interpreter (and environment) the user ``nobody`` can run with our packages.
+
+    The test venv's interpreter may live under a private home directory; a system Python of
+    the same minor version with the venv's site-packages on PYTHONPATH does the same job.
+    """
+    if _UNPRIVILEGED:
+        return _UNPRIVILEGED[0]
+    import shutil
+    import sysconfig
+
+    path = os.pathsep.join([str(REPO), sysconfig.get_paths()["purelib"]])
+    env = {**os.environ, "PYTHONPATH": path, "HOME": "/tmp"}
+    minor = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    found = None
+    for exe in dict.fromkeys(
+        [sys.executable, os.path.realpath(sys.executable), shutil.which(minor) or "",
+         f"/usr/bin/{minor}", f"/usr/local/bin/{minor}"]
+    ):
+        if not exe or not os.path.exists(exe):
+            continue
+        try:
+            res = subprocess.run(
+                [exe, "-c", "import click, sqlite_utils, yaml, annotator.cli"], env=env,
+                cwd="/", capture_output=True, timeout=60, user=NOBODY, group=NOBODY,
+                extra_groups=[],
+            )
+        except OSError:
+            continue
+        if res.returncode == 0:
+            found = (exe, env)
+            break
+    _UNPRIVILEGED.append(found)
+    return found
+
+
+def _command(as_nobody: bool) -> tuple[list[str], dict[str, str], dict[str, Any]]:
+    if not as_nobody:
+        return [sys.executable], dict(os.environ), {}
+    import pytest
+
+    found = unprivileged_python()
+    if found is None:
+        pytest.skip("running as root and no Python interpreter that user nobody may execute "
+                    "has this project's packages; file permissions cannot be tested")
+    exe, env = found
+    return [exe], env, {"user": NOBODY, "group": NOBODY, "extra_groups": []}
+
+
 def run_cli(*args: str, cwd: str | os.PathLike[str] | None = None, as_nobody: bool = False,
             timeout: float = 300, env: dict[str, str] | None = None
             ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m annotator ARGS`` in a real subprocess."""
-    full_env = {**os.environ, "ANNOTATOR_NAME": "tester", **(env or {})}
+    """Run ``python -m annotator ARGS`` in a real subprocess (optionally as user nobody)."""
+    exe, base_env, kwargs = _command(as_nobody)
+    full_env = {**base_env, "ANNOTATOR_NAME": "tester", **(env or {})}
     full_env.pop("ANNOTATOR_DB", None)
-    kwargs: dict[str, Any] = {}
-    if as_nobody:
-        kwargs.update(user=NOBODY, group=NOBODY, extra_groups=[])
     return subprocess.run(
-        [sys.executable, "-m", "annotator", *args],
-        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout, **kwargs,
+        [*exe, "-m", "annotator", *args],
+        cwd=cwd or ("/" if as_nobody else None), env=full_env, capture_output=True, text=True,
+        timeout=timeout, **kwargs,
     )
 
 
 def run_python(code: str, *args: str, as_nobody: bool = False, timeout: float = 300,
                cwd: str | os.PathLike[str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run a Python snippet in a subprocess (optionally as the unprivileged user nobody)."""
-    kwargs: dict[str, Any] = {}
-    if as_nobody:
-        kwargs.update(user=NOBODY, group=NOBODY, extra_groups=[])
+    exe, env, kwargs = _command(as_nobody)
     return subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=timeout,
-        cwd=cwd, **kwargs,
+        [*exe, "-c", code, *args], capture_output=True, text=True, timeout=timeout,
+        cwd=cwd or ("/" if as_nobody else None), env=env, **kwargs,
     )
 
 
