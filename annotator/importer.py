@@ -112,6 +112,12 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> str:
         except UnicodeDecodeError as exc:
             raise InputError(f"invalid UTF-16 at byte {exc.start}") from None
     if b"\x00" in data[:8192]:
+        head = data[:8192]
+        if head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4:
+            order = "le" if head[1::2].count(0) > head[0::2].count(0) else "be"
+            raise InputError(
+                f"looks like UTF-16 without a byte-order mark; pass --encoding utf-16-{order}"
+            )
         raise InputError("binary file (NUL bytes); expected UTF-8 text")
     try:
         text = data.decode("utf-8")
@@ -152,6 +158,11 @@ def _record_doc(rec: dict[str, Any], origin: str) -> DocumentIn:
         raise InputError("empty `text`")
     if "\x00" in text:
         raise InputError("`text` contains NUL characters")
+    try:  # JSON may carry lone surrogates ("\ud800"), which SQLite cannot store as UTF-8
+        json.dumps(rec, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start]
+        raise InputError(f"invalid Unicode (unpaired surrogate {bad!r})") from None
     meta = {k: v for k, v in rec.items() if k not in KNOWN_FIELDS}
     return make_document(
         text,
@@ -205,7 +216,7 @@ def _read_jsonl(name: str, text: str, source: str | None) -> Iterator[DocumentIn
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield Problem(name, lineno, f"malformed JSON ({exc.msg} at column {exc.colno})")
+            yield Problem(name, lineno, f"malformed JSON ({exc.msg}, column {exc.colno})")
             continue
         except RecursionError:
             yield Problem(name, lineno, "malformed JSON (nested too deeply)")
