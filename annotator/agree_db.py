@@ -69,6 +69,7 @@ class UnitMatrix:
     labels: list[str] = field(default_factory=list)
     dropped: list[Dropped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    n_answers: np.ndarray | None = None  # per annotator, over every unit (used or not)
 
 
 @dataclass
@@ -91,17 +92,6 @@ class SpanData:
     notes: list[str] = field(default_factory=list)
 
 
-def _pairs(rows: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
-    if not rows:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    flat = np.fromiter((x for r in rows for x in r), dtype=np.int64, count=2 * len(rows))
-    return flat[0::2].copy(), flat[1::2].copy()
-
-
-def _column(rows: list[tuple[Any, ...]], i: int, dtype: Any = np.int64) -> np.ndarray:
-    return np.fromiter((r[i] for r in rows), dtype=dtype, count=len(rows))
-
-
 def _rows_of(annotators: list[tuple[int, str]]) -> tuple[np.ndarray, list[str]]:
     """Lookup table annotator id -> matrix row (rows in name order; -1 = not chosen)."""
     chosen = sorted(annotators, key=lambda x: x[1])
@@ -119,14 +109,8 @@ def _restrict_index(ann: np.ndarray, lut: np.ndarray) -> tuple[np.ndarray, np.nd
     return row[keep], keep
 
 
-def _restrict(ann: np.ndarray, unit: np.ndarray, lut: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Keep the (annotator id, unit) pairs of the chosen annotators, as matrix rows."""
-    row, keep = _restrict_index(ann, lut)
-    return row, unit[keep]
-
-
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def _label_space(ls: LabelSet, seen: list[str]) -> list[str]:
@@ -140,13 +124,54 @@ def _label_space(ls: LabelSet, seen: list[str]) -> list[str]:
     return names + extra
 
 
+def _labels_flat(
+    by_label: dict[str, tuple[np.ndarray, ...]], space: list[str], lut: np.ndarray
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Every row of ``Store.agreement_labels`` by chosen annotators: label codes (index into
+    ``space``) and the columns, the first one turned into matrix rows."""
+    present = [lab for lab in space if lab in by_label]
+    if not present:
+        return np.zeros(0, np.int64), []
+    width = len(by_label[present[0]])
+    cols = [np.concatenate([by_label[lab][i] for lab in present]) for i in range(width)]
+    codes = np.concatenate(
+        [np.full(len(by_label[lab][0]), space.index(lab), dtype=np.int64) for lab in present]
+    )
+    rows, keep = _restrict_index(cols[0], lut)
+    return codes[keep], [rows, *(c[keep] for c in cols[1:])]
+
+
+@dataclass
+class Done:
+    """Who marked which sentence done: matrix rows and sentence ids (the chosen annotators)."""
+
+    rows: np.ndarray
+    units: np.ndarray
+
+
+def done_sentences(
+    store: Store, scheme_ids: list[int], annotators: list[tuple[int, str]]
+) -> Done:
+    lut, _ = _rows_of(annotators)
+    ann, units = store.agreement_done_sentences(scheme_ids)
+    rows, keep = _restrict_index(ann, lut)
+    return Done(rows, units[keep])
+
+
+def _mask(rows: np.ndarray, units: np.ndarray, n_rows: int, size: int) -> np.ndarray:
+    m = np.zeros((n_rows, size), dtype=bool)
+    m[rows, units] = True
+    return m
+
+
 def load_units(
     store: Store,
     scheme_ids: list[int],
     ls: LabelSet,
     annotators: list[tuple[int, str]],
+    done: Done | None = None,
 ) -> UnitMatrix:
-    """Build the reliability matrix of a sentence or document set in three bulk queries."""
+    """Build the reliability matrix of a sentence or document set from two bulk reads."""
     level = ls.level
     unit_word = "sentence" if level == "sentence" else "document"
     lut, names = _rows_of(annotators)
@@ -154,73 +179,57 @@ def load_units(
     dropped: list[Dropped] = []
     notes: list[str] = []
 
-    rows = store.agreement_labels(scheme_ids, ls.name, level)
-    lab_ann, lab_unit = (
-        (_column(rows, 1), _column(rows, 2)) if rows else (np.zeros(0, np.int64),) * 2
-    )
-    lab_names = [r[3] for r in rows]
-    lab_ann, keep_idx = _restrict_index(lab_ann, lut)
-    lab_unit = lab_unit[keep_idx]
-    lab_names = [lab_names[i] for i in keep_idx.tolist()]
+    by_label = store.agreement_labels(scheme_ids, ls.name, level)
+    space = _label_space(ls, sorted(by_label))
+    lc, cols = _labels_flat(by_label, space, lut)
+    lab_row, lab_unit = (cols[0], cols[1]) if cols else (np.zeros(0, np.int64),) * 2
 
     # Who answered which unit.
     if level == "sentence":
-        d_ann, d_unit = _pairs(store.agreement_done_sentences(scheme_ids))
-        d_ann, d_unit = _restrict(d_ann, d_unit, lut)
+        if done is None:
+            done = done_sentences(store, scheme_ids, annotators)
+        d_row, d_unit = done.rows, done.units
     else:
-        d_ann, d_unit = _pairs(store.agreement_done_documents(scheme_ids))
-        d_ann, d_unit = _restrict(d_ann, d_unit, lut)
+        ann, units = store.agreement_done_documents(scheme_ids)
+        d_row, keep = _restrict_index(ann, lut)
         # A label on a document is an answer even without the panel marked done.
-        d_ann = np.concatenate([d_ann, lab_ann])
-        d_unit = np.concatenate([d_unit, lab_unit])
-    key = np.unique(d_unit * max(n_ann, 1) + d_ann)
-    d_unit, d_ann = key // max(n_ann, 1), key % max(n_ann, 1)
+        d_row = np.concatenate([d_row, lab_row])
+        d_unit = np.concatenate([units[keep], lab_unit])
+    size = int(max(d_unit.max(initial=0), lab_unit.max(initial=0))) + 1
+    answered_all = _mask(d_row, d_unit, n_ann, size)
 
     # Labels on sentences the annotator did not mark done are not answers.
-    if level == "sentence" and len(lab_ann):
-        lab_key = lab_unit * max(n_ann, 1) + lab_ann
-        pos = np.minimum(np.searchsorted(key, lab_key), max(len(key) - 1, 0))
-        ok = key[pos] == lab_key if len(key) else np.zeros(len(lab_key), bool)
+    if level == "sentence" and len(lab_row):
+        ok = answered_all[lab_row, lab_unit]
         n_bad = int((~ok).sum())
         if n_bad:
             dropped.append(
                 Dropped(n_bad, f"{_plural(n_bad, 'label')} on sentences the annotator has not "
                         "marked done (not counted as answers)")
             )
-        sel = np.flatnonzero(ok)
-        lab_ann, lab_unit = lab_ann[sel], lab_unit[sel]
-        lab_names = [lab_names[i] for i in sel.tolist()]
+            lab_row, lab_unit, lc = lab_row[ok], lab_unit[ok], lc[ok]
 
     # Units answered by two or more annotators.
-    units, counts = np.unique(d_unit, return_counts=True)
-    unit_ids = units[counts >= 2]
+    n_answers = answered_all.sum(axis=1)
+    counts = answered_all.sum(axis=0)
+    unit_ids = np.flatnonzero(counts >= 2)
     n_single = int((counts == 1).sum())
     if n_single:
-        dropped.append(
-            Dropped(n_single, f"{_plural(n_single, unit_word)} completed by only one annotator")
+        dropped.insert(
+            0, Dropped(n_single, f"{_plural(n_single, unit_word)} completed by only one annotator")
         )
     n_units = len(unit_ids)
-    col = np.searchsorted(unit_ids, d_unit)
-    in_unit = (col < n_units) & (unit_ids[np.minimum(col, max(n_units - 1, 0))] == d_unit) \
-        if n_units else np.zeros(len(d_unit), bool)
-    a_idx, u_idx = d_ann[in_unit], col[in_unit]
-
-    lcol = np.searchsorted(unit_ids, lab_unit)
-    l_in = (lcol < n_units) & (unit_ids[np.minimum(lcol, max(n_units - 1, 0))] == lab_unit) \
-        if n_units else np.zeros(len(lab_unit), bool)
-    sel = np.flatnonzero(l_in)
-    la, lu = lab_ann[sel], lcol[sel]
-    space = _label_space(ls, sorted(set(lab_names)))
-    index = {n: i for i, n in enumerate(space)}
-    lc = np.fromiter((index[lab_names[i]] for i in sel.tolist()), dtype=np.int64, count=len(sel))
+    col_of = np.full(size, -1, dtype=np.int64)
+    col_of[unit_ids] = np.arange(n_units)
+    answered = answered_all[:, unit_ids]
+    lcol = col_of[lab_unit]
+    sel = lcol >= 0
+    la, lu, lc = lab_row[sel], lcol[sel], lc[sel]
     unknown = [n for n in space if n not in ls.names]
     if unknown:
         notes.append(
             "labels not in the current scheme version kept as categories: " + ", ".join(unknown)
         )
-
-    answered = np.zeros((n_ann, n_units), dtype=bool)
-    answered[a_idx, u_idx] = True
 
     if ls.multiple:
         present = np.zeros((n_ann, n_units, len(space)), dtype=bool)
@@ -230,37 +239,41 @@ def load_units(
             label_set=ls.name, level=level, scale=ls.scale, multiple=True, annotators=names,
             unit_ids=unit_ids, categories=space, codes=codes, values=codes.copy(),
             present=present, answered=answered, labels=space, dropped=dropped, notes=notes,
+            n_answers=n_answers,
         )
 
-    # Single choice: the latest label wins (rows come oldest first); none = done with no label.
+    # Single choice: none = done with no label; the latest label wins if there are several.
     codes = np.full((n_ann, n_units), np.nan)
     none_code = len(space)
-    codes[a_idx, u_idx] = none_code
+    codes[answered] = none_code
     if len(la):
         cell = la * n_units + lu
-        rev_first = np.unique(cell[::-1], return_index=True)[1]
-        last = len(cell) - 1 - rev_first
-        n_multi = len(cell) - len(last)
+        codes[la, lu] = lc
+        per_cell = np.bincount(cell, minlength=n_ann * n_units)
+        n_multi = int((per_cell[per_cell > 1] - 1).sum())
         if n_multi:
             notes.append(
                 f"{_plural(n_multi, 'extra label')} in this single-choice set (an annotator with "
                 "several labels on one unit): the latest one is used"
             )
-        codes[la[last], lu[last]] = lc[last]
+            index = {n: i for i, n in enumerate(space)}
+            for aid, unit, label in store.agreement_latest_labels(scheme_ids, ls.name, level):
+                row = lut[aid] if aid < len(lut) else -1
+                col = col_of[unit] if unit < size else -1
+                if row >= 0 and col >= 0:
+                    codes[row, col] = index[label]
     categories = [*space, NONE_LABEL]
     values = codes.copy()
     if ls.scale != "nominal":
         scale_values = np.array(
-            [ls.value_of(n) if ls.value_of(n) is not None else np.nan for n in space] + [np.nan]
+            [v if (v := ls.value_of(n)) is not None else np.nan for n in space] + [np.nan]
         )
+        off_scale = np.flatnonzero(np.isnan(scale_values[:-1]))
         n_none = int((codes == none_code).sum())
-        n_off = int(np.isin(codes, np.flatnonzero(np.isnan(scale_values[:-1]))).sum())
+        n_off = int(np.isin(codes, off_scale).sum())
         if ls.scale == "ordinal":
-            # Ordinal statistics need only the order: use ranks of the scale positions.
-            values = np.where(np.isnan(codes), np.nan, codes)
-            values[codes == none_code] = np.nan
-            if n_off:
-                values[np.isin(codes, np.flatnonzero(np.isnan(scale_values[:-1])))] = np.nan
+            # Ordinal statistics need only the order: the positions on the scale.
+            values[(codes == none_code) | np.isin(codes, off_scale)] = np.nan
         else:
             safe = np.where(np.isnan(codes), none_code, codes).astype(np.int64)
             values = np.where(np.isnan(codes), np.nan, scale_values[safe])
@@ -277,7 +290,7 @@ def load_units(
     return UnitMatrix(
         label_set=ls.name, level=level, scale=ls.scale, multiple=False, annotators=names,
         unit_ids=unit_ids, categories=categories, codes=codes, values=values,
-        labels=space, dropped=dropped, notes=notes,
+        labels=space, dropped=dropped, notes=notes, n_answers=n_answers,
     )
 
 
@@ -287,19 +300,28 @@ def load_spans(
     ls: LabelSet,
     annotators: list[tuple[int, str]],
     bounds: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    done: Done | None = None,
 ) -> SpanData:
     """Who completed which sentence, and the spans of the set on completed sentences."""
     lut, names = _rows_of(annotators)
-    n_ann = max(len(names), 1)
+    n_ann = len(names)
     dropped: list[Dropped] = []
-
-    d_ann, d_sent = _pairs(store.agreement_done_sentences(scheme_ids))
-    d_ann, d_sent = _restrict(d_ann, d_sent, lut)
-    key = np.unique(d_sent * n_ann + d_ann)
-    d_sent, d_ann = key // n_ann, key % n_ann
-    sentence_ids, d_col = np.unique(d_sent, return_inverse=True)
-    done = np.zeros((len(names), len(sentence_ids)), dtype=bool)
-    done[d_ann, d_col] = True
+    notes: list[str] = []
+    if done is None:
+        done = done_sentences(store, scheme_ids, annotators)
+    by_label = store.agreement_labels(scheme_ids, ls.name, "span")
+    labels = _label_space(ls, sorted(by_label))
+    lab, cols = _labels_flat(by_label, labels, lut)
+    if cols:
+        s_row, s_sent, s_start, s_end = cols
+    else:
+        s_row = s_sent = s_start = s_end = np.zeros(0, np.int64)
+    size = int(max(done.units.max(initial=0), s_sent.max(initial=0))) + 1
+    done_all = _mask(done.rows, done.units, n_ann, size)
+    sentence_ids = np.flatnonzero(done_all.any(axis=0))
+    col_of = np.full(size, -1, dtype=np.int64)
+    col_of[sentence_ids] = np.arange(len(sentence_ids))
+    done_m = done_all[:, sentence_ids]
 
     if bounds is None:
         bounds = sentence_bounds(store)
@@ -307,61 +329,37 @@ def load_spans(
     pos = np.searchsorted(b_ids, sentence_ids)
     sent_start, sent_end = b_start[pos], b_end[pos]
 
-    rows = store.agreement_labels(scheme_ids, ls.name, "span")
-    if rows:
-        s_ann, s_sent = _column(rows, 1), _column(rows, 2)
-        s_start, s_end = _column(rows, 4), _column(rows, 5)
-        s_names = [r[3] for r in rows]
-    else:
-        s_ann = s_sent = s_start = s_end = np.zeros(0, np.int64)
-        s_names = []
-    s_ann, keep = _restrict_index(s_ann, lut)
-    s_sent, s_start, s_end = s_sent[keep], s_start[keep], s_end[keep]
-    s_names = [s_names[i] for i in keep.tolist()]
-    s_key = s_sent * n_ann + s_ann
-    kpos = np.minimum(np.searchsorted(key, s_key), max(len(key) - 1, 0))
-    ok = key[kpos] == s_key if len(key) else np.zeros(len(s_key), bool)
+    ok = done_all[s_row, s_sent]
     n_bad = int((~ok).sum())
     if n_bad:
         dropped.append(
             Dropped(n_bad, f"{_plural(n_bad, 'span')} on sentences the annotator has not marked "
                     "done (not counted)")
         )
-    sel = np.flatnonzero(ok)
-    labels = _label_space(ls, sorted({s_names[i] for i in sel.tolist()}))
-    index = {n: i for i, n in enumerate(labels)}
-    col = np.searchsorted(sentence_ids, s_sent[sel])
+    col = col_of[s_sent[ok]]
     lo, hi = sent_start[col], sent_end[col]
-    start = np.clip(s_start[sel], lo, hi)
-    end = np.clip(s_end[sel], lo, hi)
-    notes: list[str] = []
-    n_clip = int(((start != s_start[sel]) | (end != s_end[sel])).sum())
+    start = np.clip(s_start[ok], lo, hi)
+    end = np.clip(s_end[ok], lo, hi)
+    n_clip = int(((start != s_start[ok]) | (end != s_end[ok])).sum())
     if n_clip:
         notes.append(f"{_plural(n_clip, 'span')} reaching outside their sentence clipped to it")
-    nonempty = end > start
     unknown = [n for n in labels if n not in ls.names]
     if unknown:
-        notes.append(
-            "labels not in the current scheme version kept: " + ", ".join(unknown)
-        )
-    lab = np.fromiter((index[s_names[i]] for i in sel.tolist()), dtype=np.int64, count=len(sel))
+        notes.append("labels not in the current scheme version kept: " + ", ".join(unknown))
+    nonempty = end > start
     return SpanData(
-        label_set=ls.name, annotators=names, labels=labels, done=done,
+        label_set=ls.name, annotators=names, labels=labels, done=done_m,
         sentence_ids=sentence_ids, sent_start=sent_start, sent_end=sent_end,
-        span_annotator=s_ann[sel][nonempty], span_sentence=col[nonempty],
-        span_label=lab[nonempty], span_start=start[nonempty], span_end=end[nonempty],
+        span_annotator=s_row[ok][nonempty], span_sentence=col[nonempty],
+        span_label=lab[ok][nonempty], span_start=start[nonempty], span_end=end[nonempty],
         dropped=dropped, notes=notes,
     )
 
 
 def sentence_bounds(store: Store) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(ids, start, end) of every sentence, sorted by id."""
-    rows = store.agreement_sentence_bounds()
-    if not rows:
-        z = np.zeros(0, np.int64)
-        return z, z, z
-    flat = np.fromiter((x for r in rows for x in r), dtype=np.int64, count=4 * len(rows))
-    return flat[0::4].copy(), flat[2::4].copy(), flat[3::4].copy()
+    ids, start, end = store.agreement_sentence_bounds()
+    return ids, start, end
 
 
 # ------------------------------------------------------------------------------- span maths
@@ -461,44 +459,81 @@ def span_pair_counts(
     return len(cols), out
 
 
+def _collapse(states: np.ndarray, weights: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
+    """Merge identical columns of a small-integer matrix (values 0..base-1), summing their
+    weights: returns (distinct columns, weight of each). Uses a counting table when the number
+    of possible columns is small, ``np.unique`` otherwise."""
+    n_rows = states.shape[0]
+    if states.shape[1] == 0:
+        return states, np.zeros(0)
+    if base**n_rows <= 2_000_000:
+        code = np.zeros(states.shape[1], dtype=np.int64)
+        for r in range(n_rows):
+            code = code * base + states[r]
+        w = np.bincount(code, weights=weights, minlength=base**n_rows)
+        used = np.flatnonzero(w > 0)
+        cols = np.zeros((n_rows, len(used)), dtype=np.int64)
+        rest = used.copy()
+        for r in range(n_rows - 1, -1, -1):
+            cols[r] = rest % base
+            rest //= base
+        return cols, w[used]
+    uniq, inverse = np.unique(states, axis=1, return_inverse=True)
+    w = np.bincount(inverse.ravel(), weights=weights, minlength=uniq.shape[1])
+    keep = w > 0
+    return uniq[:, keep], w[keep]
+
+
 def char_patterns(spans: SpanData, label: int) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Character-level reliability data for one label, compressed.
 
     Units are the characters of the sentences marked done by two or more annotators; an
     annotator's value is 1 inside one of their spans of the label, 0 outside, missing when they
-    did not mark the sentence done. Runs of characters with the same values are merged, then
-    identical columns: returns (matrix annotators x patterns with NaN, weight = characters per
-    pattern, characters, sentences).
+    did not mark the sentence done. Characters outside every span of the label only depend on
+    who completed their sentence, so they are counted per sentence; only the stretches between
+    span boundaries are cut out. Identical columns are then merged: returns (matrix annotators
+    x patterns with NaN, weight = characters per pattern, characters, sentences).
     """
     n_ann = len(spans.annotators)
-    cols = np.flatnonzero(spans.done.sum(axis=0) >= 2)
+    multi = spans.done.sum(axis=0) >= 2
+    cols = np.flatnonzero(multi)
     if not len(cols) or not n_ann:
         return np.zeros((n_ann, 0)), np.zeros(0), 0, 0
     base, total_arr = _global_offsets(spans, cols)
-    total = int(total_arr)
-    lengths = (spans.sent_end - spans.sent_start)[cols]
+    lengths = (spans.sent_end - spans.sent_start)[cols].astype(np.float64)
     s_begin = base[cols]
-    m = (spans.span_label == label) & (spans.done.sum(axis=0) >= 2)[spans.span_sentence]
-    c = spans.span_sentence[m]
-    off = base[c] - spans.sent_start[c]
-    g_start, g_end = spans.span_start[m] + off, spans.span_end[m] + off
-    who = spans.span_annotator[m]
-    points = np.unique(np.concatenate([s_begin, s_begin + lengths, g_start, g_end]))
-    points = points[points < total]
-    seg_len = np.diff(np.concatenate([points, [total]]))
-    seg_sentence = cols[np.searchsorted(s_begin, points, side="right") - 1]
-    state = np.zeros((n_ann, len(points)), dtype=np.int64)  # 0 missing, 1 outside, 2 inside
-    for a in range(n_ann):
-        delta = np.zeros(len(points) + 1, dtype=np.int64)
-        mine = who == a
-        np.add.at(delta, np.searchsorted(points, g_start[mine]), 1)
-        np.add.at(delta, np.searchsorted(points, g_end[mine]), -1)
-        inside = np.cumsum(delta)[:-1] > 0
-        state[a] = np.where(spans.done[a, seg_sentence], 1 + inside, 0)
-    uniq, inverse = np.unique(state, axis=1, return_inverse=True)
-    weights = np.bincount(inverse.ravel(), weights=seg_len, minlength=uniq.shape[1])
-    matrix = np.where(uniq == 0, np.nan, uniq - 1).astype(float)
-    return matrix, weights, total, len(cols)
+    done = spans.done[:, cols]
+    state_parts = [done.astype(np.int64)]  # 0 missing, 1 outside, 2 inside
+    base_w = lengths.copy()
+    weight_parts: list[np.ndarray] = []
+    m = (spans.span_label == label) & multi[spans.span_sentence]
+    if m.any():
+        c = spans.span_sentence[m]
+        off = base[c] - spans.sent_start[c]
+        g_start, g_end = spans.span_start[m] + off, spans.span_end[m] + off
+        who = spans.span_annotator[m]
+        points = np.unique(np.concatenate([g_start, g_end]))
+        inside = np.zeros((n_ann, len(points) - 1), dtype=bool)
+        for a in range(n_ann):
+            mine = who == a
+            if not mine.any():
+                continue
+            delta = np.zeros(len(points), dtype=np.int64)
+            np.add.at(delta, np.searchsorted(points, g_start[mine]), 1)
+            np.add.at(delta, np.searchsorted(points, g_end[mine]), -1)
+            inside[a] = np.cumsum(delta)[:-1] > 0
+        covered = inside.any(axis=0)
+        seg_start = points[:-1][covered]
+        seg_len = np.diff(points)[covered].astype(np.float64)
+        k = np.searchsorted(s_begin, seg_start, side="right") - 1  # sentence of each stretch
+        base_w -= np.bincount(k, weights=seg_len, minlength=len(cols))
+        state_parts.append(np.where(done[:, k], 1 + inside[:, covered], 0))
+        weight_parts.append(seg_len)
+    states = np.concatenate(state_parts, axis=1)
+    weights = np.concatenate([base_w, *weight_parts])
+    pat, w = _collapse(states, weights, 3)
+    matrix = np.where(pat == 0, np.nan, pat - 1).astype(float)
+    return matrix, w, int(total_arr), len(cols)
 
 
 def weighted_nominal_alpha(matrix: np.ndarray, weights: np.ndarray) -> float | None:
@@ -562,17 +597,8 @@ class CollapsedAlpha:
         v = len(cats)
         n_ann = m.shape[0]
         # Distinct columns and their weights.
-        if m.shape[1] and (v + 1) ** max(n_ann, 1) < 2**62:
-            key = np.zeros(m.shape[1], dtype=np.int64)
-            for a in range(n_ann):
-                key = key * (v + 1) + (codes[a] + 1)
-            _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-            pat = codes[:, first]
-        elif m.shape[1]:
-            pat, inverse = np.unique(codes, axis=1, return_inverse=True)
-        else:
-            pat, inverse = codes, np.zeros(0, dtype=np.int64)
-        self.counts = np.bincount(inverse.ravel(), weights=w0, minlength=pat.shape[1])
+        shifted, self.counts = _collapse(codes + 1, w0, v + 1)
+        pat = shifted - 1
         self.n_units = float(w0.sum())
         pres = pat >= 0
         mu = pres.sum(axis=0).astype(np.float64)
@@ -955,6 +981,42 @@ def analyse_spans(sd: SpanData) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------- the report
+def _keep_active_units(um: UnitMatrix, requested: list[str] | None) -> UnitMatrix:
+    """Drop annotators with no answer in this set (saying so if they were asked for)."""
+    if um.n_answers is None:
+        return um
+    active = np.asarray(um.n_answers > 0)
+    if active.all():
+        return um
+    flags = active.tolist()
+    gone = [n for n, a in zip(um.annotators, flags, strict=True) if not a]
+    asked = [g for g in gone if requested and g in requested]
+    if asked:
+        um.notes.append("no answer in this set from " + ", ".join(asked))
+    um.annotators = [n for n, a in zip(um.annotators, flags, strict=True) if a]
+    um.codes, um.values = um.codes[active], um.values[active]
+    um.n_answers = um.n_answers[active]
+    if um.present is not None and um.answered is not None:
+        um.present, um.answered = um.present[active], um.answered[active]
+    return um
+
+
+def _keep_active_spans(sd: SpanData, requested: list[str] | None) -> SpanData:
+    active = np.asarray(sd.done.any(axis=1))
+    if active.all():
+        return sd
+    flags = active.tolist()
+    gone = [n for n, a in zip(sd.annotators, flags, strict=True) if not a]
+    asked = [g for g in gone if requested and g in requested]
+    if asked:
+        sd.notes.append("no answer in this set from " + ", ".join(asked))
+    remap = np.cumsum(active) - 1
+    sd.annotators = [n for n, a in zip(sd.annotators, flags, strict=True) if a]
+    sd.done = sd.done[active]
+    sd.span_annotator = remap[sd.span_annotator]
+    return sd
+
+
 def agreement_report(
     store: Store,
     scheme: str | None = None,
@@ -965,18 +1027,22 @@ def agreement_report(
     seed: int = 0,
     top: int = 10,
 ) -> dict[str, Any]:
-    """The whole agreement report of a database as a JSON-ready dict (see README, Agreement)."""
+    """The whole agreement report of a database as a JSON-ready dict (see README, Agreement).
+
+    Every annotator is considered (or those named); per label set, only those who answered it
+    appear.
+    """
     from annotator.store import StoreError
 
     _, sch = store.load_scheme(scheme)
     ids = store.scheme_ids(sch.name)
-    known = store.agreement_annotators(ids)
+    known = store.agreement_annotators()
     if annotators:
         by_name = {n: i for i, n in known}
         missing = [n for n in annotators if n not in by_name]
         if missing:
             raise StoreError(
-                f"no annotations by {', '.join(missing)} under scheme {sch.name!r} "
+                f"no annotator named {', '.join(missing)} in {store.path} "
                 f"(annotators: {', '.join(n for _, n in known) or 'none'})"
             )
         chosen = [(by_name[n], n) for n in dict.fromkeys(annotators)]
@@ -995,32 +1061,41 @@ def agreement_report(
     report: dict[str, Any] = {
         "scheme": sch.name,
         "scheme_version": sch.version,
-        "annotators": sorted(n for _, n in chosen),
+        "annotators": [],
         "bootstrap": {"n_boot": n_boot, "seed": seed, "confidence": 0.95},
         "label_sets": [],
     }
     bounds = None
+    done = done_sentences(store, ids, chosen) if chosen and any(
+        ls.level != "document" for ls in sets) else None
+    seen: set[str] = set()
     for ls in sets:
-        if len(chosen) < 2:
-            report["label_sets"].append({
-                "label_set": ls.name, "level": ls.level, "scale": ls.scale,
-                "multiple": ls.multiple, "n_units": 0, "units_dropped": [], "notes": [
-                    "agreement needs two or more annotators; found "
-                    + (", ".join(n for _, n in chosen) or "none")
-                ], "undefined": {},
-            })
-            continue
+        entry: dict[str, Any]
         if ls.level == "span":
             if bounds is None:
                 bounds = sentence_bounds(store)
-            report["label_sets"].append(
-                analyse_spans(load_spans(store, ids, ls, chosen, bounds))
-            )
+            sd = _keep_active_spans(load_spans(store, ids, ls, chosen, bounds, done), annotators)
+            names, entry = sd.annotators, (analyse_spans(sd) if len(sd.annotators) >= 2 else {})
+            dropped, notes = sd.dropped, sd.notes
         else:
-            report["label_sets"].append(
-                analyse_units(load_units(store, ids, ls, chosen), n_boot=n_boot, seed=seed,
-                              top=top)
-            )
+            um = _keep_active_units(load_units(store, ids, ls, chosen, done), annotators)
+            names = um.annotators
+            entry = (analyse_units(um, n_boot=n_boot, seed=seed, top=top)
+                     if len(um.annotators) >= 2 else {})
+            dropped, notes = um.dropped, um.notes
+        seen.update(names)
+        if not entry:
+            entry = {
+                "label_set": ls.name, "level": ls.level, "scale": ls.scale,
+                "multiple": ls.multiple, "annotators": names, "n_units": 0,
+                "units_dropped": [d.as_dict() for d in dropped],
+                "notes": [*notes, "agreement needs answers from two or more annotators; "
+                          + ("only " + ", ".join(names) if names else "nobody")
+                          + " answered this set"],
+                "undefined": {},
+            }
+        report["label_sets"].append(entry)
+    report["annotators"] = sorted(seen)
     _attach_texts(store, report)
     return report
 
@@ -1122,8 +1197,7 @@ def render_text(report: dict[str, Any]) -> str:
         used = f"  units: {_plural(s['n_units'], unit)} completed by two or more annotators"
         lines.append(used)
         for d in s["units_dropped"]:
-            reason = d["reason"].replace(str(d["count"]), f"{d['count']:,}", 1)
-            lines.append(f"  dropped: {reason}")
+            lines.append(f"  dropped: {d['reason']}")
         for n in s.get("notes", []):
             lines.append(f"  note: {n}")
         if "pairs" not in s:

@@ -12,6 +12,7 @@ import io
 import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -54,7 +55,8 @@ label_sets:
       - name: Name_Calling
 """
 
-WORDS = ["Le", "ministre", "annonce", "une", "réforme", "des", "troupes", "au", "nord", "du", "pays"]
+WORDS = ["Le", "ministre", "annonce", "une", "réforme", "des", "troupes", "au", "nord", "du",
+         "pays"]
 
 
 def sentence(i: int, j: int) -> str:
@@ -432,7 +434,7 @@ def test_errors_name_the_problem(db: Db) -> None:
     fill_frames(db)
     with pytest.raises(StoreError, match="no label set 'nope'"):
         agree_db.run_db(db.store.path, "agreetest", "nope")
-    with pytest.raises(StoreError, match="no annotations by zoe"):
+    with pytest.raises(StoreError, match="no annotator named zoe"):
         agree_db.run_db(db.store.path, "agreetest", None, ["alice", "zoe"])
     with pytest.raises(StoreError, match="no scheme named"):
         agree_db.run_db(db.store.path, "other")
@@ -490,3 +492,84 @@ def test_span_maths_equal_core_spans(seed: int) -> None:
             assert isinstance(got, ag.Undefined)
         else:
             assert got == pytest.approx(want_alpha[lab])
+
+
+# ------------------------------------------------------------------------------------- CLI
+def test_cli_agree_on_database(db: Db) -> None:
+    from click.testing import CliRunner
+
+    from annotator.cli import cli
+
+    fill_frames(db)
+    path = db.store.path
+    runner = CliRunner()
+    r = runner.invoke(cli, ["agree", "--db", path, "--label-set", "frame"])
+    assert r.exit_code == 0, r.output
+    assert "frame (sentence, nominal, single choice)" in r.output
+    assert "Krippendorff's alpha            0.699" in r.output
+    r = runner.invoke(cli, ["agree", "--db", path, "--json", "--annotators", "alice,bob"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    frame = next(s for s in data["label_sets"] if s["label_set"] == "frame")
+    assert frame["krippendorff_alpha"] == pytest.approx(158 / 226)
+    assert data["annotators"] == ["alice", "bob"]
+    r = runner.invoke(cli, ["agree", "--db", path, "--csv", "--label-set", "frame"])
+    assert r.exit_code == 0 and r.output.startswith(",".join(agree_db.CSV_COLUMNS))
+    r = runner.invoke(cli, ["agree", "--db", path, "--label-set", "nope"])
+    assert r.exit_code == 1 and "no label set 'nope'" in r.output
+    r = runner.invoke(cli, ["agree", "--db", str(db.store.path) + ".missing"])
+    assert r.exit_code == 1 and "no such database" in r.output
+
+
+def test_several_labels_in_single_choice_set_latest_wins(db: Db) -> None:
+    for who in ("alice", "bob"):
+        for i in range(3):
+            db.done(who, i)
+    sent = db.sents[0]
+    for label in ("Economic", "Security"):  # no replace: two current labels on one unit
+        db.store.add_annotation(
+            db.who("bob"), db.scheme_id, label_set="frame", label=label, level="sentence",
+            document_id=sent["document_id"], sentence_id=sent["id"],
+        )
+    db.label("alice", 0, "frame", "Security")
+    s = set_report(db, "frame")
+    assert any("latest one is used" in n for n in s["notes"])
+    conf = s["pairs"][0]["confusion"]
+    sec = conf["categories"].index("Security")
+    assert conf["matrix"][sec][sec] == 1  # sentence 0: bob's latest label is Security
+    assert s["percent_agreement"] == 1.0
+
+
+def test_document_done_without_label_and_annotator_per_set(db: Db) -> None:
+    db.doc_label("alice", 0, "favor")
+    db.doc_label("bob", 0, "favor")
+    db.doc_label("alice", 1, "against")
+    # bob closed document 1's panel without a stance (through the store's bulk API, as a merge
+    # would): an answer, but not a value on the ordinal scale.
+    db.store.bulk_insert("document_progress", [{
+        "annotator_id": db.who("bob"), "document_id": db.docs[1], "status": "done",
+        "updated_at": "2026-01-01T00:00:00Z",
+    }])
+    db.label("carol", 0, "frame", "Political")  # carol only touched the sentence set
+    s = set_report(db, "stance")
+    assert s["annotators"] == ["alice", "bob"]
+    assert s["n_units"] == 2
+    assert {d["reason"] for d in s["units_dropped"]} == {
+        "1 answer done without a label left out of the ordinal statistics (no value on the scale)"
+    }
+    assert s["pairs"][0]["n_units"] == 1
+
+
+def test_older_database_gets_the_agreement_index(db_path: Path) -> None:
+    import sqlite3
+
+    s = Store.open(db_path)
+    s.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm002_agreement_covering_index'")
+    s.db.execute("DROP INDEX idx_annotations_agreement")
+    s.close()
+    s = Store.open(db_path)  # migrates (after a backup) instead of hanging on its own lock
+    assert "idx_annotations_agreement" in {i.name for i in s.db.table("annotations").indexes}
+    s.close()
+    [backup] = list(db_path.parent.glob("annotations.db.bak-*"))
+    names = sqlite3.connect(backup).execute("SELECT name FROM _sqlite_migrations").fetchall()
+    assert names == [("m001_initial",)]
