@@ -218,15 +218,39 @@ def scheme_add(file: str, db_path: str) -> None:
     A new version may add labels and label sets; one that removes or renames a label still in use
     is refused.
     """
-    from annotator.core.scheme import find_scheme_source, load_scheme_file
+    from annotator.core.scheme import find_scheme_source, load_scheme_file, parse_scheme
 
     scheme = load_scheme_file(find_scheme_source(file))
     store = open_store(db_path)
+    previous = store.latest_scheme_row(scheme.name)
     scheme_id, created = store.add_scheme(scheme)
     state = "stored" if created else "already stored"
     click.echo(
         f"{scheme.name} v{scheme.version}: {state} (id {scheme_id}, sha256 {scheme.sha256[:12]})"
     )
+    if created and previous is not None:
+        old = parse_scheme(previous["yaml"], f"<stored {scheme.name} v{previous['version']}>")
+        click.echo(f"  changes from v{previous['version']}: {scheme_changes(old, scheme)}")
+
+
+def scheme_changes(old: Any, new: Any) -> str:
+    """One line saying which labels a new scheme version adds and drops."""
+    from annotator.core.scheme import incompatibilities
+
+    def known(set_name: str, label: str) -> bool:
+        ls = old.label_set(set_name)
+        return ls is not None and ls.label(label) is not None
+
+    added = [f"{ls.name}/{lab.name}" for ls in new.label_sets for lab in ls.labels
+             if not known(ls.name, lab.name)]
+    gone = [f"{s}/{lab}" if lab != "*" else f"{s} (level or multiple changed)"
+            for s, lab in incompatibilities(old, new)]
+    parts = [f"{len(added)} label(s) added"]
+    if added:
+        parts[0] += " (" + ", ".join(added[:8]) + (", ..." if len(added) > 8 else "") + ")"
+    if gone:
+        parts.append("changed or removed, unused so far: " + ", ".join(gone))
+    return "; ".join(parts)
 
 
 @scheme_group.command("list")

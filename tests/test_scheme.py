@@ -1020,3 +1020,29 @@ def test_readme_lists_the_reserved_keys() -> None:
     section = readme_section()
     listed = section.split("cannot be used: `", 1)[1].split("`", 1)[0].split()
     assert set(listed) == {k for k in RESERVED_KEYS if len(k) == 1 and k != " "}
+
+
+def test_cli_scheme_add_new_version_says_what_changed(tmp_path: Path) -> None:
+    db = str(tmp_path / "a.db")
+    v1, v2, v3 = (tmp_path / f"v{i}.yaml" for i in (1, 2, 3))
+    v1.write_text(VALID, encoding="utf-8")
+    v2.write_text(
+        VALID.replace("version: 2", "version: 3").replace("- Doubt", "- Doubt\n      - Slogans"),
+        encoding="utf-8",
+    )
+    v3.write_text(VALID.replace("version: 2", "version: 4"), encoding="utf-8")
+    assert run("scheme", "add", str(v1), "--db", db)[0] == 0
+    code, out, err = run("scheme", "add", str(v2), "--db", db)
+    assert code == 0, err
+    assert out.splitlines()[1] == "  changes from v2: 1 label(s) added (tech/Slogans)"
+    code, out, err = run("scheme", "add", str(v3), "--db", db)
+    assert code == 0, err
+    assert out.splitlines()[1] == (
+        "  changes from v3: 0 label(s) added; changed or removed, unused so far: tech/Slogans"
+    )
+    code, out, _ = run("scheme", "add", str(v1), "--db", db)
+    assert code == 0 and "already stored" in out  # the same text again is a no-op
+    old = tmp_path / "old.yaml"
+    old.write_text(VALID.replace("version: 2", "version: 1"), encoding="utf-8")
+    code, out, err = run("scheme", "add", str(old), "--db", db)
+    assert code == 1 and "older than the stored version 4" in err
