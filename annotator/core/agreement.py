@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -53,10 +53,6 @@ class Undefined:
 
 
 Coefficient = float | Undefined
-
-
-def is_defined(x: object) -> bool:
-    return isinstance(x, float | int) and not isinstance(x, bool)
 
 
 def jsonable(x: Coefficient) -> float | None:
@@ -232,20 +228,9 @@ def coincidence_matrix(values: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     Each pairable unit (two or more values) adds each ordered pair of values from different
     annotators with weight ``1/(m_u - 1)``; built with ``np.bincount`` per annotator pair.
     """
-    m = _matrix(values)
-    codes, cats, _ = _codes(m)
-    v = len(cats)
-    present = codes >= 0
-    mu = present.sum(axis=0)
-    w = np.where(mu >= 2, 1.0 / np.maximum(mu - 1, 1), 0.0)
-    o = np.zeros(v * v)
-    for a in range(codes.shape[0]):
-        for b in range(codes.shape[0]):
-            if a == b:
-                continue
-            both = present[a] & present[b]
-            o += np.bincount(codes[a][both] * v + codes[b][both], weights=w[both], minlength=v * v)
-    return o.reshape(v, v), cats
+    codes, cats, _ = _codes(_matrix(values))
+    o, _ = _coincidence_from_codes(codes, len(cats))
+    return o, cats
 
 
 # ------------------------------------------------------------------------------------ distances
@@ -985,9 +970,3 @@ def summarize(
     ]
     out["undefined"] = undefined
     return out
-
-
-def coefficient_items(summary: Mapping[str, Any]) -> list[tuple[str, float | None]]:
-    """The headline coefficients of a :func:`summarize` dict, in display order."""
-    keys = ["percent_agreement", "krippendorff_alpha", "fleiss_kappa", "gwet_ac1", "cohen_kappa"]
-    return [(k, summary[k]) for k in keys if k in summary]
