@@ -117,6 +117,14 @@ def test_sentence_like_text_gives_valid_segments(parts: list[tuple[str, str]]) -
     check_invariants(text, segment(text))
 
 
+def test_segment_is_a_frozen_slotted_record() -> None:
+    seg = segment("Une phrase.")[0]
+    assert seg == Segment(0, 11, 0)
+    assert not hasattr(seg, "__dict__")
+    with pytest.raises(AttributeError):
+        seg.start = 3  # type: ignore[misc]
+
+
 def test_whitespace_only_and_empty() -> None:
     assert segment("") == []
     assert segment(" \n\t\u00a0\r\n\n  ") == []
@@ -257,6 +265,15 @@ def test_guillemets_close_with_their_sentence() -> None:
     nb = "«\u00a0Nous sommes prêts.\u00a0» Le ministre a conclu."
     assert sents(nb) == ["«\u00a0Nous sommes prêts.\u00a0»", "Le ministre a conclu."]
     assert sents("«Nous partons.» Il a souri.") == ["«Nous partons.»", "Il a souri."]
+
+
+def test_multi_sentence_quote_splits_inside() -> None:
+    """Sentences inside a long quotation are units; the attribution stays with the last one."""
+    assert sents("« Nous partons. Nous reviendrons. », a-t-il dit. Puis il est parti.") == [
+        "« Nous partons.",
+        "Nous reviendrons. », a-t-il dit.",
+        "Puis il est parti.",
+    ]
 
 
 def test_quote_then_lowercase_continues() -> None:
@@ -414,6 +431,13 @@ def test_paragraphs_without_blank_lines_are_lines() -> None:
         "Quatrième.",
     ]
     assert [s.paragraph for s in segs] == [0, 1, 1, 2, 3]
+
+
+def test_joined_line_stays_in_its_paragraph() -> None:
+    text = "Le ministre a reçu M.\nDupont hier.\nFin."
+    segs = segment(text)
+    assert [text[s.start : s.end] for s in segs] == ["Le ministre a reçu M.\nDupont hier.", "Fin."]
+    assert [s.paragraph for s in segs] == [0, 1]
 
 
 def test_paragraphs_with_blank_lines_are_blocks() -> None:
