@@ -33,6 +33,7 @@ from annotator.core.segment import segment  # noqa: E402
 DEFAULT_SHARED = REPO.parent / "shared" / "bench" / "ud-french-gsd"
 FILES = ("fr_gsd-ud-dev.sentences.txt", "fr_gsd-ud-test.sentences.txt")
 GROUP = 8
+PUBLISHED_PYSBD_F1 = 0.9725
 
 Spans = list[tuple[int, int]]
 
@@ -219,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<24} {p:>9.4f} {r:>9.4f} {f:>9.4f} {speed:>10.2f}")
     imp_speed = mb / imp_s
     sbd_speed = mb / sbd_s
+    print("(scored: inner sentence ends of each paragraph; the data README's reference F1")
+    print(f" for pysbd 0.3.4 is {PUBLISHED_PYSBD_F1}, ours must beat it)")
     print()
     print(f"segment() throughput / pysbd: {rows[0][4] / sbd_speed:.1f}x")
     print(f"whole import: {imp_speed:.2f} MB/s = {imp_speed / sbd_speed:.1f}x pysbd")
