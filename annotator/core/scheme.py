@@ -50,7 +50,8 @@ _RESERVED_SHOWN = " ".join(sorted(k for k in RESERVED_KEYS if len(k) == 1 and k 
 
 MAX_BYTES = 5_000_000  # a scheme is a few KB; anything this big is a mistake (or an attack)
 MAX_ALIASES = 200  # YAML aliases (*name) allowed in one file
-MAX_NODES = 200_000  # nodes visited after alias expansion
+MAX_NODES = 200_000  # values in one file
+MAX_EXPANDED = 10_000  # values reached again through aliases (an alias bomb multiplies them)
 MAX_DEPTH = 40  # nesting depth; a scheme needs 5
 DEFAULT_SCHEME = "conflict-news"
 
@@ -252,11 +253,21 @@ class _Converter:
         self.loader = loader
         self.report = report
         self.visited = 0
+        self.seen: set[int] = set()
+        self.repeated = 0
 
     def convert(self, node: yaml.Node, depth: int = 0) -> _Node:
         self.visited += 1
+        if id(node) in self.seen:
+            self.repeated += 1
+            if self.repeated > MAX_EXPANDED:
+                raise _Budget(
+                    node, f"aliases expand to more than {MAX_EXPANDED} values (alias bomb?)"
+                )
+        else:
+            self.seen.add(id(node))
         if self.visited > MAX_NODES:
-            raise _Budget(node, f"the document expands to more than {MAX_NODES} values (aliases?)")
+            raise _Budget(node, f"the document has more than {MAX_NODES} values")
         if depth > MAX_DEPTH:
             raise _Budget(node, f"values are nested more than {MAX_DEPTH} levels deep")
         line, col = _pos(node)
