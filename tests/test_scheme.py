@@ -1051,3 +1051,13 @@ def test_cli_scheme_add_new_version_says_what_changed(tmp_path: Path) -> None:
     old.write_text(VALID.replace("version: 2", "version: 1"), encoding="utf-8")
     code, out, err = run("scheme", "add", str(old), "--db", db)
     assert code == 1 and "older than the stored version 4" in err
+
+
+def test_reserved_keys_cover_the_annotation_screen_bindings() -> None:
+    """A quick key must never shadow a key the annotation screen binds by default."""
+    from annotator.tui.app import KEYS
+
+    names = {"question_mark": "?", "slash": "/"}
+    bound = {names.get(k, k) for row in KEYS for k in row[1].split(",")}
+    plain = {k for k in bound if not k.startswith(("ctrl+", "alt+", "shift+"))}
+    assert plain - RESERVED_KEYS == set()
