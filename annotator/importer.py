@@ -94,7 +94,15 @@ class InputError(Exception):
 
 def decode(data: bytes, path: str, encoding: str | None = None) -> str:
     """Decode strictly; BOMs (UTF-8, UTF-16) are honoured and removed, anything else must be
-    UTF-8 unless ``encoding`` says otherwise."""
+    UTF-8 unless ``encoding`` says otherwise. Text with NUL characters is refused whatever the
+    encoding (SQLite's text functions stop at NUL, so offsets would break)."""
+    text = _decode_bytes(data, encoding)
+    if "\x00" in text:
+        raise InputError("contains NUL characters; expected text")
+    return text
+
+
+def _decode_bytes(data: bytes, encoding: str | None) -> str:
     if encoding:
         try:
             codecs.lookup(encoding)
