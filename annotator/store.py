@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import sys
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -19,8 +20,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-from sqlite_utils import Migrations
+# sqlite-utils imports pandas at import time when it is installed (about one second, a third of
+# the annotation screen's start-up in the dev venv) only to map pandas.Timestamp to TEXT, which we
+# never insert. Hide pandas during that import; it stays importable afterwards.
+_HIDE_PANDAS = "pandas" not in sys.modules
+if _HIDE_PANDAS:
+    sys.modules["pandas"] = None  # type: ignore[assignment]
+try:
+    import sqlite_utils
+    from sqlite_utils import Migrations
+finally:
+    if _HIDE_PANDAS:
+        del sys.modules["pandas"]
 
 if TYPE_CHECKING:
     from annotator.core.scheme import Scheme
@@ -1679,7 +1690,8 @@ class Store:
             self.db.execute(
                 "INSERT INTO progress (annotator_id, sentence_id, document_id, scheme_id, status, "
                 "seen_at, updated_at) SELECT ?, s.id, s.document_id, ?, 'seen', ?, ? "
-                "FROM sentences s WHERE s.id = ? ON CONFLICT (annotator_id, sentence_id) DO NOTHING",
+                "FROM sentences s WHERE s.id = ? "
+                "ON CONFLICT (annotator_id, sentence_id) DO NOTHING",
                 [annotator_id, scheme_id, ts, ts, sentence_id],
             )
             self.db.execute(

@@ -716,9 +716,8 @@ class AnnotateScreen(Screen[None]):
             self.say("cancelled")
         self.redraw()
 
-    def action_quit(self) -> None:
-        self.session.flush_time()
-        self.app.exit()
+    async def action_quit(self) -> None:
+        await self.app.action_quit()
 
 
 def selection_offsets(text: str, start: Any, end: Any) -> tuple[int, int] | None:
@@ -759,6 +758,12 @@ class AnnotatorApp(App[None]):
         if binding.id in FOOTER_KEYS and binding.id not in self._keymap:
             return FOOTER_KEYS[binding.id]
         return super().get_key_display(binding)
+
+    async def action_quit(self) -> None:
+        """Store the active time on the current sentence, then leave (labels are already on
+        disk)."""
+        self.session.flush_time()
+        self.exit()
 
     def on_mount(self) -> None:
         if self.initial_keymap:
