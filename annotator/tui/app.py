@@ -205,6 +205,7 @@ class AnnotateScreen(Screen[None]):
         self.match_index = 0
         self.message: Content = Content("")
         self.main_keys = session.scheme.key_map(["sentence", "span"])
+        self._shown: dict[str, Content] = {}
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -266,12 +267,14 @@ class AnnotateScreen(Screen[None]):
             budget = max(20, 2 * text_width - 2)
             before = [{**b, "text": textops.clip_start(b["text"], budget)} for b in before]
             after = [{**a, "text": textops.clip_end(a["text"], budget)} for a in after]
-        self.query_one("#header", Static).update(header_content(s, width))
-        self.query_one("#before", Static).update(
-            context_content(before) if before else Content("(start of document)").stylize("dim")
+        self.show_if_changed("header", header_content(s, width), fixed=True)
+        self.show_if_changed(
+            "before",
+            context_content(before) if before else Content("(start of document)").stylize("dim"),
         )
-        self.query_one("#after", Static).update(
-            context_content(after) if after else Content("(end of document)").stylize("dim")
+        self.show_if_changed(
+            "after",
+            context_content(after) if after else Content("(end of document)").stylize("dim"),
         )
         spans = s.spans()
         suggestions = s.suggestions()
@@ -279,7 +282,8 @@ class AnnotateScreen(Screen[None]):
             self.suggestion_cursor = 0
         if self.span_cursor is not None and self.span_cursor >= len(spans):
             self.span_cursor = len(spans) - 1 if spans else None
-        self.query_one("#sentence", SentenceView).update(
+        self.show_if_changed(
+            "sentence",
             sentence_content(
                 s.sentence["text"],
                 spans,
@@ -288,25 +292,36 @@ class AnnotateScreen(Screen[None]):
                 selection=self.selection,
                 span_cursor=self.span_cursor,
                 suggestion_cursor=self.suggestion_cursor if suggestions else None,
-            )
+            ),
         )
-        self.query_one("#legend", Static).update(
+        self.show_if_changed(
+            "legend",
             legend_content(
                 s,
                 spans,
                 suggestions,
                 span_cursor=self.span_cursor,
                 suggestion_cursor=self.suggestion_cursor if suggestions else None,
-            )
+            ),
         )
         order = ("span", "sentence") if self.selection is not None else ("sentence", "span")
         labels_width = width - text_width - 8 if wide else None
-        self.query_one("#labels", Static).update(labels_content(s, order, width=labels_width))
-        self.query_one("#document-line", Static).update(document_summary(s))
-        self.query_one("#message", Static).update(self.message)
+        self.show_if_changed("labels", labels_content(s, order, width=labels_width))
+        self.show_if_changed("document-line", document_summary(s))
+        self.show_if_changed("message", self.message, fixed=True)
         sentence = self.query_one("#sentence", SentenceView)
         sentence.set_class(self.selection is not None, "-selecting")
         sentence.set_class(s.done, "-done")
+
+    def show_if_changed(self, widget_id: str, content: Content, *, fixed: bool = False) -> None:
+        """Update one Static only if what it shows changed (text or styles): a key press then
+        repaints the few widgets it changes, not the whole screen. ``fixed``: the widget's
+        height never changes (CSS), so no layout pass is needed."""
+        shown = self._shown.get(widget_id)
+        if shown is not None and shown.is_same(content):
+            return
+        self._shown[widget_id] = content
+        self.query_one(f"#{widget_id}", Static).update(content, layout=not fixed)
 
     def say(self, text: str | Content, style: str = "") -> None:
         msg = Content(text) if isinstance(text, str) else text
@@ -324,11 +339,15 @@ class AnnotateScreen(Screen[None]):
         sets are unanswered, open the document panel first."""
         s = self.session
         s.touch()
+        assert s.doc is not None
         if target is None:
             self.say(what or "no further sentence", "$warning")
+            if forward and s.is_last_in_document() and s.missing_required_document_sets():
+                still = ", ".join(s.missing_required_document_sets())
+                self.open_document_panel(f"Still required for this document: {still}")
+                return
             self.redraw()
             return
-        assert s.doc is not None
         leaving = target not in s.doc.by_id
         if forward and leaving and s.is_last_in_document():
             missing = s.missing_required_document_sets()

@@ -495,3 +495,33 @@ async def test_next_suggestion_and_escape(new_app: App, db: Store) -> None:
         assert spans(db) == []
         await pilot.press("A", "a")  # a single suggestion: A wraps onto it
         assert [s[3] for s in spans(db)] == ["barbares"]
+
+
+async def test_mouse_selection_makes_a_span(new_app: App, db: Store) -> None:
+    app = new_app()
+    async with app.run_test() as pilot:
+        await pilot.press("j", "j")  # "Le ministre salue ..."
+        region = screen(app).query_one("#sentence").content_region
+        x0 = region.x - screen(app).query_one("#sentence").region.x
+        y = region.y - screen(app).query_one("#sentence").region.y
+        await pilot.mouse_down("#sentence", offset=(x0 + 3, y))
+        await pilot.hover("#sentence", offset=(x0 + 11, y))
+        await pilot.mouse_up("#sentence", offset=(x0 + 11, y))
+        await pilot.pause()
+        assert screen(app).selection == (3, 11)
+        await pilot.press("m")
+        assert [s[0::3] for s in spans(db)] == [("Name_Calling", "ministre")]
+
+
+async def test_document_panel_opens_at_the_end_of_the_corpus(new_app: App, db: Store) -> None:
+    app = new_app(document_id=3)
+    async with app.run_test() as pilot:
+        await pilot.press("g", *":3", "enter", "enter")
+        assert isinstance(app.screen, DocumentPanel)
+        await pilot.press("o", "enter")
+        assert labels(db, document_id=3, level="document") == [("stance", "favor")]
+        aid = db.annotator_id("alice")
+        assert db.progress(aid, current(app)["id"])["status"] == "done"  # type: ignore[index]
+        await pilot.press("enter")  # answered: no panel, just the message
+        assert isinstance(app.screen, AnnotateScreen)
+        assert "last sentence" in rendered(app, "message")
