@@ -180,10 +180,12 @@ class DocumentPanel(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="document-panel", classes="dialog"):
             yield Static(id="document-title", classes="dialog-title")
-            with VerticalScroll(id="document-body"):
+            body = VerticalScroll(id="document-body")
+            body.can_focus = False  # arrows move the label cursor, not the scroll
+            with body:
                 yield Static(id="document-sets")
             yield Static(
-                Content("key: toggle · ↑↓ + →: toggle · space: picker · enter/esc: close").stylize(
+                Content("key or →: toggle · ↑↓: move · space: picker · esc: close").stylize(
                     "$text-muted"
                 ),
                 classes="dialog-help",
@@ -202,6 +204,7 @@ class DocumentPanel(ModalScreen[None]):
         self.query_one("#document-title", Static).update(head)
         lines: list[Content] = []
         row = 0
+        cursor_line = 0
         for ls in s.sets("document"):
             kind = "several" if ls.multiple else "one"
             req = ", required" if ls.required else ""
@@ -214,6 +217,8 @@ class DocumentPanel(ModalScreen[None]):
                 on_ = s.applied(ls.name, lab.name, "document") is not None
                 color = s.color(ls.name, lab.name)
                 pointer = "▶ " if row == self.cursor else "  "
+                if row == self.cursor:
+                    cursor_line = len(lines)
                 lines.append(
                     Content.assemble(
                         pointer,
@@ -226,6 +231,8 @@ class DocumentPanel(ModalScreen[None]):
         if not lines:
             lines.append(Content("this scheme has no document-level label sets"))
         self.query_one("#document-sets", Static).update(Content("\n").join(lines))
+        body = self.query_one("#document-body", VerticalScroll)
+        body.scroll_to(y=max(0, cursor_line - body.size.height // 2), animate=False)
 
     def action_move(self, step: int) -> None:
         if self.rows:

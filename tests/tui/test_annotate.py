@@ -525,3 +525,14 @@ async def test_document_panel_opens_at_the_end_of_the_corpus(new_app: App, db: S
         await pilot.press("enter")  # answered: no panel, just the message
         assert isinstance(app.screen, AnnotateScreen)
         assert "last sentence" in rendered(app, "message")
+
+
+async def test_document_panel_arrows(new_app: App, db: Store) -> None:
+    app = new_app()
+    async with app.run_test() as pilot:
+        await pilot.press("d", "down", "down", "right")
+        assert labels(db, document_id=1, level="document") == [("stance", "favor")]
+        await pilot.press("up", "right")
+        assert labels(db, document_id=1, level="document") == [("stance", "neutral")]
+        await pilot.press("right")  # toggles it off again
+        assert labels(db, document_id=1, level="document") == []
