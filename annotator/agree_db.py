@@ -70,6 +70,7 @@ class UnitMatrix:
     dropped: list[Dropped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     n_answers: np.ndarray | None = None  # per annotator, over every unit (used or not)
+    code_values: np.ndarray | None = None  # value of each code at the scale (NaN: none)
 
 
 @dataclass
@@ -264,6 +265,7 @@ def load_units(
                     codes[row, col] = index[label]
     categories = [*space, NONE_LABEL]
     values = codes.copy()
+    code_values = np.arange(len(categories), dtype=np.float64)
     if ls.scale != "nominal":
         scale_values = np.array(
             [v if (v := ls.value_of(n)) is not None else np.nan for n in space] + [np.nan]
@@ -273,10 +275,12 @@ def load_units(
         n_off = int(np.isin(codes, off_scale).sum())
         if ls.scale == "ordinal":
             # Ordinal statistics need only the order: the positions on the scale.
-            values[(codes == none_code) | np.isin(codes, off_scale)] = np.nan
+            code_values[none_code] = np.nan
+            code_values[off_scale] = np.nan
         else:
-            safe = np.where(np.isnan(codes), none_code, codes).astype(np.int64)
-            values = np.where(np.isnan(codes), np.nan, scale_values[safe])
+            code_values = scale_values
+        safe = np.where(np.isnan(codes), none_code, codes).astype(np.int64)
+        values = np.where(np.isnan(codes), np.nan, code_values[safe])
         if n_none:
             dropped.append(
                 Dropped(n_none, f"{_plural(n_none, 'answer')} done without a label left out "
@@ -291,6 +295,7 @@ def load_units(
         label_set=ls.name, level=level, scale=ls.scale, multiple=False, annotators=names,
         unit_ids=unit_ids, categories=categories, codes=codes, values=values,
         labels=space, dropped=dropped, notes=notes, n_answers=n_answers,
+        code_values=code_values,
     )
 
 
@@ -696,15 +701,21 @@ def _set_codes(um: UnitMatrix) -> tuple[np.ndarray, list[frozenset[str]]]:
     return codes, sets
 
 
-def _pair_tables(codes: np.ndarray, n_codes: int) -> dict[tuple[int, int], np.ndarray]:
+def _pair_tables(
+    codes: np.ndarray, n_codes: int, weights: np.ndarray | None = None, missing: int | None = None
+) -> dict[tuple[int, int], np.ndarray]:
+    """Contingency table of every annotator pair over the units both answered (NaN, or the
+    ``missing`` code, = not answered), each unit counted ``weights`` times."""
     out: dict[tuple[int, int], np.ndarray] = {}
+    given = ~np.isnan(codes) if missing is None else codes != missing
     for a in range(codes.shape[0]):
         for b in range(a + 1, codes.shape[0]):
-            both = ~np.isnan(codes[a]) & ~np.isnan(codes[b])
+            both = given[a] & given[b]
             x = codes[a][both].astype(np.int64)
             y = codes[b][both].astype(np.int64)
             out[(a, b)] = (
-                np.bincount(x * n_codes + y, minlength=n_codes * n_codes)
+                np.bincount(x * n_codes + y, minlength=n_codes * n_codes,
+                            weights=None if weights is None else weights[both])
                 .reshape(n_codes, n_codes)
                 .astype(np.float64)
             )
@@ -736,34 +747,59 @@ def analyse_units(
     values = um.values
     level = um.scale
     numeric = level != "nominal"
-    summ = ag.summarize(values, level, n_boot=0, annotators=names)
-    out["n_values"] = summ["n_values"]
-    out["units_without_two_values"] = summ["units_dropped"]
-    for key in ("percent_agreement", "krippendorff_alpha", "fleiss_kappa", "gwet_ac1"):
-        out[key] = summ[key]
-        if key in summ["undefined"]:
-            out["undefined"][key] = summ["undefined"][key]
-    ci, why = _ci_json(CollapsedAlpha(values, level).bootstrap(n_boot, seed))
+    present = ~np.isnan(values)
+    m_u = present.sum(axis=0)
+    out["n_values"] = int(m_u.sum())
+    out["units_without_two_values"] = int((m_u < 2).sum())
+    _coef(out, "percent_agreement", ag.percent_agreement(values))
+    _coef(out, "krippendorff_alpha", ag.krippendorff_alpha(values, level))
+    _coef(out, "fleiss_kappa", ag.fleiss_kappa(values))
+    _coef(out, "gwet_ac1", ag.gwet_ac1(values))
+    # The rest works on the distinct columns of the code matrix, weighted by their counts.
+    n_codes = len(um.categories)
+    shifted, w = _collapse((np.nan_to_num(um.codes, nan=-1.0) + 1).astype(np.int64),
+                           np.ones(um.codes.shape[1]), n_codes + 1)
+    pat = shifted - 1
+    # The value each code stands for (NaN: no value at this scale).
+    assert um.code_values is not None
+    value_of = np.append(um.code_values, np.nan)
+    pat_values = value_of[np.where(pat >= 0, pat, n_codes)]
+    ci, why = _ci_json(CollapsedAlpha(pat_values, level, weights=w).bootstrap(n_boot, seed))
     out["alpha_ci95"] = ci
     if why:
         out["undefined"]["alpha_ci95"] = why
     # Pairs: Cohen (weighted for ordered scales), confusion matrix.
-    cats_present = np.unique(um.codes[~np.isnan(um.codes)]).astype(np.int64)
+    cats_present = np.unique(pat[pat >= 0]) if pat.size else np.zeros(0, np.int64)
     cat_names = [um.categories[i] for i in cats_present]
-    weightings: list[str | None] = [None, "linear", "quadratic"] if numeric else [None]
-    kappas = {w: ag.pairwise_cohen(values, weights=w) for w in weightings}
+    tables = _pair_tables(pat.astype(np.float64), n_codes, w, missing=-1)
+    weighted = (
+        {wt: ag.pairwise_cohen(values, weights=wt) for wt in ("linear", "quadratic")}
+        if numeric else {}
+    )
     pairs = []
-    for i, (a, b, n, k) in enumerate(kappas[None]):
-        entry: dict[str, Any] = {"a": names[a], "b": names[b], "n_units": n, "undefined": {}}
-        _coef(entry, "cohen_kappa", k)
+    for i, ((a, b), table) in enumerate(tables.items()):
+        entry: dict[str, Any] = {"a": names[a], "b": names[b], "undefined": {}}
         if numeric:
-            _coef(entry, "cohen_kappa_linear", kappas["linear"][i][3])
-            _coef(entry, "cohen_kappa_quadratic", kappas["quadratic"][i][3])
-        table, _ = ag.confusion_table(um.codes[a], um.codes[b], cats_present.astype(float))
-        entry["confusion"] = {"categories": cat_names, "matrix": table.astype(int).tolist()}
+            both = present[a] & present[b]
+            entry["n_units"] = int(both.sum())
+            _coef(entry, "cohen_kappa", ag.cohen_kappa(values[a], values[b]))
+            _coef(entry, "cohen_kappa_linear", weighted["linear"][i][3])
+            _coef(entry, "cohen_kappa_quadratic", weighted["quadratic"][i][3])
+        else:
+            entry["n_units"] = int(table.sum())
+            _coef(entry, "cohen_kappa", ag.cohen_kappa(table) if table.sum() else
+                  ag.Undefined("no unit was rated by both annotators"))
+        sub = table[np.ix_(cats_present, cats_present)]
+        entry["confusion"] = {"categories": cat_names, "matrix": np.rint(sub).astype(int).tolist()}
         pairs.append(entry)
     out["pairs"] = pairs
-    out["leave_one_out"] = _leave_one_out(names, ag.alpha_without_each(values, level))
+    loo = [
+        CollapsedAlpha(np.delete(pat_values, a, axis=0), level, weights=w).alpha()
+        if len(names) > 2 else
+        ag.Undefined("leaving one of two annotators out leaves nobody to agree with")
+        for a in range(len(names))
+    ]
+    out["leave_one_out"] = _leave_one_out(names, loo)
     dis = ag.most_disagreed_units(um.codes if not numeric else values, "nominal"
                                   if not numeric else level, top=top)
     out["most_disagreement"] = [
@@ -821,17 +857,29 @@ def _analyse_multi(
     _coef(out, "krippendorff_alpha_exact_sets", ag.krippendorff_alpha(codes, "nominal"))
     _coef(out, "fleiss_kappa_exact_sets", ag.fleiss_kappa(codes))
     _coef(out, "gwet_ac1_exact_sets", ag.gwet_ac1(codes))
-    # Per label.
+    # Everything below works on the distinct columns of the set-code matrix (a few hundred
+    # patterns for 200,000 sentences), each weighted by how many units share it.
+    shifted, w = _collapse((np.nan_to_num(codes, nan=-1.0) + 1).astype(np.int64),
+                           np.ones(codes.shape[1]), len(sets) + 1)
+    pat = shifted - 1  # -1 = not answered
+    n_lab = len(um.labels)
+    # has[c, l]: set code c holds label l; column n_lab: the empty set.
+    has = np.zeros((max(len(sets), 1), n_lab + 1), dtype=bool)
+    for c, st in enumerate(sets):
+        for li, label in enumerate(um.labels):
+            has[c, li] = label in st
+        has[c, n_lab] = not st
     per_label = []
     for li, label in enumerate(um.labels):
-        view = np.where(um.answered, um.present[:, :, li].astype(np.float64), np.nan)
+        view = np.where(pat >= 0, has[np.maximum(pat, 0), li].astype(np.float64), np.nan)
         entry: dict[str, Any] = {"label": label, "undefined": {}}
-        given = view[~np.isnan(view)]
-        entry["prevalence"] = float(given.mean()) if given.size else 0.0
-        entry["n_present"] = int(np.nansum(view))
-        _coef(entry, "krippendorff_alpha", CollapsedAlpha(view, "nominal").alpha())
-        tables = _pair_tables(view, 2)
-        ks = [ag.cohen_kappa(t) for t in tables.values()]
+        given = ~np.isnan(view)
+        n_given = float((given * w).sum())
+        n_present = float((np.nan_to_num(view) * w).sum())
+        entry["prevalence"] = n_present / n_given if n_given else 0.0
+        entry["n_present"] = int(n_present)
+        _coef(entry, "krippendorff_alpha", CollapsedAlpha(view, "nominal", weights=w).alpha())
+        ks = [ag.cohen_kappa(t) for t in _pair_tables(view, 2, w).values()]
         defined = [k for k in ks if not isinstance(k, ag.Undefined)]
         if len(names) == 2:
             kappa = ks[0] if ks else ag.Undefined("no annotator pair")
@@ -842,45 +890,43 @@ def _analyse_multi(
         _coef(entry, "kappa", kappa)
         per_label.append(entry)
     out["per_label"] = per_label
-    # Pairs: per-label confusion of presence (how often a's label meets b's).
+    # Pairs: exact-set kappa and label co-occurrence (how often a's label meets b's).
     pairs = []
-    pres = um.present.astype(np.int64)
     for a in range(len(names)):
         for b in range(a + 1, len(names)):
-            both = um.answered[a] & um.answered[b]
-            entry = {"a": names[a], "b": names[b], "n_units": int(both.sum()), "undefined": {}}
-            tables = _pair_tables(codes[[a, b]], len(sets))
-            t = tables[(0, 1)] if tables else np.zeros((len(sets), len(sets)))
+            both = (pat[a] >= 0) & (pat[b] >= 0)
+            entry = {"a": names[a], "b": names[b], "n_units": int(w[both].sum()),
+                     "undefined": {}}
+            t = _pair_tables(pat[[a, b]].astype(np.float64), len(sets), w, missing=-1)[(0, 1)]
             _coef(entry, "cohen_kappa_exact_sets", ag.cohen_kappa(t) if t.sum() else
                   ag.Undefined("no unit was answered by both annotators"))
-            # Label co-occurrence: rows = a's labels (+ none), columns = b's labels (+ none).
-            pa = np.concatenate([pres[a][both], (pres[a][both].sum(1) == 0)[:, None]], axis=1)
-            pb = np.concatenate([pres[b][both], (pres[b][both].sum(1) == 0)[:, None]], axis=1)
+            ha = has[pat[a][both]].astype(np.float64) * w[both][:, None]
+            hb = has[pat[b][both]].astype(np.float64)
             entry["confusion"] = {
                 "categories": [*um.labels, NONE_LABEL],
-                "matrix": (pa.T @ pb).astype(int).tolist(),
+                "matrix": np.rint(ha.T @ hb).astype(int).tolist(),
                 "note": "units where a has the row label and b the column label",
             }
             pairs.append(entry)
     out["pairs"] = pairs
+    patf = np.where(pat >= 0, pat, np.nan).astype(np.float64)
     loo = [
-        CollapsedAlpha(np.delete(codes, a, axis=0), delta=deltas["masi"]).alpha()
+        CollapsedAlpha(np.delete(patf, a, axis=0), delta=deltas["masi"], weights=w).alpha()
         for a in range(len(names))
     ] if len(names) > 2 else [
         ag.Undefined("leaving one of two annotators out leaves nobody to agree with")
     ] * len(names)
     out["leave_one_out"] = _leave_one_out(names, loo, "masi_alpha")
-    # Most disagreement: mean pairwise Jaccard distance between answered sets.
+    # Most disagreement: mean pairwise Jaccard distance between the answered sets.
+    jd = deltas["jaccard"]
+    full = np.nan_to_num(codes, nan=-1.0).astype(np.int64)
     dist = np.zeros(codes.shape[1])
     npairs = np.zeros(codes.shape[1])
     for a in range(len(names)):
         for b in range(a + 1, len(names)):
-            both = um.answered[a] & um.answered[b]
-            inter = (um.present[a] & um.present[b]).sum(axis=1)
-            union = (um.present[a] | um.present[b]).sum(axis=1)
-            jd = np.where(union > 0, 1.0 - inter / np.maximum(union, 1), 0.0)
-            dist += np.where(both, jd, 0.0)
-            npairs += both
+            bothu = (full[a] >= 0) & (full[b] >= 0)
+            dist += np.where(bothu, jd[np.maximum(full[a], 0), np.maximum(full[b], 0)], 0.0)
+            npairs += bothu
     score = np.where(npairs > 0, dist / np.maximum(npairs, 1), 0.0)
     order = np.argsort(-score, kind="stable")[:top]
     out["most_disagreement"] = [
@@ -888,7 +934,7 @@ def _analyse_multi(
             "unit_id": int(um.unit_ids[u]),
             "disagreement": float(score[u]),
             "answers": {
-                names[a]: (sorted(sets[int(codes[a, u])]) if not np.isnan(codes[a, u]) else None)
+                names[a]: (sorted(sets[int(full[a, u])]) if full[a, u] >= 0 else None)
                 for a in range(len(names))
             },
         }
@@ -1034,6 +1080,10 @@ def agreement_report(
     """
     from annotator.store import StoreError
 
+    if scheme is None:
+        # Name the only scheme here: load_scheme(None) would count every annotation to list them.
+        stored = store.agreement_scheme_names()
+        scheme = stored[0] if len(stored) == 1 else None
     _, sch = store.load_scheme(scheme)
     ids = store.scheme_ids(sch.name)
     known = store.agreement_annotators()
@@ -1365,6 +1415,7 @@ def run_db(
     from annotator.store import Store
 
     with Store.open(db_path, create=False) as store:
+        store.agreement_read_mode()
         report = agreement_report(store, scheme, label_set, annotators, n_boot=n_boot,
                                   seed=seed, top=top)
     report["database"] = db_path

@@ -1542,6 +1542,12 @@ class Store:
 
     _AGREE_SHIFT = 1 << 20  # unit id * 2^20 + annotator id
 
+    def agreement_read_mode(self) -> None:
+        """Memory-map the file for this connection: ``agree`` reads most of the database once,
+        and mapped pages skip a system call per page (a quarter of the time on 200,000
+        sentences)."""
+        self.db.execute("PRAGMA mmap_size = 1073741824")
+
     def _agree_marks(self, ids: Sequence[int]) -> str:
         return ",".join("?" * len(ids)) or "NULL"
 
@@ -1592,28 +1598,26 @@ class Store:
         """Current annotations of one label set, by label: label -> (annotator ids, unit ids) for
         sentence and document sets (the unit is the sentence or the document), label ->
         (annotator ids, sentence ids, starts, ends) for span sets; numpy arrays."""
+        import numpy as np
+
         unit = "document_id" if level == "document" else "sentence_id"
-        value = f"({unit} * {self._AGREE_SHIFT} + annotator_id)"
+        cols = [f"group_concat({unit} * {self._AGREE_SHIFT} + annotator_id)"]
         if level == "span":
-            value = f"{value} || ',' || start || ',' || \"end\""
-        parts: dict[str, list[Any]] = {}
+            cols += ["group_concat(start)", 'group_concat("end")']
+        parts: dict[str, list[list[Any]]] = {}
         for sid in scheme_ids:
-            for label, text in self.db.execute(
-                f"SELECT label, group_concat({value}) FROM annotations "
+            for label, *texts in self.db.execute(
+                f"SELECT label, {', '.join(cols)} FROM annotations "
                 "INDEXED BY idx_annotations_agreement WHERE removed_at IS NULL "
                 "AND scheme_id = ? AND label_set = ? AND level = ? GROUP BY label",
                 [sid, label_set, level],
             ):
-                parts.setdefault(str(label), []).append(
-                    self._agree_ints(text, 3 if level == "span" else 1)
-                )
-        import numpy as np
-
+                parts.setdefault(str(label), []).append([self._agree_ints(t)[:, 0] for t in texts])
         out: dict[str, tuple[Any, ...]] = {}
         for label, chunks in parts.items():
-            arr = np.concatenate(chunks)
-            ann, units = self._agree_unpack(arr[:, 0])
-            out[label] = (ann, units, arr[:, 1], arr[:, 2]) if level == "span" else (ann, units)
+            columns = [np.concatenate([c[i] for c in chunks]) for i in range(len(cols))]
+            ann, units = self._agree_unpack(columns[0])
+            out[label] = (ann, units, *columns[1:])
         return out
 
     def agreement_latest_labels(
@@ -1635,12 +1639,20 @@ class Store:
 
     def agreement_sentence_bounds(self) -> tuple[Any, Any, Any]:
         """(ids, starts, ends) of every sentence, sorted by id, as numpy arrays."""
-        row = self.db.execute(
-            "SELECT group_concat(id || ',' || start || ',' || \"end\") "
-            "FROM (SELECT id, start, \"end\" FROM sentences ORDER BY id)"
+        ids, packed = self.db.execute(
+            'SELECT group_concat(id), group_concat(start * 4294967296 + ("end" - start)) '
+            'FROM (SELECT id, start, "end" FROM sentences ORDER BY id)'
         ).fetchone()
-        arr = self._agree_ints(row[0], 3)
-        return arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy()
+        id_arr = self._agree_ints(ids)[:, 0]
+        both = self._agree_ints(packed)[:, 0]
+        start = both >> 32
+        return id_arr, start, start + (both & 0xFFFFFFFF)
+
+    def agreement_scheme_names(self) -> list[str]:
+        """Names of the stored schemes (without counting their annotations)."""
+        return [str(r[0]) for r in self.db.execute(
+            "SELECT DISTINCT name FROM schemes ORDER BY name"
+        ).fetchall()]
 
     def agreement_unit_texts(
         self, sentence_ids: Sequence[int] = (), document_ids: Sequence[int] = ()
