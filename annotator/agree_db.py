@@ -793,6 +793,10 @@ def analyse_units(
         entry["confusion"] = {"categories": cat_names, "matrix": np.rint(sub).astype(int).tolist()}
         pairs.append(entry)
     out["pairs"] = pairs
+    out["per_label"] = _per_label_binary(
+        names, um.labels, np.where(pat >= 0, pat, np.nan).astype(np.float64),
+        np.arange(len(um.labels))[None, :] == np.arange(n_codes)[:, None], w,
+    )
     loo = [
         CollapsedAlpha(np.delete(pat_values, a, axis=0), level, weights=w).alpha()
         if len(names) > 2 else
@@ -813,6 +817,40 @@ def analyse_units(
         }
         for u, d in dis
     ]
+    return out
+
+
+def _per_label_binary(
+    names: list[str], labels: list[str], pat: np.ndarray, has: np.ndarray, w: np.ndarray
+) -> list[dict[str, Any]]:
+    """Per label, α and κ of its present/absent view: ``pat`` holds answer codes (NaN = no
+    answer) of distinct columns weighted by ``w``; ``has[code, label]`` says whether an answer
+    holds the label. κ is Cohen's for two annotators, else the mean of the defined pairwise κ
+    (as ``core.agreement.per_label_agreement``)."""
+    from annotator.core import agreement as ag
+
+    out = []
+    safe = np.nan_to_num(pat, nan=0.0).astype(np.int64)
+    for li, label in enumerate(labels):
+        view = np.where(np.isnan(pat), np.nan, has[safe, li].astype(np.float64))
+        entry: dict[str, Any] = {"label": label, "undefined": {}}
+        given = ~np.isnan(view)
+        n_given = float((given * w).sum())
+        n_present = float((np.nan_to_num(view) * w).sum())
+        entry["prevalence"] = n_present / n_given if n_given else 0.0
+        entry["n_present"] = round(n_present)
+        _coef(entry, "krippendorff_alpha", CollapsedAlpha(view, "nominal", weights=w).alpha())
+        ks = [ag.cohen_kappa(t) if t.sum() else ag.Undefined("no unit rated by both")
+              for t in _pair_tables(view, 2, w).values()]
+        defined = [k for k in ks if not isinstance(k, ag.Undefined)]
+        if len(names) == 2:
+            kappa = ks[0] if ks else ag.Undefined("no annotator pair")
+        elif defined:
+            kappa = float(np.mean(defined))
+        else:
+            kappa = ag.Undefined("no annotator pair has a defined Cohen's κ for this label")
+        _coef(entry, "kappa", kappa)
+        out.append(entry)
     return out
 
 
@@ -869,27 +907,9 @@ def _analyse_multi(
         for li, label in enumerate(um.labels):
             has[c, li] = label in st
         has[c, n_lab] = not st
-    per_label = []
-    for li, label in enumerate(um.labels):
-        view = np.where(pat >= 0, has[np.maximum(pat, 0), li].astype(np.float64), np.nan)
-        entry: dict[str, Any] = {"label": label, "undefined": {}}
-        given = ~np.isnan(view)
-        n_given = float((given * w).sum())
-        n_present = float((np.nan_to_num(view) * w).sum())
-        entry["prevalence"] = n_present / n_given if n_given else 0.0
-        entry["n_present"] = int(n_present)
-        _coef(entry, "krippendorff_alpha", CollapsedAlpha(view, "nominal", weights=w).alpha())
-        ks = [ag.cohen_kappa(t) for t in _pair_tables(view, 2, w).values()]
-        defined = [k for k in ks if not isinstance(k, ag.Undefined)]
-        if len(names) == 2:
-            kappa = ks[0] if ks else ag.Undefined("no annotator pair")
-        elif defined:
-            kappa = float(np.mean(defined))
-        else:
-            kappa = ag.Undefined("no annotator pair has a defined Cohen's κ for this label")
-        _coef(entry, "kappa", kappa)
-        per_label.append(entry)
-    out["per_label"] = per_label
+    out["per_label"] = _per_label_binary(
+        names, um.labels, np.where(pat >= 0, pat, np.nan).astype(np.float64), has, w
+    )
     # Pairs: exact-set kappa and label co-occurrence (how often a's label meets b's).
     pairs = []
     for a in range(len(names)):
@@ -1273,7 +1293,7 @@ def render_text(report: dict[str, Any]) -> str:
                               "cohen_kappa_exact_sets") if k in p]
             vals = ", ".join(f"{COEF_NAMES[k]} {fmt_value(p, k)}" for k in ks)
             lines.append(f"    {p['a']} × {p['b']} ({_plural(p['n_units'], 'unit')}): {vals}")
-        if s["multiple"]:
+        if s.get("per_label"):
             lines.append("  per label (present/absent):")
             w = max((len(e["label"]) for e in s["per_label"]), default=5)
             for e in s["per_label"]:

@@ -162,6 +162,13 @@ def test_single_choice_matches_hand_values_and_core(db: Db) -> None:
     assert s["fleiss_kappa"] == pytest.approx(ag.fleiss_kappa(m))
     assert s["gwet_ac1"] == pytest.approx(ag.gwet_ac1(m))
     assert s["krippendorff_alpha"] == pytest.approx(ag.krippendorff_alpha(m, "nominal"))
+    per = {e["label"]: e for e in s["per_label"]}
+    for label, c in code.items():
+        if label is None:
+            continue
+        view = (m == c).astype(float)
+        assert per[label]["krippendorff_alpha"] == pytest.approx(ag.krippendorff_alpha(view))
+        assert per[label]["kappa"] == pytest.approx(ag.cohen_kappa(view[0], view[1]))
     ci = s["alpha_ci95"]
     assert ci["low"] <= s["krippendorff_alpha"] <= ci["high"]
     assert ci["seed"] == 0 and ci["n_boot"] == 1000
