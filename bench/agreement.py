@@ -2,7 +2,8 @@
 
 Data: a seeded reliability matrix of N units x A annotators (default 1,000,000 x 5) with 10% of
 the values missing. Nominal data: 5 categories, each annotator copies a hidden true category with
-probability 0.7, otherwise picks at random. Interval data: the same scheme on a 1..7 scale.
+probability 0.7, otherwise picks at random. Interval (and ordinal, ratio) data: the same scheme
+on a 1..7 scale. --levels picks the levels (default nominal,interval).
 
 Times are the best of --repeat runs (in this process) and reported as ratios ours/krippendorff.
 NLTK's AnnotationTask is far too slow for the full matrix: it runs once on the first
@@ -11,7 +12,8 @@ output says so); its alpha is compared with ours on that same subsample. The boo
 times `alpha_bootstrap_ci` (1,000 resamples of units) on the full matrix.
 
     python bench/agreement.py [--units N] [--annotators A] [--missing P] [--repeat R]
-                              [--nltk-units M] [--no-nltk] [--seed S]
+                              [--nltk-units M] [--no-nltk] [--seed S] [--n-boot B]
+                              [--levels nominal,ordinal,interval,ratio]
 """
 
 from __future__ import annotations
@@ -31,9 +33,7 @@ sys.path.insert(0, str(REPO))
 from annotator.core import agreement as ag  # noqa: E402
 
 
-def make_matrix(
-    level: str, n_units: int, n_ann: int, missing: float, seed: int
-) -> np.ndarray:
+def make_matrix(level: str, n_units: int, n_ann: int, missing: float, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     n_cats = 5 if level == "nominal" else 7
     truth = rng.integers(1, n_cats + 1, n_units)
@@ -57,6 +57,9 @@ def nltk_alpha(m: np.ndarray, level: str) -> float:
     from nltk.metrics.agreement import AnnotationTask
     from nltk.metrics.distance import binary_distance, interval_distance
 
+    if level not in ("nominal", "interval"):
+        raise ValueError("NLTK has no ordinal or ratio metric")
+
     data = [
         (a, u, float(m[a, u]))
         for a in range(m.shape[0])
@@ -77,7 +80,12 @@ def main() -> int:
     p.add_argument("--no-nltk", action="store_true")
     p.add_argument("--n-boot", type=int, default=1000)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--levels", default="nominal,interval", help="comma-separated levels")
     args = p.parse_args()
+    levels = [lv.strip() for lv in args.levels.split(",") if lv.strip()]
+    bad = [lv for lv in levels if lv not in ag.LEVELS]
+    if bad:
+        p.error(f"unknown level(s): {', '.join(bad)}")
 
     import krippendorff
 
@@ -92,7 +100,7 @@ def main() -> int:
     print(header)
     rows: list[dict[str, Any]] = []
     ok = True
-    for level in ("nominal", "interval"):
+    for level in levels:
         m = make_matrix(level, args.units, args.annotators, args.missing, args.seed)
         t_ours, a_ours = best_of(
             lambda m=m, level=level: ag.krippendorff_alpha(m, level), args.repeat
@@ -109,6 +117,8 @@ def main() -> int:
         rows.append({"level": level, "m": m, "t_ours": t_ours})
 
     if not args.no_nltk:
+        import nltk.metrics.agreement  # noqa: F401  (import once, outside the timed region)
+
         n = min(args.nltk_units, args.units)
         print()
         print(
@@ -120,6 +130,9 @@ def main() -> int:
             f"{'alpha ours(sub)':>17}{'alpha nltk(sub)':>17}{'|diff|':>10}"
         )
         for row in rows:
+            if row["level"] not in ("nominal", "interval"):
+                print(f"{row['level']:<9}  (NLTK has no {row['level']} metric)")
+                continue
             sub = row["m"][:, :n]
             t0 = time.perf_counter()
             a_nltk = nltk_alpha(sub, row["level"])
