@@ -67,6 +67,10 @@ def _records(path: Path, f: Iterable[bytes]) -> Iterator[tuple[int, dict[str, An
             raise AnnotationImportError(
                 [f"{path}:{lineno}: malformed JSON ({exc.msg} at column {exc.colno})"]
             ) from None
+        except RecursionError:
+            raise AnnotationImportError(
+                [f"{path}:{lineno}: malformed JSON (nested too deeply)"]
+            ) from None
         if not isinstance(rec, dict):
             raise AnnotationImportError([f"{path}:{lineno}: expected a JSON object"])
         yield lineno, rec
@@ -100,13 +104,16 @@ class _JsonlImporter:
                             "this annotator reads; upgrade annotator")
         try:
             with self.store.transaction():
-                self._header(lineno, header)
+                try:
+                    self._header(lineno, header)
+                except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                    raise self.fail(lineno, f"bad header record ({exc!r})") from None
                 for lineno, rec in records:
                     if rec.get("type") != "document":
                         raise self.fail(lineno, f"unexpected record type {rec.get('type')!r}")
                     try:
                         self._document(lineno, rec)
-                    except (KeyError, TypeError, ValueError) as exc:
+                    except (KeyError, TypeError, ValueError, AttributeError) as exc:
                         raise self.fail(lineno, f"bad document record ({exc!r})") from None
                     except StoreError as exc:
                         raise self.fail(lineno, str(exc)) from None

@@ -96,6 +96,19 @@ def test_jsonl_bad_span_offsets_and_malformed_lines(filled: Store, tmp_path: Pat
     path.write_text(lines[0] + "\n{not json\n", "utf-8")
     with pytest.raises(AnnotationImportError, match=r"e.jsonl:2: malformed JSON"):
         import_jsonl(empty, path)
+    header = json.loads(lines[0])
+    header["schemes"][0].pop("yaml")
+    path.write_text(json.dumps(header) + "\n", "utf-8")
+    with pytest.raises(AnnotationImportError, match=r"e.jsonl:1: bad header record \(KeyError"):
+        import_jsonl(empty, path)
+    path.write_text(lines[0] + "\n" + "[" * 100_000 + "\n", "utf-8")
+    with pytest.raises(AnnotationImportError, match=r"e.jsonl:2: malformed JSON"):
+        import_jsonl(empty, path)
+    rec = json.loads(lines[1])
+    rec["sentences"] = "abc"
+    path.write_text(lines[0] + "\n" + json.dumps(rec) + "\n", "utf-8")
+    with pytest.raises(AnnotationImportError, match=r"e.jsonl:2: bad document record"):
+        import_jsonl(empty, path)
     path.write_text('{"text": "un article"}\n', "utf-8")
     with pytest.raises(AnnotationImportError, match=r"e.jsonl:1: not an annotator JSONL export"):
         import_jsonl(empty, path)
