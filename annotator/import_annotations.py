@@ -361,6 +361,9 @@ def _parse_span_file(path: Path, problems: list[str]) -> tuple[list[_Span], str 
                             f"(article_id, technique, start, end), found {len(cols)}")
             continue
         art, label, s, e = (c.strip() for c in cols)
+        if not art or not label:
+            problems.append(f"{path}:{lineno}: empty article id or technique")
+            continue
         if not (s.isdigit() and e.isdigit()):
             problems.append(f"{path}:{lineno}: start and end must be integers ({s!r}, {e!r})")
             continue
