@@ -182,3 +182,57 @@ def test_char_alpha_without_shared_sentences_is_undefined() -> None:
     )
     assert set(out) == {"L", "X"}
     assert all(isinstance(v, Undefined) for v in out.values())
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_char_alpha_equals_naive_per_character_matrix(seed: int) -> None:
+    """Random documents, sentences, completions and spans against a character-by-character
+    construction of the same units."""
+    rng = np.random.default_rng(seed)
+    sentences: list[Sentence] = []
+    sid = 0
+    for doc in ("d", "e"):
+        pos = 0
+        for _ in range(int(rng.integers(1, 4))):
+            length = int(rng.integers(1, 12))
+            sentences.append(Sentence(sid, doc, pos, pos + length))
+            sid += 1
+            pos += length + int(rng.integers(0, 3))  # gaps between sentences
+    annotators = ["a", "b", "c"][: int(rng.integers(2, 4))]
+    completed = {
+        a: [s.id for s in sentences if rng.random() < 0.8] for a in annotators
+    }
+    spans = {
+        a: [
+            Span(doc, int(st), int(st + rng.integers(1, 8)), str(rng.choice(["L", "M"])))
+            for doc in ("d", "e")
+            for st in rng.integers(0, 30, size=int(rng.integers(0, 4)))
+        ]
+        for a in annotators
+    }
+    got = char_alpha(sentences, completed, spans, labels=["L", "M"])
+    for label in ("L", "M"):
+        cols = []
+        for s in sentences:
+            if sum(s.id in completed[a] for a in annotators) < 2:
+                continue
+            for ch in range(s.start, s.end):
+                col = []
+                for a in annotators:
+                    if s.id not in completed[a]:
+                        col.append(np.nan)
+                    else:
+                        inside = any(
+                            sp.doc == s.doc and sp.label == label and sp.start <= ch < sp.end
+                            for sp in spans[a]
+                        )
+                        col.append(1.0 if inside else 0.0)
+                cols.append(col)
+        if not cols:
+            assert isinstance(got[label], Undefined)
+            continue
+        expected = krippendorff_alpha(np.array(cols).T)
+        if isinstance(expected, Undefined):
+            assert isinstance(got[label], Undefined)
+        else:
+            assert got[label] == pytest.approx(expected)

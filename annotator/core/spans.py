@@ -305,12 +305,17 @@ def char_alpha(
         owner = units.sentence_of[doc]
         mask[:, pos : pos + len(owner)] = finished[:, owner]
         pos += len(owner)
+    grouped: dict[tuple[str, int, Hashable], list[Span]] = defaultdict(list)
+    for ai, a in enumerate(annotators):
+        for sp in span_lists[a]:
+            if sp.doc in starts:
+                grouped[(sp.label, ai, sp.doc)].append(sp)
     out: dict[str, Coefficient] = {}
     for label in labels:
         values = np.zeros((len(annotators), n_units))
-        for ai, a in enumerate(annotators):
+        for ai in range(len(annotators)):
             for doc in docs:
-                mine = [s for s in span_lists[a] if s.label == label and s.doc == doc]
+                mine = grouped.get((label, ai, doc))
                 if not mine:
                     continue
                 offs = units.offsets[doc]
