@@ -240,7 +240,9 @@ class AnnotateScreen(Screen[None]):
 
     def apply_size(self, width: int, height: int) -> None:
         small = width < MIN_WIDTH or height < MIN_HEIGHT
-        self.set_class(small, "-too-small")
+        if small != self.has_class("-too-small"):
+            self.set_class(small, "-too-small")
+            self.refresh_bindings()
         self.set_class(width >= WIDE_WIDTH and height >= 30, "-wide")
         if small:
             self.query_one("#too-small", Static).update(
@@ -250,6 +252,12 @@ class AnnotateScreen(Screen[None]):
                     "Enlarge the window; q quits (everything is saved)."
                 )
             )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the terminal is too small nothing can be seen, so only quitting works."""
+        if self.has_class("-too-small") and action != "quit":
+            return False
+        return True
 
     # ------------------------------------------------------------------ drawing
     def redraw(self) -> None:

@@ -382,6 +382,9 @@ async def test_tiny_terminal_shows_a_message(new_app: App) -> None:
         s = screen(app)
         assert s.has_class("-too-small")
         assert "too small" in rendered(app, "too-small")
+        await pilot.press("j", "1")  # nothing happens out of sight
+        assert current(app)["idx"] == 0
+        assert app.session.annotations == []
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert not s.has_class("-too-small")
