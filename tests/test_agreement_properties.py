@@ -302,6 +302,8 @@ def test_bootstrap_is_seeded_and_brackets_alpha() -> None:
     point = ag.krippendorff_alpha(m, "nominal")
     assert a.low < point < a.high
     assert a.high - a.low < 0.2
+    with pytest.raises(ValueError, match="n_boot"):
+        ag.alpha_bootstrap_ci(m, n_boot=0)
 
 
 @pytest.mark.parametrize("level", ag.LEVELS)

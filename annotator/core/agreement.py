@@ -439,6 +439,10 @@ def alpha_bootstrap_ci(
     Each replicate weights every pairable unit by how often it was drawn, so α is a weighted sum of
     per-unit contributions. For the ordinal metric the ranks stay those of the full sample.
     """
+    if n_boot < 1:
+        raise ValueError("n_boot must be at least 1")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError("confidence must be between 0 and 1")
     parts = _alpha_parts(values, level)
     point = parts.alpha()
     if isinstance(point, Undefined):
