@@ -496,6 +496,9 @@ async def test_next_suggestion_and_escape(new_app: App, db: Store) -> None:
         await pilot.press("escape")
         assert screen(app).selection is None
         assert spans(db) == []
+        await pilot.press("s", *"frapp", "escape")  # escape in the find bar cancels it
+        assert screen(app).selection is None
+        assert not screen(app).query_one("#find").display
         await pilot.press("A", "a")  # a single suggestion: A wraps onto it
         assert [s[3] for s in spans(db)] == ["barbares"]
 
