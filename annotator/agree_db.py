@@ -151,7 +151,7 @@ class Done:
 
 
 def done_sentences(
-    store: Store, scheme_ids: list[int], annotators: list[tuple[int, str]]
+    store: Any, scheme_ids: tuple[int, ...], annotators: list[tuple[int, str]]
 ) -> Done:
     lut, _ = _rows_of(annotators)
     ann, units = store.agreement_done_sentences(scheme_ids)
@@ -166,8 +166,8 @@ def _mask(rows: np.ndarray, units: np.ndarray, n_rows: int, size: int) -> np.nda
 
 
 def load_units(
-    store: Store,
-    scheme_ids: list[int],
+    store: Any,
+    scheme_ids: tuple[int, ...],
     ls: LabelSet,
     annotators: list[tuple[int, str]],
     done: Done | None = None,
@@ -300,8 +300,8 @@ def load_units(
 
 
 def load_spans(
-    store: Store,
-    scheme_ids: list[int],
+    store: Any,
+    scheme_ids: tuple[int, ...],
     ls: LabelSet,
     annotators: list[tuple[int, str]],
     bounds: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
@@ -361,7 +361,7 @@ def load_spans(
     )
 
 
-def sentence_bounds(store: Store) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def sentence_bounds(store: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(ids, start, end) of every sentence, sorted by id."""
     ids, start, end = store.agreement_sentence_bounds()
     return ids, start, end
@@ -523,9 +523,8 @@ def char_patterns(spans: SpanData, label: int) -> tuple[np.ndarray, np.ndarray, 
             mine = who == a
             if not mine.any():
                 continue
-            delta = np.zeros(len(points), dtype=np.int64)
-            np.add.at(delta, np.searchsorted(points, g_start[mine]), 1)
-            np.add.at(delta, np.searchsorted(points, g_end[mine]), -1)
+            delta = np.bincount(np.searchsorted(points, g_start[mine]), minlength=len(points))
+            delta -= np.bincount(np.searchsorted(points, g_end[mine]), minlength=len(points))
             inside[a] = np.cumsum(delta)[:-1] > 0
         covered = inside.any(axis=0)
         seg_start = points[:-1][covered]
@@ -607,12 +606,13 @@ class CollapsedAlpha:
         self.n_units = float(w0.sum())
         pres = pat >= 0
         mu = pres.sum(axis=0).astype(np.float64)
-        n_p = np.zeros((pat.shape[1], max(v, 1)))
+        n_p = np.zeros(pat.shape[1] * max(v, 1))
         for a in range(n_ann):
-            np.add.at(n_p, (np.flatnonzero(pres[a]), pat[a][pres[a]]), 1.0)
-        self.n_p = n_p
+            cells = np.flatnonzero(pres[a]) * max(v, 1) + pat[a][pres[a]]
+            n_p += np.bincount(cells, minlength=len(n_p))
+        self.n_p = n_p.reshape(pat.shape[1], max(v, 1))
         if delta is None:
-            marg = self.counts @ n_p if pat.shape[1] else np.zeros(v)
+            marg = self.counts @ self.n_p if pat.shape[1] else np.zeros(v)
             delta = distance_matrix(cats, level, marginals=marg) if v else np.zeros((0, 0))
         self.delta = np.asarray(delta, dtype=np.float64)
         do = np.zeros(pat.shape[1])
@@ -658,6 +658,49 @@ class CollapsedAlpha:
         tail = (1.0 - confidence) / 2.0
         lo, hi = np.quantile(reps, [tail, 1.0 - tail])
         return BootstrapCI(float(lo), float(hi), n_boot, len(reps), seed, confidence)
+
+
+def weighted_simple(values: np.ndarray, weights: np.ndarray) -> dict[str, Any]:
+    """Percent agreement, Fleiss' κ and Gwet's AC1 of a reliability matrix whose columns stand
+    for ``weights`` units each, with missing data as ``annotator.core.agreement`` treats it
+    (Gwet's forms: observed agreement over units with two or more values, category shares over
+    units with one or more). Returns the three coefficients (float or ``Undefined``); the tests
+    check them against the core functions on the expanded matrix."""
+    from annotator.core.agreement import Undefined
+
+    m = np.asarray(values, dtype=np.float64)
+    w = np.asarray(weights, dtype=np.float64)
+    present = ~np.isnan(m)
+    cats = np.unique(m[present])
+    q = len(cats)
+    table = np.zeros(m.shape[1] * max(q, 1))
+    for a in range(m.shape[0]):
+        cells = np.flatnonzero(present[a]) * max(q, 1) + np.searchsorted(cats, m[a][present[a]])
+        table += np.bincount(cells, minlength=len(table))
+    table = table.reshape(m.shape[1], max(q, 1))
+    r = table.sum(axis=1)
+    two, rated = r >= 2, r >= 1
+    none = Undefined("no unit has values from two or more annotators")
+    out: dict[str, Any] = {"percent_agreement": none, "fleiss_kappa": none, "gwet_ac1": none}
+    if q < 2:
+        out["gwet_ac1"] = Undefined("only one category was used, so AC1 has no chance model")
+    if not (two & (w > 0)).any():
+        return out
+    rr = r[two]
+    per_unit = (table[two] * (table[two] - 1)).sum(axis=1) / (rr * (rr - 1))
+    pa = float(per_unit @ w[two] / w[two].sum())
+    out["percent_agreement"] = pa
+    pi = (w[rated] @ (table[rated] / r[rated, None])) / w[rated].sum()
+    pe = float(pi @ pi)
+    out["fleiss_kappa"] = (
+        Undefined("every rating is the same category, so chance agreement is 1")
+        if pe >= 1.0 - 1e-12 else (pa - pe) / (1.0 - pe)
+    )
+    if q >= 2:
+        pe1 = float((pi * (1.0 - pi)).sum() / (q - 1))
+        out["gwet_ac1"] = (Undefined("chance agreement is 1") if pe1 >= 1.0 - 1e-12
+                           else (pa - pe1) / (1.0 - pe1))
+    return out
 
 
 # ------------------------------------------------------------------------------ computation
@@ -751,11 +794,9 @@ def analyse_units(
     m_u = present.sum(axis=0)
     out["n_values"] = int(m_u.sum())
     out["units_without_two_values"] = int((m_u < 2).sum())
-    _coef(out, "percent_agreement", ag.percent_agreement(values))
-    _coef(out, "krippendorff_alpha", ag.krippendorff_alpha(values, level))
-    _coef(out, "fleiss_kappa", ag.fleiss_kappa(values))
-    _coef(out, "gwet_ac1", ag.gwet_ac1(values))
-    # The rest works on the distinct columns of the code matrix, weighted by their counts.
+    # Everything works on the distinct columns of the code matrix, weighted by their counts
+    # (a few hundred columns for 200,000 sentences); the tests check each value against the
+    # core functions on the full matrix.
     n_codes = len(um.categories)
     shifted, w = _collapse((np.nan_to_num(um.codes, nan=-1.0) + 1).astype(np.int64),
                            np.ones(um.codes.shape[1]), n_codes + 1)
@@ -764,7 +805,13 @@ def analyse_units(
     assert um.code_values is not None
     value_of = np.append(um.code_values, np.nan)
     pat_values = value_of[np.where(pat >= 0, pat, n_codes)]
-    ci, why = _ci_json(CollapsedAlpha(pat_values, level, weights=w).bootstrap(n_boot, seed))
+    simple = weighted_simple(pat_values, w)
+    alpha = CollapsedAlpha(pat_values, level, weights=w)
+    _coef(out, "percent_agreement", simple["percent_agreement"])
+    _coef(out, "krippendorff_alpha", alpha.alpha())
+    _coef(out, "fleiss_kappa", simple["fleiss_kappa"])
+    _coef(out, "gwet_ac1", simple["gwet_ac1"])
+    ci, why = _ci_json(alpha.bootstrap(n_boot, seed))
     out["alpha_ci95"] = ci
     if why:
         out["undefined"]["alpha_ci95"] = why
@@ -877,29 +924,33 @@ def _analyse_multi(
     codes, sets = _set_codes(um)
     out["n_values"] = int(um.answered.sum())
     out["distinct_label_sets"] = len(sets)
-    _coef(out, "percent_agreement", ag.percent_agreement(codes))
+
     deltas = {
         d: np.array([[ag.SET_DISTANCES[d](x, y) for y in sets] for x in sets]).reshape(
             len(sets), len(sets)
         )
         for d in ("masi", "jaccard")
     }
-    alphas = {d: CollapsedAlpha(codes, delta=deltas[d]) for d in deltas}
+    # Everything below works on the distinct columns of the set-code matrix (a few hundred
+    # patterns for 200,000 sentences), each weighted by how many units share it.
+    shifted, w = _collapse((np.nan_to_num(codes, nan=-1.0) + 1).astype(np.int64),
+                           np.ones(codes.shape[1]), len(sets) + 1)
+    pat = shifted - 1  # -1 = not answered
+    patf = np.where(pat >= 0, pat, np.nan).astype(np.float64)
+    # Exact-set agreement: each distinct set a nominal category.
+    simple = weighted_simple(patf, w)
+    _coef(out, "percent_agreement", simple["percent_agreement"])
+    _coef(out, "krippendorff_alpha_exact_sets",
+          CollapsedAlpha(patf, "nominal", weights=w).alpha())
+    _coef(out, "fleiss_kappa_exact_sets", simple["fleiss_kappa"])
+    _coef(out, "gwet_ac1_exact_sets", simple["gwet_ac1"])
+    alphas = {d: CollapsedAlpha(patf, delta=deltas[d], weights=w) for d in deltas}
     _coef(out, "masi_alpha", alphas["masi"].alpha())
     _coef(out, "jaccard_alpha", alphas["jaccard"].alpha())
     ci, why = _ci_json(alphas["masi"].bootstrap(n_boot, seed))
     out["masi_alpha_ci95"] = ci
     if why:
         out["undefined"]["masi_alpha_ci95"] = why
-    # Exact-set agreement as nominal categories.
-    _coef(out, "krippendorff_alpha_exact_sets", ag.krippendorff_alpha(codes, "nominal"))
-    _coef(out, "fleiss_kappa_exact_sets", ag.fleiss_kappa(codes))
-    _coef(out, "gwet_ac1_exact_sets", ag.gwet_ac1(codes))
-    # Everything below works on the distinct columns of the set-code matrix (a few hundred
-    # patterns for 200,000 sentences), each weighted by how many units share it.
-    shifted, w = _collapse((np.nan_to_num(codes, nan=-1.0) + 1).astype(np.int64),
-                           np.ones(codes.shape[1]), len(sets) + 1)
-    pat = shifted - 1  # -1 = not answered
     n_lab = len(um.labels)
     # has[c, l]: set code c holds label l; column n_lab: the empty set.
     has = np.zeros((max(len(sets), 1), n_lab + 1), dtype=bool)
@@ -929,7 +980,6 @@ def _analyse_multi(
             }
             pairs.append(entry)
     out["pairs"] = pairs
-    patf = np.where(pat >= 0, pat, np.nan).astype(np.float64)
     loo = [
         CollapsedAlpha(np.delete(patf, a, axis=0), delta=deltas["masi"], weights=w).alpha()
         for a in range(len(names))
@@ -1047,6 +1097,55 @@ def analyse_spans(sd: SpanData) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------- the report
+class PrefetchedStore:
+    """The store, with the bulk reads of a report started at once in a few threads.
+
+    SQLite releases the GIL while it computes a ``group_concat``, so the reads of the done
+    sentences, the sentence bounds and each label set run side by side, each read on its own
+    connection opened and closed in its thread (connections are per thread). The loaders'
+    ``agreement_*`` calls then take the prefetched result, or read directly when nothing was
+    prefetched for them.
+    """
+
+    def __init__(self, store: Store, jobs: list[tuple[str, tuple[Any, ...]]], threads: int = 4):
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        self.store = store
+        self._futures: dict[tuple[str, tuple[Any, ...]], Future[Any]] = {}
+        self._pool = ThreadPoolExecutor(max_workers=max(1, min(threads, len(jobs))))
+        for name, args in jobs:
+            self._futures[(name, args)] = self._pool.submit(self._run, name, args)
+
+    def _run(self, name: str, args: tuple[Any, ...]) -> Any:
+        from annotator.store import Store
+
+        with Store.open(self.store.path, create=False) as st:  # opened and closed here
+            st.agreement_read_mode()
+            return getattr(st, name)(*args)
+
+    def _get(self, name: str, *args: Any) -> Any:
+        fut = self._futures.pop((name, args), None)
+        return fut.result() if fut is not None else getattr(self.store, name)(*args)
+
+    def agreement_done_sentences(self, scheme_ids: tuple[int, ...]) -> Any:
+        return self._get("agreement_done_sentences", tuple(scheme_ids))
+
+    def agreement_done_documents(self, scheme_ids: tuple[int, ...]) -> Any:
+        return self._get("agreement_done_documents", tuple(scheme_ids))
+
+    def agreement_labels(self, scheme_ids: tuple[int, ...], label_set: str, level: str) -> Any:
+        return self._get("agreement_labels", tuple(scheme_ids), label_set, level)
+
+    def agreement_sentence_bounds(self) -> Any:
+        return self._get("agreement_sentence_bounds")
+
+    def agreement_latest_labels(self, *args: Any) -> Any:
+        return self.store.agreement_latest_labels(*args)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
 def _keep_active_units(um: UnitMatrix, requested: list[str] | None) -> UnitMatrix:
     """Drop annotators with no answer in this set (saying so if they were asked for)."""
     if um.n_answers is None:
@@ -1135,6 +1234,39 @@ def agreement_report(
         "bootstrap": {"n_boot": n_boot, "seed": seed, "confidence": 0.95},
         "label_sets": [],
     }
+    tids = tuple(ids)
+    jobs: list[tuple[str, tuple[Any, ...]]] = [
+        ("agreement_labels", (tids, ls.name, ls.level)) for ls in sets
+    ]
+    if any(ls.level != "document" for ls in sets):
+        jobs.insert(0, ("agreement_done_sentences", (tids,)))
+    if any(ls.level == "span" for ls in sets):
+        jobs.insert(1, ("agreement_sentence_bounds", ()))
+    if any(ls.level == "document" for ls in sets):
+        jobs.append(("agreement_done_documents", (tids,)))
+    reads: Any = store
+    if store.path != ":memory:" and len(sets) > 1:
+        reads = PrefetchedStore(store, jobs)
+    try:
+        _analyse_sets(report, reads, tids, sets, chosen, annotators, n_boot, seed, top)
+    finally:
+        if isinstance(reads, PrefetchedStore):
+            reads.close()
+    _attach_texts(store, report)
+    return report
+
+
+def _analyse_sets(
+    report: dict[str, Any],
+    store: Any,
+    ids: tuple[int, ...],
+    sets: list[LabelSet],
+    chosen: list[tuple[int, str]],
+    annotators: list[str] | None,
+    n_boot: int,
+    seed: int,
+    top: int,
+) -> None:
     bounds = None
     done = done_sentences(store, ids, chosen) if chosen and any(
         ls.level != "document" for ls in sets) else None
@@ -1166,8 +1298,6 @@ def agreement_report(
             }
         report["label_sets"].append(entry)
     report["annotators"] = sorted(seen)
-    _attach_texts(store, report)
-    return report
 
 
 def _attach_texts(store: Store, report: dict[str, Any]) -> None:

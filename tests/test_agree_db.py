@@ -580,3 +580,28 @@ def test_older_database_gets_the_agreement_index(db_path: Path) -> None:
     [backup] = list(db_path.parent.glob("annotations.db.bak-*"))
     names = sqlite3.connect(backup).execute("SELECT name FROM _sqlite_migrations").fetchall()
     assert names == [("m001_initial",)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_weighted_simple_equals_core_on_expanded_matrix(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_cat = [1, 2, 3, 5, 2, 4][seed]
+    m = rng.integers(0, n_cat, (3, 40)).astype(float)
+    m[rng.random(m.shape) < 0.35] = np.nan
+    w = rng.integers(1, 6, 40)
+    expanded = np.repeat(m, w, axis=1)
+    got = agree_db.weighted_simple(m, w.astype(float))
+    for key, fn in (("percent_agreement", ag.percent_agreement),
+                    ("fleiss_kappa", ag.fleiss_kappa), ("gwet_ac1", ag.gwet_ac1)):
+        want = fn(expanded)
+        if isinstance(want, ag.Undefined):
+            assert isinstance(got[key], ag.Undefined), key
+        else:
+            assert got[key] == pytest.approx(want), key
+
+
+def test_weighted_simple_undefined_without_pairs() -> None:
+    m = np.array([[0.0, np.nan], [np.nan, 1.0]])
+    got = agree_db.weighted_simple(m, np.ones(2))
+    assert all(isinstance(v, ag.Undefined) for v in got.values())
+    assert isinstance(ag.fleiss_kappa(m), ag.Undefined)
