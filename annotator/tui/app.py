@@ -16,7 +16,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical, VerticalScroll
 from textual.content import Content
-from textual.events import Key, Resize, TextSelected
+from textual.events import Event, Key, Resize, TextSelected
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
@@ -255,9 +255,7 @@ class AnnotateScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While the terminal is too small nothing can be seen, so only quitting works."""
-        if self.has_class("-too-small") and action != "quit":
-            return False
-        return True
+        return action == "quit" or not self.has_class("-too-small")
 
     # ------------------------------------------------------------------ drawing
     def redraw(self) -> None:
@@ -779,6 +777,11 @@ class AnnotatorApp(App[None]):
         super().__init__()
         self.session = session
         self.initial_keymap = dict(keymap or {})
+
+    async def on_event(self, event: Event) -> None:
+        if isinstance(event, Key):
+            self.session.touch()  # any key press is activity on the sentence shown
+        await super().on_event(event)
 
     def get_key_display(self, binding: Binding) -> str:
         """The footer shows the most memorable default key (unless the keymap changed it)."""

@@ -431,21 +431,37 @@ async def test_keymap_from_environment(new_app: App, tmp_path: Any, monkeypatch:
 
 
 async def test_active_time_is_recorded(new_app: App, db: Store) -> None:
+    """Time between key presses counts, a pause over 3 minutes does not; every key press (a
+    note, a flag...) is activity, and the time is stored when the sentence is left or on quit."""
     app = new_app()
-    ticks = iter([0.0, 0.0, 5.0, 7.0, 500.0, 501.0, 502.0, 503.0, 504.0])
-    app.session.clock = lambda: next(ticks)
+    now = [0.0]
+    app.session.clock = lambda: now[0]
     app.session.timer.start(0.0)
+
+    async def at(t: float, *keys: str) -> None:
+        now[0] = t
+        await pilot.press(*keys)
+
+    def seconds(sid: int) -> float:
+        aid = db.annotator_id("alice")
+        return float(
+            db.query(
+                "SELECT seconds FROM progress WHERE annotator_id = ? AND sentence_id = ?",
+                [aid, sid],
+            )[0]["seconds"]
+        )
+
     async with app.run_test() as pilot:
         first = current(app)["id"]
-        await pilot.press("1")  # t=0 -> touch
-        await pilot.press("2")  # 5
-        await pilot.press("3")  # 7
-        await pilot.press("j")  # 500: the 493 s pause does not count
-        aid = db.annotator_id("alice")
-        seconds = db.query(
-            "SELECT seconds FROM progress WHERE annotator_id = ? AND sentence_id = ?", [aid, first]
-        )[0]["seconds"]
-        assert seconds == 7.0
+        await at(5.0, "1")
+        await at(7.0, "f")
+        await at(500.0, "j")  # the 493 s pause does not count
+        assert seconds(first) == 7.0
+        second = current(app)["id"]
+        await at(510.0, "c")
+        await at(520.0, *"ok", "enter")
+        await at(530.0, "q")
+    assert seconds(second) == 30.0
 
 
 async def test_every_label_of_the_default_scheme_in_three_keys(tmp_path: Any) -> None:
