@@ -639,6 +639,8 @@ class CollapsedAlpha:
         """Seeded percentile bootstrap over units (multinomial draws of the distinct columns)."""
         from annotator.core.agreement import BootstrapCI, Undefined
 
+        if n_boot <= 0:
+            return Undefined("no bootstrap requested (--n-boot 0)")
         point = self.alpha()
         if isinstance(point, Undefined):
             return point
@@ -1426,11 +1428,17 @@ def render_text(report: dict[str, Any]) -> str:
         if s.get("per_label"):
             lines.append("  per label (present/absent):")
             w = max((len(e["label"]) for e in s["per_label"]), default=5)
+            unused = []
             for e in s["per_label"]:
+                if not e["n_present"]:
+                    unused.append(e["label"])
+                    continue
                 lines.append(
                     f"    {e['label']:<{w}}  alpha {fmt_value(e, 'krippendorff_alpha')}, "
                     f"kappa {fmt_value(e, 'kappa')}, present in {e['prevalence']:.1%} of answers"
                 )
+            if unused:
+                lines.append("    never used (alpha and kappa undefined): " + ", ".join(unused))
         lines.append("  each annotator left out:")
         key = "masi_alpha" if s["multiple"] else "krippendorff_alpha"
         for e in s["leave_one_out"]:
@@ -1455,11 +1463,19 @@ def render_text(report: dict[str, Any]) -> str:
 
 
 def _span_text(s: dict[str, Any]) -> list[str]:
-    lines = ["  character-level alpha per label (units: characters of those sentences):"]
+    used_labels = {e["label"] for p in s["pairs"] for e in p["per_label"] if e["n_a"] or e["n_b"]}
+    n_chars = max((e["n_characters"] for e in s["per_label"]), default=0)
+    lines = [f"  character-level alpha per label (units: the {n_chars:,} characters of those "
+             "sentences):"]
     w = max((len(e["label"]) for e in s["per_label"]), default=5)
+    unused = []
     for e in s["per_label"]:
-        lines.append(f"    {e['label']:<{w}}  {fmt_value(e, 'char_alpha')}"
-                     f"  ({e['n_characters']:,} characters)")
+        if e["char_alpha"] is None and e["label"] not in used_labels:
+            unused.append(e["label"])
+            continue
+        lines.append(f"    {e['label']:<{w}}  {fmt_value(e, 'char_alpha')}")
+    if unused:
+        lines.append("    undefined (nobody marked a span with this label): " + ", ".join(unused))
     lines.append("  pairs (precision and recall of the second annotator against the first):")
     for p in s["pairs"]:
         a = p["all_labels"]

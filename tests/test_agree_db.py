@@ -605,3 +605,11 @@ def test_weighted_simple_undefined_without_pairs() -> None:
     got = agree_db.weighted_simple(m, np.ones(2))
     assert all(isinstance(v, ag.Undefined) for v in got.values())
     assert isinstance(ag.fleiss_kappa(m), ag.Undefined)
+
+
+def test_no_bootstrap_says_so(db: Db) -> None:
+    fill_frames(db)
+    s = set_report(db, "frame", n_boot=0)
+    assert s["alpha_ci95"] is None
+    assert s["undefined"]["alpha_ci95"] == "no bootstrap requested (--n-boot 0)"
+    assert s["krippendorff_alpha"] == pytest.approx(158 / 226)
