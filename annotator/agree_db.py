@@ -1400,6 +1400,10 @@ def render_text(report: dict[str, Any]) -> str:
         lines.append(used)
         for d in s["units_dropped"]:
             lines.append(f"  dropped: {d['reason']}")
+        short = s.get("units_without_two_values") or 0
+        if short:
+            lines.append(f"  of which {_plural(short, unit)} left with fewer than two values "
+                         "count for no coefficient")
         for n in s.get("notes", []):
             lines.append(f"  note: {n}")
         if "pairs" not in s:
@@ -1516,6 +1520,13 @@ def csv_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
 
     everyone = "|".join(report["annotators"])
     for s in report["label_sets"]:
+        if "pairs" not in s:  # not computed: one row saying why
+            rows.append({
+                "label_set": s["label_set"], "level": s["level"], "scope": "set", "label": "",
+                "annotators": "|".join(s.get("annotators") or []), "coefficient": "",
+                "value": None, "reason": "; ".join(s.get("notes") or []), "n": s["n_units"],
+            })
+            continue
         if s["level"] == "span":
             for e in s.get("per_label", []):
                 add(s, "label", e["label"], everyone, e, ["char_alpha"], e["n_characters"])
