@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -166,7 +167,7 @@ def build_report(store: Store, scheme_name: str | None = None, *, top: int = 5) 
     source_of = {int(d["id"]): d["source"] or UNKNOWN_SOURCE for d in docs}
     outlets = _outlets(docs)
     answered = store.report_answered(name)
-    counts = store.report_label_counts(name)
+    counts = _label_counts(unit_rows)
     rate_sets = [s for s in sets if s.level in ("sentence", "span")]
     outlet_rates = [
         _rate_table(
@@ -212,10 +213,13 @@ def build_report(store: Store, scheme_name: str | None = None, *, top: int = 5) 
         e["label_set"]: e for e in agreement_report(store, name, n_boot=0, top=1)["label_sets"]
     }
     for s in sets:
-        agreement.extend(with_agree_command(agreement_rows(s, units[s.name]), agree.get(s.name)))
+        entry = agree.get(s.name)
+        rows = agreement_rows(s, units[s.name], from_command=entry is not None)
+        agreement.extend(with_agree_command(rows, entry))
         confusions.append(confusion(s, units[s.name]))
 
     status = {r["annotator"]: r for r in store.status()}
+    labelled_by = {u[0] for u in unit_rows}
     progress = [
         ProgressRow(
             annotator=r["annotator"],
@@ -227,7 +231,7 @@ def build_report(store: Store, scheme_name: str | None = None, *, top: int = 5) 
             timed=int(r["timed"]),
         )
         for r in store.report_time()
-        if int(r["seen"]) > 0 or any(u["annotator"] == r["annotator"] for u in unit_rows)
+        if int(r["seen"]) > 0 or r["annotator"] in labelled_by
     ]
     return Report(
         scheme=name,
@@ -265,17 +269,47 @@ def _sets_from_scheme(scheme: Any) -> list[SetInfo]:
     return out
 
 
-def _add_unknown_sets(sets: list[SetInfo], rows: Iterable[dict[str, Any]]) -> None:
+UnitRow = tuple[str, str, int, int | None, str, str]  # see Store.report_unit_labels
+
+
+def _add_unknown_sets(sets: list[SetInfo], rows: Iterable[UnitRow]) -> None:
     """Labels in the database but not in the latest scheme version still get reported."""
     by_name = {s.name: s for s in sets}
-    for r in rows:
-        s = by_name.get(r["label_set"])
+    known = {(s.name, lab) for s in sets for lab in s.labels}
+    for _, level, _, _, set_name, label in rows:
+        if (set_name, label) in known:
+            continue
+        s = by_name.get(set_name)
         if s is None:
-            s = SetInfo(r["label_set"], r["level"], [], multiple=True)
+            s = SetInfo(set_name, level, [], multiple=True)
             by_name[s.name] = s
             sets.append(s)
-        if r["label"] not in s.labels:
-            s.labels.append(r["label"])
+        if label not in s.labels:
+            s.labels.append(label)
+        known.add((set_name, label))
+
+
+def _label_counts(rows: Iterable[UnitRow]) -> list[dict[str, Any]]:
+    """Per annotator, document, label set and label: annotations (``n``) and the distinct
+    sentences (or documents) they sit on (``units``)."""
+    n: Counter[tuple[str, int, str, str, str]] = Counter()
+    units: dict[tuple[str, int, str, str, str], set[int | None]] = defaultdict(set)
+    for annotator, level, doc, sid, set_name, label in rows:
+        key = (annotator, doc, set_name, level, label)
+        n[key] += 1
+        units[key].add(sid)
+    return [
+        {
+            "annotator": k[0],
+            "document_id": k[1],
+            "label_set": k[2],
+            "level": k[3],
+            "label": k[4],
+            "n": v,
+            "units": len(units[k]),
+        }
+        for k, v in n.items()
+    ]
 
 
 def _outlets(docs: Sequence[dict[str, Any]]) -> list[tuple[str, int, int]]:
@@ -344,38 +378,38 @@ def _span_texts(
     sets: Sequence[SetInfo], spans: Sequence[dict[str, Any]], top: int
 ) -> list[SpanTexts]:
     """Most frequent texts per technique; texts are grouped ignoring case and spacing."""
+    # (set, label) -> folded text -> [(text, source)], in one pass over the spans
+    by_label: dict[tuple[str, str], dict[str, list[tuple[str, str]]]] = {}
+    for r in spans:
+        text = _SPACES.sub(" ", r["text"] or "").strip()
+        groups = by_label.setdefault((r["label_set"], r["label"]), {})
+        groups.setdefault(text.casefold(), []).append((text, r["source"] or UNKNOWN_SOURCE))
     out: list[SpanTexts] = []
     for s in sets:
         for label in s.labels:
-            groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for r in spans:
-                if r["label_set"] == s.name and r["label"] == label:
-                    text = _SPACES.sub(" ", r["text"] or "").strip()
-                    groups[text.casefold()].append({**r, "text": text})
-            if not groups:
+            found = by_label.get((s.name, label))
+            if not found:
                 continue
-            ranked = sorted(groups.values(), key=lambda g: (-len(g), g[0]["text"].casefold()))
+            ranked = sorted(found.values(), key=lambda g: (-len(g), g[0][0].casefold()))
             items = [
                 SpanText(
-                    text=Counter(r["text"] for r in g).most_common(1)[0][0],
+                    text=Counter(t for t, _ in g).most_common(1)[0][0],
                     n=len(g),
-                    sources=dict(Counter(r["source"] or UNKNOWN_SOURCE for r in g).most_common()),
+                    sources=dict(Counter(src for _, src in g).most_common()),
                 )
                 for g in ranked[:top]
             ]
-            out.append(SpanTexts(s.name, label, sum(len(g) for g in groups.values()), items))
+            out.append(SpanTexts(s.name, label, sum(len(g) for g in found.values()), items))
     return out
 
 
-def _doc_labels(
-    s: SetInfo, rows: Sequence[dict[str, Any]], docs: Sequence[dict[str, Any]]
-) -> DocLabels:
+def _doc_labels(s: SetInfo, rows: Sequence[UnitRow], docs: Sequence[dict[str, Any]]) -> DocLabels:
     votes: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for r in rows:
-        if r["label_set"] == s.name and r["level"] == "document":
-            who = votes[int(r["document_id"])][r["label"]]
-            if r["annotator"] not in who:
-                who.append(r["annotator"])
+    for annotator, level, doc, _, set_name, label in rows:
+        if set_name == s.name and level == "document":
+            who = votes[doc][label]
+            if annotator not in who:
+                who.append(annotator)
     per_outlet: dict[str, Counter[str]] = defaultdict(Counter)
     documents = []
     for d in docs:
@@ -396,12 +430,12 @@ def _doc_labels(
 
 
 # ------------------------------------------------------------------------------------ agreement
-Units = dict[tuple[int, int | None], dict[str, frozenset[str]]]
+Units = dict[tuple[int, int | None], dict[str, AbstractSet[str]]]
 
 
 def _units(
     sets: Sequence[SetInfo],
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[UnitRow],
     done_sentences: Sequence[dict[str, Any]],
     done_documents: Sequence[dict[str, Any]],
 ) -> dict[str, Units]:
@@ -417,35 +451,46 @@ def _units(
     doc_done: dict[int, set[str]] = defaultdict(set)
     for r in done_documents:
         doc_done[int(r["document_id"])].add(r["annotator"])
+    level_of = {s.name: s.level for s in sets}
+    # one pass over the annotations: set -> unit -> annotator -> labels
+    labels: dict[str, dict[tuple[int, int | None], dict[str, set[str]]]] = {
+        s.name: {} for s in sets
+    }
+    for annotator, _, doc, sid, name, label in rows:
+        level = level_of.get(name)
+        if level is None:
+            continue
+        if level == "document":
+            key: tuple[int, int | None] = (doc, None)
+        elif sid is None:
+            continue
+        else:
+            key = (doc, sid)
+        per = labels[name].setdefault(key, {})
+        who = per.get(annotator)
+        if who is None:
+            per[annotator] = {label}
+        else:
+            who.add(label)
+    empty: frozenset[str] = frozenset()
     out: dict[str, Units] = {}
     for s in sets:
-        labels: dict[tuple[int, int | None], dict[str, set[str]]] = defaultdict(
-            lambda: defaultdict(set)
-        )
-        for r in rows:
-            if r["label_set"] != s.name:
-                continue
-            if s.level == "document":
-                key: tuple[int, int | None] = (int(r["document_id"]), None)
-            else:
-                if r["sentence_id"] is None:
-                    continue
-                key = (int(r["document_id"]), int(r["sentence_id"]))
-            labels[key][r["annotator"]].add(r["label"])
-        units: Units = {}
+        by_unit = labels[s.name]
         if s.level == "document":
             coders_of: dict[tuple[int, int | None], set[str]] = defaultdict(set)
-            for d, who in doc_done.items():
-                coders_of[(d, None)] |= who
-            for key, per in labels.items():
+            for d, who_done in doc_done.items():
+                coders_of[(d, None)] |= who_done
+            for key, per in by_unit.items():
                 coders_of[key] |= set(per)
         else:
             coders_of = sent_coders
-        for key in sorted(coders_of, key=lambda k: (k[0], k[1] or 0)):
+        units: Units = {}
+        for key in sorted(coders_of):
             coders = coders_of[key]
             if len(coders) < 2:
                 continue
-            units[key] = {a: frozenset(labels.get(key, {}).get(a, set())) for a in sorted(coders)}
+            per = by_unit.get(key) or {}
+            units[key] = {a: per.get(a, empty) for a in coders}
         out[s.name] = units
     return out
 
@@ -457,35 +502,61 @@ def _value(x: Any) -> float | None:
     return None if v is None or v != v else float(v)
 
 
-def agreement_rows(s: SetInfo, units: Units) -> list[AgreementRow]:
+def agreement_rows(s: SetInfo, units: Units, *, from_command: bool = False) -> list[AgreementRow]:
     """Alpha for the set as a whole and for each of its labels, computed by
-    :mod:`annotator.core.agreement` (see the module docstring for the units)."""
+    :mod:`annotator.core.agreement` (see the module docstring for the units).
+
+    ``from_command``: the values ``annotator agree`` gives will replace these (see
+    :func:`with_agree_command`), so only what it does not give is computed: the per-label binary
+    alpha of single-choice sets."""
     import numpy as np
 
     from annotator.core import agreement
 
     coders = sorted({a for per in units.values() for a in per})
     keys = list(units)
-    sets = [[units[k].get(a) for a in coders] for k in keys]
+    positives: Counter[str] = Counter()
+    for per in units.values():
+        positives.update(frozenset().union(*per.values()))
     whole: float | None = None
-    if keys:
+    per_label: dict[str, float | None] = {}
+    single = not s.multiple and s.level != "span"
+    if keys and single:
+        # codes matrix (annotators x units) of the label chosen; binary views derive from it
+        cats: dict[frozenset[str], int] = {}
+        row_of = {a: i for i, a in enumerate(coders)}
+        m = np.full((len(coders), len(keys)), np.nan)
+        for u, k in enumerate(keys):
+            for a, labs in units[k].items():
+                m[row_of[a], u] = cats.setdefault(frozenset(labs), len(cats))
+        if not from_command:
+            whole = _value(agreement.krippendorff_alpha(m, "nominal"))
+        given = ~np.isnan(m)
+        codes = np.where(given, m, -1).astype(np.int64)
+        for lab in s.labels:
+            has = np.array([lab in c for c in cats] + [False])
+            view = np.where(given, has[codes].astype(np.float64), np.nan)
+            per_label[lab] = _value(agreement.krippendorff_alpha(view, "nominal"))
+    elif keys and not from_command:
+        sets = [[units[k].get(a) for a in coders] for k in keys]
         if s.multiple:
             whole = _value(agreement.set_alpha(sets, "masi"))
-        else:
-            cats: dict[str, int] = {}
-            m = np.full((len(coders), len(keys)), np.nan)
-            for u, k in enumerate(keys):
-                for i, a in enumerate(coders):
-                    if a in units[k]:
-                        m[i, u] = cats.setdefault(_single(units[k][a]), len(cats))
-            whole = _value(agreement.krippendorff_alpha(m, "nominal"))
+        for key, v in agreement.per_label_agreement(sets, s.labels).items():
+            per_label[str(key)] = _value(v["krippendorff_alpha"])
     whole_measure = "α MASI" if s.multiple else "α nominal"
     rows = [AgreementRow(s.name, None, whole, len(keys), len(coders), measure=whole_measure)]
-    per = agreement.per_label_agreement(sets, s.labels) if keys else {}
     for lab in s.labels:
-        positives = sum(1 for k in keys if any(lab in v for v in units[k].values()))
-        alpha = _value(per[lab]["krippendorff_alpha"]) if lab in per else None
-        rows.append(AgreementRow(s.name, lab, alpha, len(keys), len(coders), positives, "α binary"))
+        rows.append(
+            AgreementRow(
+                s.name,
+                lab,
+                per_label.get(lab),
+                len(keys),
+                len(coders),
+                positives[lab],
+                "α binary",
+            )
+        )
     return rows
 
 
@@ -529,10 +600,6 @@ def with_agree_command(
                 r.alpha, r.measure = p.get("krippendorff_alpha"), "α binary"
         out.append(r)
     return out
-
-
-def _single(labels: frozenset[str]) -> str:
-    return "+".join(sorted(labels)) if labels else NONE
 
 
 def confusion(s: SetInfo, units: Units) -> Confusion:

@@ -23,6 +23,7 @@ from annotator.report import (
 )
 
 RELIABLE = 0.8
+MAX_HEATMAP_ROWS = 200
 TENTATIVE = 0.667
 PALETTE = (
     "#4e79a7",
@@ -94,6 +95,11 @@ def render_html(rep: Report) -> str:
         if t.rows:
             add(f"<h3>{escape(t.label_set)} by document</h3>")
             add(_rate_heatmap(t, "document"))
+            if len(t.rows) > MAX_HEATMAP_ROWS:
+                add(
+                    f'<p class="note">The chart shows the first {MAX_HEATMAP_ROWS} of '
+                    f"{len(t.rows)} documents; the terminal report lists them all.</p>"
+                )
 
     add('<h2 id="spans">Most frequent span texts</h2>')
     if not rep.span_texts:
@@ -275,7 +281,7 @@ def _heatmap(
 
 
 def _rate_heatmap(t: RateTable, row_title: str) -> str:
-    rows = t.rows[:200]
+    rows = t.rows[:MAX_HEATMAP_ROWS]
     return _heatmap(
         aria=f"{t.label_set}: per 100 sentences by {row_title}",
         css_class=f"heatmap rates by-{row_title}",

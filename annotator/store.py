@@ -1343,20 +1343,6 @@ class Store:
             params,
         )
 
-    def report_label_counts(self, scheme: str | None = None) -> list[dict[str, Any]]:
-        """Per annotator, document, label set and label: current annotations (``n``) and the
-        distinct sentences (or documents) they sit on (``units``)."""
-        cond, params = self._scheme_cond(scheme)
-        return self.query(
-            "SELECT n.name AS annotator, a.document_id, a.label_set, a.level, a.label, "
-            "count(*) AS n, count(DISTINCT coalesce(a.sentence_id, -a.document_id)) AS units "
-            "FROM annotations a JOIN annotators n ON n.id = a.annotator_id "
-            f"WHERE a.removed_at IS NULL{cond} "
-            "GROUP BY n.name, a.document_id, a.label_set, a.level, a.label "
-            "ORDER BY n.name, a.document_id, a.label_set, a.label",
-            params,
-        )
-
     def report_span_texts(self, scheme: str | None = None) -> list[dict[str, Any]]:
         """Every current span with its text (cut from the document text by its offsets)."""
         cond, params = self._scheme_cond(scheme)
@@ -1369,16 +1355,22 @@ class Store:
             params,
         )
 
-    def report_unit_labels(self, scheme: str | None = None) -> list[dict[str, Any]]:
-        """Every current annotation reduced to its unit: (annotator, level, document, sentence,
-        label set, label). Spans count as a label on their sentence."""
+    def report_unit_labels(
+        self, scheme: str | None = None
+    ) -> list[tuple[str, str, int, int | None, str, str]]:
+        """Every current annotation reduced to its unit, as plain tuples (fast on big corpora):
+        (annotator, level, document_id, sentence_id, label_set, label). Spans count as a label
+        on their sentence."""
         cond, params = self._scheme_cond(scheme)
-        return self.query(
-            "SELECT n.name AS annotator, a.level, a.document_id, a.sentence_id, a.label_set, "
-            "a.label FROM annotations a JOIN annotators n ON n.id = a.annotator_id "
-            f"WHERE a.removed_at IS NULL{cond} ORDER BY a.id",
-            params,
-        )
+        return [
+            tuple(r)
+            for r in self.db.execute(
+                "SELECT n.name, a.level, a.document_id, a.sentence_id, a.label_set, a.label "
+                "FROM annotations a JOIN annotators n ON n.id = a.annotator_id "
+                f"WHERE a.removed_at IS NULL{cond} ORDER BY a.id",
+                params,
+            ).fetchall()
+        ]
 
     def report_done_sentences(self) -> list[dict[str, Any]]:
         """(annotator, document, sentence) for every sentence an annotator marked done."""
@@ -1473,21 +1465,18 @@ class Store:
         )
         adj_id = int(cur.lastrowid or 0)
         gold_rows = [
-            {
-                "adjudication_id": adj_id,
-                "label_set": d["label_set"],
-                "label": g["label"],
-                "level": d["level"],
-                "document_id": d["document_id"],
-                "sentence_id": d.get("sentence_id"),
-                "start": g.get("start"),
-                "end": g.get("end"),
-                "value": g.get("value"),
-            }
+            (
+                adj_id, d["label_set"], g["label"], d["level"], d["document_id"],
+                d.get("sentence_id"), g.get("start"), g.get("end"), g.get("value"),
+            )
             for g in d.get("gold") or []
         ]
         if gold_rows:
-            self.db.table("gold").insert_all(gold_rows)
+            self.db.conn.executemany(
+                "INSERT INTO gold (adjudication_id, label_set, label, level, document_id, "
+                'sentence_id, start, "end", value) VALUES (?,?,?,?,?,?,?,?,?)',
+                gold_rows,
+            )
         return adj_id
 
     def adjudicate(self, scheme_id: int, adjudicator_id: int, decision: dict[str, Any]) -> int:

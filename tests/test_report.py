@@ -118,6 +118,26 @@ def test_agreement_hand_computed(rep: Report) -> None:
     )
 
 
+def test_own_alpha_matches_agree_command(framing: Framing, rep: Report) -> None:
+    """Without `annotator agree` the report computes alpha itself through core.agreement; both
+    give the same numbers on sentence and document sets."""
+    from annotator.report import _units, agreement_rows
+
+    store = framing.store
+    units = _units(
+        rep.sets,
+        store.report_unit_labels("framing-test"),
+        store.report_done_sentences(),
+        store.report_done_documents(),
+    )
+    from_command = {(a.label_set, a.label): a.alpha for a in rep.agreement}
+    for s in rep.sets:
+        if s.level == "span":
+            continue  # the command measures spans per character, the fallback per sentence
+        for row in agreement_rows(s, units[s.name], from_command=False):
+            assert row.alpha == pytest.approx(from_command[(s.name, row.label)]), row
+
+
 def test_confusion_counts(rep: Report) -> None:
     conf = next(c for c in rep.confusions if c.label_set == "frame")
     ix = {c: i for i, c in enumerate(conf.categories)}

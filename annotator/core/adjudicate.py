@@ -91,7 +91,7 @@ def build_units(
     answered without a label of the set has the empty version (an answer: "nothing here").
     """
     levels = dict(sets)
-    versions: dict[UnitKey, dict[str, set[Item]]] = defaultdict(lambda: defaultdict(set))
+    versions: dict[UnitKey, dict[str, set[Item]]] = {}
     for r in rows.annotations:
         name = r["label_set"]
         level = levels.get(name)
@@ -104,7 +104,12 @@ def build_units(
         item: Item = r["label"]
         if level == "span":
             item = (int(r["start"]), int(r["end"]), str(r["label"]))
-        versions[key][r["annotator"]].add(item)
+        per = versions.setdefault(key, {})
+        mine = per.get(r["annotator"])
+        if mine is None:
+            per[r["annotator"]] = {item}
+        else:
+            mine.add(item)
     sentence_answers: dict[tuple[int, int], set[str]] = defaultdict(set)
     for r in rows.done_sentences:
         sentence_answers[(int(r["document_id"]), int(r["sentence_id"]))].add(r["annotator"])
@@ -112,26 +117,45 @@ def build_units(
     for r in rows.done_documents:
         document_answers[int(r["document_id"])].add(r["annotator"])
 
-    keys: set[UnitKey] = set(versions)
+    empty: frozenset[Item] = frozenset()
+    units: list[Unit] = []
+    seen: set[UnitKey] = set()
+
+    def add(key: UnitKey, level: str, answered: set[str]) -> None:
+        per = versions.get(key)
+        if per:
+            answered = answered | per.keys()
+        if len(answered) < min_annotators:
+            return
+        per = per or {}
+        units.append(
+            Unit(
+                key,
+                level,
+                {a: (frozenset(per[a]) if a in per else empty) for a in sorted(answered)},
+            )
+        )
+
     for name, level in sets:
         if level == "document":
-            keys.update(UnitKey(d, None, name) for d in document_answers)
+            for d, who in document_answers.items():
+                key = UnitKey(d, None, name)
+                seen.add(key)
+                add(key, level, who)
         else:
-            keys.update(UnitKey(d, s, name) for (d, s) in sentence_answers)
-    units: list[Unit] = []
-    for key in keys:
-        level = levels[key.label_set]
-        answered = set(versions.get(key, {}))
-        if level == "document":
-            answered |= document_answers.get(key.document_id, set())
-        else:
-            assert key.sentence_id is not None
-            answered |= sentence_answers.get((key.document_id, key.sentence_id), set())
-        if len(answered) < min_annotators:
-            continue
-        per = versions.get(key, {})
-        units.append(Unit(key, level, {a: frozenset(per.get(a, set())) for a in sorted(answered)}))
-    units.sort(key=lambda u: u.key.sort_key())
+            for (d, sid), who in sentence_answers.items():
+                key = UnitKey(d, sid, name)
+                seen.add(key)
+                add(key, level, who)
+    for key in versions.keys() - seen:
+        add(key, levels[key.label_set], set())
+    units.sort(
+        key=lambda u: (
+            u.key.document_id,
+            -1 if u.key.sentence_id is None else u.key.sentence_id,
+            u.key.label_set,
+        )
+    )
     return units
 
 
