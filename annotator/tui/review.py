@@ -112,6 +112,8 @@ class EditScreen(ModalScreen[frozenset[adj.Item] | None]):
         Binding("enter", "save", "Save"),
         Binding("down", "move(1)", show=False),
         Binding("up", "move(-1)", show=False),
+        Binding("pagedown", "move(10)", show=False),
+        Binding("pageup", "move(-10)", show=False),
         Binding("space", "toggle_row", "Toggle"),
     ]
 
@@ -144,11 +146,17 @@ class EditScreen(ModalScreen[frozenset[adj.Item] | None]):
     def redraw(self) -> None:
         lines: list[Content] = [
             Content(f"Edit gold for {self.ls.name}").stylize("bold"),
-            Content("space: toggle  key: toggle label  enter: save  escape: cancel").stylize(
+            Content("space or label key: toggle · enter: save · esc: cancel").stylize(
                 "$text-muted"
             ),
         ]
-        for i, item in enumerate(self.rows):
+        # show a window of rows around the cursor so long label sets fit small terminals
+        room = max(3, int(self.app.size.height * 0.8) - 9)  # dialog max-height 80%
+        first = max(0, min(self.cursor - room // 2, len(self.rows) - room))
+        last = min(len(self.rows), first + room)
+        if first > 0:
+            lines.append(Content(f"  ↑ {first} more").stylize("$text-muted"))
+        for i, item in list(enumerate(self.rows))[first:last]:
             mark = "[x]" if item in self.selected else "[ ]"
             label = adj.item_label(item)
             lab = self.ls.label(label)
@@ -158,6 +166,8 @@ class EditScreen(ModalScreen[frozenset[adj.Item] | None]):
             if i == self.cursor:
                 line = line.stylize("bold")
             lines.append(line)
+        if last < len(self.rows):
+            lines.append(Content(f"  ↓ {len(self.rows) - last} more").stylize("$text-muted"))
         if self.error:
             lines.append(Content(self.error).stylize("bold $error"))
         self.query_one("#edit-body", Static).update(Content("\n").join(lines))
