@@ -198,8 +198,11 @@ class Poller:
 
     def press(
         self, session: str, keys: list[str], ok: Callable[[str], bool], what: str,
-        literal: bool = False,
+        literal: bool = False, settle: float = 0.0,
     ) -> tuple[float, str]:
+        """Send keys (after ``settle`` seconds idle) and wait for the screen to show them."""
+        if settle:
+            time.sleep(settle)
         t0 = time.perf_counter()
         self.tmux.run("send-keys", "-t", session, *(["-l"] if literal else []), *keys)
         return self.wait(session, ok, t0, what)
@@ -282,12 +285,13 @@ def key_latency(
     _, screen = poll.wait("ann", lambda s: position(s) is not None, time.perf_counter(),
                           "first sentence")
     bare_count = 0
+    settle = args.settle / 1000
 
     def bare_press() -> None:
         nonlocal bare_count
         bare_count += 1
         want = f"bare key {bare_count}"
-        ms, _ = poll.press("bare", ["j"], lambda s: want in s, want)
+        ms, _ = poll.press("bare", ["j"], lambda s: want in s, want, settle=settle)
         lat["bare"].append(ms)
 
     for _ in range(args.presses):
@@ -305,13 +309,13 @@ def key_latency(
         want = (pos[0], pos[1] + 1)
         ms, screen = poll.press(
             "ann", ["j"], lambda s, w=want: (p := position(s)) is not None and p[:2] == w,
-            "next sentence",
+            "next sentence", settle=settle,
         )
         lat["next"].append(ms)
         # sentence label toggle (7 = Economic); the move above cleared the message line
         bare_press()
         ms, screen = poll.press(
-            "ann", ["7"], lambda s: "Economic" in message_line(s), "label toggle"
+            "ann", ["7"], lambda s: "Economic" in message_line(s), "label toggle", settle=settle
         )
         lat["toggle"].append(ms)
         # span: s + first word + enter (unmeasured), then l (Loaded_Language) measured
@@ -321,7 +325,8 @@ def key_latency(
         poll.press("ann", ["Enter"], lambda s: "selected «" in s, "selection")
         bare_press()
         ms, screen = poll.press(
-            "ann", ["l"], lambda s: "Loaded_Language" in message_line(s), "span label"
+            "ann", ["l"], lambda s: "Loaded_Language" in message_line(s), "span label",
+            settle=settle,
         )
         lat["span"].append(ms)
         _, screen = poll.press("ann", ["Escape"], lambda s: "cancelled" in s, "cancel")
@@ -337,7 +342,8 @@ def report(
     s_bare = statistics.median(startup["bare"])
     s_ann = statistics.median(startup["annotator"])
     print(f"\n{db.name}: {args.sentences:,} sentences · {args.presses} presses per action · "
-          f"{args.startups} start-ups each · poll {args.poll:g} ms · terminal {WIDTH}x{HEIGHT}")
+          f"{args.startups} start-ups each · poll {args.poll:g} ms · settle {args.settle:g} ms · "
+          f"terminal {WIDTH}x{HEIGHT}")
     print(f"{'':<28}{'median ms':>10}{'p95 ms':>10}{'p95 / bare':>12}{'goal':>7}")
     print(f"{'bare app: Static per key':<28}{b_med:>10.1f}{b_p95:>10.1f}{1.0:>12.2f}")
     rows = (("next sentence (j)", "next"), ("label toggle (7)", "toggle"),
@@ -364,6 +370,11 @@ def main() -> None:
     ap.add_argument("--presses", type=int, default=15, help="presses per action")
     ap.add_argument("--startups", type=int, default=3, help="start-ups per app")
     ap.add_argument("--poll", type=float, default=3.0, help="capture-pane interval, ms")
+    ap.add_argument(
+        "--settle", type=float, default=250.0,
+        help="idle time before each measured press, ms (both apps): a press is timed from a "
+        "quiet screen, not while deferred work of the previous key is still running",
+    )
     ap.add_argument("--rebuild", action="store_true", help="rebuild the cached database")
     ap.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()

@@ -206,6 +206,7 @@ class AnnotateScreen(Screen[None]):
         self.message: Content = Content("")
         self.main_keys = session.scheme.key_map(["sentence", "span"])
         self._shown: dict[str, Content] = {}
+        self._heights: dict[str, tuple[int, int] | None] = {}
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -320,14 +321,25 @@ class AnnotateScreen(Screen[None]):
         sentence.set_class(s.done, "-done")
 
     def show_if_changed(self, widget_id: str, content: Content, *, fixed: bool = False) -> None:
-        """Update one Static only if what it shows changed (text or styles): a key press then
-        repaints the few widgets it changes, not the whole screen. ``fixed``: the widget's
-        height never changes (CSS), so no layout pass is needed."""
+        """Update one Static only if what it shows changed (text or styles), and ask for a
+        layout pass only if its height changed: a key press then repaints the few widgets it
+        changes in place instead of moving and repainting the whole screen (the layout and
+        repaint were most of a key's latency). ``fixed``: the height is fixed by the CSS."""
         shown = self._shown.get(widget_id)
         if shown is not None and shown.is_same(content):
             return
         self._shown[widget_id] = content
-        self.query_one(f"#{widget_id}", Static).update(content, layout=not fixed)
+        widget = self.query_one(f"#{widget_id}", Static)
+        widget.update(content, layout=False)
+        if fixed:
+            return
+        width = widget.size.width
+        # Textual passes a widget's styles as the rules mapping too (Widget.get_content_height).
+        rules: Any = widget.styles
+        height = (width, content.get_height(rules, width)) if width else None
+        if height is None or self._heights.get(widget_id) != height:
+            widget.refresh(layout=True)
+        self._heights[widget_id] = height
 
     def say(self, text: str | Content, style: str = "") -> None:
         msg = Content(text) if isinstance(text, str) else text
