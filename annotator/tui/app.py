@@ -56,14 +56,22 @@ KEYS: list[tuple[str, str, str, str, str]] = [
         "Done",
         "mark the sentence done (even with no label), go to the next",
     ),
-    ("next", "right,j", "next", "Next", "next sentence (with a selection: move it one word right)"),
     (
-        "previous",
-        "left,k",
-        "previous",
-        "Prev",
-        "previous sentence (with a selection: one word left)",
+        "word-right",
+        "right",
+        "word(1)",
+        "",
+        "with a selection: move it one word right (or next span)",
     ),
+    (
+        "word-left",
+        "left",
+        "word(-1)",
+        "",
+        "with a selection: move it one word left (or previous span)",
+    ),
+    ("next", "right,j", "next", "Next", "next sentence (drops a selection)"),
+    ("previous", "left,k", "previous", "Prev", "previous sentence (drops a selection)"),
     ("next-not-done", "n", "next_not_done", "", "next sentence not done yet"),
     ("next-document", "N,pagedown", "next_document", "", "next document"),
     ("previous-document", "P,pageup", "previous_document", "", "previous document"),
@@ -256,6 +264,8 @@ class AnnotateScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While the terminal is too small nothing can be seen, so only quitting works."""
+        if action == "word":
+            return self.selection is not None or self.span_cursor is not None
         return action == "quit" or not self.has_class("-too-small")
 
     # ------------------------------------------------------------------ drawing
@@ -387,18 +397,18 @@ class AnnotateScreen(Screen[None]):
         self.go(s.neighbour(1), forward=True, what="✓ done · last sentence of the corpus")
 
     def action_next(self) -> None:
-        if self.span_cursor is not None:
-            return self.move_span_cursor(1)
-        if self.selection is not None:
-            return self.set_selection(textops.move_word(self.text, self.selection, 1))
         self.go(self.session.neighbour(1), forward=True, what="last sentence of the corpus")
 
     def action_previous(self) -> None:
-        if self.span_cursor is not None:
-            return self.move_span_cursor(-1)
-        if self.selection is not None:
-            return self.set_selection(textops.move_word(self.text, self.selection, -1))
         self.go(self.session.neighbour(-1), what="first sentence of the corpus")
+
+    def action_word(self, step: int) -> None:
+        """Arrows while selecting: move the selection (or the span cursor) instead of the
+        sentence. Disabled otherwise (see check_action), so the arrows navigate."""
+        if self.span_cursor is not None:
+            self.move_span_cursor(step)
+        elif self.selection is not None:
+            self.set_selection(textops.move_word(self.text, self.selection, step))
 
     def action_next_not_done(self) -> None:
         self.go(self.session.next_not_done(), forward=True, what="every sentence is done")

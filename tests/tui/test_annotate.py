@@ -117,11 +117,17 @@ async def test_span_with_keyboard_selection(new_app: App, db: Store) -> None:
         base = current(app)["start"]
         assert spans(db)[0][1:3] == (base + 3, base + 16)
         # Left moves the selection a word back; escape cancels; arrows navigate again.
-        await pilot.press("left", "escape")
+        await pilot.press("left")
+        assert screen(app).selection == (0, 2)
+        await pilot.press("escape")
         assert screen(app).selection is None
         sid = current(app)["id"]
         await pilot.press("right")
         assert current(app)["id"] != sid
+        # j/k always navigate, dropping a selection.
+        await pilot.press("v", "right", "k")
+        assert current(app)["id"] == sid
+        assert screen(app).selection is None
 
 
 async def test_delete_span(new_app: App, db: Store) -> None:
