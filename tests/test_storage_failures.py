@@ -352,3 +352,16 @@ def test_every_real_migration_prefix_upgrades_with_backup(tmp_path: Path) -> Non
             assert s.annotator_names() == ["old"]
             assert {r["name"] for r in s.query("SELECT name FROM _sqlite_migrations")} == set(names)
         assert list(tmp_path.glob(f"old{i}.db.bak-*"))
+
+
+def test_annotation_screen_refuses_a_read_only_database_at_start(shared_dir: Path) -> None:
+    """The screen writes the resume position when it opens, so a read-only file is refused
+    with one line before anyone can label (not at the first label)."""
+    db = shared_dir / "annotations.db"
+    before = worked_db(db)
+    digest = sha(db)
+    db.chmod(0o444)
+    res = run_cli("annotate", "--db", str(db), "--scheme", "safety", as_nobody=is_root(),
+                  timeout=60)
+    check_failed(res, str(db), "read-only")
+    assert table_counts(db) == before and sha(db) == digest
