@@ -1404,16 +1404,17 @@ class Store:
     # links the two); undo supersedes the adjudicator's latest current decision and restores the
     # one it had replaced. Rows are never deleted, so the history stays auditable.
 
-    def review_annotations(self, scheme: str | None = None) -> list[dict[str, Any]]:
-        """Every current annotation, reduced to what adjudication compares."""
+    def review_annotations(self, scheme: str | None = None) -> list[tuple[Any, ...]]:
+        """Every current annotation, reduced to what adjudication compares, as plain tuples:
+        (annotator, label_set, level, document_id, sentence_id, label, start, end)."""
         cond, params = self._scheme_cond(scheme)
-        return self.query(
-            "SELECT n.name AS annotator, a.label_set, a.level, a.document_id, a.sentence_id, "
-            'a.label, a.start, a."end" AS "end" FROM annotations a '
+        return self.db.execute(
+            "SELECT n.name, a.label_set, a.level, a.document_id, a.sentence_id, "
+            'a.label, a.start, a."end" FROM annotations a '
             "JOIN annotators n ON n.id = a.annotator_id "
             f"WHERE a.removed_at IS NULL{cond} ORDER BY a.id",
             params,
-        )
+        ).fetchall()
 
     def current_adjudications(self, label_set: str | None = None) -> list[dict[str, Any]]:
         """Current (not superseded) decisions with their gold items under ``gold``."""

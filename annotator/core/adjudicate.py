@@ -16,14 +16,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 Item = str | tuple[int, int, str]
 
 
-@dataclass(frozen=True, order=True)
-class UnitKey:
-    """Identifies a unit: (document, sentence or None, label set)."""
+class UnitKey(NamedTuple):
+    """Identifies a unit: (document, sentence or None, label set). A tuple, so hashing and
+    comparing millions of them stays cheap."""
 
     document_id: int
     sentence_id: int | None
@@ -72,8 +72,8 @@ class Decision:
 class ReviewRows:
     """What the store hands over: current annotations and who answered what."""
 
-    annotations: list[dict[str, Any]]  # annotator, label_set, level, document_id, sentence_id,
-    #                                     label, start, end
+    # (annotator, label_set, level, document_id, sentence_id, label, start, end)
+    annotations: list[tuple[Any, ...]]
     done_sentences: list[dict[str, Any]]  # annotator, document_id, sentence_id
     done_documents: list[dict[str, Any]] = field(default_factory=list)  # annotator, document_id
 
@@ -92,22 +92,21 @@ def build_units(
     """
     levels = dict(sets)
     versions: dict[UnitKey, dict[str, set[Item]]] = {}
-    for r in rows.annotations:
-        name = r["label_set"]
+    for annotator, name, row_level, doc, sentence, label, start, end in rows.annotations:
         level = levels.get(name)
-        if level is None or r["level"] != level:
+        if level is None or row_level != level:
             continue
-        sid = None if level == "document" else r["sentence_id"]
+        sid = None if level == "document" else sentence
         if level != "document" and sid is None:
             continue
-        key = UnitKey(int(r["document_id"]), None if sid is None else int(sid), name)
-        item: Item = r["label"]
+        key = UnitKey(int(doc), None if sid is None else int(sid), name)
+        item: Item = label
         if level == "span":
-            item = (int(r["start"]), int(r["end"]), str(r["label"]))
+            item = (int(start), int(end), str(label))
         per = versions.setdefault(key, {})
-        mine = per.get(r["annotator"])
+        mine = per.get(annotator)
         if mine is None:
-            per[r["annotator"]] = {item}
+            per[annotator] = {item}
         else:
             mine.add(item)
     sentence_answers: dict[tuple[int, int], set[str]] = defaultdict(set)
