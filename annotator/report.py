@@ -654,6 +654,11 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, align
     return "\n".join(out)
 
 
+def _short(name: str, width: int = 22) -> str:
+    """A column header short enough that several outlets fit a terminal."""
+    return name if len(name) <= width else name[: width - 1] + "…"
+
+
 def _cell(v: Any) -> str:
     if v is None:
         return "-"
@@ -698,7 +703,7 @@ def format_text(rep: Report) -> str:
         if not t.rows:
             out.append("no outlet")
             continue
-        headers = ["label", *[r.name for r in t.rows]]
+        headers = ["label", *[_short(r.name) for r in t.rows]]
         rows: list[list[Any]] = [[lab, *[r.rates[lab] for r in t.rows]] for lab in t.labels]
         rows.append(["(answered)", *[r.answered for r in t.rows]])
         out.append(format_table(headers, rows))

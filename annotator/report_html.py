@@ -236,10 +236,11 @@ def _heatmap(
     scale_max: float,
     row_title: str,
 ) -> str:
-    cell_w, cell_h = 46, 24
+    cell_w, cell_h = (46 if len(cols) <= 15 else 36), 24
     left = max([_text_width(r) for r in rows] + [_text_width(row_title)]) + 16
-    top = max([_text_width(c) for c in cols] + [40]) * 0.72 + 18
-    width = left + cell_w * len(cols) + 60
+    longest = max([_text_width(c) for c in cols] + [40]) * 0.72  # a -45° label's reach
+    top = longest + 18
+    width = left + cell_w * len(cols) + longest + 10
     height = top + cell_h * len(rows) + 10
     out = [
         f'<div class="chart"><svg class="{css_class}" '
