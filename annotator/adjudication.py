@@ -42,7 +42,10 @@ class ReviewSession:
         label_set: str | None = None,
         order: str = "disagreement",
         hide_names: bool = False,
+        units: list[adj.Unit] | None = None,
     ) -> None:
+        """``units``: built beforehand by :func:`load_units` (e.g. in a worker thread with its
+        own connection); read here when not given."""
         self.store = store
         self.scheme = scheme
         row = store.latest_scheme_row(scheme.name)
@@ -59,9 +62,8 @@ class ReviewSession:
         self.sets = [ls for ls in scheme.label_sets if label_set in (None, ls.name)]
         self.order = order
         self.hide_names = hide_names
-        units = adj.build_units(
-            load_rows(store, scheme.name), [(s.name, s.level) for s in self.sets]
-        )
+        if units is None:
+            units = load_units(store, scheme, label_set)
         self.all_units = units
         self.units = adj.order_units(adj.disputed(units), order)
         everyone = sorted({a for u in units for a in u.versions})
@@ -164,6 +166,12 @@ class ReviewSession:
             if u.key == key:
                 self.index = i
         return key
+
+
+def load_units(store: Store, scheme: Scheme, label_set: str | None = None) -> list[adj.Unit]:
+    """Every unit answered by two or more annotators, for one label set or all of them."""
+    sets = [(ls.name, ls.level) for ls in scheme.label_sets if label_set in (None, ls.name)]
+    return adj.build_units(load_rows(store, scheme.name), sets)
 
 
 def load_rows(store: Store, scheme_name: str) -> adj.ReviewRows:

@@ -422,3 +422,21 @@ async def test_decisions_feed_export_gold_adjudicated(
     assert [(a["annotator"], a["label_set"], a["label"], a["sentence"]) for a in anns] == [
         ("gold-adjudicated", "frame", "Security_and_defense", 1)
     ]
+
+
+async def test_background_loading_reads_units_in_a_worker(framing: Framing) -> None:
+    """Big databases: the units are read by a thread worker (own connection) behind a loading
+    screen, then the same review screen appears and decisions work as usual."""
+    from annotator.tui.review import LoadingScreen, ReviewScreen
+
+    _, scheme = framing.store.load_scheme()
+    app = make_review_app(framing.store, scheme, "carol", background=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert isinstance(app.screen, LoadingScreen) or app.session is not None
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        assert "unit 1/4 · 0 decided" in text(app, "#review-status")
+        await pilot.press("2")
+        await pilot.pause()
+    assert [g[5] for g in gold(framing.store)] == ["accept:bob"]

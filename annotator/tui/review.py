@@ -9,8 +9,10 @@ never markup.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -19,7 +21,7 @@ from textual.events import Key
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Static
 
-from annotator.adjudication import ReviewSession
+from annotator.adjudication import ReviewSession, load_units
 from annotator.core import adjudicate as adj
 from annotator.tui.render import span_style
 
@@ -471,17 +473,63 @@ class ReviewScreen(Screen[None]):
         self.app.exit()
 
 
+class LoadingScreen(Screen[None]):
+    """Shown while a worker reads the annotations of a big database."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "app.quit", "Quit")]
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(self.what), id="review-loading")
+
+
 class ReviewApp(App[None]):
     CSS_PATH = "review.tcss"
     ENABLE_COMMAND_PALETTE = False
     TITLE = "annotator review"
 
-    def __init__(self, session: ReviewSession) -> None:
+    def __init__(
+        self,
+        session: ReviewSession | None = None,
+        *,
+        load: Callable[[], ReviewSession] | None = None,
+        build_units: Callable[[], list[adj.Unit]] | None = None,
+        loading_text: str = "",
+    ) -> None:
+        """Either a ready ``session``, or ``build_units`` (run in a thread worker, with its own
+        database connection) and ``load`` (turns them into the session on the UI thread)."""
         super().__init__()
         self.session = session
+        self._load = load
+        self._build_units = build_units
+        self._loading_text = loading_text
+        self.units: list[adj.Unit] | None = None
 
     def on_mount(self) -> None:
-        self.push_screen(ReviewScreen(self.session))
+        if self.session is not None:
+            self.push_screen(ReviewScreen(self.session))
+            return
+        self.push_screen(LoadingScreen(self._loading_text))
+        self.read_units()
+
+    @work(thread=True, exclusive=True, group="review-load", description="reading annotations")
+    def read_units(self) -> None:
+        assert self._build_units is not None
+        units = self._build_units()
+        self.call_from_thread(self._loaded, units)
+
+    def _loaded(self, units: list[adj.Unit]) -> None:
+        assert self._load is not None
+        self.units = units
+        self.session = self._load()
+        self.switch_screen(ReviewScreen(self.session))
+
+
+# Above this many current annotations the units are read in a worker behind a loading screen.
+BACKGROUND_ABOVE = 100_000
 
 
 def make_review_app(
@@ -492,9 +540,36 @@ def make_review_app(
     label_set: str | None = None,
     order: str = "disagreement",
     hide_names: bool = False,
+    background: bool | None = None,
 ) -> ReviewApp:
-    """The review screen over a store (the CLI and the tests both build it here)."""
-    session = ReviewSession(
-        store, scheme, adjudicator, label_set=label_set, order=order, hide_names=hide_names
-    )
-    return ReviewApp(session)
+    """The review screen over a store (the CLI and the tests both build it here).
+
+    ``background``: read the annotations in a thread worker behind a loading screen (default:
+    when the database holds more than ``BACKGROUND_ABOVE`` current annotations)."""
+    options: dict[str, Any] = {"label_set": label_set, "order": order, "hide_names": hide_names}
+    if store.path == ":memory:":
+        background = False
+    if background is None:
+        n = int(store.scalar("SELECT count(*) FROM annotations WHERE removed_at IS NULL"))
+        background = n > BACKGROUND_ABOVE
+    if not background:
+        return ReviewApp(ReviewSession(store, scheme, adjudicator, **options))
+    path = store.path
+
+    def build_units() -> list[adj.Unit]:
+        from annotator.store import Store as StoreClass
+
+        own = StoreClass.open(path, create=False)  # SQLite connections are per thread
+        try:
+            return load_units(own, scheme, label_set)
+        finally:
+            own.close()
+
+    app: ReviewApp
+
+    def load() -> ReviewSession:
+        return ReviewSession(store, scheme, adjudicator, units=app.units, **options)
+
+    n_text = f"Reading the annotations of {path} to find the disagreements…"
+    app = ReviewApp(load=load, build_units=build_units, loading_text=n_text)
+    return app
