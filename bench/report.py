@@ -77,13 +77,14 @@ def main() -> None:
     rep_t, rep = best_of(args.repeat, lambda: build_report(store))
     txt_t, text = best_of(args.repeat, lambda: format_text(rep))
     html_t, page = best_of(args.repeat, lambda: render_html(rep))
-    _, scheme = store.load_scheme()
-    rev_t, session = best_of(args.repeat, lambda: ReviewSession(store, scheme, "bench-adjudicator"))
-
+    # the review writes (the adjudicator's name, decisions): time it on a copy of the database
     copy = args.db.with_name(args.db.stem + "-review-copy.db")
     shutil.copyfile(args.db, copy)
     with Store.open(copy) as c:
         c_scheme = c.load_scheme()[1]
+        rev_t, session = best_of(
+            args.repeat, lambda: ReviewSession(c, c_scheme, "bench-adjudicator")
+        )
         t0 = time.perf_counter()
         stored, _ = accept_unanimous(c, c_scheme, "bench-adjudicator")
         acc_t = time.perf_counter() - t0
