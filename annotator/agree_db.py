@@ -2,10 +2,13 @@
 
 ``annotator agree`` without ``--table`` lands here. This module decides what a *unit* is for each
 label set (a done sentence, a document, the characters of a sentence), reads everything it needs
-in a few bulk queries (``Store.agreement_*``), builds numpy matrices with ``np.unique`` and
-``np.searchsorted`` rather than per-unit Python loops, and hands them to the pure statistics in
-``annotator.core.agreement`` and ``annotator.core.spans``. It also says how many units were used and
-how many were dropped, and why, so nothing is dropped silently.
+in a few bulk queries (``Store.agreement_*``, run side by side in threads), builds numpy matrices
+with lookup tables rather than per-unit Python loops, and computes the coefficients as
+``annotator.core.agreement`` and ``annotator.core.spans`` define them. Because a matrix of 200,000
+sentences x 3 annotators has only a few hundred distinct columns, most statistics run over those
+columns weighted by their counts (``CollapsedAlpha``, ``weighted_simple``, vectorised span
+matching); the tests check every one against the core functions on the full matrix. It also says
+how many units were used and how many were dropped, and why, so nothing is dropped silently.
 
 Units:
 - sentence sets: sentences marked done by two or more of the chosen annotators. "Done with no
@@ -538,31 +541,6 @@ def char_patterns(spans: SpanData, label: int) -> tuple[np.ndarray, np.ndarray, 
     pat, w = _collapse(states, weights, 3)
     matrix = np.where(pat == 0, np.nan, pat - 1).astype(float)
     return matrix, w, int(total_arr), len(cols)
-
-
-def weighted_nominal_alpha(matrix: np.ndarray, weights: np.ndarray) -> float | None:
-    """Krippendorff's nominal alpha of a matrix whose columns stand for ``weights`` units each.
-
-    Computed from the coincidence matrix (each unit with m values adds 1/(m-1) per ordered pair
-    of its values). Returns None when undefined (fewer than two pairable values, or a single
-    category: no expected disagreement).
-    """
-    ok = ~np.isnan(matrix)
-    m = ok.sum(axis=0)
-    pairable = m >= 2
-    x, w, mm = matrix[:, pairable], weights[pairable], m[pairable]
-    if not len(w):
-        return None
-    cats = np.unique(x[~np.isnan(x)])
-    counts = np.stack([(x == c).sum(axis=0) for c in cats])  # categories x units
-    n_c = (counts * w).sum(axis=1)
-    n = float(n_c.sum())
-    agree = (counts * (counts - 1)).sum(axis=0) / (mm - 1)  # o_cc summed over c, per unit
-    o_disagree = n - float((agree * w).sum())
-    expected = n * n - float((n_c * n_c).sum())
-    if expected <= 0 or n <= 1:
-        return None
-    return 1.0 - (n - 1) * o_disagree / expected
 
 
 # --------------------------------------------------------------------- weighted (collapsed) α

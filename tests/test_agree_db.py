@@ -390,15 +390,13 @@ def test_collapsed_alpha_equals_core(level: str) -> None:
                                                                                    abs=0.05)
 
 
-def test_weighted_nominal_alpha_matches_expansion() -> None:
-    m = np.array([[0, 1, np.nan, 1], [0, 1, 1, 0], [np.nan, 1, 0, 1]])
-    w = np.array([3, 1, 2, 5])
+@pytest.mark.parametrize("level", ["nominal", "ordinal", "interval", "ratio"])
+def test_weighted_alpha_matches_expansion(level: str) -> None:
+    m = np.array([[0, 1, np.nan, 1, 2], [0, 1, 1, 0, 2], [np.nan, 1, 0, 1, 1]]) + 1
+    w = np.array([3, 1, 2, 5, 4])
     expanded = np.repeat(m, w, axis=1)
-    assert agree_db.weighted_nominal_alpha(m, w.astype(float)) == pytest.approx(
-        ag.krippendorff_alpha(expanded)
-    )
-    assert agree_db.CollapsedAlpha(m, weights=w).alpha() == pytest.approx(
-        ag.krippendorff_alpha(expanded)
+    assert agree_db.CollapsedAlpha(m, level, weights=w).alpha() == pytest.approx(
+        ag.krippendorff_alpha(expanded, level)
     )
 
 
