@@ -440,3 +440,10 @@ async def test_background_loading_reads_units_in_a_worker(framing: Framing) -> N
         await pilot.press("2")
         await pilot.pause()
     assert [g[5] for g in gold(framing.store)] == ["accept:bob"]
+
+
+def test_snapshot_edit_dialog_80x24(framing: Framing, snap_compare: Any) -> None:
+    async def open_edit(pilot: Any) -> None:
+        await pilot.press("e", "down", "space")
+
+    assert snap_compare(app_for(framing.store), terminal_size=(80, 24), run_before=open_edit)
