@@ -899,7 +899,11 @@ class Store:
     ) -> dict[str, Any]:
         with self.db.atomic():
             before = self._progress_row(annotator_id, sentence_id)
-            state = dict(before or {"status": "seen", "flag": 0, "note": None, "done_at": None})
+            if before is None:
+                # Acting on a sentence means it was seen: undo goes back to "seen", not "unseen".
+                self._set_progress(annotator_id, sentence_id, {"status": "seen"}, scheme_id=scheme_id)
+                before = self._progress_row(annotator_id, sentence_id)
+            state = dict(before or {})
             state.update(changes)
             if state == before:
                 return state
