@@ -319,6 +319,7 @@ class AnnotateScreen(Screen[None]):
                 suggestions,
                 span_cursor=self.span_cursor,
                 suggestion_cursor=self.suggestion_cursor if suggestions else None,
+                max_lines=None if wide else 4,
             ),
         )
         order = ("span", "sentence") if self.selection is not None else ("sentence", "span")

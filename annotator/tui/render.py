@@ -123,8 +123,11 @@ def legend_content(
     *,
     span_cursor: int | None = None,
     suggestion_cursor: int | None = None,
+    max_lines: int | None = None,
 ) -> Content:
-    """One line per span (number, label, text) and per cue suggestion, so colours are named."""
+    """One line per span (number, label, text) and per cue suggestion, so colours are named.
+    With ``max_lines`` (a small terminal) a window around the span cursor and a count of the
+    lines left out."""
     text = session.sentence["text"]
     lines: list[Content] = []
     for n, s in enumerate(spans, 1):
@@ -158,6 +161,19 @@ def legend_content(
         return Content("no spans · s: select by typing · v: select with arrows").stylize(
             "$text-muted"
         )
+    if max_lines is not None and len(lines) > max_lines:
+        keep = max(1, max_lines - 1)
+        focus = span_cursor if span_cursor is not None else 0
+        if span_cursor is None and suggestion_cursor is not None:
+            focus = len(spans) + suggestion_cursor
+        start = max(0, min(focus - keep // 2, len(lines) - keep))
+        hidden = len(lines) - keep
+        lines = [
+            *lines[start : start + keep],
+            Content(f"  … {hidden} more line(s): delete then ←→ browses spans").stylize(
+                "$text-muted"
+            ),
+        ]
     return Content("\n").join(lines)
 
 

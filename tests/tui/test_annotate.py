@@ -564,3 +564,24 @@ async def test_document_panel_arrows(new_app: App, db: Store) -> None:
         assert labels(db, document_id=1, level="document") == [("stance", "neutral")]
         await pilot.press("right")  # toggles it off again
         assert labels(db, document_id=1, level="document") == []
+
+
+async def test_many_spans_in_a_small_terminal(new_app: App, db: Store) -> None:
+    """The legend keeps a window around the span cursor and says how many lines it left out."""
+    app = new_app()
+    async with app.run_test() as pilot:
+        await pilot.press("j", "j")
+        for word in ("Le", "ministre", "salue", "une", "entre", "peuples"):
+            await pilot.press("s", *word, "enter", "m", "escape")
+        assert len(spans(db)) == 6
+        legend = rendered(app, "legend")
+        # The suggestion to accept stays in view.
+        assert "more line(s)" in legend and "fraternité invincible" in legend
+        assert "«Le»" not in legend
+        await pilot.press("delete")
+        assert "«Le»" in rendered(app, "legend")
+        await pilot.press(*["right"] * 5)
+        legend = rendered(app, "legend")
+        assert "«peuples»" in legend and "more line(s)" in legend
+        await pilot.press("delete")
+        assert "peuples" not in [s[3] for s in spans(db)]
