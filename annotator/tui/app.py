@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import Event, Key, Resize, TextSelected
+from textual.keys import _character_to_key
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
@@ -203,8 +204,9 @@ class AnnotateScreen(Screen[None]):
         for bid, keys, action, footer, _ in KEYS
     ]
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, taken: set[str] | None = None) -> None:
         super().__init__()
+        taken = taken or set()
         self.session = session
         self.selection: tuple[int, int] | None = None
         self.span_cursor: int | None = None
@@ -213,6 +215,7 @@ class AnnotateScreen(Screen[None]):
         self.match_index = 0
         self.message: Content = Content("")
         self.main_keys = session.scheme.key_map(["sentence", "span"])
+        self.bind_label_keys(taken)
         self._shown: dict[str, Content] = {}
         self._heights: dict[str, tuple[int, int] | None] = {}
 
@@ -457,19 +460,18 @@ class AnnotateScreen(Screen[None]):
     def text(self) -> str:
         return str(self.session.sentence["text"])
 
-    def on_key(self, event: Key) -> None:
-        """Label quick keys (from the scheme). Keys bound to actions win (keymaps may rebind)."""
-        if self.has_class("-too-small"):
-            return
-        char = event.character
-        if not char or char not in self.main_keys:
-            return
-        if event.key in self.active_bindings or isinstance(self.focused, Input):
-            return
-        event.stop()
-        event.prevent_default()
-        ls, lab = self.main_keys[char]
-        self.apply_label(ls.name, lab.name)
+    def bind_label_keys(self, taken: set[str]) -> None:
+        """The scheme's quick keys become bindings of this screen, so they are handled in the
+        same queue as every other key and keep their order when typed fast. A key the keymap
+        gives to an action stays with the action (the label remains in the picker)."""
+        for char, (ls, lab) in self.main_keys.items():
+            key = _character_to_key(char)
+            if key in taken:
+                continue
+            self._bindings.bind(key, f"label({ls.name!r}, {lab.name!r})", show=False)
+
+    def action_label(self, set_name: str, label: str) -> None:
+        self.apply_label(set_name, label)
 
     def apply_label(self, set_name: str, label: str) -> None:
         s = self.session
@@ -821,7 +823,8 @@ class AnnotatorApp(App[None]):
     def on_mount(self) -> None:
         if self.initial_keymap:
             self.set_keymap(self.initial_keymap)
-        self.push_screen(AnnotateScreen(self.session))
+        taken = {k for keys in self._keymap.values() for k in keys.split(",")}
+        self.push_screen(AnnotateScreen(self.session, taken))
 
 
 def make_app(

@@ -585,3 +585,33 @@ async def test_many_spans_in_a_small_terminal(new_app: App, db: Store) -> None:
         assert "«peuples»" in legend and "more line(s)" in legend
         await pilot.press("delete")
         assert "peuples" not in [s[3] for s in spans(db)]
+
+
+async def test_keys_typed_fast_keep_their_order(new_app: App, db: Store) -> None:
+    """Keys queued faster than they are handled apply in order: the label lands on the sentence
+    that `j` moved to, and `enter` marks that one done (no key overtakes another)."""
+    from textual.events import Key
+
+    app = new_app()
+    async with app.run_test() as pilot:
+        first = current(app)["id"]
+        for key, char in (("j", "j"), ("7", "7"), ("enter", "\r"), ("8", "8")):
+            app.post_message(Key(key, char))
+        await pilot.pause()
+        await pilot.pause()
+        aid = db.annotator_id("alice")
+        second = first + 1
+        assert labels(db, sentence_id=first) == []
+        assert labels(db, sentence_id=second) == [("tone", "Negative")]
+        assert db.progress(aid, second)["status"] == "done"  # type: ignore[index]
+        assert labels(db, sentence_id=second + 1) == [("tone", "Neutral")]
+
+
+async def test_keymap_key_wins_over_a_label_key(new_app: App, db: Store) -> None:
+    app = new_app(keymap={"next": "l"})  # l is Loaded_Language's quick key
+    async with app.run_test() as pilot:
+        await pilot.press("l")
+        assert current(app)["idx"] == 1
+        assert spans(db) == []
+        await pilot.press("v", "space", "l", "enter")  # still reachable through the picker
+        assert [s[0] for s in spans(db)] == ["Loaded_Language"]
