@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import random
 import re
@@ -248,6 +249,14 @@ def measure(args: argparse.Namespace, db: Path) -> None:
     ann_argv = [py, "-m", "annotator", "annotate", "--db", str(db), "--annotator", annotator,
                 "--scheme", SCHEME]
     bare_argv = [py, str(Path(__file__).resolve()), "--bare"]
+    if not args.no_bytecode_cache:
+        # Installed software runs from compiled bytecode. Some environments (e.g. sandboxes) set
+        # PYTHONDONTWRITEBYTECODE, which would make every start recompile our own modules but not
+        # Textual's (its wheel ships them compiled). Both apps get one bytecode cache under
+        # bench/out, written by the unmeasured first round. The private tmux server started
+        # below inherits this environment.
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        os.environ["PYTHONPYCACHEPREFIX"] = str(OUT / "pycache")
     tmux = Tmux()
     poll = Poller(tmux, args.poll)
     startup: dict[str, list[float]] = {"bare": [], "annotator": []}
@@ -270,7 +279,10 @@ def measure(args: argparse.Namespace, db: Path) -> None:
             key_latency(args, tmux, poll, ann_argv, bare_argv, lat)
     finally:
         tmux.kill_server()
+    raw = OUT / "tui_latency_last.json"
+    raw.write_text(json.dumps({"args": vars(args), "startup": startup, "latency": lat}, indent=1))
     report(args, db, startup, lat)
+    print(f"raw figures: {raw}")
 
 
 def key_latency(
@@ -368,12 +380,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sentences", type=int, default=20_000)
     ap.add_argument("--presses", type=int, default=15, help="presses per action")
-    ap.add_argument("--startups", type=int, default=3, help="start-ups per app")
+    ap.add_argument("--startups", type=int, default=5, help="start-ups per app")
     ap.add_argument("--poll", type=float, default=3.0, help="capture-pane interval, ms")
     ap.add_argument(
         "--settle", type=float, default=250.0,
         help="idle time before each measured press, ms (both apps): a press is timed from a "
         "quiet screen, not while deferred work of the previous key is still running",
+    )
+    ap.add_argument(
+        "--no-bytecode-cache", action="store_true",
+        help="keep the environment's bytecode settings (default: cache under bench/out/pycache)",
     )
     ap.add_argument("--rebuild", action="store_true", help="rebuild the cached database")
     ap.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
