@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import Key
+from textual.keys import _character_to_key
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -159,9 +160,9 @@ class DocumentPanel(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,enter,d", "dismiss(None)", "Close", id="document-close"),
         Binding("space,tab", "pick", "Labels", id="document-picker"),
-        Binding("down,j", "move(1)", show=False),
-        Binding("up,k", "move(-1)", show=False),
-        Binding("right,l", "choose", "Toggle", show=False),
+        Binding("down", "move(1)", show=False),
+        Binding("up", "move(-1)", show=False),
+        Binding("right", "choose", "Toggle", show=False),
     ]
 
     def __init__(
@@ -172,6 +173,7 @@ class DocumentPanel(ModalScreen[None]):
         self.on_change = on_change
         self.reason = reason
         self.keys = session.scheme.key_map(["document"])
+        self.bind_label_keys()
         self.rows: list[tuple[str, str]] = [
             (ls.name, lab.name) for ls in session.sets("document") for lab in ls.labels
         ]
@@ -248,14 +250,18 @@ class DocumentPanel(ModalScreen[None]):
         self.on_change(msg)
         self.redraw()
 
-    def on_key(self, event: Key) -> None:
-        char = event.character
-        if char and char in self.keys and event.key not in self.active_bindings:
-            ls, lab = self.keys[char]
-            event.stop()
-            event.prevent_default()
-            self.cursor = self.rows.index((ls.name, lab.name))
-            self.toggle(ls.name, lab.name)
+    def bind_label_keys(self) -> None:
+        """Document label quick keys as bindings, in the same queue as the panel's other keys
+        (a key the panel itself uses, such as enter or d, stays with the panel)."""
+        own = {k.strip() for b in self.BINDINGS if isinstance(b, Binding) for k in b.key.split(",")}
+        for char, (ls, lab) in self.keys.items():
+            key = _character_to_key(char)
+            if key not in own:
+                self._bindings.bind(key, f"label({ls.name!r}, {lab.name!r})", show=False)
+
+    def action_label(self, set_name: str, label: str) -> None:
+        self.cursor = self.rows.index((set_name, label))
+        self.toggle(set_name, label)
 
     def action_pick(self) -> None:
         def picked(choice: Choice | None) -> None:
