@@ -25,6 +25,9 @@ from annotator.store import DocumentIn, Store
 SUFFIXES = (".txt", ".jsonl", ".csv")
 KNOWN_FIELDS = ("id", "title", "source", "url", "published", "language", "text")
 BATCH = 200
+# A batch is one write transaction; annotators' writes wait for it (busy timeout 30 s), so a
+# batch also ends once it holds this many sentences (about a second of writing).
+BATCH_SENTENCES = 50_000
 MAX_FILE_BYTES = 2 * 1024**3
 
 
@@ -320,7 +323,7 @@ def import_paths(
                 summary.failed += 1
                 continue
             batch.append(item)
-            if len(batch) >= BATCH:
+            if len(batch) >= BATCH or sum(len(d.sentences) for d in batch) >= BATCH_SENTENCES:
                 flush()
         if progress is not None:
             try:
