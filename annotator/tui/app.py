@@ -188,7 +188,32 @@ class SentenceView(Static):
 class FindInput(Input):
     """The `s` bar: typing selects the first occurrence; tab the next one; enter keeps it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("tab", "next_match", "Next match", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "next_match", "Next match", show=False),
+        # Priority: handled when the key is read, before the keys typed after it are routed
+        # (to this bar, which they would otherwise still find open).
+        Binding("enter", "submit", show=False, priority=True),
+        Binding("escape", "close_bar", show=False, priority=True),
+    ]
+
+    async def action_submit(self) -> None:
+        """Enter closes the bar at once (not through a message), so the keys typed next
+        already find it closed."""
+        screen = self.screen
+        if isinstance(screen, AnnotateScreen):
+            screen.keep_find()
+
+    def action_close_bar(self) -> None:
+        screen = self.screen
+        if isinstance(screen, AnnotateScreen):
+            screen.action_cancel()
+
+    async def _on_key(self, event: Key) -> None:
+        if not self.display:
+            # Typed right after enter/escape closed the bar (keys are routed when queued):
+            # let the key bubble to the screen's bindings instead of typing into a hidden bar.
+            return
+        await super()._on_key(event)
 
     def action_next_match(self) -> None:
         screen = self.screen
@@ -568,9 +593,8 @@ class AnnotateScreen(Screen[None]):
             )
             self.redraw()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id != "find":
-            return
+    def keep_find(self) -> None:
+        """Enter in the find bar: close it and keep the selection."""
         self.hide_find()
         if self.selection is not None:
             self.set_selection(self.selection)

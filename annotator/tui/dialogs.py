@@ -26,14 +26,31 @@ if TYPE_CHECKING:
     from annotator.tui.session import Session
 
 
+class NowInput(Input):
+    """An Input whose enter is handled when the key is read (a priority binding calling the
+    screen's ``submit_value``), so keys typed right after enter reach the screen that follows
+    instead of this input. Its cursor does not blink (nothing on screen changes by itself)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "submit_now", show=False, priority=True),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cursor_blink = False
+
+    def action_submit_now(self) -> None:
+        submit = getattr(self.screen, "submit_value", None)
+        if submit is not None:
+            submit(self.value)
+
+
 def quiet_input(**kwargs: Any) -> Input:
-    """An Input whose cursor does not blink (nothing on screen changes by itself)."""
-    widget = Input(**kwargs)
-    widget.cursor_blink = False
-    return widget
+    """A non-blinking input whose enter goes straight to the screen's ``submit_value``."""
+    return NowInput(**kwargs)
 
 
-class ListInput(Input):
+class ListInput(NowInput):
     """An Input that moves the highlight of the OptionList below it with up/down."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -46,7 +63,6 @@ class ListInput(Input):
     def __init__(self, target: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.target = target
-        self.cursor_blink = False
 
     def action_move(self, step: int) -> None:
         ol = self.screen.query_one(self.target, OptionList)
@@ -68,7 +84,7 @@ class PickerScreen(ModalScreen[Choice | None]):
     """Fuzzy label picker: every label reachable in three keystrokes (open, code, enter)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Close", id="picker-close")
+        Binding("escape", "dismiss(None)", "Close", id="picker-close", priority=True)
     ]
 
     def __init__(self, session: Session, sets: Sequence[LabelSet], title: str) -> None:
@@ -141,8 +157,7 @@ class PickerScreen(ModalScreen[Choice | None]):
     def _changed(self, event: Input.Changed) -> None:
         self.refilter(event.value)
 
-    @on(Input.Submitted, "#picker-input")
-    def _submitted(self) -> None:
+    def submit_value(self, value: str) -> None:
         ol = self.query_one("#picker-options", OptionList)
         if ol.highlighted is not None and self.shown:
             self.dismiss(self.shown[ol.highlighted])
@@ -280,7 +295,7 @@ class PromptScreen(ModalScreen[str | None]):
     closing."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel", id="prompt-cancel")
+        Binding("escape", "dismiss(None)", "Cancel", id="prompt-cancel", priority=True)
     ]
 
     def __init__(
@@ -312,14 +327,13 @@ class PromptScreen(ModalScreen[str | None]):
     def on_mount(self) -> None:
         self.query_one("#prompt-input", Input).focus()
 
-    @on(Input.Submitted, "#prompt-input")
-    def _submitted(self, event: Input.Submitted) -> None:
+    def submit_value(self, value: str) -> None:
         if self.validate is not None:
-            error = self.validate(event.value)
+            error = self.validate(value)
             if error:
                 self.query_one("#prompt-help", Static).update(Content(error).stylize("bold $error"))
                 return
-        self.dismiss(event.value)
+        self.dismiss(value)
 
 
 # ------------------------------------------------------------------------------ search
@@ -327,7 +341,7 @@ class SearchScreen(ModalScreen[int | None]):
     """Full-text search over sentences (FTS5, first 50 hits); enter on a hit goes there."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Close", id="search-close")
+        Binding("escape", "dismiss(None)", "Close", id="search-close", priority=True)
     ]
 
     def __init__(self, search: Callable[[str], list[dict[str, Any]]], query: str = "") -> None:
@@ -355,10 +369,9 @@ class SearchScreen(ModalScreen[int | None]):
     def on_mount(self) -> None:
         self.query_one("#search-input", Input).focus()
 
-    @on(Input.Submitted, "#search-input")
-    def _submitted(self, event: Input.Submitted) -> None:
+    def submit_value(self, value: str) -> None:
         ol = self.query_one("#search-results", OptionList)
-        query = event.value.strip()
+        query = value.strip()
         if self.hits and query == self.query_text and ol.highlighted is not None:
             self.dismiss(int(self.hits[ol.highlighted]["id"]))
             return
@@ -451,7 +464,7 @@ class GuidelinesScreen(ModalScreen[None]):
     searchable."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Close", id="guidelines-close")
+        Binding("escape", "dismiss(None)", "Close", id="guidelines-close", priority=True)
     ]
 
     def __init__(self, scheme: Scheme, keys: Sequence[tuple[str, str]]) -> None:

@@ -615,3 +615,45 @@ async def test_keymap_key_wins_over_a_label_key(new_app: App, db: Store) -> None
         assert spans(db) == []
         await pilot.press("v", "space", "l", "enter")  # still reachable through the picker
         assert [s[0] for s in spans(db)] == ["Loaded_Language"]
+
+
+async def test_keys_typed_right_after_the_find_bar_closes(new_app: App, db: Store) -> None:
+    """A label key typed at once after enter in the find bar labels the selection (it is not
+    typed into the closed bar)."""
+    from textual.events import Key
+
+    app = new_app()
+    async with app.run_test() as pilot:
+        await pilot.press("j", "j", "s", *"ministre")
+        for key, char in (("enter", "\r"), ("m", "m"), ("1", "1")):
+            app.post_message(Key(key, char))
+        await pilot.pause()
+        await pilot.pause()
+        assert [s[0::3] for s in spans(db)] == [("Name_Calling", "ministre")]
+        assert labels(db, sentence_id=current(app)["id"], level="sentence") == [
+            ("frame", "Security_and_defense")
+        ]
+
+
+async def test_keys_typed_right_after_a_dialog_closes(new_app: App, db: Store) -> None:
+    """Enter in the picker or the note prompt closes it at once: the keys typed next act on the
+    main screen instead of being typed into the dialog."""
+    from textual.events import Key
+
+    app = new_app()
+    async with app.run_test() as pilot:
+        await pilot.press("j")
+        sid = current(app)["id"]
+        await pilot.press("space", "h")
+        for key, char in (("enter", "\r"), ("7", "7")):
+            app.post_message(Key(key, char))
+        await pilot.pause()
+        await pilot.press("c", "x")
+        for key, char in (("enter", "\r"), ("f", "f")):
+            app.post_message(Key(key, char))
+        await pilot.pause()
+        await pilot.pause()
+        assert labels(db, sentence_id=sid) == [("frame", "Human_interest"), ("tone", "Negative")]
+        aid = db.annotator_id("alice")
+        row = db.progress(aid, sid)
+        assert row is not None and row["note"] == "x" and row["flag"] == 1
