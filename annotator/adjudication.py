@@ -157,7 +157,7 @@ class ReviewSession:
         )
 
     def undo(self) -> adj.UnitKey | None:
-        row = self.store.undo_adjudication(self.adjudicator_id)
+        row = self.store.undo_adjudication(self.adjudicator_id, [ls.name for ls in self.sets])
         if row is None:
             return None
         self.reload_decisions()

@@ -1502,14 +1502,20 @@ class Store:
                 n += 1
         return n
 
-    def undo_adjudication(self, adjudicator_id: int) -> dict[str, Any] | None:
-        """Undo the adjudicator's latest current decision: supersede it and restore the decision
-        it replaced (if any). Returns the undone decision's row, or None when nothing is left."""
+    def undo_adjudication(
+        self, adjudicator_id: int, label_sets: Sequence[str] | None = None
+    ) -> dict[str, Any] | None:
+        """Undo the adjudicator's latest current decision (within ``label_sets`` when given):
+        supersede it and restore the decision it replaced (if any). Returns the undone
+        decision's row, or None when nothing is left."""
+        where = "adjudicator_id = ? AND superseded_at IS NULL"
+        params: list[Any] = [adjudicator_id]
+        if label_sets is not None:
+            where += f" AND label_set IN ({','.join('?' * len(label_sets))})"
+            params += list(label_sets)
         with self.db.atomic():
             rows = self.query(
-                "SELECT * FROM adjudications WHERE adjudicator_id = ? AND superseded_at IS NULL "
-                "ORDER BY id DESC LIMIT 1",
-                [adjudicator_id],
+                f"SELECT * FROM adjudications WHERE {where} ORDER BY id DESC LIMIT 1", params
             )
             if not rows:
                 return None

@@ -447,3 +447,16 @@ def test_snapshot_edit_dialog_80x24(framing: Framing, snap_compare: Any) -> None
         await pilot.press("e", "down", "space")
 
     assert snap_compare(app_for(framing.store), terminal_size=(80, 24), run_before=open_edit)
+
+
+async def test_undo_stays_within_the_reviewed_label_sets(framing: Framing) -> None:
+    app = app_for(framing.store, label_set="stance")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("1")  # stance on Veilleur -> alice's favor
+        await pilot.pause()
+    app = app_for(framing.store, label_set="frame")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("u")  # nothing decided on frame: the stance decision stays
+        await pilot.pause()
+        assert "nothing to undo" in text(app, "#review-message")
+    assert [g[0] for g in gold(framing.store)] == ["stance"]
