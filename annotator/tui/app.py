@@ -16,6 +16,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical, VerticalScroll
 from textual.content import Content
+from textual.dom import DOMNode
 from textual.events import Event, Key, Resize, TextSelected
 from textual.keys import _character_to_key
 from textual.screen import Screen
@@ -29,6 +30,7 @@ from annotator.tui.dialogs import (
     PickerScreen,
     PromptScreen,
     SearchScreen,
+    guard,
 )
 from annotator.tui.render import (
     context_content,
@@ -470,7 +472,7 @@ class AnnotateScreen(Screen[None]):
                 "document, #sentence-id",
                 validate=validate,
             ),
-            done,
+            guard(self.app, done),
         )
 
     def action_search(self) -> None:
@@ -478,7 +480,9 @@ class AnnotateScreen(Screen[None]):
             if sid is not None:
                 self.go(sid)
 
-        self.app.push_screen(SearchScreen(self.session.store.search_sentences), done)
+        self.app.push_screen(
+            SearchScreen(self.session.store.search_sentences), guard(self.app, done)
+        )
 
     # ------------------------------------------------------------------ labels
     @property
@@ -533,7 +537,7 @@ class AnnotateScreen(Screen[None]):
             if choice is not None:
                 self.apply_label(choice.label_set, choice.label)
 
-        self.app.push_screen(PickerScreen(s, sets, title), picked)
+        self.app.push_screen(PickerScreen(s, sets, title), guard(self.app, picked))
 
     # ------------------------------------------------------------------ span selection
     def set_selection(self, sel: tuple[int, int] | None) -> None:
@@ -729,7 +733,7 @@ class AnnotateScreen(Screen[None]):
             else:
                 self.redraw()
 
-        self.app.push_screen(DocumentPanel(s, changed, reason), closed)
+        self.app.push_screen(DocumentPanel(s, changed, reason), guard(self.app, closed))
 
     def action_document_panel(self) -> None:
         self.open_document_panel()
@@ -747,7 +751,7 @@ class AnnotateScreen(Screen[None]):
                 value=self.session.note or "",
                 help_text="enter: save (empty removes it) · esc: cancel",
             ),
-            done,
+            guard(self.app, done),
         )
 
     def action_flag(self) -> None:
@@ -826,6 +830,39 @@ class AnnotatorApp(App[None]):
         super().__init__()
         self.session = session
         self.initial_keymap = dict(keymap or {})
+
+    async def run_action(
+        self,
+        action: str | tuple[str, str, tuple[object, ...]],
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """Every key's action goes through here: a write that fails (disk full, file made
+        read-only...) was rolled back by the store and had not been shown, so the screen says
+        "not saved" and keeps running instead of ending with a traceback."""
+        from annotator.store import DatabaseError, StoreError
+
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except (DatabaseError, StoreError) as exc:
+            self.write_failed(exc)
+            return True
+
+    def write_failed(self, error: Exception) -> None:
+        from annotator.store import DatabaseError, StoreError, explain_error
+
+        screen = next((s for s in self.screen_stack if isinstance(s, AnnotateScreen)), None)
+        if screen is None:
+            raise error
+        path = self.session.store.path
+        why = explain_error(path, error) if isinstance(error, DatabaseError) else str(error)
+        screen.say(f"NOT SAVED: {why}", "bold $error")
+        try:
+            self.session.reload()
+            self.session.reload_document_labels()
+        except (DatabaseError, StoreError):
+            pass
+        screen.redraw()
 
     async def on_event(self, event: Event) -> None:
         if isinstance(event, Key):

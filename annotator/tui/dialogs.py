@@ -26,6 +26,20 @@ if TYPE_CHECKING:
     from annotator.tui.session import Session
 
 
+def guard(app: Any, fn: Callable[[Any], None]) -> Callable[[Any], None]:
+    """A dialog's result callback whose failed write (disk full...) is reported on the screen
+    by ``app.write_failed`` instead of ending the app."""
+    from annotator.store import DatabaseError, StoreError
+
+    def call(value: Any) -> None:
+        try:
+            fn(value)
+        except (DatabaseError, StoreError) as exc:
+            app.write_failed(exc)
+
+    return call
+
+
 class NowInput(Input):
     """An Input whose enter is handled when the key is read (a priority binding calling the
     screen's ``submit_value``), so keys typed right after enter reach the screen that follows
@@ -285,7 +299,8 @@ class DocumentPanel(ModalScreen[None]):
                 self.toggle(choice.label_set, choice.label)
 
         self.app.push_screen(
-            PickerScreen(self.session, self.session.sets("document"), "Document label"), picked
+            PickerScreen(self.session, self.session.sets("document"), "Document label"),
+            guard(self.app, picked),
         )
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from textual import events
 from textual.widgets import Input
 
@@ -125,13 +124,6 @@ async def test_ctrl_c_keeps_everything(new_app: Callable[..., AnnotatorApp], db:
     assert state(db) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=DatabaseError,
-    reason="issue 7: a write that fails mid-session (disk full) ends the annotation screen with a "
-    "traceback; the action is rolled back (nothing shown is lost) but the screen should say "
-    "'not saved' and keep running",
-)
 async def test_disk_full_mid_session_keeps_the_screen_alive(
     new_app: Callable[..., AnnotatorApp], db: Store
 ) -> None:
