@@ -2,8 +2,8 @@
 
 Everything the tool knows lives in one SQLite file (``annotations.db`` by default). The schema is a
 public interface: researchers query it with SQL, so the tables are documented in the README and the
-view ``annotation_view`` stays stable whatever the internal tables become. Migrations are applied with
-``sqlite_utils.Migrations``; an applied migration is never edited, new ones are appended.
+view ``annotation_view`` stays stable whatever the internal tables become. Migrations are applied
+with ``sqlite_utils.Migrations``; an applied migration is never edited, new ones are appended.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlite3
 import sys
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -286,7 +286,9 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         WHERE adjudications.superseded_at IS NULL AND adjudications.status = 'resolved';
         """
     )
-    db.table("sentences").enable_fts(["text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+    db.table("sentences").enable_fts(
+        ["text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2"
+    )
 
 
 @migrations()
@@ -301,6 +303,7 @@ def m002_agreement_covering_index(db: sqlite_utils.Database) -> None:
 
 
 # --- add new migrations ABOVE this line, numbered after the last one ---
+
 
 def known_migrations() -> frozenset[str]:
     """Names of the migrations this version of the tool knows."""
@@ -363,6 +366,9 @@ class Store:
 
     db: sqlite_utils.Database
     path: str
+    _history: dict[int, tuple[int, list[int], list[int]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     # ---------------------------------------------------------------- opening and closing
     @classmethod
@@ -377,7 +383,9 @@ class Store:
         if p != ":memory:":
             exists = Path(p).exists()
             if not exists and not create:
-                raise StoreError(f"{p}: no such database (run `annotator import` or `annotator demo` first)")
+                raise StoreError(
+                    f"{p}: no such database (run `annotator import` or `annotator demo` first)"
+                )
             if exists and Path(p).is_dir():
                 raise StoreError(f"{p}: is a directory, not a database file")
             if not exists:
@@ -480,22 +488,26 @@ class Store:
                 if existing is not None:
                     results.append((existing, False))
                     continue
-                doc_id = self.db.table("documents").insert(
-                    {
-                        "external_id": doc.external_id,
-                        "title": doc.title,
-                        "source": doc.source,
-                        "url": doc.url,
-                        "published": doc.published,
-                        "language": doc.language,
-                        "text": doc.text,
-                        "sha256": doc.sha256,
-                        "meta": json.dumps(doc.meta, ensure_ascii=False, sort_keys=True),
-                        "origin": doc.origin,
-                        "n_sentences": len(doc.sentences),
-                        "imported_at": now(),
-                    }
-                ).last_pk
+                doc_id = (
+                    self.db.table("documents")
+                    .insert(
+                        {
+                            "external_id": doc.external_id,
+                            "title": doc.title,
+                            "source": doc.source,
+                            "url": doc.url,
+                            "published": doc.published,
+                            "language": doc.language,
+                            "text": doc.text,
+                            "sha256": doc.sha256,
+                            "meta": json.dumps(doc.meta, ensure_ascii=False, sort_keys=True),
+                            "origin": doc.origin,
+                            "n_sentences": len(doc.sentences),
+                            "imported_at": now(),
+                        }
+                    )
+                    .last_pk
+                )
                 assert doc_id is not None
                 self.db.table("sentences").insert_all(
                     (
@@ -536,7 +548,8 @@ class Store:
 
     def sentence(self, sentence_id: int) -> dict[str, Any] | None:
         rows = self.query(
-            'SELECT id, document_id, idx, paragraph, start, "end", text FROM sentences WHERE id = ?',
+            'SELECT id, document_id, idx, paragraph, start, "end", text FROM sentences '
+            "WHERE id = ?",
             [sentence_id],
         )
         return rows[0] if rows else None
@@ -597,15 +610,19 @@ class Store:
                     f"use ({detail}); use `annotator scheme rename-label` to migrate them first"
                 )
         with self.db.atomic():
-            pk = self.db.table("schemes").insert(
-                {
-                    "name": scheme.name,
-                    "version": scheme.version,
-                    "sha256": scheme.sha256,
-                    "yaml": scheme.text,
-                    "added_at": now(),
-                }
-            ).last_pk
+            pk = (
+                self.db.table("schemes")
+                .insert(
+                    {
+                        "name": scheme.name,
+                        "version": scheme.version,
+                        "sha256": scheme.sha256,
+                        "yaml": scheme.text,
+                        "added_at": now(),
+                    }
+                )
+                .last_pk
+            )
         assert pk is not None
         return int(pk), True
 
@@ -714,7 +731,8 @@ class Store:
 
     def _progress_row(self, annotator_id: int, sentence_id: int) -> dict[str, Any] | None:
         rows = self.query(
-            "SELECT status, flag, note, done_at FROM progress WHERE annotator_id = ? AND sentence_id = ?",
+            "SELECT status, flag, note, done_at FROM progress "
+            "WHERE annotator_id = ? AND sentence_id = ?",
             [annotator_id, sentence_id],
         )
         return rows[0] if rows else None
@@ -734,7 +752,8 @@ class Store:
         ts: str | None = None,
     ) -> int:
         cur = self.db.execute(
-            "INSERT INTO events (uid, annotator_id, scheme_id, ts, action, document_id, sentence_id, "
+            "INSERT INTO events (uid, annotator_id, scheme_id, ts, action, document_id, "
+            "sentence_id, "
             "annotation_uid, before, after, undo_of) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             [
                 new_uid(),
@@ -777,7 +796,8 @@ class Store:
             where.append("label_set = ?")
             params.append(label_set)
         return self.query(
-            'SELECT id, uid, label_set, label, level, document_id, sentence_id, start, "end", value, '
+            'SELECT id, uid, label_set, label, level, document_id, sentence_id, start, "end", '
+            "value, "
             f"note, created_at FROM annotations WHERE {' AND '.join(where)} ORDER BY start, id",
             params,
         )
@@ -829,12 +849,23 @@ class Store:
                     f"UPDATE annotations SET removed_at = ? WHERE uid IN ({marks})", [ts, *removed]
                 )
             self.db.execute(
-                'INSERT INTO annotations (uid, annotator_id, scheme_id, label_set, label, level, '
+                "INSERT INTO annotations (uid, annotator_id, scheme_id, label_set, label, level, "
                 'document_id, sentence_id, start, "end", value, note, created_at) '
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
-                    uid, annotator_id, scheme_id, label_set, label, level, document_id,
-                    sentence_id, start, end, value, note, ts,
+                    uid,
+                    annotator_id,
+                    scheme_id,
+                    label_set,
+                    label,
+                    level,
+                    document_id,
+                    sentence_id,
+                    start,
+                    end,
+                    value,
+                    note,
+                    ts,
                 ],
             )
             before = {"annotations": {u: True for u in removed}}
@@ -842,8 +873,15 @@ class Store:
             after = {"annotations": {u: False for u in removed}}
             after["annotations"][uid] = True
             self._log(
-                annotator_id, scheme_id, "add", document_id=document_id, sentence_id=sentence_id,
-                before=before, after=after, annotation_uid=uid, ts=ts,
+                annotator_id,
+                scheme_id,
+                "add",
+                document_id=document_id,
+                sentence_id=sentence_id,
+                before=before,
+                after=after,
+                annotation_uid=uid,
+                ts=ts,
             )
         return uid
 
@@ -860,9 +898,15 @@ class Store:
             ts = now()
             self.db.execute("UPDATE annotations SET removed_at = ? WHERE uid = ?", [ts, uid])
             self._log(
-                annotator_id, row[0], "remove", document_id=row[1], sentence_id=row[2],
-                before={"annotations": {uid: True}}, after={"annotations": {uid: False}},
-                annotation_uid=uid, ts=ts,
+                annotator_id,
+                row[0],
+                "remove",
+                document_id=row[1],
+                sentence_id=row[2],
+                before={"annotations": {uid: True}},
+                after={"annotations": {uid: False}},
+                annotation_uid=uid,
+                ts=ts,
             )
         return True
 
@@ -882,26 +926,41 @@ class Store:
             return
         ts = now()
         self.db.execute(
-            "INSERT INTO progress (annotator_id, sentence_id, document_id, scheme_id, status, flag, "
+            "INSERT INTO progress (annotator_id, sentence_id, document_id, scheme_id, status, "
+            "flag, "
             "note, seen_at, done_at, updated_at) "
             "SELECT ?, s.id, s.document_id, ?, ?, ?, ?, ?, ?, ? FROM sentences s WHERE s.id = ? "
             "ON CONFLICT (annotator_id, sentence_id) DO UPDATE SET status = excluded.status, "
             "flag = excluded.flag, note = excluded.note, done_at = excluded.done_at, "
             "updated_at = excluded.updated_at, scheme_id = coalesce(excluded.scheme_id, scheme_id)",
             [
-                annotator_id, scheme_id, state.get("status", "seen"), int(state.get("flag") or 0),
-                state.get("note"), ts, state.get("done_at"), ts, sentence_id,
+                annotator_id,
+                scheme_id,
+                state.get("status", "seen"),
+                int(state.get("flag") or 0),
+                state.get("note"),
+                ts,
+                state.get("done_at"),
+                ts,
+                sentence_id,
             ],
         )
 
     def _change_progress(
-        self, annotator_id: int, scheme_id: int | None, sentence_id: int, action: str, **changes: Any
+        self,
+        annotator_id: int,
+        scheme_id: int | None,
+        sentence_id: int,
+        action: str,
+        **changes: Any,
     ) -> dict[str, Any]:
         with self.db.atomic():
             before = self._progress_row(annotator_id, sentence_id)
             if before is None:
                 # Acting on a sentence means it was seen: undo goes back to "seen", not "unseen".
-                self._set_progress(annotator_id, sentence_id, {"status": "seen"}, scheme_id=scheme_id)
+                self._set_progress(
+                    annotator_id, sentence_id, {"status": "seen"}, scheme_id=scheme_id
+                )
                 before = self._progress_row(annotator_id, sentence_id)
             state = dict(before or {})
             state.update(changes)
@@ -912,8 +971,13 @@ class Store:
                 "SELECT document_id FROM sentences WHERE id = ?", [sentence_id]
             ).fetchone()
             self._log(
-                annotator_id, scheme_id, action, document_id=doc[0] if doc else None,
-                sentence_id=sentence_id, before={"progress": before}, after={"progress": state},
+                annotator_id,
+                scheme_id,
+                action,
+                document_id=doc[0] if doc else None,
+                sentence_id=sentence_id,
+                before={"progress": before},
+                after={"progress": state},
             )
         return state
 
@@ -926,7 +990,7 @@ class Store:
                 )
 
     def mark_done(self, annotator_id: int, scheme_id: int | None, sentence_id: int) -> None:
-        """"Seen, and everything to tag is tagged" (possibly nothing): an answer for agreement."""
+        """ "Seen, and everything to tag is tagged" (possibly nothing): an answer for agreement."""
         row = self._progress_row(annotator_id, sentence_id)
         if row is not None and row["status"] == "done":
             return
@@ -958,7 +1022,8 @@ class Store:
             return
         with self.db.atomic():
             self.db.execute(
-                "UPDATE progress SET seconds = seconds + ? WHERE annotator_id = ? AND sentence_id = ?",
+                "UPDATE progress SET seconds = seconds + ? "
+                "WHERE annotator_id = ? AND sentence_id = ?",
                 [seconds, annotator_id, sentence_id],
             )
 
@@ -968,13 +1033,16 @@ class Store:
 
         A normal action pushes on the undo stack and clears the redo stack; an ``undo`` event moves
         its target to the redo stack; a ``redo`` event moves it back. So both survive restarts.
+        The log is append-only, so the replay is kept per handle and only events newer than the
+        last one seen are read: an undo costs the same after a month of work as on day one.
         """
-        done: list[int] = []
-        redo: list[int] = []
+        last, done, redo = self._history.get(annotator_id, (0, [], []))
+        done, redo = list(done), list(redo)
         for eid, action, undo_of in self.db.execute(
-            "SELECT id, action, undo_of FROM events WHERE annotator_id = ? ORDER BY id",
-            [annotator_id],
+            "SELECT id, action, undo_of FROM events WHERE annotator_id = ? AND id > ? ORDER BY id",
+            [annotator_id, last],
         ):
+            last = eid
             if action == "undo":
                 if done and done[-1] == undo_of:
                     done.pop()
@@ -986,9 +1054,14 @@ class Store:
             elif action in UNDOABLE:
                 done.append(eid)
                 redo.clear()
-        return done, redo
+        if not self.db.conn.in_transaction:
+            # Cache only what is committed: a rolled-back transaction must not leave events here.
+            self._history[annotator_id] = (last, done, redo)
+        return list(done), list(redo)
 
-    def _apply_state(self, annotator_id: int, sentence_id: int | None, state: dict[str, Any]) -> None:
+    def _apply_state(
+        self, annotator_id: int, sentence_id: int | None, state: dict[str, Any]
+    ) -> None:
         ts = now()
         for uid, active in state.get("annotations", {}).items():
             self.db.execute(
@@ -999,6 +1072,7 @@ class Store:
             self._set_progress(annotator_id, sentence_id, state["progress"])
 
     def _reverse(self, annotator_id: int, kind: str) -> dict[str, Any] | None:
+        self.history(annotator_id)  # bring the cached replay up to date outside the transaction
         with self.db.atomic():
             done, redo = self.history(annotator_id)
             stack = done if kind == "undo" else redo
@@ -1009,8 +1083,14 @@ class Store:
             state = json.loads(row["before"] if kind == "undo" else row["after"])
             self._apply_state(annotator_id, row["sentence_id"], state)
             self._log(
-                annotator_id, row["scheme_id"], kind, document_id=row["document_id"],
-                sentence_id=row["sentence_id"], before={}, after={}, undo_of=target,
+                annotator_id,
+                row["scheme_id"],
+                kind,
+                document_id=row["document_id"],
+                sentence_id=row["sentence_id"],
+                before={},
+                after={},
+                undo_of=target,
                 annotation_uid=row["annotation_uid"],
             )
         return row
@@ -1146,7 +1226,9 @@ class Store:
                 )
             }
             seconds = float(
-                self.scalar("SELECT coalesce(sum(seconds), 0) FROM progress WHERE annotator_id = ?", [aid])
+                self.scalar(
+                    "SELECT coalesce(sum(seconds), 0) FROM progress WHERE annotator_id = ?", [aid]
+                )
             )
             out.append(
                 {
@@ -1201,7 +1283,9 @@ class Store:
         """Recreate the full-text index and its triggers from the sentences table."""
         with self.db.atomic():
             self.db.table("sentences").enable_fts(
-                ["text"], create_triggers=True, replace=True,
+                ["text"],
+                create_triggers=True,
+                replace=True,
                 tokenize="unicode61 remove_diacritics 2",
             )
             self.db.execute("INSERT INTO sentences_fts(sentences_fts) VALUES ('rebuild')")
@@ -1236,7 +1320,7 @@ class Store:
         """Set sentence texts back to their document's slice (the document text is the truth)."""
         with self.db.atomic():
             cur = self.db.execute(
-                'UPDATE sentences SET text = (SELECT substr(d.text, sentences.start + 1, '
+                "UPDATE sentences SET text = (SELECT substr(d.text, sentences.start + 1, "
                 'sentences."end" - sentences.start) FROM documents d '
                 "WHERE d.id = sentences.document_id) "
                 "WHERE id IN (SELECT s.id FROM sentences s "
@@ -1282,8 +1366,13 @@ class Store:
             if row is None:
                 return
             self._log(
-                annotator_id, row[0], "adopt", document_id=row[1], sentence_id=row[2],
-                before={"annotations": {uid: False}}, after={"annotations": {uid: True}},
+                annotator_id,
+                row[0],
+                "adopt",
+                document_id=row[1],
+                sentence_id=row[2],
+                before={"annotations": {uid: False}},
+                after={"annotations": {uid: True}},
                 annotation_uid=uid,
             )
 
@@ -1329,9 +1418,7 @@ class Store:
 
     def report_documents(self) -> list[dict[str, Any]]:
         """Every document with its outlet (source) and sentence count."""
-        return self.query(
-            "SELECT id, title, source, n_sentences FROM documents ORDER BY id"
-        )
+        return self.query("SELECT id, title, source, n_sentences FROM documents ORDER BY id")
 
     def report_answered(self, scheme: str | None = None) -> list[dict[str, Any]]:
         """Per annotator and document: sentences answered (marked done, or carrying at least one
@@ -1450,9 +1537,7 @@ class Store:
     def _insert_decision(
         self, scheme_id: int, adjudicator_id: int, d: dict[str, Any], ts: str
     ) -> int:
-        unit = (
-            "label_set = ? AND document_id = ? AND sentence_id IS ? AND superseded_at IS NULL"
-        )
+        unit = "label_set = ? AND document_id = ? AND sentence_id IS ? AND superseded_at IS NULL"
         self.db.execute(
             f"UPDATE adjudications SET superseded_at = ? WHERE {unit}",
             [ts, d["label_set"], d["document_id"], d.get("sentence_id")],
@@ -1462,17 +1547,32 @@ class Store:
             "sentence_id, adjudicator_id, choice, sources, status, note, created_at) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             [
-                new_uid(), scheme_id, d["label_set"], d["level"], d["document_id"],
-                d.get("sentence_id"), adjudicator_id, d["choice"],
+                new_uid(),
+                scheme_id,
+                d["label_set"],
+                d["level"],
+                d["document_id"],
+                d.get("sentence_id"),
+                adjudicator_id,
+                d["choice"],
                 json.dumps(list(d.get("sources") or []), ensure_ascii=False),
-                d.get("status", "resolved"), d.get("note"), ts,
+                d.get("status", "resolved"),
+                d.get("note"),
+                ts,
             ],
         )
         adj_id = int(cur.lastrowid or 0)
         gold_rows = [
             (
-                adj_id, d["label_set"], g["label"], d["level"], d["document_id"],
-                d.get("sentence_id"), g.get("start"), g.get("end"), g.get("value"),
+                adj_id,
+                d["label_set"],
+                g["label"],
+                d["level"],
+                d["document_id"],
+                d.get("sentence_id"),
+                g.get("start"),
+                g.get("end"),
+                g.get("value"),
             )
             for g in d.get("gold") or []
         ]
@@ -1526,8 +1626,13 @@ class Store:
             previous = self.db.execute(
                 "SELECT id FROM adjudications WHERE label_set = ? AND document_id = ? AND "
                 "sentence_id IS ? AND id < ? AND superseded_at = ? ORDER BY id DESC LIMIT 1",
-                [last["label_set"], last["document_id"], last["sentence_id"], last["id"],
-                 last["created_at"]],
+                [
+                    last["label_set"],
+                    last["document_id"],
+                    last["sentence_id"],
+                    last["id"],
+                    last["created_at"],
+                ],
             ).fetchone()
             if previous is not None:
                 self.db.execute(
@@ -1652,9 +1757,10 @@ class Store:
 
     def agreement_scheme_names(self) -> list[str]:
         """Names of the stored schemes (without counting their annotations)."""
-        return [str(r[0]) for r in self.db.execute(
-            "SELECT DISTINCT name FROM schemes ORDER BY name"
-        ).fetchall()]
+        return [
+            str(r[0])
+            for r in self.db.execute("SELECT DISTINCT name FROM schemes ORDER BY name").fetchall()
+        ]
 
     def agreement_unit_texts(
         self, sentence_ids: Sequence[int] = (), document_ids: Sequence[int] = ()
@@ -1751,9 +1857,7 @@ class Store:
         """How many documents have an id in (min(a, b), max(a, b)]: moving from one document to
         its neighbour costs one row, not a count of the whole table."""
         lo, hi = min(a, b), max(a, b)
-        return int(
-            self.scalar("SELECT count(*) FROM documents WHERE id > ? AND id <= ?", [lo, hi])
-        )
+        return int(self.scalar("SELECT count(*) FROM documents WHERE id > ? AND id <= ?", [lo, hi]))
 
     def tui_sentence_at(self, document_id: int, idx: int) -> int | None:
         """The id of the sentence at 0-based position ``idx`` in a document."""
@@ -1761,6 +1865,7 @@ class Store:
             "SELECT id FROM sentences WHERE document_id = ? AND idx = ?", [document_id, idx]
         ).fetchone()
         return int(row[0]) if row else None
+
     # --- export / merge ---
     # Reads behind `annotator export` and `annotator merge` (annotator/exporters/, merge.py) and
     # the bulk writes behind `import-annotations` and `merge`. Rows carry names, content hashes
@@ -1768,8 +1873,16 @@ class Store:
 
     _BULK_TABLES = frozenset(
         {
-            "documents", "sentences", "schemes", "annotators", "annotations", "progress",
-            "document_progress", "events", "adjudications", "gold",
+            "documents",
+            "sentences",
+            "schemes",
+            "annotators",
+            "annotations",
+            "progress",
+            "document_progress",
+            "events",
+            "adjudications",
+            "gold",
         }
     )
     _EXPORT_ANN_COLS = (
@@ -1780,9 +1893,7 @@ class Store:
         "JOIN schemes s ON s.id = a.scheme_id LEFT JOIN sentences se ON se.id = a.sentence_id"
     )
 
-    def _in_filter(
-        self, column: str, values: Sequence[str] | None, params: list[Any]
-    ) -> str:
+    def _in_filter(self, column: str, values: Sequence[str] | None, params: list[Any]) -> str:
         if not values:
             return ""
         params.extend(values)
@@ -1790,9 +1901,7 @@ class Store:
 
     def export_documents(self) -> list[dict[str, Any]]:
         """(id, external_id, sha256, n_sentences) of every document, in import order."""
-        return self.query(
-            "SELECT id, external_id, sha256, n_sentences FROM documents ORDER BY id"
-        )
+        return self.query("SELECT id, external_id, sha256, n_sentences FROM documents ORDER BY id")
 
     def export_annotations(
         self,
@@ -1979,10 +2088,19 @@ class Store:
                 )
             return known[0]
         with self.db.atomic():
-            pk = self.db.table("schemes").insert(
-                {"name": name, "version": version, "sha256": sha256, "yaml": yaml_text,
-                 "added_at": added_at}
-            ).last_pk
+            pk = (
+                self.db.table("schemes")
+                .insert(
+                    {
+                        "name": name,
+                        "version": version,
+                        "sha256": sha256,
+                        "yaml": yaml_text,
+                        "added_at": added_at,
+                    }
+                )
+                .last_pk
+            )
         return int(pk or 0)
 
     def import_annotator(self, name: str, created_at: str) -> int:
@@ -2011,13 +2129,20 @@ class Store:
                 )
             return existing, [int(s["id"]) for s in stored], False
         with self.db.atomic():
-            doc_id = int(self.db.table("documents").insert(
-                {**row, "n_sentences": len(sentences)}
-            ).last_pk or 0)
+            doc_id = int(
+                self.db.table("documents").insert({**row, "n_sentences": len(sentences)}).last_pk
+                or 0
+            )
             self.db.table("sentences").insert_all(
                 (
-                    {"document_id": doc_id, "idx": s["idx"], "paragraph": s["paragraph"],
-                     "start": s["start"], "end": s["end"], "text": row["text"][s["start"]:s["end"]]}
+                    {
+                        "document_id": doc_id,
+                        "idx": s["idx"],
+                        "paragraph": s["paragraph"],
+                        "start": s["start"],
+                        "end": s["end"],
+                        "text": row["text"][s["start"] : s["end"]],
+                    }
                     for s in sentences
                 ),
                 batch_size=1000,
@@ -2087,6 +2212,7 @@ class Store:
             pk = int(self.db.table("adjudications").insert(row).last_pk or 0)
             self.db.table("gold").insert_all({**g, "adjudication_id": pk} for g in gold)
 
+
 @dataclass
 class DocumentIn:
     """A document ready to store: normalised text, hash and sentence offsets."""
@@ -2110,7 +2236,8 @@ def _explain(path: str, exc: sqlite3.DatabaseError) -> str:
         return f"{path}: not an annotator database (not an SQLite file)"
     if "readonly" in msg or "read-only" in msg:
         return (
-            f"{path}: cannot write (read-only file or directory; SQLite's WAL mode needs a writable "
+            f"{path}: cannot write (read-only file or directory; SQLite's WAL mode needs a "
+            "writable "
             "directory for its -wal and -shm files)"
         )
     if "unable to open" in msg:

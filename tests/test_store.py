@@ -275,3 +275,35 @@ def test_scheme_versions(filled: tuple[Store, int, int, list[dict]]) -> None:
     assert store.rename_label("tiny", "frame", "Political", "Economic") == 1
     store.add_scheme(parse_scheme(v3))
     assert store.list_schemes()[0]["version"] == 3
+
+
+def test_history_cache_sees_other_handles(
+    filled: tuple[Store, int, int, list[dict]], db_path: Path
+) -> None:
+    """The cached replay reads new events, also those written through another connection."""
+    store, scheme_id, doc_id, sents = filled
+    a = store.annotator_id("a")
+    sid = sents[0]["id"]
+    store.add_annotation(
+        a,
+        scheme_id,
+        label_set="frame",
+        label="Political",
+        level="sentence",
+        document_id=doc_id,
+        sentence_id=sid,
+    )
+    assert len(store.history(a)[0]) == 1
+    other = Store.open(db_path)
+    other.mark_done(a, scheme_id, sid)
+    other.close()
+    done, redo = store.history(a)
+    assert len(done) == 2 and redo == []
+    store.undo(store.annotator_id("a"))  # undoes the done mark made elsewhere
+    assert store.progress(a, sid)["status"] == "seen"
+    store.undo(a)
+    assert store.current_annotations(a, sentence_id=sid) == []
+    assert store.history(a) == ([], sorted(store.history(a)[1], reverse=True))
+    fresh = Store.open(db_path)
+    assert fresh.history(a) == store.history(a)
+    fresh.close()
