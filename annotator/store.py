@@ -563,7 +563,9 @@ class Store:
         return self.query(
             "SELECT s.id, s.document_id, s.idx, s.text FROM sentences_fts "
             "JOIN sentences s ON s.rowid = sentences_fts.rowid "
-            "WHERE sentences_fts MATCH ? ORDER BY s.document_id, s.idx LIMIT ?",
+            # FTS5 yields matches in rowid order, which is corpus order (a document's sentences
+            # are inserted together, after it): no sort over every match of a common word.
+            "WHERE sentences_fts MATCH ? ORDER BY sentences_fts.rowid LIMIT ?",
             [match, limit],
         )
 
