@@ -93,15 +93,17 @@ def header_content(session: Session, width: int) -> Content:
     assert session.doc is not None
     doc = session.doc.row
     title = (doc.get("title") or "").strip() or f"document {doc['id']}"
-    bits = [b for b in (doc.get("source"), doc.get("published")) if b]
-    line1 = Content.assemble(
-        (title, "bold"), (" — " + " · ".join(bits), "$text-muted") if bits else ""
-    )
-    line1 = line1.truncate(max(10, width - 2), ellipsis=True)
+    line1 = Content.assemble((title, "bold")).truncate(max(10, width - 2), ellipsis=True)
+    # Source and date go on the second line, so a long headline never pushes them off an
+    # 80-column screen.
+    bits = [str(b).strip()[:28] for b in (doc.get("source"), doc.get("published")) if b]
     i, n = session.doc.index
     j = session.doc.by_id[session.sentence_id] + 1
     m = len(session.doc.sentences)
-    state: list[tuple[str, str] | str] = [f"doc {i}/{n} · sentence {j}/{m}"]
+    state: list[tuple[str, str] | str] = []
+    if bits:
+        state.append((" · ".join(bits) + "  ", "$text-muted"))
+    state.append(f"doc {i}/{n} · sentence {j}/{m}")
     if session.done:
         state.append(("  ✓ done", "bold $success"))
     if session.flagged:
