@@ -671,6 +671,34 @@ def fmt_alpha(v: float | None) -> str:
     return "n/a" if v is None else f"{v:.3f}"
 
 
+PROGRESS_HEADERS = (
+    "annotator",
+    "done",
+    "seen",
+    "sentences",
+    "documents done",
+    "active time",
+    "per sentence",
+)
+
+
+def progress_table(rep: Report) -> tuple[list[str], list[list[Any]]]:
+    """Headers and rows of the progress table, shared by the terminal and HTML reports."""
+    rows = [
+        [
+            p.annotator,
+            p.done,
+            p.seen,
+            p.total,
+            p.documents_done,
+            fmt_seconds(p.seconds),
+            fmt_seconds(p.per_sentence),
+        ]
+        for p in rep.progress
+    ]
+    return list(PROGRESS_HEADERS), rows
+
+
 def fmt_seconds(v: float | None) -> str:
     if v is None:
         return "-"
@@ -777,27 +805,7 @@ def format_text(rep: Report) -> str:
         return "\n".join(out).lstrip("\n") + "\n"
     out.append(
         format_table(
-            [
-                "annotator",
-                "done",
-                "seen",
-                "sentences",
-                "documents done",
-                "active time",
-                "per sentence",
-            ],
-            [
-                [
-                    p.annotator,
-                    p.done,
-                    p.seen,
-                    p.total,
-                    p.documents_done,
-                    fmt_seconds(p.seconds),
-                    fmt_seconds(p.per_sentence),
-                ]
-                for p in rep.progress
-            ],
+            *progress_table(rep),
             align="lrrrrrr",
         )
     )

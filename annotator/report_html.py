@@ -20,6 +20,7 @@ from annotator.report import (
     Report,
     fmt_alpha,
     fmt_seconds,
+    progress_table,
 )
 
 RELIABLE = 0.8
@@ -168,31 +169,7 @@ def render_html(rep: Report) -> str:
 
     add('<h2 id="progress">Progress and active time</h2>')
     add(_progress_bars(rep))
-    add(
-        _table(
-            [
-                "annotator",
-                "done",
-                "seen",
-                "sentences",
-                "documents done",
-                "active time",
-                "per sentence",
-            ],
-            [
-                [
-                    p.annotator,
-                    p.done,
-                    p.seen,
-                    p.total,
-                    p.documents_done,
-                    fmt_seconds(p.seconds),
-                    fmt_seconds(p.per_sentence),
-                ]
-                for p in rep.progress
-            ],
-        )
-    )
+    add(_table(*progress_table(rep)))
     add("</body></html>")
     return "\n".join(parts) + "\n"
 
