@@ -186,6 +186,8 @@ class Tmux:
 
     def kill_server(self) -> None:
         self.run("kill-server")
+        tmpdir = Path(os.environ.get("TMUX_TMPDIR") or "/tmp") / f"tmux-{os.getuid()}"
+        (tmpdir / self.socket).unlink(missing_ok=True)
 
 
 class Poller:
