@@ -671,6 +671,22 @@ def fmt_alpha(v: float | None) -> str:
     return "n/a" if v is None else f"{v:.3f}"
 
 
+def agreement_table_rows(rep: Report) -> list[list[Any]]:
+    """Rows of the agreement table, shared by the terminal and HTML reports."""
+    return [
+        [
+            a.label_set,
+            a.label or "(whole set)",
+            a.measure,
+            fmt_alpha(a.alpha),
+            a.units,
+            a.coders,
+            "" if a.label is None else a.positives,
+        ]
+        for a in rep.agreement
+    ]
+
+
 PROGRESS_HEADERS = (
     "annotator",
     "done",
@@ -779,22 +795,10 @@ def format_text(rep: Report) -> str:
             out.append(f"  #{did} [{src}] {title[:40]}: {v}")
 
     section("Agreement (as `annotator agree`; alpha >= 0.8 reliable, >= 0.667 tentative)")
-    rows = [
-        [
-            a.label_set,
-            a.label or "(whole set)",
-            a.measure,
-            fmt_alpha(a.alpha),
-            a.units,
-            a.coders,
-            "" if a.label is None else a.positives,
-        ]
-        for a in rep.agreement
-    ]
     out.append(
         format_table(
             ["label set", "label", "measure", "value", "units", "coders", "with label"],
-            rows,
+            agreement_table_rows(rep),
             align="lllrrrr",
         )
     )

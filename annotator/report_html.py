@@ -18,7 +18,7 @@ from annotator.report import (
     DocLabels,
     RateTable,
     Report,
-    fmt_alpha,
+    agreement_table_rows,
     fmt_seconds,
     progress_table,
 )
@@ -142,18 +142,7 @@ def render_html(rep: Report) -> str:
     add(
         _table(
             ["label set", "label", "measure", "value", "units", "coders", "units with label"],
-            [
-                [
-                    a.label_set,
-                    a.label or "(whole set)",
-                    a.measure,
-                    fmt_alpha(a.alpha),
-                    a.units,
-                    a.coders,
-                    "" if a.label is None else a.positives,
-                ]
-                for a in rep.agreement
-            ],
+            agreement_table_rows(rep),
         )
     )
 
