@@ -171,15 +171,19 @@ class ReviewSession:
 def load_units(store: Store, scheme: Scheme, label_set: str | None = None) -> list[adj.Unit]:
     """Every unit answered by two or more annotators, for one label set or all of them."""
     sets = [(ls.name, ls.level) for ls in scheme.label_sets if label_set in (None, ls.name)]
-    return adj.build_units(load_rows(store, scheme.name), sets)
+    return adj.build_units(load_rows(store, scheme), sets)
 
 
-def load_rows(store: Store, scheme_name: str) -> adj.ReviewRows:
-    return adj.ReviewRows(
-        annotations=store.review_annotations(scheme_name),
-        done_sentences=store.report_done_sentences(),
-        done_documents=store.report_done_documents(),
-    )
+def load_rows(store: Store, scheme: Scheme) -> adj.ReviewRows:
+    """Current annotations and, per label set, who answered which unit (the units rule)."""
+    from annotator.services.units import who_answered_by_set
+
+    annotations = store.review_annotations(scheme.name)
+    levels = {ls.name: ls.level for ls in scheme.label_sets}
+    for r in annotations:  # sets only older versions had keep their level
+        levels.setdefault(r[1], r[2])
+    answered = who_answered_by_set(store, scheme.name, levels.items())
+    return adj.ReviewRows(annotations=annotations, answered=answered)
 
 
 def accept_unanimous(

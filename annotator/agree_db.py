@@ -29,6 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from annotator.core import units
+from annotator.core.units import Marks, Versions
+
 if TYPE_CHECKING:
     from annotator.core.scheme import LabelSet
     from annotator.store import Store
@@ -147,19 +150,27 @@ def _labels_flat(
 
 @dataclass
 class Done:
-    """Who marked which sentence done: matrix rows and sentence ids (the chosen annotators)."""
+    """Done marks of the chosen annotators: matrix rows, unit ids and the scheme version each
+    was made under (``annotator.core.units`` decides which sets each one answers)."""
 
     rows: np.ndarray
     units: np.ndarray
+    schemes: np.ndarray
+
+    def marks(self) -> Marks:
+        return Marks(self.rows, self.units, self.schemes)
 
 
-def done_sentences(
-    store: Any, scheme_ids: tuple[int, ...], annotators: list[tuple[int, str]]
-) -> Done:
+def done_marks(store: Any, level: str, annotators: list[tuple[int, str]]) -> Done:
+    """The done marks of one kind (sentences, or document panels for ``level`` "document")."""
     lut, _ = _rows_of(annotators)
-    ann, units = store.agreement_done_sentences(scheme_ids)
-    rows, keep = _restrict_index(ann, lut)
-    return Done(rows, units[keep])
+    marks = store.done_marks(level)
+    rows, keep = _restrict_index(marks.annotator, lut)
+    return Done(rows, marks.unit[keep], marks.scheme[keep])
+
+
+def done_sentences(store: Any, annotators: list[tuple[int, str]]) -> Done:
+    return done_marks(store, "sentence", annotators)
 
 
 def _mask(rows: np.ndarray, units: np.ndarray, n_rows: int, size: int) -> np.ndarray:
@@ -170,7 +181,7 @@ def _mask(rows: np.ndarray, units: np.ndarray, n_rows: int, size: int) -> np.nda
 
 def load_units(
     store: Any,
-    scheme_ids: tuple[int, ...],
+    versions: Versions,
     ls: LabelSet,
     annotators: list[tuple[int, str]],
     done: Done | None = None,
@@ -182,25 +193,19 @@ def load_units(
     n_ann = len(names)
     dropped: list[Dropped] = []
     notes: list[str] = []
+    scheme_ids = tuple(versions.sets)
 
     by_label = store.agreement_labels(scheme_ids, ls.name, level)
     space = _label_space(ls, sorted(by_label))
     lc, cols = _labels_flat(by_label, space, lut)
     lab_row, lab_unit = (cols[0], cols[1]) if cols else (np.zeros(0, np.int64),) * 2
 
-    # Who answered which unit.
-    if level == "sentence":
-        if done is None:
-            done = done_sentences(store, scheme_ids, annotators)
-        d_row, d_unit = done.rows, done.units
-    else:
-        ann, units = store.agreement_done_documents(scheme_ids)
-        d_row, keep = _restrict_index(ann, lut)
-        # A label on a document is an answer even without the panel marked done.
-        d_row = np.concatenate([d_row, lab_row])
-        d_unit = np.concatenate([units[keep], lab_unit])
-    size = int(max(d_unit.max(initial=0), lab_unit.max(initial=0))) + 1
-    answered_all = _mask(d_row, d_unit, n_ann, size)
+    # Who answered which unit: the units rule.
+    if done is None or level == "document":
+        done = done_marks(store, level, annotators)
+    ans = units.answered(ls.name, level, done.marks(), versions, (lab_row, lab_unit))
+    size = int(max(ans.unit.max(initial=0), lab_unit.max(initial=0))) + 1
+    answered_all = _mask(ans.annotator, ans.unit, n_ann, size)
 
     # Labels on sentences the annotator did not mark done are not answers.
     if level == "sentence" and len(lab_row):
@@ -264,7 +269,8 @@ def load_units(
             for aid, unit, label in store.agreement_latest_labels(scheme_ids, ls.name, level):
                 row = lut[aid] if aid < len(lut) else -1
                 col = col_of[unit] if unit < size else -1
-                if row >= 0 and col >= 0:
+                # Only where that annotator answered the unit: a label elsewhere is no answer.
+                if row >= 0 and col >= 0 and answered[row, col]:
                     codes[row, col] = index[label]
     categories = [*space, NONE_LABEL]
     values = codes.copy()
@@ -304,28 +310,29 @@ def load_units(
 
 def load_spans(
     store: Any,
-    scheme_ids: tuple[int, ...],
+    versions: Versions,
     ls: LabelSet,
     annotators: list[tuple[int, str]],
     bounds: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     done: Done | None = None,
 ) -> SpanData:
-    """Who completed which sentence, and the spans of the set on completed sentences."""
+    """Who answered which sentence for the set, and the set's spans on answered sentences."""
     lut, names = _rows_of(annotators)
     n_ann = len(names)
     dropped: list[Dropped] = []
     notes: list[str] = []
     if done is None:
-        done = done_sentences(store, scheme_ids, annotators)
-    by_label = store.agreement_labels(scheme_ids, ls.name, "span")
+        done = done_sentences(store, annotators)
+    by_label = store.agreement_labels(tuple(versions.sets), ls.name, "span")
     labels = _label_space(ls, sorted(by_label))
     lab, cols = _labels_flat(by_label, labels, lut)
     if cols:
         s_row, s_sent, s_start, s_end = cols
     else:
         s_row = s_sent = s_start = s_end = np.zeros(0, np.int64)
-    size = int(max(done.units.max(initial=0), s_sent.max(initial=0))) + 1
-    done_all = _mask(done.rows, done.units, n_ann, size)
+    ans = units.answered(ls.name, "span", done.marks(), versions)
+    size = int(max(ans.unit.max(initial=0), s_sent.max(initial=0))) + 1
+    done_all = _mask(ans.annotator, ans.unit, n_ann, size)
     sentence_ids = np.flatnonzero(done_all.any(axis=0))
     col_of = np.full(size, -1, dtype=np.int64)
     col_of[sentence_ids] = np.arange(len(sentence_ids))
@@ -1107,11 +1114,8 @@ class PrefetchedStore:
         fut = self._futures.pop((name, args), None)
         return fut.result() if fut is not None else getattr(self.store, name)(*args)
 
-    def agreement_done_sentences(self, scheme_ids: tuple[int, ...]) -> Any:
-        return self._get("agreement_done_sentences", tuple(scheme_ids))
-
-    def agreement_done_documents(self, scheme_ids: tuple[int, ...]) -> Any:
-        return self._get("agreement_done_documents", tuple(scheme_ids))
+    def done_marks(self, level: str) -> Any:
+        return self._get("done_marks", level)
 
     def agreement_labels(self, scheme_ids: tuple[int, ...], label_set: str, level: str) -> Any:
         return self._get("agreement_labels", tuple(scheme_ids), label_set, level)
@@ -1184,7 +1188,7 @@ def agreement_report(
         stored = store.agreement_scheme_names()
         scheme = stored[0] if len(stored) == 1 else None
     _, sch = store.load_scheme(scheme)
-    ids = store.scheme_ids(sch.name)
+    versions = store.scheme_versions(sch.name)
     known = store.agreement_annotators()
     if annotators:
         by_name = {n: i for i, n in known}
@@ -1214,21 +1218,21 @@ def agreement_report(
         "bootstrap": {"n_boot": n_boot, "seed": seed, "confidence": 0.95},
         "label_sets": [],
     }
-    tids = tuple(ids)
+    tids = tuple(versions.sets)
     jobs: list[tuple[str, tuple[Any, ...]]] = [
         ("agreement_labels", (tids, ls.name, ls.level)) for ls in sets
     ]
     if any(ls.level != "document" for ls in sets):
-        jobs.insert(0, ("agreement_done_sentences", (tids,)))
+        jobs.insert(0, ("done_marks", ("sentence",)))
     if any(ls.level == "span" for ls in sets):
         jobs.insert(1, ("agreement_sentence_bounds", ()))
     if any(ls.level == "document" for ls in sets):
-        jobs.append(("agreement_done_documents", (tids,)))
+        jobs.append(("done_marks", ("document",)))
     reads: Any = store
     if store.path != ":memory:" and len(sets) > 1:
         reads = PrefetchedStore(store, jobs)
     try:
-        _analyse_sets(report, reads, tids, sets, chosen, annotators, n_boot, seed, top)
+        _analyse_sets(report, reads, versions, sets, chosen, annotators, n_boot, seed, top)
     finally:
         if isinstance(reads, PrefetchedStore):
             reads.close()
@@ -1239,7 +1243,7 @@ def agreement_report(
 def _analyse_sets(
     report: dict[str, Any],
     store: Any,
-    ids: tuple[int, ...],
+    versions: Versions,
     sets: list[LabelSet],
     chosen: list[tuple[int, str]],
     annotators: list[str] | None,
@@ -1248,7 +1252,7 @@ def _analyse_sets(
     top: int,
 ) -> None:
     bounds = None
-    done = done_sentences(store, ids, chosen) if chosen and any(
+    done = done_sentences(store, chosen) if chosen and any(
         ls.level != "document" for ls in sets) else None
     seen: set[str] = set()
     for ls in sets:
@@ -1256,11 +1260,12 @@ def _analyse_sets(
         if ls.level == "span":
             if bounds is None:
                 bounds = sentence_bounds(store)
-            sd = _keep_active_spans(load_spans(store, ids, ls, chosen, bounds, done), annotators)
+            sd = load_spans(store, versions, ls, chosen, bounds, done)
+            sd = _keep_active_spans(sd, annotators)
             names, entry = sd.annotators, (analyse_spans(sd) if len(sd.annotators) >= 2 else {})
             dropped, notes = sd.dropped, sd.notes
         else:
-            um = _keep_active_units(load_units(store, ids, ls, chosen, done), annotators)
+            um = _keep_active_units(load_units(store, versions, ls, chosen, done), annotators)
             names = um.annotators
             entry = (analyse_units(um, n_boot=n_boot, seed=seed, top=top)
                      if len(um.annotators) >= 2 else {})

@@ -298,8 +298,13 @@ def scheme_rename_label(scheme_name: str, label_set: str, old: str, new: str, db
 @friendly_errors
 def status_cmd(db_path: str, as_json: bool) -> None:
     """Per annotator: documents and sentences done / total, annotations per label set."""
+    from dataclasses import asdict
+
+    from annotator.services.units import set_progress
+
     store = open_store(db_path, create=False)
     rows = store.status()
+    sets = set_progress(store, [r["annotator"] for r in rows])
     if as_json:
         click.echo(
             json.dumps(
@@ -307,6 +312,7 @@ def status_cmd(db_path: str, as_json: bool) -> None:
                     "documents": store.count_documents(),
                     "sentences": store.count_sentences(),
                     "annotators": rows,
+                    "label_sets": [asdict(s) for s in sets],
                 },
                 ensure_ascii=False,
                 indent=2,
@@ -317,11 +323,16 @@ def status_cmd(db_path: str, as_json: bool) -> None:
     if not rows:
         click.echo("no annotator yet")
     for r in rows:
-        sets = ", ".join(f"{k}: {v}" for k, v in r["annotations"].items()) or "no annotations"
+        labels = ", ".join(f"{k}: {v}" for k, v in r["annotations"].items()) or "no annotations"
         click.echo(
             f"{r['annotator']}: documents {r['documents_done']}/{r['documents_total']}, "
-            f"sentences {r['sentences_done']}/{r['sentences_total']}, {sets}"
+            f"sentences {r['sentences_done']}/{r['sentences_total']}, {labels}"
         )
+    if rows and sets:
+        click.echo("answered per label set (units answered / asked):")
+        for s in sets:
+            who = ", ".join(f"{a} {n}/{s.asked}" for a, n in s.answered.items())
+            click.echo(f"  {s.scheme}/{s.label_set} ({s.level}): {who}")
 
 
 # ------------------------------------------------------------------------------------- demo

@@ -5,12 +5,13 @@ drawn by :mod:`annotator.report_html`. Definitions (also in the README):
 
 - **per 100 sentences** (pooled over annotators): for a sentence label set, the number of
   (annotator, sentence) pairs carrying the label divided by the number of (annotator, sentence)
-  pairs answered, times 100; for a span set, spans instead of labelled sentences. A sentence is
-  *answered* by an annotator when it is marked done or carries one of their labels. Pooling
+  pairs answered, times 100; for a span set, spans instead of labelled sentences. Who answered
+  which sentence is the units rule's (:mod:`annotator.core.units`): marked done under a scheme
+  version that has the set; labels on sentences not answered are left out. Pooling
   weights each annotator by how much they annotated, so one fast annotator does not vanish.
 - **agreement**: the values of ``annotator agree`` (:mod:`annotator.agree_db`), so both commands
-  always show the same numbers. Sentence and span sets: units are the sentences marked done by at
-  least two annotators; document sets: documents labelled (or marked done) by two or more.
+  always show the same numbers. Units are those answered by two or more annotators (the units
+  rule).
   Per set: alpha with the MASI distance (multiple-choice sets), alpha at the set's scale
   (single-choice sets), mean pairwise exact-match F1 (span sets). Per label: binary alpha (has
   the label / not; computed here for single-choice sets) or, for span sets, character-level alpha.
@@ -166,14 +167,15 @@ def build_report(store: Store, scheme_name: str | None = None, *, top: int = 5) 
     docs = store.report_documents()
     source_of = {int(d["id"]): d["source"] or UNKNOWN_SOURCE for d in docs}
     outlets = _outlets(docs)
-    answered = store.report_answered(name)
+    who = answered_units(store, name, sets)
+    unit_rows = [r for r in unit_rows if _is_answer(who, r[4], r[0], r[1], r[2], r[3])]
     counts = _label_counts(unit_rows)
     rate_sets = [s for s in sets if s.level in ("sentence", "span")]
     outlet_rates = [
         _rate_table(
             s,
             counts,
-            answered,
+            _answered_per_document(who[s.name]),
             lambda d: source_of.get(d, UNKNOWN_SOURCE),
             [o for o, _, _ in outlets],
             source_of,
@@ -186,7 +188,7 @@ def build_report(store: Store, scheme_name: str | None = None, *, top: int = 5) 
         _rate_table(
             s,
             counts,
-            answered,
+            _answered_per_document(who[s.name]),
             lambda d: doc_names[d],
             [doc_names[int(d["id"])] for d in docs],
             source_of,
@@ -194,7 +196,12 @@ def build_report(store: Store, scheme_name: str | None = None, *, top: int = 5) 
         )
         for s in rate_sets
     ]
-    spans = store.report_span_texts(name)
+    spans = [
+        r
+        for r in store.report_span_texts(name)
+        if _is_answer(who, r["label_set"], r["annotator"], "span", r["document_id"],
+                      r["sentence_id"])
+    ]
     span_sets = [s for s in sets if s.level == "span"]
     span_texts = _span_texts(span_sets, spans, top)
     outlet_span_texts = {
@@ -204,7 +211,7 @@ def build_report(store: Store, scheme_name: str | None = None, *, top: int = 5) 
     doc_sets = [s for s in sets if s.level == "document"]
     doc_labels = [_doc_labels(s, unit_rows, docs) for s in doc_sets]
 
-    units = _units(sets, unit_rows, store.report_done_sentences(), store.report_done_documents())
+    units = _units(sets, unit_rows, who)
     agreement: list[AgreementRow] = []
     confusions: list[Confusion] = []
     from annotator.agree_db import agreement_report
@@ -433,63 +440,57 @@ def _doc_labels(s: SetInfo, rows: Sequence[UnitRow], docs: Sequence[dict[str, An
 Units = dict[tuple[int, int | None], dict[str, AbstractSet[str]]]
 
 
-def _units(
-    sets: Sequence[SetInfo],
-    rows: Sequence[UnitRow],
-    done_sentences: Sequence[dict[str, Any]],
-    done_documents: Sequence[dict[str, Any]],
-) -> dict[str, Units]:
-    """Per label set: unit -> annotator -> labels, for units answered by two or more annotators.
+Answers = dict[str, dict[tuple[int, int | None], set[str]]]
+"""label set -> unit -> annotators who answered it (the units rule)."""
 
-    Sentence and span sets: a unit is a sentence marked done (its labels are the set's labels on
-    it, spans reduced to their technique). Document sets: a document that the annotator labelled
-    in this set or marked done.
-    """
-    sent_coders: dict[tuple[int, int | None], set[str]] = defaultdict(set)
-    for r in done_sentences:
-        sent_coders[(int(r["document_id"]), int(r["sentence_id"]))].add(r["annotator"])
-    doc_done: dict[int, set[str]] = defaultdict(set)
-    for r in done_documents:
-        doc_done[int(r["document_id"])].add(r["annotator"])
-    level_of = {s.name: s.level for s in sets}
-    # one pass over the annotations: set -> unit -> annotator -> labels
+
+def answered_units(store: Store, scheme_name: str, sets: Sequence[SetInfo]) -> Answers:
+    """Per label set, who answered which unit: :mod:`annotator.core.units` decides."""
+    from annotator.services.units import who_answered_by_set
+
+    return who_answered_by_set(store, scheme_name, [(s.name, s.level) for s in sets])
+
+
+def _is_answer(
+    who: Answers, set_name: str, annotator: str, level: str, doc: int, sid: int | None
+) -> bool:
+    """Whether a label is part of an answer (labels on units not answered are left out)."""
+    units = who.get(set_name)
+    if units is None:
+        return False
+    key = (doc, None) if level == "document" else (doc, sid)
+    return annotator in units.get(key, ())
+
+
+def _answered_per_document(units: dict[tuple[int, int | None], set[str]]) -> list[dict[str, Any]]:
+    """(document, answered (annotator, unit) pairs): the denominators of the rates."""
+    per: Counter[int] = Counter()
+    for (doc, _), annotators in units.items():
+        per[doc] += len(annotators)
+    return [{"document_id": d, "n": n} for d, n in sorted(per.items())]
+
+
+def _units(sets: Sequence[SetInfo], rows: Sequence[UnitRow], who: Answers) -> dict[str, Units]:
+    """Per label set: unit -> annotator -> labels, for units answered by two or more annotators
+    (who answered comes from the units rule; ``rows`` are labels that are answers)."""
     labels: dict[str, dict[tuple[int, int | None], dict[str, set[str]]]] = {
         s.name: {} for s in sets
     }
-    for annotator, _, doc, sid, name, label in rows:
-        level = level_of.get(name)
-        if level is None:
+    for annotator, level, doc, sid, name, label in rows:
+        by_unit = labels.get(name)
+        if by_unit is None:
             continue
-        if level == "document":
-            key: tuple[int, int | None] = (doc, None)
-        elif sid is None:
-            continue
-        else:
-            key = (doc, sid)
-        per = labels[name].setdefault(key, {})
-        who = per.get(annotator)
-        if who is None:
-            per[annotator] = {label}
-        else:
-            who.add(label)
+        key: tuple[int, int | None] = (doc, None) if level == "document" else (doc, sid)
+        by_unit.setdefault(key, {}).setdefault(annotator, set()).add(label)
     empty: frozenset[str] = frozenset()
     out: dict[str, Units] = {}
     for s in sets:
-        by_unit = labels[s.name]
-        if s.level == "document":
-            coders_of: dict[tuple[int, int | None], set[str]] = defaultdict(set)
-            for d, who_done in doc_done.items():
-                coders_of[(d, None)] |= who_done
-            for key, per in by_unit.items():
-                coders_of[key] |= set(per)
-        else:
-            coders_of = sent_coders
         units: Units = {}
-        for key in sorted(coders_of):
-            coders = coders_of[key]
+        for key in sorted(who.get(s.name, {}), key=lambda k: (k[0], -1 if k[1] is None else k[1])):
+            coders = who[s.name][key]
             if len(coders) < 2:
                 continue
-            per = by_unit.get(key) or {}
+            per = labels[s.name].get(key) or {}
             units[key] = {a: per.get(a, empty) for a in coders}
         out[s.name] = units
     return out

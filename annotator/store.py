@@ -14,7 +14,7 @@ import os
 import sqlite3
 import sys
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +37,7 @@ finally:
 
 if TYPE_CHECKING:
     from annotator.core.scheme import Scheme
+    from annotator.core.units import Marks, Versions
 
 DEFAULT_DB = "annotations.db"
 UNDOABLE = frozenset({"add", "remove", "done", "undone", "note", "flag"})
@@ -300,6 +301,28 @@ def m002_agreement_covering_index(db: sqlite_utils.Database) -> None:
         'label_set, level, label, sentence_id, document_id, annotator_id, start, "end") '
         "WHERE removed_at IS NULL"
     )
+
+
+@migrations()
+def m003_done_scheme_version(db: sqlite_utils.Database) -> None:
+    """Record the scheme version each done mark was made under (``done_scheme_id``).
+
+    A sentence marked done under version 1 of a scheme answers the label sets version 1 had, not
+    a set that version 2 added (``annotator.core.units``). ``scheme_id`` cannot say it: any later
+    note or flag overwrites it. Existing done marks are attributed to the version of the latest
+    ``done`` event that made them (the event log keeps it), else to the row's ``scheme_id``."""
+    for sql in (
+        "ALTER TABLE progress ADD COLUMN done_scheme_id INTEGER REFERENCES schemes(id)",
+        "ALTER TABLE document_progress ADD COLUMN done_scheme_id INTEGER REFERENCES schemes(id)",
+        "UPDATE progress SET done_scheme_id = scheme_id WHERE status = 'done'",
+        "UPDATE progress SET done_scheme_id = x.scheme_id "
+        "FROM (SELECT annotator_id, sentence_id, scheme_id, max(id) FROM events "
+        "WHERE action = 'done' AND scheme_id IS NOT NULL GROUP BY annotator_id, sentence_id) AS x "
+        "WHERE progress.status = 'done' AND x.annotator_id = progress.annotator_id "
+        "AND x.sentence_id = progress.sentence_id",
+        "UPDATE document_progress SET done_scheme_id = scheme_id WHERE status = 'done'",
+    ):
+        db.execute(sql)
 
 
 # --- add new migrations ABOVE this line, numbered after the last one ---
@@ -733,7 +756,7 @@ class Store:
 
     def _progress_row(self, annotator_id: int, sentence_id: int) -> dict[str, Any] | None:
         rows = self.query(
-            "SELECT status, flag, note, done_at FROM progress "
+            "SELECT status, flag, note, done_at, done_scheme_id FROM progress "
             "WHERE annotator_id = ? AND sentence_id = ?",
             [annotator_id, sentence_id],
         )
@@ -927,23 +950,30 @@ class Store:
             )
             return
         ts = now()
+        status = state.get("status", "seen")
+        # A done mark keeps the version it was made under (older events carry none: then the
+        # version acted under, else the one already stored); a mark that is not done has none.
+        done_scheme = (state.get("done_scheme_id") or scheme_id) if status == "done" else None
         self.db.execute(
             "INSERT INTO progress (annotator_id, sentence_id, document_id, scheme_id, status, "
-            "flag, "
-            "note, seen_at, done_at, updated_at) "
-            "SELECT ?, s.id, s.document_id, ?, ?, ?, ?, ?, ?, ? FROM sentences s WHERE s.id = ? "
+            "flag, note, seen_at, done_at, updated_at, done_scheme_id) "
+            "SELECT ?, s.id, s.document_id, ?, ?, ?, ?, ?, ?, ?, ? FROM sentences s WHERE s.id = ? "
             "ON CONFLICT (annotator_id, sentence_id) DO UPDATE SET status = excluded.status, "
             "flag = excluded.flag, note = excluded.note, done_at = excluded.done_at, "
-            "updated_at = excluded.updated_at, scheme_id = coalesce(excluded.scheme_id, scheme_id)",
+            "updated_at = excluded.updated_at, "
+            "scheme_id = coalesce(excluded.scheme_id, scheme_id), "
+            "done_scheme_id = CASE WHEN excluded.status = 'done' THEN "
+            "coalesce(excluded.done_scheme_id, done_scheme_id, scheme_id) END",
             [
                 annotator_id,
                 scheme_id,
-                state.get("status", "seen"),
+                status,
                 int(state.get("flag") or 0),
                 state.get("note"),
                 ts,
                 state.get("done_at"),
                 ts,
+                done_scheme,
                 sentence_id,
             ],
         )
@@ -992,17 +1022,35 @@ class Store:
                 )
 
     def mark_done(self, annotator_id: int, scheme_id: int | None, sentence_id: int) -> None:
-        """ "Seen, and everything to tag is tagged" (possibly nothing): an answer for agreement."""
+        """ "Seen, and everything to tag is tagged" (possibly nothing): an answer for agreement,
+        for the label sets of the scheme version ``scheme_id``. Marking done again under another
+        version records that version (the sentence was looked at again with its sets)."""
         row = self._progress_row(annotator_id, sentence_id)
-        if row is not None and row["status"] == "done":
+        if (
+            row is not None
+            and row["status"] == "done"
+            and (scheme_id is None or row["done_scheme_id"] == scheme_id)
+        ):
             return
         self._change_progress(
-            annotator_id, scheme_id, sentence_id, "done", status="done", done_at=now()
+            annotator_id,
+            scheme_id,
+            sentence_id,
+            "done",
+            status="done",
+            done_at=now(),
+            done_scheme_id=scheme_id,
         )
 
     def mark_not_done(self, annotator_id: int, scheme_id: int | None, sentence_id: int) -> None:
         self._change_progress(
-            annotator_id, scheme_id, sentence_id, "undone", status="seen", done_at=None
+            annotator_id,
+            scheme_id,
+            sentence_id,
+            "undone",
+            status="seen",
+            done_at=None,
+            done_scheme_id=None,
         )
 
     def set_note(
@@ -1155,8 +1203,14 @@ class Store:
             ).fetchone()
         return int(row[0]) if row else None
 
-    def next_not_done(self, annotator_id: int, after_sentence_id: int | None) -> int | None:
-        """The annotator's next sentence not marked done, after the given one (wrapping once)."""
+    def next_not_done(
+        self,
+        annotator_id: int,
+        after_sentence_id: int | None,
+        complete: Sequence[int] | None = None,
+    ) -> int | None:
+        """The annotator's next sentence not marked done, after the given one (wrapping once).
+        ``complete``: the scheme versions whose done marks count (see ``done_condition``)."""
         start = (-1, -1)
         if after_sentence_id is not None:
             s = self.db.execute(
@@ -1164,18 +1218,33 @@ class Store:
             ).fetchone()
             if s is not None:
                 start = (s[0], s[1])
+        cond, params = self._done_condition("p", complete)
         sql = (
             "SELECT s.id FROM sentences s WHERE ({cond}) AND NOT EXISTS (SELECT 1 FROM progress p "
-            "WHERE p.annotator_id = ? AND p.sentence_id = s.id AND p.status = 'done') "
+            f"WHERE p.annotator_id = ? AND p.sentence_id = s.id AND {cond}) "
             "ORDER BY s.document_id, s.idx LIMIT 1"
         )
         row = self.db.execute(
-            sql.format(cond="(s.document_id = ? AND s.idx > ?) OR s.document_id > ?"),
-            [start[0], start[1], start[0], annotator_id],
+            sql.replace("{cond}", "(s.document_id = ? AND s.idx > ?) OR s.document_id > ?", 1),
+            [start[0], start[1], start[0], annotator_id, *params],
         ).fetchone()
         if row is None:
-            row = self.db.execute(sql.format(cond="1"), [annotator_id]).fetchone()
+            row = self.db.execute(sql.replace("{cond}", "1", 1), [annotator_id, *params]).fetchone()
         return int(row[0]) if row else None
+
+    def _done_condition(
+        self, alias: str, complete: Sequence[int] | None
+    ) -> tuple[str, list[int]]:
+        """SQL for "done, and done under one of the ``complete`` scheme versions" (None: any).
+        A sentence done under a version that lacked one of today's sets is still to do."""
+        cond = f"{alias}.status = 'done'"
+        if complete is None:
+            return cond, []
+        marks = ",".join("?" * len(complete)) or "NULL"
+        return (
+            f"{cond} AND ({alias}.done_scheme_id IS NULL OR {alias}.done_scheme_id IN ({marks}))",
+            list(complete),
+        )
 
     def neighbour_document(self, document_id: int, step: int) -> int | None:
         op, order = (">", "ASC") if step > 0 else ("<", "DESC")
@@ -1189,11 +1258,12 @@ class Store:
         pos = int(self.scalar("SELECT count(*) FROM documents WHERE id <= ?", [document_id]))
         return pos, self.count_documents()
 
-    def done_count(self, annotator_id: int) -> int:
+    def done_count(self, annotator_id: int, complete: Sequence[int] | None = None) -> int:
+        cond, params = self._done_condition("p", complete)
         return int(
             self.scalar(
-                "SELECT count(*) FROM progress WHERE annotator_id = ? AND status = 'done'",
-                [annotator_id],
+                f"SELECT count(*) FROM progress p WHERE p.annotator_id = ? AND {cond}",
+                [annotator_id, *params],
             )
         )
 
@@ -1348,7 +1418,8 @@ class Store:
             for sentence_id, state in progress.items():
                 if state is None:
                     self.db.execute(
-                        "UPDATE progress SET status = 'seen', done_at = NULL, flag = 0, "
+                        "UPDATE progress SET status = 'seen', done_at = NULL, "
+                        "done_scheme_id = NULL, flag = 0, "
                         "note = NULL "
                         "WHERE annotator_id = ? AND sentence_id = ?",
                         [annotator_id, sentence_id],
@@ -1440,8 +1511,8 @@ class Store:
         """Every current span with its text (cut from the document text by its offsets)."""
         cond, params = self._scheme_cond(scheme)
         return self.query(
-            "SELECT n.name AS annotator, a.document_id, d.source, a.label_set, a.label, "
-            'substr(d.text, a.start + 1, a."end" - a.start) AS text '
+            "SELECT n.name AS annotator, a.document_id, a.sentence_id, d.source, a.label_set, "
+            'a.label, substr(d.text, a.start + 1, a."end" - a.start) AS text '
             "FROM annotations a JOIN annotators n ON n.id = a.annotator_id "
             "JOIN documents d ON d.id = a.document_id "
             f"WHERE a.removed_at IS NULL AND a.level = 'span'{cond} ORDER BY a.id",
@@ -1690,6 +1761,64 @@ class Store:
             list(scheme_ids),
         ).fetchone()
         return self._agree_unpack(self._agree_ints(row[0])[:, 0])
+
+    def done_marks(self, level: str) -> Marks:
+        """Every done mark of one kind, with the scheme version it was made under: sentences
+        (``level`` "sentence" or "span") or document panels ("document"). The units rule
+        (``annotator.core.units``) decides which label sets each one answers."""
+        import numpy as np
+
+        from annotator.core.units import NO_SCHEME, UNIT_LEVEL, Marks
+
+        if UNIT_LEVEL[level] == "document":
+            table, unit = "document_progress", "document_id"
+        else:
+            table, unit = "progress", "sentence_id"
+        packed, schemes = self.db.execute(
+            f"SELECT group_concat({unit} * {self._AGREE_SHIFT} + annotator_id), "
+            f"group_concat(coalesce(done_scheme_id, {NO_SCHEME})) FROM "
+            f"(SELECT {unit}, annotator_id, done_scheme_id FROM {table} WHERE status = 'done')"
+        ).fetchone()
+        ann, units = self._agree_unpack(self._agree_ints(packed)[:, 0])
+        return Marks(
+            ann.astype(np.int64), units.astype(np.int64), self._agree_ints(schemes)[:, 0]
+        )
+
+    def sentence_documents(self) -> tuple[Any, Any]:
+        """(sentence ids, their document ids), sorted by sentence id, as numpy arrays."""
+        ids, docs = self.db.execute(
+            "SELECT group_concat(id), group_concat(document_id) "
+            "FROM (SELECT id, document_id FROM sentences ORDER BY id)"
+        ).fetchone()
+        return self._agree_ints(ids)[:, 0], self._agree_ints(docs)[:, 0]
+
+    def document_label_pairs(self, scheme_name: str) -> dict[str, list[tuple[int, int]]]:
+        """label set -> distinct (annotator id, document id) with a current document-level label
+        of the set (document labels answer a document set by themselves)."""
+        out: dict[str, list[tuple[int, int]]] = {}
+        for label_set, who, doc in self.db.execute(
+            "SELECT DISTINCT label_set, annotator_id, document_id FROM annotations "
+            "WHERE removed_at IS NULL AND level = 'document' AND scheme_id IN "
+            "(SELECT id FROM schemes WHERE name = ?)",
+            [scheme_name],
+        ):
+            out.setdefault(str(label_set), []).append((int(who), int(doc)))
+        return out
+
+    def scheme_versions(self, name: str, known: Mapping[int, Scheme] | None = None) -> Versions:
+        """Every stored version of a scheme with its label sets, for the units rule. ``known``:
+        versions the caller has parsed already (parsing a big scheme takes tens of ms)."""
+        from annotator.core.scheme import parse_scheme
+        from annotator.core.units import Versions
+
+        known = known or {}
+        sets: dict[int, frozenset[str]] = {}
+        for sid, version, text in self.db.execute(
+            "SELECT id, version, yaml FROM schemes WHERE name = ? ORDER BY version", [name]
+        ).fetchall():
+            parsed = known.get(int(sid)) or parse_scheme(text, f"<stored {name} v{version}>")
+            sets[int(sid)] = frozenset(ls.name for ls in parsed.label_sets)
+        return Versions(sets)
 
     def agreement_done_documents(self, scheme_ids: Sequence[int]) -> tuple[Any, Any]:
         """(annotator ids, document ids) of every document panel marked done."""

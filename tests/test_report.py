@@ -121,15 +121,12 @@ def test_agreement_hand_computed(rep: Report) -> None:
 def test_own_alpha_matches_agree_command(framing: Framing, rep: Report) -> None:
     """Without `annotator agree` the report computes alpha itself through core.agreement; both
     give the same numbers on sentence and document sets."""
-    from annotator.report import _units, agreement_rows
+    from annotator.report import _is_answer, _units, agreement_rows, answered_units
 
     store = framing.store
-    units = _units(
-        rep.sets,
-        store.report_unit_labels("framing-test"),
-        store.report_done_sentences(),
-        store.report_done_documents(),
-    )
+    rows = store.report_unit_labels("framing-test")
+    who = answered_units(store, "framing-test", rep.sets)
+    units = _units(rep.sets, [r for r in rows if _is_answer(who, r[4], *r[:4])], who)
     from_command = {(a.label_set, a.label): a.alpha for a in rep.agreement}
     for s in rep.sets:
         if s.level == "span":

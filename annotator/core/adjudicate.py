@@ -4,17 +4,17 @@ Pure functions over plain rows (no SQLite, no UI), shared by ``annotator review`
 screen) and ``annotator review --accept-unanimous``.
 
 A *unit* is one label set on one sentence (sentence and span sets) or one document (document
-sets). An annotator *answered* a unit when they marked the sentence done (document: labelled it in
-the set or marked its document panel done) or put a label of the set on it. Each annotator's
-*version* of a unit is a set of items: label names for sentence and document sets,
+sets). Who *answered* a unit is decided by the one units rule (:mod:`annotator.core.units`) and
+handed in; a label by an annotator who did not answer the unit is not part of any version. Each
+annotator's *version* of a unit is a set of items: label names for sentence and document sets,
 ``(start, end, label)`` triples for span sets. A unit is in review when two or more annotators
 answered it; it is *unanimous* when all their versions are equal, else *disputed*.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -70,12 +70,15 @@ class Decision:
 
 @dataclass
 class ReviewRows:
-    """What the store hands over: current annotations and who answered what."""
+    """What the services hand over: current annotations and, per label set, who answered which
+    unit (the units rule's verdict)."""
 
     # (annotator, label_set, level, document_id, sentence_id, label, start, end)
     annotations: list[tuple[Any, ...]]
-    done_sentences: list[dict[str, Any]]  # annotator, document_id, sentence_id
-    done_documents: list[dict[str, Any]] = field(default_factory=list)  # annotator, document_id
+    # label set -> (document_id, sentence_id or None) -> annotators who answered it
+    answered: Mapping[str, Mapping[tuple[int, int | None], AbstractSet[str]]] = field(
+        default_factory=dict
+    )
 
 
 # ------------------------------------------------------------------------------ building units
@@ -87,8 +90,8 @@ def build_units(
 ) -> list[Unit]:
     """Every unit answered by ``min_annotators`` or more, for the given (set name, level) pairs.
 
-    Annotators are those who answered the unit (see the module docstring); an annotator who
-    answered without a label of the set has the empty version (an answer: "nothing here").
+    An annotator who answered without a label of the set has the empty version (an answer:
+    "nothing here"); labels of annotators who did not answer the unit are left out.
     """
     levels = dict(sets)
     versions: dict[UnitKey, dict[str, set[Item]]] = {}
@@ -109,45 +112,22 @@ def build_units(
             per[annotator] = {item}
         else:
             mine.add(item)
-    sentence_answers: dict[tuple[int, int], set[str]] = defaultdict(set)
-    for r in rows.done_sentences:
-        sentence_answers[(int(r["document_id"]), int(r["sentence_id"]))].add(r["annotator"])
-    document_answers: dict[int, set[str]] = defaultdict(set)
-    for r in rows.done_documents:
-        document_answers[int(r["document_id"])].add(r["annotator"])
 
     empty: frozenset[Item] = frozenset()
     units: list[Unit] = []
-    seen: set[UnitKey] = set()
-
-    def add(key: UnitKey, level: str, answered: set[str]) -> None:
-        per = versions.get(key)
-        if per:
-            answered = answered | per.keys()
-        if len(answered) < min_annotators:
-            return
-        per = per or {}
-        units.append(
-            Unit(
-                key,
-                level,
-                {a: (frozenset(per[a]) if a in per else empty) for a in sorted(answered)},
-            )
-        )
-
     for name, level in sets:
-        if level == "document":
-            for d, who in document_answers.items():
-                key = UnitKey(d, None, name)
-                seen.add(key)
-                add(key, level, who)
-        else:
-            for (d, sid), who in sentence_answers.items():
-                key = UnitKey(d, sid, name)
-                seen.add(key)
-                add(key, level, who)
-    for key in versions.keys() - seen:
-        add(key, levels[key.label_set], set())
+        for (d, sid), who in (rows.answered.get(name) or {}).items():
+            if len(who) < min_annotators:
+                continue
+            key = UnitKey(int(d), None if level == "document" else sid, name)
+            per = versions.get(key) or {}
+            units.append(
+                Unit(
+                    key,
+                    level,
+                    {a: (frozenset(per[a]) if a in per else empty) for a in sorted(who)},
+                )
+            )
     units.sort(
         key=lambda u: (
             u.key.document_id,

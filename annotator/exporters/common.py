@@ -136,6 +136,21 @@ def label_set_levels(store: Store, selection: Selection) -> dict[str, str]:
     return dict(sorted(levels.items()))
 
 
+def answered_by_set(store: Store) -> dict[str, dict[tuple[int, int | None], set[str]]]:
+    """label set -> unit -> who answered it, by the units rule, over every stored scheme (an
+    export spans them all; a set name in two schemes pools their answers)."""
+    from annotator.services.units import who_answered_by_set
+
+    out: dict[str, dict[tuple[int, int | None], set[str]]] = {}
+    for name in store.agreement_scheme_names():
+        _, scheme = store.load_scheme(name)
+        sets = [(ls.name, ls.level) for ls in scheme.label_sets]
+        for set_name, by_unit in who_answered_by_set(store, name, sets).items():
+            for unit, who in by_unit.items():
+                out.setdefault(set_name, {}).setdefault(unit, set()).update(who)
+    return out
+
+
 def scheme_labels(store: Store) -> dict[str, list[str]]:
     """label set -> label names in scheme order (latest version of each scheme)."""
     from annotator.core.scheme import SchemeError, parse_scheme
@@ -176,6 +191,7 @@ class Walker:
         self.docs = store.export_documents()
         self.names = document_names(self.docs)
         self.ties = 0
+        self.who_answered = answered_by_set(store) if selection.gold == "majority" else {}
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -233,16 +249,23 @@ class Walker:
     # ------------------------------------------------------------------ gold
     def _majority(self, doc: ExportDoc) -> None:
         """Replace the annotations by the strict-majority gold, reporting ties."""
-        done_sent: dict[int, set[str]] = {}
-        for p in doc.progress:
-            if p["status"] == "done":
-                done_sent.setdefault(int(p["sentence_idx"]), set()).add(p["annotator"])
-        done_doc = {p["annotator"] for p in doc.document_progress if p["status"] == "done"}
+        doc_id = int(doc.row["id"])
+        sentence_id = {int(s["idx"]): int(s["id"]) for s in doc.sentences}
+
+        def voters_of(label_set: str, level: str, sidx: int | None) -> set[str]:
+            """Who answered the unit (the units rule): only they vote, labels of others are
+            not answers."""
+            unit = (doc_id, None) if level == "document" or sidx is None else (
+                doc_id, sentence_id.get(sidx))
+            return set(self.who_answered.get(label_set, {}).get(unit, ()))
+
         # unit = (label_set, level, sentence idx or None) -> annotator -> items
         answers: dict[tuple[str, str, int | None], dict[str, list[Any]]] = {}
         by_item: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         for a in doc.annotations:
             unit = (a["label_set"], a["level"], a["sentence_idx"])
+            if a["annotator"] not in voters_of(*unit):
+                continue
             item = (a["start"], a["end"], a["label"]) if a["level"] == "span" else a["label"]
             answers.setdefault(unit, {}).setdefault(a["annotator"], []).append(item)
             by_item.setdefault((unit, item), []).append(a)
@@ -250,9 +273,7 @@ class Walker:
         name = gold_name("majority")
         for unit, per_annotator in answers.items():
             label_set, level, sidx = unit
-            voters = (
-                done_doc if level == "document" or sidx is None else done_sent.get(sidx, set())
-            )
+            voters = voters_of(label_set, level, sidx)
             chosen, ties = majority_unit(per_annotator, voters)
             for item, k, n in ties:
                 self.ties += 1

@@ -81,7 +81,13 @@ class Session:
         self.timer = ActiveTimer()
         self.total_sentences = store.count_sentences()
         self.total_documents = store.count_documents()
-        self.done_total = store.done_count(self.annotator_id)
+        # Done marks made under a version that lacked one of today's sentence or span sets do
+        # not count here: the sentence still has a set to answer (annotator.core.units).
+        sentence_sets = [ls.name for ls in scheme.label_sets if ls.level != "document"]
+        self.complete_versions = store.scheme_versions(
+            scheme.name, {scheme_id: scheme}
+        ).complete(sentence_sets)
+        self.done_total = store.done_count(self.annotator_id, self.complete_versions)
         self.doc: DocumentCache | None = None
         self.sentence: dict[str, Any] = {}
         self.annotations: list[dict[str, Any]] = []
@@ -234,7 +240,9 @@ class Session:
         return None
 
     def next_not_done(self) -> int | None:
-        return self.store.next_not_done(self.annotator_id, self.sentence_id)
+        return self.store.next_not_done(
+            self.annotator_id, self.sentence_id, self.complete_versions
+        )
 
     def resolve_goto(self, text: str) -> int:
         """Where `g` goes: ``12`` document 12 (id or external id), ``12:5`` its 5th sentence,
@@ -311,7 +319,12 @@ class Session:
 
     @property
     def done(self) -> bool:
-        return bool(self.progress and self.progress.get("status") == "done")
+        """Done under a scheme version that has every set on screen (else still to do)."""
+        p = self.progress
+        if not p or p.get("status") != "done":
+            return False
+        version = p.get("done_scheme_id")
+        return version is None or version in self.complete_versions
 
     @property
     def flagged(self) -> bool:
