@@ -106,7 +106,7 @@ def import_cmd(
     JSONL and CSV records need a `text` field and may have id, title, source, url, published and
     language; other fields are kept as metadata. Re-importing the same text does nothing.
     """
-    from annotator.importer import import_paths, iter_files
+    from annotator.services.importing import import_paths, iter_files
 
     store = open_store(db_path)
     files = list(iter_files(paths))
@@ -353,7 +353,7 @@ def demo_cmd(db_path: str, annotator_name: str | None, no_tui: bool) -> None:
     Idempotent: running it again adds nothing and deletes nothing.
     """
     from annotator.core.scheme import DEFAULT_SCHEME, find_scheme_source, load_scheme_file
-    from annotator.importer import import_paths
+    from annotator.services.importing import import_paths
 
     store = open_store(db_path)
     scheme = load_scheme_file(find_scheme_source(DEFAULT_SCHEME))
@@ -445,13 +445,14 @@ def annotate_cmd(
 def report_cmd(db_path: str, scheme_name: str | None, html_path: str | None, top: int) -> None:
     """Compare framing across outlets: label frequency per 100 sentences by outlet and document,
     frequent span texts, document labels, agreement per label, progress and active time."""
-    from annotator.report import build_report, format_text
+    from annotator.render.report_text import format_text
+    from annotator.services.report import build_report
 
     store = open_store(db_path, create=False)
     rep = build_report(store, scheme_name, top=top)
     click.echo(format_text(rep), nl=False)
     if html_path:
-        from annotator.report_html import render_html
+        from annotator.render.report_html import render_html
 
         try:
             Path(html_path).write_text(render_html(rep), encoding="utf-8")
@@ -472,8 +473,8 @@ def doctor_cmd(db_path: str, repair: bool) -> None:
     log replays to the stored state. Says how to repair; `--repair` fixes what is safe to fix
     (search index, sentence texts, orphan rows, state from the event log) after a backup.
     Exit status 0 when nothing (or nothing left) is wrong, 1 otherwise."""
-    from annotator.doctor import diagnose
-    from annotator.doctor import repair as do_repair
+    from annotator.services.doctor import diagnose
+    from annotator.services.doctor import repair as do_repair
 
     store = open_store(db_path, create=False)
     findings = diagnose(store)
@@ -556,7 +557,7 @@ def agree_cmd(
     --annotators, --csv).
     """
     if table_path is not None:
-        from annotator.agree_table import run_table
+        from annotator.services.agree_table import run_table
 
         text, code = run_table(table_path, level, weights, as_json, seed=seed, n_boot=n_boot)
         click.echo(text, err=code != 0)
@@ -567,8 +568,8 @@ def agree_cmd(
     import importlib.util
 
     run_db = None
-    if importlib.util.find_spec("annotator.agree_db") is not None:
-        run_db = getattr(importlib.import_module("annotator.agree_db"), "run_db", None)
+    if importlib.util.find_spec("annotator.services.agreement") is not None:
+        run_db = getattr(importlib.import_module("annotator.services.agreement"), "run_db", None)
     if run_db is None:
         click.echo("agreement over the database is not implemented yet", err=True)
         sys.exit(2)
@@ -629,7 +630,7 @@ def review_cmd(
         raise click.BadParameter(f"no label set {label_set!r} in {scheme.name} ({known})",
                                  param_hint="--label-set")
     if accept_unanimous:
-        from annotator.adjudication import accept_unanimous as store_unanimous
+        from annotator.services.review import accept_unanimous as store_unanimous
 
         n, skipped = store_unanimous(store, scheme, adjudicator, label_set=label_set)
         click.echo(
@@ -669,8 +670,8 @@ def export_cmd(
     gold: str, quiet: bool,
 ) -> None:
     """Export the annotations as a dataset (see the README for each format's layout)."""
-    from annotator.exporters import exporter
-    from annotator.exporters.common import ExportError, Selection, parse_list
+    from annotator.services.export import exporter
+    from annotator.services.export.common import ExportError, Selection, parse_list
 
     store = open_store(db_path, create=False)
     selection = Selection(parse_list(annotators), parse_list(label_sets), gold)
@@ -728,7 +729,7 @@ def import_annotations_cmd(
     All or nothing: any problem is reported as FILE:LINE: cause and nothing is stored.
     Importing the same file twice adds nothing.
     """
-    from annotator.import_annotations import (
+    from annotator.services.import_annotations import (
         AnnotationImportError,
         ImportResult,
         import_jsonl,
@@ -780,7 +781,7 @@ def merge_cmd(others: tuple[str, ...], db_path: str) -> None:
     conflict is printed. Each database is merged all or nothing; merging one twice changes
     nothing.
     """
-    from annotator.merge import merge_database
+    from annotator.services.merge import merge_database
 
     store = open_store(db_path)
     for other in others:

@@ -1316,7 +1316,7 @@ class Store:
         return out
 
     # --- doctor ---
-    # Low-level checks and repairs for `annotator doctor` (the logic lives in annotator/doctor.py).
+    # Low-level checks and repairs for `annotator doctor` (logic: annotator/services/doctor.py).
     def integrity_errors(self, limit: int = 20) -> list[str]:
         """``PRAGMA integrity_check``: an empty list when the file is sound."""
         rows = [r[0] for r in self.db.execute(f"PRAGMA integrity_check({int(limit)})").fetchall()]
@@ -1481,7 +1481,7 @@ class Store:
             )
 
     # --- report ---
-    # Read-only queries behind `annotator report` (annotator/report.py does the arithmetic).
+    # Read-only queries behind `annotator report` (annotator/services/report.py computes).
     # ``scheme`` limits annotations to the versions of one scheme name (None: all schemes).
 
     def _scheme_cond(self, scheme: str | None, alias: str = "a") -> tuple[str, list[Any]]:
@@ -1714,7 +1714,7 @@ class Store:
         return last
 
     # --- agreement ---
-    # Bulk reads behind `annotator agree` (annotator/agree_db.py builds the matrices). A handful
+    # Bulk reads behind `annotator agree` (services/agreement.py builds the matrices). A handful
     # of queries, never one per unit, returning numpy arrays: 200,000 sentences x 3 annotators
     # must load in well under a second. Rows travel as one comma-separated string of packed
     # integers per query (``group_concat``), parsed by numpy in C, instead of millions of Python
@@ -1998,7 +1998,7 @@ class Store:
         return int(row[0]) if row else None
 
     # --- export / merge ---
-    # Reads behind `annotator export` and `annotator merge` (annotator/exporters/, merge.py) and
+    # Reads behind `annotator export` and `annotator merge` (services/export/, merge.py) and
     # the bulk writes behind `import-annotations` and `merge`. Rows carry names, content hashes
     # and sentence indexes besides internal ids, so they mean the same thing in another database.
 

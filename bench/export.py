@@ -32,8 +32,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from annotator.core.scheme import parse_scheme  # noqa: E402
-from annotator.exporters import exporter  # noqa: E402
-from annotator.exporters.common import Selection  # noqa: E402
+from annotator.services.export import exporter  # noqa: E402
+from annotator.services.export.common import Selection  # noqa: E402
 from annotator.store import DocumentIn, Store, new_uid  # noqa: E402
 
 SCHEME = """\

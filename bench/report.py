@@ -60,10 +60,10 @@ def main() -> None:
             args.db.unlink()
         agree_bench.build(args.db)
 
-    from annotator.adjudication import ReviewSession, accept_unanimous
-    from annotator.agree_db import agreement_report
-    from annotator.report import build_report, format_text
-    from annotator.report_html import render_html
+    from annotator.render.report_html import render_html
+    from annotator.services.agreement import agreement_report
+    from annotator.services.report import build_report, format_text
+    from annotator.services.review import ReviewSession, accept_unanimous
 
     store = Store.open(args.db)
     n_sent = store.count_sentences()

@@ -3,7 +3,8 @@
 Gold sentences are joined with one space into paragraphs of 8; each segmenter splits the
 paragraphs and is scored on boundary offsets inside them (the end of a paragraph is not a
 boundary to find). Throughput is measured in the same run for both, on the same text, and given
-as a ratio. The "whole import" line times ``annotator.importer.import_paths`` into a real SQLite
+as a ratio. The "whole import" line times ``annotator.services.importing.import_paths`` into a
+real SQLite
 store (read, decode, NFC, sha256, segment, insert) when that module exists; otherwise it times
 segment() + NFC + sha256 and says so.
 
@@ -119,8 +120,8 @@ def timed(fn: Callable[[str], Spans], texts: list[str], repeat: int) -> tuple[li
 
 def whole_import_seconds(texts: list[str], repeat: int) -> tuple[float, str]:
     """Best time to import ``texts`` (one per file), and a description of what was timed."""
-    if importlib.util.find_spec("annotator.importer") is not None:
-        from annotator.importer import import_paths
+    if importlib.util.find_spec("annotator.services.importing") is not None:
+        from annotator.services.importing import import_paths
         from annotator.store import Store
 
         best = float("inf")
@@ -139,7 +140,10 @@ def whole_import_seconds(texts: list[str], repeat: int) -> tuple[float, str]:
                     store.close()
                 if summary.new != len(texts):
                     raise SystemExit(f"import stored {summary.new} of {len(texts)} documents")
-        what = "annotator.importer.import_paths into SQLite (read, NFC, sha256, segment, insert)"
+        what = (
+            "annotator.services.importing.import_paths into SQLite "
+            "(read, NFC, sha256, segment, insert)"
+        )
         return best, what
 
     def pipeline(text: str) -> Spans:
@@ -148,7 +152,7 @@ def whole_import_seconds(texts: list[str], repeat: int) -> tuple[float, str]:
         return ours(norm)
 
     _, secs = timed(pipeline, texts, repeat)
-    return secs, "annotator.importer not found: segment() + NFC + sha256 only"
+    return secs, "annotator.services.importing not found: segment() + NFC + sha256 only"
 
 
 def stress_inputs(texts: list[str], size: int = 5_000_000) -> dict[str, str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.core.scheme import parse_scheme
-from annotator.importer import make_document
+from annotator.services.importing import make_document
 from annotator.store import Store
 
 SCHEME_YAML = """\

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from annotator import agree_db
 from annotator.core import agreement as ag
-from annotator.importer import make_document
+from annotator.services import agreement as agree_db
+from annotator.services.importing import make_document
 from annotator.store import Store, StoreError
 
 SCHEME_YAML = """\

@@ -68,3 +68,16 @@ def test_cli_import_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_import_contracts() -> None:
+    """The layering of pyproject.toml's [tool.importlinter] contracts (core <- store <- services
+    <- {render, tui} <- cli), checked by import-linter itself."""
+    import shutil
+
+    exe = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
+    out = subprocess.run(
+        [exe, "--no-cache"], cwd=PKG.parent, capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "broken" not in out.stdout.lower().replace("0 broken", "")

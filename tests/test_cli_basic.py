@@ -99,6 +99,21 @@ def test_every_command_is_documented_in_readme() -> None:
     assert missing == []
 
 
+def test_readme_links_to_docs_resolve() -> None:
+    """Reference sections live in docs/*.md, linked from the README: every link must resolve,
+    every docs file must be linked, and each docs file must name what it documents."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    linked = set(re.findall(r"\]\((docs/[^)#]+\.md)", readme))
+    on_disk = {p.relative_to(root).as_posix() for p in (root / "docs").glob("*.md")}
+    assert linked and linked == on_disk
+    schema = (root / "docs" / "schema.md").read_text(encoding="utf-8")
+    for name in ("annotation_view", "gold_view", "done_scheme_id", "progress", "annotations"):
+        assert name in schema
+
+
 @pytest.mark.parametrize("args", [["annotate"], ["status"]])
 def test_commands_on_non_sqlite_file(tmp_path: Path, args: list[str]) -> None:
     p = tmp_path / "junk.db"

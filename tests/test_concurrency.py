@@ -178,7 +178,7 @@ def test_three_annotators_an_import_and_a_reader(tmp_path: Path) -> None:
                 "SELECT uid FROM annotations WHERE annotator_id = ?", [aid])}
             assert uids == set(r["created"]), name
             # The current state equals the replay of this annotator's event log.
-            from annotator.doctor import replay_problems
+            from annotator.services.doctor import replay_problems
 
             assert replay_problems(store, aid) == [], name
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from annotator.doctor import replay_problems
+from annotator.services.doctor import replay_problems
 from annotator.store import Store
 
 ROUNDS = int(os.environ.get("ANNOTATOR_CRASH_ROUNDS", "50"))

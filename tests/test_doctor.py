@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from annotator.cli import cli
-from annotator.doctor import diagnose, replay_problems
+from annotator.services.doctor import diagnose, replay_problems
 from annotator.store import Store
 from tests.safety_helpers import SCHEME_YAML, article, simple_document
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from annotator.exporters import exporter
-from annotator.exporters.common import Selection
+from annotator.services.export import exporter
+from annotator.services.export.common import Selection
 from annotator.store import Store
 from tests.export_fixture import build_template, copy_db
 
@@ -90,7 +90,7 @@ def test_selection_filters(fixture_db: Store, tmp_path: Path) -> None:
 
 
 def test_unknown_selection_is_a_clear_error(fixture_db: Store, tmp_path: Path) -> None:
-    from annotator.exporters.common import ExportError
+    from annotator.services.export.common import ExportError
 
     with pytest.raises(ExportError, match="no annotator named 'zoe'"):
         exporter("jsonl")(fixture_db, tmp_path / "x.jsonl", Selection(annotators=["zoe"]),

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from annotator.exporters import exporter
-from annotator.exporters.common import Selection
+from annotator.services.export import exporter
+from annotator.services.export.common import Selection
 from annotator.store import Store
 from tests.export_fixture import build_template, copy_db
 
@@ -163,7 +163,7 @@ def test_conll_bio_is_valid_and_matches_spans(store: Store, tmp_path: Path) -> N
 
 
 def test_conll_tokenisation_of_french() -> None:
-    from annotator.exporters.conll import tokenize
+    from annotator.services.export.conll import tokenize
 
     assert [t for t, _, _ in tokenize("« L'armée » a-t-elle 12,5 km ?")] == [
         "«", "L", "'", "armée", "»", "a", "-", "t", "-", "elle", "12", ",", "5", "km", "?",

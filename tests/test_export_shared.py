@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from annotator.core.scheme import parse_scheme
-from annotator.exporters import exporter
-from annotator.exporters.common import Selection
-from annotator.import_annotations import import_jsonl, import_semeval
-from annotator.importer import import_paths
+from annotator.services.export import exporter
+from annotator.services.export.common import Selection
+from annotator.services.import_annotations import import_jsonl, import_semeval
+from annotator.services.importing import import_paths
 from annotator.store import Store
 from tests.export_fixture import SCHEME_YAML
 

@@ -10,9 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 from annotator.cli import cli
-from annotator.exporters import exporter
-from annotator.exporters.common import Selection
-from annotator.import_annotations import AnnotationImportError, import_jsonl, import_semeval
+from annotator.services.export import exporter
+from annotator.services.export.common import Selection
+from annotator.services.import_annotations import (
+    AnnotationImportError,
+    import_jsonl,
+    import_semeval,
+)
 from annotator.store import Store
 from tests.export_fixture import build_template, copy_db
 

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from annotator.cli import cli
-from annotator.importer import make_document
-from annotator.merge import merge_database
+from annotator.services.importing import make_document
+from annotator.services.merge import merge_database
 from annotator.store import Store, StoreError
 from tests.export_fixture import build_template, copy_db
 

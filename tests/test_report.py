@@ -13,8 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from annotator.cli import cli
-from annotator.report import Report, build_report, format_text
-from annotator.report_html import render_html
+from annotator.render.report_html import render_html
+from annotator.render.report_text import format_text
+from annotator.services.report import Report, build_report
 from annotator.store import Store
 from tests.framing_fixture import Framing, build, make_doc
 
@@ -121,7 +122,7 @@ def test_agreement_hand_computed(rep: Report) -> None:
 def test_own_alpha_matches_agree_command(framing: Framing, rep: Report) -> None:
     """Without `annotator agree` the report computes alpha itself through core.agreement; both
     give the same numbers on sentence and document sets."""
-    from annotator.report import _is_answer, _units, agreement_rows, answered_units
+    from annotator.services.report import _is_answer, _units, agreement_rows, answered_units
 
     store = framing.store
     rows = store.report_unit_labels("framing-test")

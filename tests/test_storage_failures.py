@@ -174,7 +174,7 @@ def test_disk_full_during_annotation_loses_nothing(db_path: Path) -> None:
 
 
 def test_disk_full_during_import_leaves_no_partial_document(db_path: Path) -> None:
-    from annotator.importer import import_paths
+    from annotator.services.importing import import_paths
 
     with Store.open(db_path) as s:
         seed(s, n_docs=2)

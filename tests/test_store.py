@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from annotator.importer import make_document
+from annotator.services.importing import make_document
 from annotator.store import Store, StoreError, known_migrations
 
 SCHEME_YAML = """\

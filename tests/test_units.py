@@ -14,14 +14,14 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from annotator import agree_db
-from annotator.adjudication import load_units as review_units
 from annotator.cli import cli
 from annotator.core import units
 from annotator.core.scheme import parse_scheme
 from annotator.core.units import NO_SCHEME, Marks, Versions
-from annotator.importer import make_document
-from annotator.report import build_report
+from annotator.services import agreement as agree_db
+from annotator.services.importing import make_document
+from annotator.services.report import build_report
+from annotator.services.review import load_units as review_units
 from annotator.services.units import set_progress
 from annotator.store import Store
 

@@ -22,7 +22,8 @@ from textual.keys import _character_to_key
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from annotator.tui import textops
+from annotator.core import textops
+from annotator.services.annotation import Session
 from annotator.tui.dialogs import (
     Choice,
     DocumentPanel,
@@ -40,7 +41,6 @@ from annotator.tui.render import (
     legend_content,
     sentence_content,
 )
-from annotator.tui.session import Session
 
 if TYPE_CHECKING:
     from annotator.core.scheme import Scheme

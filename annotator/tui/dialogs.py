@@ -18,12 +18,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from annotator.core.textops import fuzzy_score, hint_codes
 from annotator.tui.render import span_style
-from annotator.tui.textops import fuzzy_score, hint_codes
 
 if TYPE_CHECKING:
     from annotator.core.scheme import LabelSet, Scheme
-    from annotator.tui.session import Session
+    from annotator.services.annotation import Session
 
 
 def guard(app: Any, fn: Callable[[Any], None]) -> Callable[[Any], None]:

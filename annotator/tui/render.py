@@ -13,7 +13,7 @@ from textual.color import Color, ColorParseError
 from textual.content import Content
 
 if TYPE_CHECKING:
-    from annotator.tui.session import Session, Suggestion
+    from annotator.services.annotation import Session, Suggestion
 
 SELECTION_STYLE = "bold reverse"
 CURSOR_STYLE = "bold underline reverse"

@@ -21,8 +21,8 @@ from textual.events import Key
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Static
 
-from annotator.adjudication import ReviewSession, load_units
 from annotator.core import adjudicate as adj
+from annotator.services.review import ReviewSession, load_units
 from annotator.tui.render import span_style
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from annotator.cli import cli
-from annotator.doctor import check_offsets
+from annotator.services.doctor import check_offsets
 from annotator.store import Store
 from tests.hostile import ImportCase, SchemeCase, import_cases, scheme_cases, unreadable_tree
 from tests.safety_helpers import is_root, run_cli

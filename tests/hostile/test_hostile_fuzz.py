@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotator.cli import cli
-from annotator.doctor import check_offsets
-from annotator.importer import import_paths
+from annotator.services.doctor import check_offsets
+from annotator.services.importing import import_paths
 from annotator.store import Store
 from tests.hostile import BASE_SCHEME
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from annotator import agree_db
 from annotator.core import agreement as ag
+from annotator.services import agreement as agree_db
 from annotator.tui.app import AnnotatorApp
 
 App = Callable[..., AnnotatorApp]

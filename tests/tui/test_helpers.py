@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from textual.geometry import Offset
 
-from annotator.tui import textops
+from annotator.core import textops
+from annotator.core.timing import PAUSE_SECONDS, ActiveTimer
 from annotator.tui.app import BINDING_IDS, KeymapError, load_keymap, selection_offsets
-from annotator.tui.timing import PAUSE_SECONDS, ActiveTimer
 
 TEXT = "Le ministre salue une « fraternité invincible » entre les peuples."
 

@@ -11,16 +11,14 @@ import re
 from collections.abc import Callable, Sequence
 from html import escape
 
-from annotator.report import (
+from annotator.render.report_text import agreement_table_rows, fmt_seconds, progress_table
+from annotator.services.report import (
     NONE,
     AgreementRow,
     Confusion,
     DocLabels,
     RateTable,
     Report,
-    agreement_table_rows,
-    fmt_seconds,
-    progress_table,
 )
 
 RELIABLE = 0.8

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
-from annotator.exporters.common import ExportDoc, Selection, Walker, span_text
+from annotator.services.export.common import ExportDoc, Selection, Walker, span_text
 from annotator.store import Store
 
 FORMAT = "annotator-jsonl"

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from annotator.exporters.common import Selection, Walker
-from annotator.exporters.jsonl import document_record, header_record
-from annotator.import_annotations import AnnotationImportError, _JsonlImporter
+from annotator.services.export.common import Selection, Walker
+from annotator.services.export.jsonl import document_record, header_record
+from annotator.services.import_annotations import AnnotationImportError, _JsonlImporter
 from annotator.store import Store, StoreError
 
 Unit = tuple[str, str, str, int | None]  # annotator, label set, level, sentence idx

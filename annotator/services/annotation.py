@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from annotator.tui.textops import cue_matches
-from annotator.tui.timing import ActiveTimer
+from annotator.core.textops import cue_matches
+from annotator.core.timing import ActiveTimer
 
 if TYPE_CHECKING:
     from annotator.core.scheme import Label, LabelSet, Scheme

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from annotator.exporters.common import Selection, Walker, prepare_dir, safe_file_name
+from annotator.services.export.common import Selection, Walker, prepare_dir, safe_file_name
 from annotator.store import Store
 
 TOKEN = re.compile(r"\w+|[^\w\s]")

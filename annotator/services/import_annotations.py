@@ -89,7 +89,7 @@ class _JsonlImporter:
         return AnnotationImportError([f"{self.path}:{lineno}: {message}"])
 
     def run(self) -> ImportResult:
-        from annotator.exporters.jsonl import FORMAT, FORMAT_VERSION
+        from annotator.services.export.jsonl import FORMAT, FORMAT_VERSION
 
         records = _read_jsonl(self.path)
         first = next(records, None)
@@ -394,8 +394,8 @@ def import_semeval(
     annotated: its sentences are marked done for the annotator (no span = no technique).
     """
     from annotator.core.scheme import parse_scheme
-    from annotator.exporters.semeval import natural_key
-    from annotator.importer import decode, make_document, normalise
+    from annotator.services.export.semeval import natural_key
+    from annotator.services.importing import decode, make_document, normalise
 
     result = ImportResult()
     problems: list[str] = []

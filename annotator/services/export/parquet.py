@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from annotator.exporters.common import (
+from annotator.services.export.common import (
     ExportError,
     Selection,
     Walker,

@@ -14,6 +14,6 @@ def exporter(fmt: str) -> Callable[..., dict[str, int]]:
     """The ``export`` function of a format (its module is imported only now)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
-    module: Any = importlib.import_module(f"annotator.exporters.{fmt}")
+    module: Any = importlib.import_module(f"annotator.services.export.{fmt}")
     fn: Callable[..., dict[str, int]] = module.export
     return fn

@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from annotator.exporters.common import (
+from annotator.services.export.common import (
     Selection,
     Walker,
     prepare_dir,

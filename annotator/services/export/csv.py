@@ -10,7 +10,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from annotator.exporters.common import Selection, Walker, sentence_by_idx, span_text
+from annotator.services.export.common import Selection, Walker, sentence_by_idx, span_text
 from annotator.store import Store
 
 COLUMNS = (

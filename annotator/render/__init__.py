@@ -1,0 +1,1 @@
+"""Text, CSV, JSON and HTML of service results: formatting only, no database."""
