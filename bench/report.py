@@ -61,8 +61,9 @@ def main() -> None:
         agree_bench.build(args.db)
 
     from annotator.render.report_html import render_html
+    from annotator.render.report_text import format_text
     from annotator.services.agreement import agreement_report
-    from annotator.services.report import build_report, format_text
+    from annotator.services.report import build_report
     from annotator.services.review import ReviewSession, accept_unanimous
 
     store = Store.open(args.db)
