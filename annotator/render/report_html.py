@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from html import escape
 
+from annotator.core.colors import FALLBACK
 from annotator.render.report_text import agreement_table_rows, fmt_seconds, progress_table
 from annotator.services.report import (
     NONE,
@@ -24,18 +25,6 @@ from annotator.services.report import (
 RELIABLE = 0.8
 MAX_HEATMAP_ROWS = 200
 TENTATIVE = 0.667
-PALETTE = (
-    "#4e79a7",
-    "#f28e2b",
-    "#e15759",
-    "#76b7b2",
-    "#59a14f",
-    "#edc948",
-    "#b07aa1",
-    "#ff9da7",
-    "#9c755f",
-    "#bab0ac",
-)
 _SAFE_COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$")
 
 CSS = """
@@ -280,11 +269,13 @@ def _confusion_heatmap(c: Confusion) -> str:
     )
 
 
-def _color(colors: dict[str, str], label: str, i: int) -> str:
+def _color(colors: dict[str, str], label: str) -> str:
+    """The label's colour by the one colour rule (annotator.core.colors), checked once more
+    before it goes into an attribute of the page."""
     c = colors.get(label)
     if c and _SAFE_COLOR.match(c):
         return c
-    return PALETTE[i % len(PALETTE)]
+    return FALLBACK
 
 
 def _doc_label_bars(dl: DocLabels, scheme_colors: dict[str, str]) -> str:
@@ -301,7 +292,7 @@ def _doc_label_bars(dl: DocLabels, scheme_colors: dict[str, str]) -> str:
         f'width="{width:.0f}" height="{height}" viewBox="0 0 {width:.0f} {height}" role="img" '
         f'aria-label="{escape(aria)}"><title>{escape(aria)}</title>'
     ]
-    colors = {lab: _color(scheme_colors, lab, i) for i, lab in enumerate(dl.labels)}
+    colors = {lab: _color(scheme_colors, lab) for lab in dl.labels}
     for i, (outlet, n, counts) in enumerate(dl.outlets):
         y = 8 + 30 * i
         out.append(

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from annotator.core.colors import color_of, scheme_colors
 from annotator.core.textops import cue_matches
 from annotator.core.timing import ActiveTimer
 
@@ -21,20 +22,6 @@ if TYPE_CHECKING:
     from annotator.core.scheme import Label, LabelSet, Scheme
     from annotator.store import Store
 
-PALETTE = [
-    "#e5c07b",
-    "#61afef",
-    "#e06c75",
-    "#98c379",
-    "#c678dd",
-    "#56b6c2",
-    "#d19a66",
-    "#be5046",
-    "#7ec8a9",
-    "#f0a6ca",
-    "#a9b1d6",
-    "#ffb86c",
-]
 
 
 @dataclass(frozen=True)
@@ -93,13 +80,10 @@ class Session:
         self.annotations: list[dict[str, Any]] = []
         self.doc_annotations: list[dict[str, Any]] = []
         self.progress: dict[str, Any] | None = None
-        self.colors: dict[tuple[str, str], str] = {}
+        self.colors = scheme_colors(scheme)
         self.cues: list[tuple[str, str, str]] = []  # (cue, set, label)
-        i = 0
         for ls in scheme.label_sets:
             for lab in ls.labels:
-                self.colors[(ls.name, lab.name)] = lab.color or PALETTE[i % len(PALETTE)]
-                i += 1
                 if ls.level in ("span", "sentence"):
                     for cue in lab.cues or ():
                         self.cues.append((cue, ls.name, lab.name))
@@ -121,7 +105,7 @@ class Session:
         return lab
 
     def color(self, set_name: str, label: str) -> str:
-        return self.colors.get((set_name, label), "#e5c07b")
+        return color_of(self.colors, set_name, label)
 
     # ------------------------------------------------------------------ navigation
     @property

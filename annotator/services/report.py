@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from annotator.core.colors import scheme_colors
+
 if TYPE_CHECKING:
     from annotator.store import Store
 
@@ -260,20 +262,17 @@ def build_report(store: Store, scheme_name: str | None = None, *, top: int = 5) 
 
 
 def _sets_from_scheme(scheme: Any) -> list[SetInfo]:
-    out = []
-    for ls in scheme.label_sets:
-        out.append(
-            SetInfo(
-                name=ls.name,
-                level=ls.level,
-                labels=[lab.name for lab in ls.labels],
-                multiple=bool(getattr(ls, "multiple", False)),
-                colors={
-                    lab.name: str(lab.color) for lab in ls.labels if getattr(lab, "color", None)
-                },
-            )
+    colors = scheme_colors(scheme)
+    return [
+        SetInfo(
+            name=ls.name,
+            level=ls.level,
+            labels=[lab.name for lab in ls.labels],
+            multiple=bool(getattr(ls, "multiple", False)),
+            colors={lab.name: colors[(ls.name, lab.name)] for lab in ls.labels},
         )
-    return out
+        for ls in scheme.label_sets
+    ]
 
 
 UnitRow = tuple[str, str, int, int | None, str, str]  # see Store.report_unit_labels

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from annotator.core import adjudicate as adj
+from annotator.core.colors import scheme_colors
 
 if TYPE_CHECKING:
     from annotator.core.scheme import LabelSet, Scheme
@@ -55,6 +56,7 @@ class ReviewSession:
         assert row is not None
         self.scheme_id = int(row["id"])
         self.adjudicator = adjudicator
+        self.colors = scheme_colors(scheme)  # one colour rule: annotate, review and the report
         self.adjudicator_id = store.annotator_id(adjudicator)
         if label_set is not None and scheme.label_set(label_set) is None:
             known = ", ".join(ls.name for ls in scheme.label_sets)

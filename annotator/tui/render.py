@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from textual.color import Color, ColorParseError
 from textual.content import Content
 
+from annotator.core.colors import color_of
+
 if TYPE_CHECKING:
     from annotator.services.annotation import Session, Suggestion
 
@@ -46,7 +48,7 @@ def sentence_content(
     nested in another stays visible), cue suggestions underlined, and the selection reversed."""
     content = Content(text)
     for g_index, g in enumerate(suggestions):
-        color = colors.get((g.label_set, g.label), "yellow")
+        color = color_of(colors, g.label_set, g.label)
         style = f"underline {color}"
         if g_index == suggestion_cursor:
             style = f"bold underline {color}"
@@ -54,7 +56,7 @@ def sentence_content(
     ordered = sorted(spans, key=lambda s: -(s["re"] - s["rs"]))
     for s in ordered:
         content = content.stylize(
-            span_style(colors.get((s["label_set"], s["label"]), "yellow")), s["rs"], s["re"]
+            span_style(color_of(colors, s["label_set"], s["label"])), s["rs"], s["re"]
         )
     if span_cursor is not None and 0 <= span_cursor < len(spans):
         s = spans[span_cursor]

@@ -9,7 +9,7 @@ never markup.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
@@ -22,6 +22,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Static
 
 from annotator.core import adjudicate as adj
+from annotator.core.colors import color_of
 from annotator.services.review import ReviewSession, load_units
 from annotator.tui.render import span_style
 
@@ -34,16 +35,11 @@ PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1", "#9c755f", "#e
 
 
 # ------------------------------------------------------------------------------ rendering
-def label_color(ls: LabelSet, label: str) -> str:
-    lab = ls.label(label)
-    if lab is not None and lab.color:
-        return lab.color
-    names = list(ls.names)
-    return PALETTE[names.index(label) % len(PALETTE)] if label in names else "yellow"
-
-
 def items_content(
-    items: frozenset[adj.Item], ls: LabelSet, sentence: dict[str, Any] | None
+    items: frozenset[adj.Item],
+    ls: LabelSet,
+    sentence: dict[str, Any] | None,
+    colors: Mapping[tuple[str, str], str],
 ) -> Content:
     """A version (or the gold) on one line: labels, or spans as « text » Label."""
     if not items:
@@ -57,24 +53,27 @@ def items_content(
                 text = sentence["text"][start - sentence["start"] : end - sentence["start"]]
             parts.append(
                 Content.assemble(
-                    Content(f"«{text}»").stylize(span_style(label_color(ls, label))),
+                    Content(f"«{text}»").stylize(span_style(color_of(colors, ls.name, label))),
                     " ",
                     Content(label),
                 )
             )
         else:
-            parts.append(Content(item).stylize(span_style(label_color(ls, item))))
+            parts.append(Content(item).stylize(span_style(color_of(colors, ls.name, item))))
     return Content("  ").join(parts)
 
 
 def sentence_with_spans(
-    sentence: dict[str, Any], items: frozenset[adj.Item], ls: LabelSet
+    sentence: dict[str, Any],
+    items: frozenset[adj.Item],
+    ls: LabelSet,
+    colors: Mapping[tuple[str, str], str],
 ) -> Content:
     content = Content(sentence["text"])
     spans = sorted((i for i in items if isinstance(i, tuple)), key=lambda i: i[0] - i[1])
     for start, end, label in spans:
         content = content.stylize(
-            span_style(label_color(ls, label)),
+            span_style(color_of(colors, ls.name, label)),
             start - sentence["start"],
             end - sentence["start"],
         )
@@ -125,11 +124,13 @@ class EditScreen(ModalScreen[frozenset[adj.Item] | None]):
         ls: LabelSet,
         start: frozenset[adj.Item],
         sentence: dict[str, Any] | None,
+        colors: Mapping[tuple[str, str], str],
     ) -> None:
         super().__init__()
         self.unit = unit
         self.ls = ls
         self.sentence = sentence
+        self.label_colors = colors
         self.selected: set[adj.Item] = set(start)
         if unit.level == "span":
             self.rows: list[adj.Item] = adj.sorted_items(adj.union(unit) | start, ls.names)
@@ -163,7 +164,7 @@ class EditScreen(ModalScreen[frozenset[adj.Item] | None]):
             label = adj.item_label(item)
             lab = self.ls.label(label)
             key = (lab.key if lab is not None else None) or " "
-            body = items_content(frozenset({item}), self.ls, self.sentence)
+            body = items_content(frozenset({item}), self.ls, self.sentence, self.label_colors)
             line = Content.assemble(f"{'>' if i == self.cursor else ' '} {mark} {key} ", body)
             if i == self.cursor:
                 line = line.stylize("bold")
@@ -340,13 +341,11 @@ class ReviewScreen(Screen[None]):
         lines = [Content("Versions").stylize("bold underline")]
         for i, a in enumerate(unit.annotators, 1):
             who = Content(f"{i} {s.names[a]:<{width}}  ").stylize("bold")
-            lines.append(Content.assemble(who, items_content(unit.versions[a], ls, sentence)))
+            version = unit.versions[a]
+            lines.append(Content.assemble(who, items_content(version, ls, sentence, s.colors)))
             if unit.level == "span" and sentence is not None:
-                lines.append(
-                    Content.assemble(
-                        " " * (width + 4), sentence_with_spans(sentence, unit.versions[a], ls)
-                    )
-                )
+                marked = sentence_with_spans(sentence, version, ls, s.colors)
+                lines.append(Content.assemble(" " * (width + 4), marked))
         return Content("\n").join(lines)
 
     def decision_content(self, unit: adj.Unit, ls: LabelSet) -> Content:
@@ -367,7 +366,7 @@ class ReviewScreen(Screen[None]):
             choice = "accept:" + self.session.names.get(choice[7:], "?")
         return Content.assemble(
             Content("Gold  ").stylize("bold"),
-            items_content(cur.items, ls, self.sentence_of(unit)),
+            items_content(cur.items, ls, self.sentence_of(unit), self.session.colors),
             Content(f"   ({choice}, by {cur.adjudicator})").stylize("$text-muted"),
         )
 
@@ -428,7 +427,8 @@ class ReviewScreen(Screen[None]):
                 return
             self._decide(adj.edited(unit, items), "edited the result")
 
-        self.app.push_screen(EditScreen(unit, ls, start, self.sentence_of(unit)), done)
+        screen = EditScreen(unit, ls, start, self.sentence_of(unit), self.session.colors)
+        self.app.push_screen(screen, done)
 
     def action_unresolved(self) -> None:
         s = self.session
