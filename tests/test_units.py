@@ -229,3 +229,32 @@ def test_migration_attributes_done_marks_to_their_version(db_path: Path) -> None
     got = dict(store.db.execute("SELECT sentence_id, done_scheme_id FROM progress").fetchall())
     assert got == {sents[0]["id"]: v1, sents[1]["id"]: v2}
     store.close()
+
+
+def test_import_and_merge_keep_done_versions(
+    grown: tuple[Store, int, int, list[dict]], tmp_path: Path
+) -> None:
+    """Done marks that travel through a JSONL export (import-annotations) or a merge keep the
+    version they were made under, so the grown set stays unanswered there too."""
+    from annotator.services.export import exporter
+    from annotator.services.export.common import Selection
+    from annotator.services.import_annotations import import_jsonl
+    from annotator.services.merge import merge_database
+
+    store = grown[0]
+    path = tmp_path / "all.jsonl"
+    exporter("jsonl")(store, path, Selection(), warn=print)
+    imported = Store.open(tmp_path / "imported.db")
+    import_jsonl(imported, path)
+    merged = Store.open(tmp_path / "merged.db")
+    merge_database(merged, store.path)
+    for other in (imported, merged):
+        assert other.scalar(
+            "SELECT count(*) FROM progress WHERE status = 'done' AND done_scheme_id IS NULL"
+        ) == 0
+        by_set = {
+            e["label_set"]: e["n_units"]
+            for e in agree_db.agreement_report(other, "growing", n_boot=0)["label_sets"]
+        }
+        assert by_set["frame"] == 10 and by_set["tone"] == 0
+        other.close()

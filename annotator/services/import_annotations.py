@@ -14,7 +14,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from annotator.store import Store, StoreError, new_uid, now
 
@@ -76,52 +76,23 @@ def _records(path: Path, f: Iterable[bytes]) -> Iterator[tuple[int, dict[str, An
         yield lineno, rec
 
 
-class _JsonlImporter:
+class Records:
+    """Reads JSONL export records into this database: ids for names, schemes and sentences,
+    checked rows, and problems as ``FILE:LINE: cause``. How a document's parts are then stored
+    is up to a ``Parts`` object: :class:`InsertNew` for an import, the merge's own for a merge.
+    """
+
     def __init__(self, store: Store, path: Path) -> None:
         self.store = store
         self.path = path
         self.result = ImportResult()
         self.schemes: dict[tuple[str, int], int] = {}
         self.annotators: dict[str, int] = {}
-        self.known_adjudications: set[str] | None = None
 
     def fail(self, lineno: int, message: str) -> AnnotationImportError:
         return AnnotationImportError([f"{self.path}:{lineno}: {message}"])
 
-    def run(self) -> ImportResult:
-        from annotator.services.export.jsonl import FORMAT, FORMAT_VERSION
-
-        records = _read_jsonl(self.path)
-        first = next(records, None)
-        if first is None:
-            raise AnnotationImportError([f"{self.path}: empty file"])
-        lineno, header = first
-        if header.get("type") != "header" or header.get("format") != FORMAT:
-            raise self.fail(lineno, "not an annotator JSONL export (the first line must be its "
-                            "header record); to import articles use `annotator import`")
-        if int(header.get("format_version") or 0) > FORMAT_VERSION:
-            raise self.fail(lineno, f"format version {header.get('format_version')} is newer than "
-                            "this annotator reads; upgrade annotator")
-        try:
-            with self.store.transaction():
-                try:
-                    self._header(lineno, header)
-                except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                    raise self.fail(lineno, f"bad header record ({exc!r})") from None
-                for lineno, rec in records:
-                    if rec.get("type") != "document":
-                        raise self.fail(lineno, f"unexpected record type {rec.get('type')!r}")
-                    try:
-                        self._document(lineno, rec)
-                    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                        raise self.fail(lineno, f"bad document record ({exc!r})") from None
-                    except StoreError as exc:
-                        raise self.fail(lineno, str(exc)) from None
-        except StoreError as exc:
-            raise AnnotationImportError([f"{self.path}: {exc}"]) from None
-        return self.result
-
-    def _header(self, lineno: int, header: dict[str, Any]) -> None:
+    def header(self, lineno: int, header: dict[str, Any]) -> None:
         for s in header.get("schemes") or []:
             text = s["yaml"]
             if hashlib.sha256(text.encode("utf-8")).hexdigest() != s["sha256"]:
@@ -139,12 +110,12 @@ class _JsonlImporter:
                 a["name"], a["created_at"] or now()
             )
 
-    def _annotator(self, name: str) -> int:
+    def annotator(self, name: str) -> int:
         if name not in self.annotators:
             self.annotators[name] = self.store.annotator_id(name)
         return self.annotators[name]
 
-    def _scheme(self, lineno: int, name: str | None, version: int | None) -> int | None:
+    def scheme(self, lineno: int, name: str | None, version: int | None) -> int | None:
         if name is None:
             return None
         key = (name, int(version or 0))
@@ -156,7 +127,14 @@ class _JsonlImporter:
             self.schemes[key] = known[0]
         return self.schemes[key]
 
-    def _document(self, lineno: int, rec: dict[str, Any]) -> None:
+    def sentence(self, lineno: int, sent_ids: list[int], idx: int) -> int:
+        if not isinstance(idx, int) or not 0 <= idx < len(sent_ids):
+            raise self.fail(lineno, f"sentence index {idx!r} out of range "
+                            f"(the document has {len(sent_ids)} sentences)")
+        return sent_ids[idx]
+
+    def document(self, lineno: int, rec: dict[str, Any], parts: Parts) -> None:
+        """Store the document (unless its text is here already), then its parts."""
         text = rec["text"]
         if not isinstance(text, str) or not text:
             raise self.fail(lineno, "`text` must be a non-empty string")
@@ -180,94 +158,39 @@ class _JsonlImporter:
             self.result.documents_new += 1
         else:
             self.result.documents_present += 1
-        self._annotations(lineno, rec, doc_id, sent_ids)
-        self._progress(lineno, rec, doc_id, sent_ids)
-        self._document_progress(lineno, rec, doc_id)
-        self._adjudications(lineno, rec, doc_id, sent_ids)
+        parts.annotations(self, lineno, rec, doc_id, sent_ids)
+        parts.progress(self, lineno, rec, doc_id, sent_ids)
+        parts.document_progress(self, lineno, rec, doc_id)
+        parts.adjudications(self, lineno, rec, doc_id, sent_ids)
 
-    def _annotations(
-        self, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
-    ) -> None:
-        text = rec["text"]
-        anns = [(a, False) for a in rec.get("annotations") or []]
-        anns += [(a, True) for a in rec.get("removed_annotations") or []]
-        present = self.store.annotation_states([a["uid"] for a, _ in anns])
-        rows = []
-        for a, removed in anns:
-            if a["uid"] in present:
-                self.result.annotations_present += 1
-                continue
-            rows.append(self._annotation_row(lineno, a, removed, text, doc_id, sent_ids))
-        self.store.bulk_insert("annotations", rows)
-        self.result.annotations_new += len(rows)
+    def progress_row(
+        self, lineno: int, p: dict[str, Any], doc_id: int, sent_ids: list[int]
+    ) -> dict[str, Any]:
+        """A ``progress`` row; a done mark keeps the version of its record (``done_scheme_id``,
+        see annotator.core.units)."""
+        scheme_id = self.scheme(lineno, p["scheme"], p["scheme_version"])
+        return {
+            "annotator_id": self.annotator(p["annotator"]),
+            "sentence_id": self.sentence(lineno, sent_ids, p["sentence"]),
+            "document_id": doc_id, "scheme_id": scheme_id,
+            "status": p["status"], "seconds": p["seconds"], "flag": int(p["flag"]),
+            "note": p["note"], "seen_at": p["seen_at"], "done_at": p["done_at"],
+            "updated_at": p["updated_at"],
+            "done_scheme_id": scheme_id if p["status"] == "done" else None,
+        }
 
-    def _progress(
-        self, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
-    ) -> None:
-        self.store.bulk_insert(
-            "progress",
-            (
-                {"annotator_id": self._annotator(p["annotator"]),
-                 "sentence_id": self._sentence(lineno, sent_ids, p["sentence"]),
-                 "document_id": doc_id,
-                 "scheme_id": self._scheme(lineno, p["scheme"], p["scheme_version"]),
-                 "status": p["status"], "seconds": p["seconds"], "flag": int(p["flag"]),
-                 "note": p["note"], "seen_at": p["seen_at"], "done_at": p["done_at"],
-                 "updated_at": p["updated_at"]}
-                for p in rec.get("progress") or []
-            ),
-            ignore=True,
-        )
+    def document_progress_row(
+        self, lineno: int, p: dict[str, Any], doc_id: int
+    ) -> dict[str, Any]:
+        scheme_id = self.scheme(lineno, p["scheme"], p["scheme_version"])
+        return {
+            "annotator_id": self.annotator(p["annotator"]), "document_id": doc_id,
+            "scheme_id": scheme_id, "status": p["status"], "flag": int(p["flag"]),
+            "note": p["note"], "updated_at": p["updated_at"],
+            "done_scheme_id": scheme_id if p["status"] == "done" else None,
+        }
 
-    def _document_progress(self, lineno: int, rec: dict[str, Any], doc_id: int) -> None:
-        self.store.bulk_insert(
-            "document_progress",
-            (
-                {"annotator_id": self._annotator(p["annotator"]), "document_id": doc_id,
-                 "scheme_id": self._scheme(lineno, p["scheme"], p["scheme_version"]),
-                 "status": p["status"], "flag": int(p["flag"]), "note": p["note"],
-                 "updated_at": p["updated_at"]}
-                for p in rec.get("document_progress") or []
-            ),
-            ignore=True,
-        )
-
-    def _adjudications(
-        self, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
-    ) -> None:
-        if self.known_adjudications is None:
-            self.known_adjudications = self.store.adjudication_uids()
-        for j in rec.get("adjudications") or []:
-            if j["uid"] in self.known_adjudications:
-                continue
-            self.known_adjudications.add(j["uid"])
-            self.store.insert_adjudication(
-                {"uid": j["uid"],
-                 "scheme_id": self._scheme(lineno, j["scheme"], j["scheme_version"]),
-                 "label_set": j["label_set"], "level": j["level"], "document_id": doc_id,
-                 "sentence_id": None if j["sentence"] is None
-                 else self._sentence(lineno, sent_ids, j["sentence"]),
-                 "adjudicator_id": self._annotator(j["adjudicator"]), "choice": j["choice"],
-                 "sources": json.dumps(j["sources"], ensure_ascii=False), "status": j["status"],
-                 "note": j["note"], "created_at": j["created_at"],
-                 "superseded_at": j["superseded_at"]},
-                [
-                    {"label_set": g["label_set"], "label": g["label"], "level": g["level"],
-                     "document_id": doc_id,
-                     "sentence_id": None if j["sentence"] is None
-                     else self._sentence(lineno, sent_ids, j["sentence"]),
-                     "start": g["start"], "end": g["end"], "value": g["value"]}
-                    for g in j["gold"]
-                ],
-            )
-
-    def _sentence(self, lineno: int, sent_ids: list[int], idx: int) -> int:
-        if not isinstance(idx, int) or not 0 <= idx < len(sent_ids):
-            raise self.fail(lineno, f"sentence index {idx!r} out of range "
-                            f"(the document has {len(sent_ids)} sentences)")
-        return sent_ids[idx]
-
-    def _annotation_row(
+    def annotation_row(
         self, lineno: int, a: dict[str, Any], removed: bool, text: str, doc_id: int,
         sent_ids: list[int],
     ) -> dict[str, Any]:
@@ -283,12 +206,12 @@ class _JsonlImporter:
             if a.get("text") is not None and text[start:end] != a["text"]:
                 raise self.fail(lineno, f"annotation {a['uid']}: span text {a['text']!r} does not "
                                 f"match the document text at {start}-{end}")
-        sid = None if a["sentence"] is None else self._sentence(lineno, sent_ids, a["sentence"])
+        sid = None if a["sentence"] is None else self.sentence(lineno, sent_ids, a["sentence"])
         if level != "document" and sid is None:
             raise self.fail(lineno, f"annotation {a['uid']}: a {level} label needs a sentence")
-        scheme_id = self._scheme(lineno, a["scheme"], a["scheme_version"])
+        scheme_id = self.scheme(lineno, a["scheme"], a["scheme_version"])
         return {
-            "uid": a["uid"], "annotator_id": self._annotator(a["annotator"]),
+            "uid": a["uid"], "annotator_id": self.annotator(a["annotator"]),
             "scheme_id": scheme_id, "label_set": a["label_set"], "label": a["label"],
             "level": level, "document_id": doc_id, "sentence_id": sid, "start": start,
             "end": end, "value": a["value"], "note": a["note"], "created_at": a["created_at"],
@@ -296,10 +219,147 @@ class _JsonlImporter:
         }
 
 
+class Parts(Protocol):
+    """How the parts of a document record are stored (an import adds what is new; a merge
+    also settles what changed on both sides)."""
+
+    def annotations(
+        self, r: Records, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
+    ) -> None: ...
+
+    def progress(
+        self, r: Records, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
+    ) -> None: ...
+
+    def document_progress(
+        self, r: Records, lineno: int, rec: dict[str, Any], doc_id: int
+    ) -> None: ...
+
+    def adjudications(
+        self, r: Records, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
+    ) -> None: ...
+
+
+class InsertNew:
+    """An import's parts: rows not yet in the database are added, present ones left alone."""
+
+    def __init__(self) -> None:
+        self.known_adjudications: set[str] | None = None
+
+    def annotations(
+        self, r: Records, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
+    ) -> None:
+        text = rec["text"]
+        anns = [(a, False) for a in rec.get("annotations") or []]
+        anns += [(a, True) for a in rec.get("removed_annotations") or []]
+        present = r.store.annotation_states([a["uid"] for a, _ in anns])
+        rows = []
+        for a, removed in anns:
+            if a["uid"] in present:
+                r.result.annotations_present += 1
+                continue
+            rows.append(r.annotation_row(lineno, a, removed, text, doc_id, sent_ids))
+        r.store.bulk_insert("annotations", rows)
+        r.result.annotations_new += len(rows)
+
+    def progress(
+        self, r: Records, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
+    ) -> None:
+        r.store.bulk_insert(
+            "progress",
+            (r.progress_row(lineno, p, doc_id, sent_ids) for p in rec.get("progress") or []),
+            ignore=True,
+        )
+
+    def document_progress(
+        self, r: Records, lineno: int, rec: dict[str, Any], doc_id: int
+    ) -> None:
+        r.store.bulk_insert(
+            "document_progress",
+            (r.document_progress_row(lineno, p, doc_id) for p in rec.get("document_progress")
+             or []),
+            ignore=True,
+        )
+
+    def adjudications(
+        self, r: Records, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
+    ) -> None:
+        if self.known_adjudications is None:
+            self.known_adjudications = r.store.adjudication_uids()
+        for j in rec.get("adjudications") or []:
+            if j["uid"] in self.known_adjudications:
+                continue
+            self.known_adjudications.add(j["uid"])
+            sentence = (
+                None if j["sentence"] is None else r.sentence(lineno, sent_ids, j["sentence"])
+            )
+            r.store.insert_adjudication(
+                {"uid": j["uid"],
+                 "scheme_id": r.scheme(lineno, j["scheme"], j["scheme_version"]),
+                 "label_set": j["label_set"], "level": j["level"], "document_id": doc_id,
+                 "sentence_id": sentence,
+                 "adjudicator_id": r.annotator(j["adjudicator"]), "choice": j["choice"],
+                 "sources": json.dumps(j["sources"], ensure_ascii=False), "status": j["status"],
+                 "note": j["note"], "created_at": j["created_at"],
+                 "superseded_at": j["superseded_at"]},
+                [
+                    {"label_set": g["label_set"], "label": g["label"], "level": g["level"],
+                     "document_id": doc_id, "sentence_id": sentence,
+                     "start": g["start"], "end": g["end"], "value": g["value"]}
+                    for g in j["gold"]
+                ],
+            )
+
+
+class JsonlImport:
+    """``import-annotations`` of our JSONL export: header first, then document records, all in
+    one transaction (all or nothing)."""
+
+    def __init__(self, store: Store, path: Path) -> None:
+        self.store = store
+        self.path = path
+        self.records = Records(store, path)
+        self.parts = InsertNew()
+
+    def run(self) -> ImportResult:
+        from annotator.services.export.jsonl import FORMAT, FORMAT_VERSION
+
+        r = self.records
+        records = _read_jsonl(self.path)
+        first = next(records, None)
+        if first is None:
+            raise AnnotationImportError([f"{self.path}: empty file"])
+        lineno, header = first
+        if header.get("type") != "header" or header.get("format") != FORMAT:
+            raise r.fail(lineno, "not an annotator JSONL export (the first line must be its "
+                         "header record); to import articles use `annotator import`")
+        if int(header.get("format_version") or 0) > FORMAT_VERSION:
+            raise r.fail(lineno, f"format version {header.get('format_version')} is newer than "
+                         "this annotator reads; upgrade annotator")
+        try:
+            with self.store.transaction():
+                try:
+                    r.header(lineno, header)
+                except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                    raise r.fail(lineno, f"bad header record ({exc!r})") from None
+                for lineno, rec in records:
+                    if rec.get("type") != "document":
+                        raise r.fail(lineno, f"unexpected record type {rec.get('type')!r}")
+                    try:
+                        r.document(lineno, rec, self.parts)
+                    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                        raise r.fail(lineno, f"bad document record ({exc!r})") from None
+                    except StoreError as exc:
+                        raise r.fail(lineno, str(exc)) from None
+        except StoreError as exc:
+            raise AnnotationImportError([f"{self.path}: {exc}"]) from None
+        return r.result
+
+
 def import_jsonl(store: Store, path: str | Path) -> ImportResult:
     """Import an ``annotator export --format jsonl`` file (documents, schemes, annotators,
     annotations, progress, adjudications)."""
-    return _JsonlImporter(store, Path(path)).run()
+    return JsonlImport(store, Path(path)).run()
 
 
 # ----------------------------------------------------------------------------------- semeval
@@ -495,7 +555,8 @@ def import_semeval(
                 (
                     {"annotator_id": who, "sentence_id": s["id"], "document_id": doc_id,
                      "scheme_id": scheme_id, "status": "done", "seconds": 0.0, "flag": 0,
-                     "note": None, "seen_at": ts, "done_at": ts, "updated_at": ts}
+                     "note": None, "seen_at": ts, "done_at": ts, "updated_at": ts,
+                     "done_scheme_id": scheme_id}
                     for s in sents
                 ),
                 ignore=True,

@@ -18,7 +18,11 @@ from typing import Any
 
 from annotator.services.export.common import Selection, Walker
 from annotator.services.export.jsonl import document_record, header_record
-from annotator.services.import_annotations import AnnotationImportError, _JsonlImporter
+from annotator.services.import_annotations import (
+    AnnotationImportError,
+    InsertNew,
+    Records,
+)
 from annotator.store import Store, StoreError
 
 Unit = tuple[str, str, str, int | None]  # annotator, label set, level, sentence idx
@@ -71,13 +75,17 @@ def _news(events: Iterable[dict[str, Any]], other: set[str]) -> tuple[dict[str, 
     return per_uid, per_progress
 
 
-class _Merger(_JsonlImporter):
-    """The JSONL importer, fed records read from another database, with conflict rules."""
+class MergeParts:
+    """How a merge stores a document's parts: what only the other database has is copied, and
+    where the same unit changed on both sides the later change (by the event logs) wins and the
+    conflict is reported. Composes the import's reading of records (:class:`Records`) and its
+    plain insertion (:class:`InsertNew`) instead of inheriting from them."""
 
     def __init__(self, store: Store, source: Store, report: MergeReport) -> None:
-        super().__init__(store, Path(source.path))
+        self.store = store
         self.source = source
         self.report = report
+        self.insert = InsertNew()
         self.src_events = source.export_events()
         self.tgt_events = store.export_events()
         src_uids = {e["uid"] for e in self.src_events}
@@ -89,21 +97,22 @@ class _Merger(_JsonlImporter):
         self.evented = set().union(*(_touched(e) for e in self.src_events + self.tgt_events))
         self.doc_sha = ""
 
-    def run_merge(self) -> None:
+    def run(self) -> None:
+        r = Records(self.store, Path(self.source.path))
         walker = Walker(self.source, Selection(), lambda _m: None)
         with self.store.transaction():
-            self._header(0, header_record(self.source, walker))
+            r.header(0, header_record(self.source, walker))
             for doc in walker:
                 rec = document_record(doc)
                 self.doc_sha = rec["sha256"]
-                self._document(0, rec)
-            self._events()
-        self.report.documents_new = self.result.documents_new
-        self.report.annotations_new = self.result.annotations_new
+                r.document(0, rec, self)
+            self._events(r)
+        self.report.documents_new = r.result.documents_new
+        self.report.annotations_new = r.result.annotations_new
 
     # ---------------------------------------------------------------- annotations
-    def _annotations(
-        self, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
+    def annotations(
+        self, records: Records, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
     ) -> None:
         text = rec["text"]
         src = [(a, False) for a in rec["annotations"]] + [
@@ -137,9 +146,7 @@ class _Merger(_JsonlImporter):
                 )
             for uid, a in s_map.items():
                 if uid not in tgt:
-                    row = self._annotation_row(
-                        lineno, a, True, text, doc_id, sent_ids
-                    )
+                    row = records.annotation_row(lineno, a, True, text, doc_id, sent_ids)
                     if not src_wins and row["removed_at"] is None:
                         row["removed_at"] = t_ts
                     inserts.append(row)
@@ -151,7 +158,7 @@ class _Merger(_JsonlImporter):
                         updates.append((s_ts, uid))
         self.store.bulk_insert("annotations", inserts)
         self.store.set_removed_at(updates)
-        self.result.annotations_new += len(inserts)
+        records.result.annotations_new += len(inserts)
         self.report.annotations_changed += len(updates)
 
     @staticmethod
@@ -184,21 +191,14 @@ class _Merger(_JsonlImporter):
         return f"document {doc}" + (f" sentence {unit[3]}" if unit[3] is not None else "")
 
     # ---------------------------------------------------------------- progress
-    def _progress(
-        self, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
+    def progress(
+        self, r: Records, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
     ) -> None:
         current = self.store.progress_rows(doc_id)
         rows = []
         for p in rec["progress"]:
-            who = self._annotator(p["annotator"])
-            sid = self._sentence(lineno, sent_ids, p["sentence"])
-            row = {
-                "annotator_id": who, "sentence_id": sid, "document_id": doc_id,
-                "scheme_id": self._scheme(lineno, p["scheme"], p["scheme_version"]),
-                "status": p["status"], "seconds": p["seconds"], "flag": int(p["flag"]),
-                "note": p["note"], "seen_at": p["seen_at"], "done_at": p["done_at"],
-                "updated_at": p["updated_at"],
-            }
+            row = r.progress_row(lineno, p, doc_id, sent_ids)
+            who, sid = row["annotator_id"], row["sentence_id"]
             old = current.get((who, sid))
             if old is None:
                 rows.append(row)
@@ -229,17 +229,14 @@ class _Merger(_JsonlImporter):
         self.store.bulk_insert("progress", rows, replace=True)
         self.report.progress_changed += len(rows)
 
-    def _document_progress(self, lineno: int, rec: dict[str, Any], doc_id: int) -> None:
+    def document_progress(
+        self, r: Records, lineno: int, rec: dict[str, Any], doc_id: int
+    ) -> None:
         current = self.store.document_progress_rows(doc_id)
         rows = []
         for p in rec["document_progress"]:
-            who = self._annotator(p["annotator"])
-            row = {
-                "annotator_id": who, "document_id": doc_id,
-                "scheme_id": self._scheme(lineno, p["scheme"], p["scheme_version"]),
-                "status": p["status"], "flag": int(p["flag"]), "note": p["note"],
-                "updated_at": p["updated_at"],
-            }
+            row = r.document_progress_row(lineno, p, doc_id)
+            who = row["annotator_id"]
             old = current.get(who)
             if old is None or (
                 any(old[k] != row[k] for k in ("status", "flag", "note"))
@@ -249,19 +246,18 @@ class _Merger(_JsonlImporter):
         self.store.bulk_insert("document_progress", rows, replace=True)
         self.report.progress_changed += len(rows)
 
-    def _adjudications(
-        self, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
+    def adjudications(
+        self, r: Records, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
     ) -> None:
-        known = self.store.adjudication_uids() if self.known_adjudications is None else None
-        if known is not None:
-            self.known_adjudications = known
+        if self.insert.known_adjudications is None:
+            self.insert.known_adjudications = self.store.adjudication_uids()
         for j in rec["adjudications"]:
-            if j["uid"] in (self.known_adjudications or set()) and j["superseded_at"]:
+            if j["uid"] in self.insert.known_adjudications and j["superseded_at"]:
                 self.store.supersede_adjudication(j["uid"], j["superseded_at"])
-        super()._adjudications(lineno, rec, doc_id, sent_ids)
+        self.insert.adjudications(r, lineno, rec, doc_id, sent_ids)
 
     # ---------------------------------------------------------------- events
-    def _events(self) -> None:
+    def _events(self, r: Records) -> None:
         known = self.store.event_ids_by_uid()
         docs = {d["sha256"]: int(d["id"]) for d in self.store.export_documents()}
         sent_cache: dict[int, list[int]] = {}
@@ -277,8 +273,8 @@ class _Merger(_JsonlImporter):
                     sent_cache[doc_id] = [int(s["id"]) for s in self.store.sentences(doc_id)]
                 sid = sent_cache[doc_id][int(e["sentence_idx"])]
             rows.append(
-                {"uid": e["uid"], "annotator_id": self._annotator(e["annotator"]),
-                 "scheme_id": self._scheme(0, e["scheme"], e["scheme_version"]),
+                {"uid": e["uid"], "annotator_id": r.annotator(e["annotator"]),
+                 "scheme_id": r.scheme(0, e["scheme"], e["scheme_version"]),
                  "ts": e["ts"], "action": e["action"], "document_id": doc_id,
                  "sentence_id": sid, "annotation_uid": e["annotation_uid"],
                  "before": e["before"], "after": e["after"], "undo_of": None}
@@ -300,7 +296,7 @@ def merge_database(store: Store, other: str | Path) -> MergeReport:
     source = Store.open(path, create=False)
     report = MergeReport(source=str(path))
     try:
-        _Merger(store, source, report).run_merge()
+        MergeParts(store, source, report).run()
     except AnnotationImportError as exc:
         raise StoreError(str(exc).replace(f"{path}:0: ", f"{path}: ")) from None
     finally:
