@@ -17,6 +17,7 @@ from nltk.metrics import distance as nltk_distance
 from statsmodels.stats import inter_rater
 
 from annotator.core import agreement as ag
+from tests.test_agreement_published import EXAMPLE_C
 
 SETTINGS = settings(max_examples=120, deadline=None)
 
@@ -460,3 +461,23 @@ def test_confusion_most_disagreed_and_leave_one_out() -> None:
     assert len(loo) == 3
     for a in range(3):
         assert loo[a] == pytest.approx(ag.krippendorff_alpha(np.delete(m, a, axis=0)))
+
+
+# ------------------------------------------------------------ scale: "undefined" only when it is
+
+
+@pytest.mark.parametrize(("offset", "step"), [(1_000_000.0, 1.0), (0.0, 1e-9), (5e6, 0.5)])
+@pytest.mark.parametrize("level", ag.LEVELS)
+def test_alpha_is_defined_whatever_the_scale(level: str, offset: float, step: float) -> None:
+    """Ratings around 1,000,000 differing by a few units, or around 1e-9, have a defined α (the
+    zero-expected-disagreement test must not depend on the scale)."""
+    m = offset + step * EXAMPLE_C
+    ours = ag.krippendorff_alpha(m, level)
+    assert not isinstance(ours, ag.Undefined), ours
+    assert ours == pytest.approx(krippendorff.alpha(m, level_of_measurement=level), abs=1e-6)
+    ci = ag.alpha_bootstrap_ci(m, level, n_boot=200, seed=1)
+    assert isinstance(ci, ag.BootstrapCI), ci
+    assert ci.n_used == 200
+    # One single value at that scale is still undefined.
+    same = np.where(np.isnan(m), np.nan, offset + step)
+    assert isinstance(ag.krippendorff_alpha(same, level), ag.Undefined)

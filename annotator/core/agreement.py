@@ -54,6 +54,10 @@ class Undefined:
 
 Coefficient = float | Undefined
 
+# Reasons shared by several coefficients (and by ``annotator agree`` over the database).
+NO_PAIRS = "no unit has values from two or more annotators"
+IDENTICAL = "all pairable values are identical, so expected disagreement is 0"
+
 
 def jsonable(x: Coefficient) -> float | None:
     """The JSON value of a coefficient: the float, or ``None`` when undefined."""
@@ -274,8 +278,9 @@ class _AlphaParts:
     """Per-pairable-unit pieces of α.
 
     ``d[u]`` is unit u's share of the observed disagreement, Σ_{i≠j} δ²(v_i, v_j) / (m_u − 1).
-    ``features[u]`` are per-unit statistics whose (weighted) column sums give the pairable total
-    n and Σ_ck n_c n_k δ²_ck through ``from_sums``; ``totals`` are their unweighted sums. Features
+    ``features[u]`` are per-unit statistics whose (weighted) column sums give, through
+    ``from_sums``, the pairable total n, the expected-disagreement sum Σ_ck n_c n_k δ²_ck and the
+    level at or under which that sum counts as 0; ``totals`` are their unweighted sums. Features
     are only built when a bootstrap needs them; when a dense (units x categories) table would be
     too large they are ``None`` and ``sparse()`` = (value codes, their unit, V) gives weighted
     category marginals by ``np.bincount``.
@@ -285,7 +290,7 @@ class _AlphaParts:
     d: FloatArray
     units: IntArray  # indexes (into the full matrix) of the pairable units
     totals: FloatArray
-    from_sums: Callable[[FloatArray], tuple[float, float]]
+    from_sums: Callable[[FloatArray], tuple[float, float, float]]
     make_features: Callable[[], FloatArray | None]
     sparse: Callable[[], tuple[IntArray, IntArray, int]] | None = None
 
@@ -304,29 +309,37 @@ class _AlphaParts:
 
     def alpha(self, w: FloatArray | None = None) -> Coefficient:
         if self.d.size == 0:
-            return Undefined("no unit has values from two or more annotators")
+            return Undefined(NO_PAIRS)
         do = float(self.d.sum() if w is None else self.d @ w)
         return self.alpha_from(do, self.sums(w))
 
     def alpha_from(self, do: float, sums: FloatArray) -> Coefficient:
-        n, de = self.from_sums(sums)
-        if n < 2 or de <= 1e-12 * max(n * n, 1.0):
-            return Undefined("all pairable values are identical, so expected disagreement is 0")
+        n, de, zero = self.from_sums(sums)
+        if n < 2 or de <= zero:
+            return Undefined(IDENTICAL)
         return 1.0 - (n - 1.0) * do / de
 
 
-def _nominal_total(n_c: FloatArray) -> tuple[float, float]:
+# Expected disagreement from squared differences of centred values, 2(n·Σx² − (Σx)²), is a
+# difference of two nearly equal numbers when every value is the same; it counts as 0 at or
+# under this share of its largest possible value 2n·Σx², whatever the scale of the values.
+_MOMENTS_ZERO = 1e-10
+
+
+def _nominal_total(n_c: FloatArray) -> tuple[float, float, float]:
+    """n and Σ_c n_c (n − n_c): a sum of non-negative terms, exactly 0 iff one category."""
     n = float(n_c.sum())
-    return n, n * n - float(n_c @ n_c)
+    return n, float(n_c @ (n - n_c)), 0.0
 
 
-def _moments_total(t: FloatArray) -> tuple[float, float]:
+def _moments_total(t: FloatArray) -> tuple[float, float, float]:
     n, t1, t2 = (float(x) for x in t)
-    return n, max(2.0 * (n * t2 - t1 * t1), 0.0)
+    return n, 2.0 * (n * t2 - t1 * t1), _MOMENTS_ZERO * 2.0 * n * t2
 
 
 def _moment_parts(level: str, x: FloatArray, mu: FloatArray, keep: IntArray) -> _AlphaParts:
-    """α pieces for a squared-difference metric on values ``x`` (0 where missing)."""
+    """α pieces for a squared-difference metric on values ``x`` (0 where missing), which should
+    be centred (the expected-disagreement test is relative to Σx²)."""
     s1 = x.sum(axis=0)
     s2 = (x * x).sum(axis=0)
     d = np.maximum(2.0 * (mu * s2 - s1 * s1) / (mu - 1.0), 0.0)
@@ -365,6 +378,7 @@ def _alpha_parts(values: npt.ArrayLike, level: str) -> _AlphaParts:
 
     if level == "ordinal":
         ranks = _midranks(n_c)
+        ranks -= float(n_c @ ranks) / max(float(n_c.sum()), 1.0)  # centred, as for interval
         return _moment_parts(level, np.where(pres, ranks[np.maximum(codes, 0)], 0.0), mu, keep)
 
     # ratio: δ² depends on both values jointly, so pair up annotators.
@@ -380,7 +394,7 @@ def _alpha_parts(values: npt.ArrayLike, level: str) -> _AlphaParts:
             d += 2.0 * r * r
     d /= np.maximum(mu - 1.0, 1.0)
 
-    def ratio_total(n_c: FloatArray) -> tuple[float, float]:
+    def ratio_total(n_c: FloatArray) -> tuple[float, float, float]:
         total = 0.0
         step = max(1, 4_000_000 // max(v, 1))
         for i in range(0, v, step):
@@ -389,7 +403,8 @@ def _alpha_parts(values: npt.ArrayLike, level: str) -> _AlphaParts:
             with np.errstate(divide="ignore", invalid="ignore"):
                 r = np.where(block == 0, 0.0, diff / np.where(block == 0, 1.0, block))
             total += float(n_c[i : i + step] @ (r * r) @ n_c)
-        return float(n_c.sum()), total
+        # δ² is 0 on the diagonal and positive elsewhere: the sum is 0 iff one category.
+        return float(n_c.sum()), total, 0.0
 
     return _AlphaParts(level, d, keep, n_c, ratio_total, table, sparse)
 
@@ -516,7 +531,7 @@ def alpha_with_distance(codes: npt.ArrayLike, delta: npt.ArrayLike) -> Coefficie
     mu = present.sum(axis=0)
     keep = mu >= 2
     if not keep.any():
-        return Undefined("no unit has values from two or more annotators")
+        return Undefined(NO_PAIRS)
     sub = m[:, keep]
     v = dmat.shape[0]
     c = np.where(np.isnan(sub), -1, sub).astype(np.int64)
@@ -526,8 +541,8 @@ def alpha_with_distance(codes: npt.ArrayLike, delta: npt.ArrayLike) -> Coefficie
     n_c = o.sum(axis=1)
     n = float(n_c.sum())
     de = float(n_c @ dmat @ n_c)
-    if de <= 1e-12 * max(n * n, 1.0):
-        return Undefined("all pairable values are identical, so expected disagreement is 0")
+    if de <= 0.0:
+        return Undefined(IDENTICAL)
     return 1.0 - (n - 1.0) * float((o * dmat).sum()) / de
 
 
@@ -554,7 +569,7 @@ def percent_agreement(values: npt.ArrayLike) -> Coefficient:
     mu = (codes >= 0).sum(axis=0).astype(np.float64)
     keep = mu >= 2
     if not keep.any():
-        return Undefined("no unit has values from two or more annotators")
+        return Undefined(NO_PAIRS)
     agree = _pair_agreements(codes[:, keep], len(cats))
     mk = mu[keep]
     return float(np.mean((agree - mk) / (mk * (mk - 1.0))))
@@ -665,7 +680,7 @@ def _count_table_stats(counts: FloatArray) -> tuple[float, FloatArray, int] | Un
     rated = r >= 1
     two = r >= 2
     if not two.any():
-        return Undefined("no unit has values from two or more annotators")
+        return Undefined(NO_PAIRS)
     rr = r[two]
     pa = float(np.mean((counts[two] * (counts[two] - 1)).sum(axis=1) / (rr * (rr - 1))))
     pi = (counts[rated] / r[rated, None]).mean(axis=0)
