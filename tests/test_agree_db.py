@@ -374,32 +374,6 @@ def test_span_undefined_when_no_spans(db: Db) -> None:
     assert e["exact_f1"] is None and "neither annotator" in e["undefined"]["exact_f1"]
 
 
-# ------------------------------------------------------------------------- building blocks
-@pytest.mark.parametrize("level", ["nominal", "ordinal", "interval", "ratio"])
-def test_collapsed_alpha_equals_core(level: str) -> None:
-    rng = np.random.default_rng(1)
-    m = rng.integers(1, 5, (4, 300)).astype(float)
-    m[rng.random(m.shape) < 0.3] = np.nan
-    c = agree_db.CollapsedAlpha(m, level)
-    assert c.alpha() == pytest.approx(ag.krippendorff_alpha(m, level), abs=1e-9)
-    ci = c.bootstrap(500, seed=3)
-    core = ag.alpha_bootstrap_ci(m, level, n_boot=500, seed=3)
-    assert isinstance(core, ag.BootstrapCI)
-    assert ci.low < c.alpha() < ci.high
-    assert ci.low == pytest.approx(core.low, abs=0.05) and ci.high == pytest.approx(core.high,
-                                                                                   abs=0.05)
-
-
-@pytest.mark.parametrize("level", ["nominal", "ordinal", "interval", "ratio"])
-def test_weighted_alpha_matches_expansion(level: str) -> None:
-    m = np.array([[0, 1, np.nan, 1, 2], [0, 1, 1, 0, 2], [np.nan, 1, 0, 1, 1]]) + 1
-    w = np.array([3, 1, 2, 5, 4])
-    expanded = np.repeat(m, w, axis=1)
-    assert agree_db.CollapsedAlpha(m, level, weights=w).alpha() == pytest.approx(
-        ag.krippendorff_alpha(expanded, level)
-    )
-
-
 # ------------------------------------------------------------------------------------ output
 def test_json_csv_and_text(db: Db) -> None:
     fill_frames(db)
@@ -491,7 +465,7 @@ def test_span_maths_equal_core_spans(seed: int) -> None:
     want_alpha = sp.char_alpha(sentences, completed, by_ann, labels)
     for li, lab in enumerate(labels):
         matrix, weights, n_chars, _ = agree_db.char_patterns(sd, li)
-        got = agree_db.CollapsedAlpha(matrix, weights=weights).alpha()
+        got = ag.krippendorff_alpha(matrix, unit_weights=weights)
         assert n_chars == int(lengths[done.sum(axis=0) >= 2].sum())
         if isinstance(want_alpha[lab], ag.Undefined):
             assert isinstance(got, ag.Undefined)
@@ -578,31 +552,6 @@ def test_older_database_gets_the_agreement_index(db_path: Path) -> None:
     [backup] = list(db_path.parent.glob("annotations.db.bak-*"))
     names = sqlite3.connect(backup).execute("SELECT name FROM _sqlite_migrations").fetchall()
     assert names == [("m001_initial",)]
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_weighted_simple_equals_core_on_expanded_matrix(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    n_cat = [1, 2, 3, 5, 2, 4][seed]
-    m = rng.integers(0, n_cat, (3, 40)).astype(float)
-    m[rng.random(m.shape) < 0.35] = np.nan
-    w = rng.integers(1, 6, 40)
-    expanded = np.repeat(m, w, axis=1)
-    got = agree_db.weighted_simple(m, w.astype(float))
-    for key, fn in (("percent_agreement", ag.percent_agreement),
-                    ("fleiss_kappa", ag.fleiss_kappa), ("gwet_ac1", ag.gwet_ac1)):
-        want = fn(expanded)
-        if isinstance(want, ag.Undefined):
-            assert isinstance(got[key], ag.Undefined), key
-        else:
-            assert got[key] == pytest.approx(want), key
-
-
-def test_weighted_simple_undefined_without_pairs() -> None:
-    m = np.array([[0.0, np.nan], [np.nan, 1.0]])
-    got = agree_db.weighted_simple(m, np.ones(2))
-    assert all(isinstance(v, ag.Undefined) for v in got.values())
-    assert isinstance(ag.fleiss_kappa(m), ag.Undefined)
 
 
 def test_no_bootstrap_says_so(db: Db) -> None:

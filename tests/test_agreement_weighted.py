@@ -175,3 +175,63 @@ def test_bad_weights_are_refused() -> None:
         ag.percent_agreement(m, unit_weights=[1.0, -1.0])
     with pytest.raises(ValueError, match="contingency table"):
         ag.cohen_kappa([[1, 0], [0, 1]], unit_weights=[1, 1])
+
+
+# ------------------------------------------- moved from test_agree_db (agree_db's former copies)
+def collapse(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct columns of ``m`` (NaN kept) and how many columns share each."""
+    cols, counts = np.unique(np.nan_to_num(m, nan=-1.0), axis=1, return_counts=True)
+    return np.where(cols == -1.0, np.nan, cols), counts
+
+
+@pytest.mark.parametrize("level", ["nominal", "ordinal", "interval", "ratio"])
+def test_collapsed_alpha_equals_core(level: str) -> None:
+    rng = np.random.default_rng(1)
+    m = rng.integers(1, 5, (4, 300)).astype(float)
+    m[rng.random(m.shape) < 0.3] = np.nan
+    cols, counts = collapse(m)
+    alpha = ag.krippendorff_alpha(cols, level, unit_weights=counts)
+    assert alpha == pytest.approx(ag.krippendorff_alpha(m, level), abs=1e-9)
+    ci = ag.alpha_bootstrap_ci(cols, level, n_boot=500, seed=3, unit_weights=counts)
+    core = ag.alpha_bootstrap_ci(m, level, n_boot=500, seed=3)
+    assert isinstance(core, ag.BootstrapCI) and isinstance(ci, ag.BootstrapCI)
+    assert not isinstance(alpha, ag.Undefined)
+    assert ci.low < alpha < ci.high
+    assert ci.low == pytest.approx(core.low, abs=0.05) and ci.high == pytest.approx(core.high,
+                                                                                   abs=0.05)
+
+
+@pytest.mark.parametrize("level", ["nominal", "ordinal", "interval", "ratio"])
+def test_weighted_alpha_matches_expansion(level: str) -> None:
+    m = np.array([[0, 1, np.nan, 1, 2], [0, 1, 1, 0, 2], [np.nan, 1, 0, 1, 1]]) + 1
+    w = np.array([3, 1, 2, 5, 4])
+    expanded = np.repeat(m, w, axis=1)
+    assert ag.krippendorff_alpha(m, level, unit_weights=w) == pytest.approx(
+        ag.krippendorff_alpha(expanded, level)
+    )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_weighted_simple_equals_core_on_expanded_matrix(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_cat = [1, 2, 3, 5, 2, 4][seed]
+    m = rng.integers(0, n_cat, (3, 40)).astype(float)
+    m[rng.random(m.shape) < 0.35] = np.nan
+    w = rng.integers(1, 6, 40)
+    expanded = np.repeat(m, w, axis=1)
+    for key, fn in (("percent_agreement", ag.percent_agreement),
+                    ("fleiss_kappa", ag.fleiss_kappa), ("gwet_ac1", ag.gwet_ac1)):
+        got = fn(m, unit_weights=w.astype(float))
+        want = fn(expanded)
+        if isinstance(want, ag.Undefined):
+            assert isinstance(got, ag.Undefined), key
+        else:
+            assert got == pytest.approx(want), key
+
+
+def test_weighted_simple_undefined_without_pairs() -> None:
+    m = np.array([[0.0, np.nan], [np.nan, 1.0]])
+    got = [fn(m, unit_weights=np.ones(2))
+           for fn in (ag.percent_agreement, ag.fleiss_kappa, ag.gwet_ac1)]
+    assert all(isinstance(v, ag.Undefined) for v in got)
+    assert isinstance(ag.fleiss_kappa(m), ag.Undefined)
