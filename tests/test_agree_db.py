@@ -560,3 +560,58 @@ def test_no_bootstrap_says_so(db: Db) -> None:
     assert s["alpha_ci95"] is None
     assert s["undefined"]["alpha_ci95"] == "no bootstrap requested (--n-boot 0)"
     assert s["krippendorff_alpha"] == pytest.approx(158 / 226)
+
+
+# ------------------------------------------------------------------ scales: values and weights
+SCALES_YAML = """\
+name: scales
+version: 1
+language: fr
+label_sets:
+  - name: big
+    level: sentence
+    scale: ratio
+    labels:
+      - {name: low, value: 1000000}
+      - {name: mid, value: 1000001}
+      - {name: high, value: 1000003}
+  - name: grade
+    level: sentence
+    scale: interval
+    labels:
+      - {name: one, value: 1}
+      - {name: two, value: 2}
+      - {name: five, value: 5}
+"""
+
+
+def fill_scales(db: Db, label_set: str, a: list[str], b: list[str]) -> None:
+    from annotator.core.scheme import parse_scheme
+
+    sid, _ = db.store.add_scheme(parse_scheme(SCALES_YAML))
+    for who, labels in (("alice", a), ("bob", b)):
+        for i, lab in enumerate(labels):
+            sent = db.sents[i]
+            db.store.add_annotation(
+                db.who(who), sid, label_set=label_set, label=lab, level="sentence",
+                document_id=sent["document_id"], sentence_id=sent["id"], replace_in_set=True,
+            )
+            db.store.mark_done(db.who(who), sid, sent["id"])
+
+
+def scales_report(db: Db, label_set: str, **kw: object) -> dict:
+    report = agree_db.agreement_report(db.store, "scales", label_set, **kw)  # type: ignore[arg-type]
+    [entry] = report["label_sets"]
+    return entry
+
+
+def test_ratio_alpha_defined_for_values_near_a_million(db: Db) -> None:
+    """Scale values 1,000,000 / 1,000,001 / 1,000,003: α and its CI are defined."""
+    a = ["low", "mid", "high", "high", "low", "mid"]
+    b = ["low", "mid", "high", "mid", "low", "mid"]
+    fill_scales(db, "big", a, b)
+    s = scales_report(db, "big")
+    value = {"low": 1e6, "mid": 1e6 + 1, "high": 1e6 + 3}
+    m = np.array([[value[x] for x in a], [value[x] for x in b]])
+    assert s["krippendorff_alpha"] == pytest.approx(ag.krippendorff_alpha(m, "ratio"))
+    assert s["alpha_ci95"] is not None, s["undefined"]
