@@ -600,9 +600,21 @@ def _set_codes(um: UnitMatrix) -> tuple[np.ndarray, list[frozenset[str]]]:
 
 
 def analyse_units(
-    um: UnitMatrix, *, n_boot: int = 1000, seed: int = 0, top: int = 10
+    um: UnitMatrix,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    top: int = 10,
+    kappa_distance: str = "positions",
+    scale_values: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Every coefficient of a sentence or document set."""
+    """Every coefficient of a sentence or document set.
+
+    On ordered scales the weighted Cohen's κ measures distances between the positions of the
+    categories a pair used (``kappa_distance="positions"``, as R irr ``kappa2`` and scikit-learn
+    do) or between their values on the scale (``"values"``: ``scale_values`` per code, NaN for
+    none, needed for ordinal sets whose ``code_values`` are positions; interval and ratio sets
+    use their ``code_values``)."""
     from annotator.core import agreement as ag
 
     names = um.annotators
@@ -653,11 +665,17 @@ def analyse_units(
     cats_present = np.unique(pat[pat >= 0]) if pat.size else np.zeros(0, np.int64)
     cat_names = [um.categories[i] for i in cats_present]
     cohen = ag.pairwise_cohen(pat_values, unit_weights=w)
-    weighted = (
-        {wt: ag.pairwise_cohen(pat_values, weights=wt, unit_weights=w)
-         for wt in ("linear", "quadratic")}
-        if numeric else {}
-    )
+    weighted = {}
+    if numeric:
+        out["kappa_distance"] = kappa_distance
+        kappa_values = pat_values
+        if kappa_distance == "values" and scale_values is not None:
+            kappa_values = np.append(scale_values, np.nan)[np.where(pat >= 0, pat, n_codes)]
+        weighted = {
+            wt: ag.pairwise_cohen(kappa_values, weights=wt, distance=kappa_distance,
+                                  unit_weights=w)
+            for wt in ("linear", "quadratic")
+        }
     all_codes = np.arange(n_codes, dtype=np.float64)
     pairs = []
     for i, (a, b, n_both, kappa) in enumerate(cohen):
@@ -1011,6 +1029,7 @@ def agreement_report(
     n_boot: int = 1000,
     seed: int = 0,
     top: int = 10,
+    kappa_distance: str = "positions",
 ) -> dict[str, Any]:
     """The whole agreement report of a database as a JSON-ready dict (see README, Agreement).
 
@@ -1068,7 +1087,8 @@ def agreement_report(
     if store.path != ":memory:" and len(sets) > 1:
         reads = PrefetchedStore(store, jobs)
     try:
-        _analyse_sets(report, reads, tids, sets, chosen, annotators, n_boot, seed, top)
+        _analyse_sets(report, reads, tids, sets, chosen, annotators, n_boot, seed, top,
+                      kappa_distance)
     finally:
         if isinstance(reads, PrefetchedStore):
             reads.close()
@@ -1086,6 +1106,7 @@ def _analyse_sets(
     n_boot: int,
     seed: int,
     top: int,
+    kappa_distance: str = "positions",
 ) -> None:
     bounds = None
     done = done_sentences(store, ids, chosen) if chosen and any(
@@ -1102,7 +1123,9 @@ def _analyse_sets(
         else:
             um = _keep_active_units(load_units(store, ids, ls, chosen, done), annotators)
             names = um.annotators
-            entry = (analyse_units(um, n_boot=n_boot, seed=seed, top=top)
+            entry = (analyse_units(um, n_boot=n_boot, seed=seed, top=top,
+                                   kappa_distance=kappa_distance,
+                                   scale_values=_scale_values(ls, um))
                      if len(um.annotators) >= 2 else {})
             dropped, notes = um.dropped, um.notes
         seen.update(names)
@@ -1118,6 +1141,15 @@ def _analyse_sets(
             }
         report["label_sets"].append(entry)
     report["annotators"] = sorted(seen)
+
+
+def _scale_values(ls: LabelSet, um: UnitMatrix) -> np.ndarray | None:
+    """The value on the scale of each category code of an ordinal set (NaN: none, or a label no
+    longer in the scheme), for weighted κ over values; ``None`` for other sets."""
+    if ls.scale != "ordinal" or um.multiple:
+        return None
+    return np.array([v if (v := ls.value_of(n)) is not None else np.nan for n in um.labels]
+                    + [np.nan])
 
 
 def _attach_texts(store: Store, report: dict[str, Any]) -> None:
@@ -1241,7 +1273,8 @@ def render_text(report: dict[str, Any]) -> str:
                 extra = "  " + _ci_text(s.get("masi_alpha_ci95"),
                                         s["undefined"].get("masi_alpha_ci95"))
             lines.append(f"  {COEF_NAMES[k]:<32}{fmt_value(s, k)}{extra}")
-        lines.append("  pairs:")
+        by_value = s.get("kappa_distance") == "values"
+        lines.append("  pairs (weighted kappa by value distance):" if by_value else "  pairs:")
         for p in s["pairs"]:
             ks = [k for k in ("cohen_kappa", "cohen_kappa_linear", "cohen_kappa_quadratic",
                               "cohen_kappa_exact_sets") if k in p]
@@ -1402,6 +1435,7 @@ def run_db(
     n_boot: int = 1000,
     seed: int = 0,
     top: int = 10,
+    kappa_distance: str = "positions",
 ) -> tuple[str, int]:
     """``annotator agree`` on a database: (output text, exit status). ``fmt`` is text, json or
     csv. Store problems raise ``StoreError`` (the CLI prints them as one line)."""
@@ -1412,7 +1446,7 @@ def run_db(
     with Store.open(db_path, create=False) as store:
         store.agreement_read_mode()
         report = agreement_report(store, scheme, label_set, annotators, n_boot=n_boot,
-                                  seed=seed, top=top)
+                                  seed=seed, top=top, kappa_distance=kappa_distance)
     report["database"] = db_path
     if fmt == "json":
         return json.dumps(report, ensure_ascii=False, indent=2) + "\n", 0

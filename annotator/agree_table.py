@@ -126,8 +126,10 @@ def table_summary(
     *,
     seed: int = 0,
     n_boot: int = 1000,
+    kappa_distance: str = "positions",
 ) -> dict[str, Any]:
-    """:func:`annotator.core.agreement.summarize` for a ratings CSV, plus names and labels."""
+    """:func:`annotator.core.agreement.summarize` for a ratings CSV, plus names and labels.
+    ``kappa_distance``: weighted κ over category positions (default) or numeric values."""
     from annotator.core.agreement import matrix_from_rows, summarize
 
     rows, numeric = read_table(path, level, weights)
@@ -135,7 +137,8 @@ def table_summary(
         ((u, a, lab or None) for u, a, lab in rows), numeric=numeric
     )
     names: list[Hashable] = list(rel.annotators)
-    summary = summarize(rel.values, level, weights, seed, n_boot, annotators=names)
+    summary = summarize(rel.values, level, weights, seed, n_boot, annotators=names,
+                        kappa_distance=kappa_distance)
     summary["file"] = str(path)
     summary["annotators"] = names
     summary["categories"] = [_plain(c) for c in rel.categories]
@@ -180,8 +183,11 @@ def render_text(s: dict[str, Any]) -> str:
         ("Fleiss' kappa", "fleiss_kappa", ""),
         ("Gwet's AC1", "gwet_ac1", ""),
     ]
+    by_value = s.get("kappa_distance") == "values"
     if "cohen_kappa" in s:
-        kind = f"{s['weights']}-weighted " if s.get("weights") else ""
+        kind = ""
+        if s.get("weights"):
+            kind = f"{s['weights']}-weighted " + ("by value distance, " if by_value else "")
         rows.append((f"Cohen's kappa ({kind}two annotators)", "cohen_kappa", ""))
     width = max(len(r[0]) for r in rows) + 2
     out.append(f"{'coefficient':<{width}}{'value':>10}  note")
@@ -192,7 +198,9 @@ def render_text(s: dict[str, Any]) -> str:
     pairs = s["pairwise_cohen"]
     if len(pairs) > 1:
         out.append("")
-        kind = f" ({s['weights']} weights)" if s.get("weights") else ""
+        kind = ""
+        if s.get("weights"):
+            kind = f" ({s['weights']} weights" + (" by value distance)" if by_value else ")")
         out.append(f"pairwise Cohen's kappa{kind}")
         na = max([len(str(p["a"])) for p in pairs] + [9]) + 2
         nb = max([len(str(p["b"])) for p in pairs] + [9]) + 2
@@ -213,13 +221,15 @@ def run_table(
     *,
     seed: int = 0,
     n_boot: int = 1000,
+    kappa_distance: str = "positions",
 ) -> tuple[str, int]:
     """Everything `annotator agree --table` prints, and its exit code (0 ok, 2 bad input).
 
     On error the text is the one-line ``FILE:LINE: cause`` message (for stderr).
     """
     try:
-        summary = table_summary(path, level, weights, seed=seed, n_boot=n_boot)
+        summary = table_summary(path, level, weights, seed=seed, n_boot=n_boot,
+                                kappa_distance=kappa_distance)
     except TableError as exc:
         return str(exc), 2
     if as_json:

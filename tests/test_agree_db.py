@@ -615,3 +615,56 @@ def test_ratio_alpha_defined_for_values_near_a_million(db: Db) -> None:
     m = np.array([[value[x] for x in a], [value[x] for x in b]])
     assert s["krippendorff_alpha"] == pytest.approx(ag.krippendorff_alpha(m, "ratio"))
     assert s["alpha_ci95"] is not None, s["undefined"]
+
+
+GRADE_A = ["one", "two", "five", "one", "two", "five", "one", "five"]
+GRADE_B = ["two", "two", "five", "one", "five", "five", "one", "two"]
+
+
+def test_weighted_kappa_positions_by_default_values_on_request(db: Db, tmp_path: Path) -> None:
+    """Database and --table mode give the same weighted κ: positions of the ordered categories
+    by default (R irr kappa2, scikit-learn), the scale values with kappa_distance='values'."""
+    from annotator.agree_table import table_summary
+
+    fill_scales(db, "grade", GRADE_A, GRADE_B)
+    value = {"one": 1.0, "two": 2.0, "five": 5.0}
+    a = np.array([value[x] for x in GRADE_A])
+    b = np.array([value[x] for x in GRADE_B])
+    f = tmp_path / "grade.csv"
+    f.write_text("unit,annotator,label\n" + "".join(
+        f"u{u},alice,{x:g}\nu{u},bob,{y:g}\n" for u, (x, y) in enumerate(zip(a, b, strict=True))
+    ), encoding="utf-8")
+    # Positions 0, 1, 2 of one < two < five: plain κ weights on those.
+    pos_a, pos_b = np.searchsorted([1.0, 2.0, 5.0], a), np.searchsorted([1.0, 2.0, 5.0], b)
+    [pair] = scales_report(db, "grade")["pairs"]
+    for wt in ("linear", "quadratic"):
+        want = ag.cohen_kappa(pos_a.astype(float), pos_b.astype(float), weights=wt)
+        assert pair[f"cohen_kappa_{wt}"] == pytest.approx(want, abs=1e-12)
+    for distance in ("positions", "values"):
+        [pair] = scales_report(db, "grade", kappa_distance=distance)["pairs"]
+        for wt in ("linear", "quadratic"):
+            want = ag.cohen_kappa(a, b, weights=wt, distance=distance)
+            assert pair[f"cohen_kappa_{wt}"] == pytest.approx(want, abs=1e-12)
+            table = table_summary(f, weights=wt, kappa_distance=distance, n_boot=0)
+            assert table["cohen_kappa"] == pytest.approx(want, abs=1e-12)
+
+
+def test_cli_kappa_distance_option(db: Db) -> None:
+    from click.testing import CliRunner
+
+    from annotator.cli import cli
+
+    fill_scales(db, "grade", GRADE_A, GRADE_B)
+    runner = CliRunner()
+    got = {}
+    for distance in ("positions", "values"):
+        r = runner.invoke(cli, ["agree", "--db", db.store.path, "--scheme", "scales",
+                                "--label-set", "grade", "--json", "--kappa-distance", distance])
+        assert r.exit_code == 0, r.output
+        [entry] = json.loads(r.output)["label_sets"]
+        assert entry["kappa_distance"] == distance
+        got[distance] = entry["pairs"][0]["cohen_kappa_linear"]
+    assert got["positions"] != pytest.approx(got["values"])
+    r = runner.invoke(cli, ["agree", "--db", db.store.path, "--scheme", "scales",
+                            "--label-set", "grade", "--kappa-distance", "values"])
+    assert r.exit_code == 0 and "weighted kappa by value distance" in r.output

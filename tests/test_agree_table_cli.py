@@ -211,6 +211,68 @@ def test_run_table_returns_text_and_code(tmp_path: Path) -> None:
 def test_agree_help_lists_options() -> None:
     result = CliRunner().invoke(cli, ["agree", "--help"])
     assert result.exit_code == 0
-    for opt in ("--table", "--level", "--weights", "--json", "--scheme", "--label-set",
-                "--annotators", "--csv"):
+    for opt in ("--table", "--level", "--weights", "--kappa-distance", "--json", "--scheme",
+                "--label-set", "--annotators", "--csv"):
         assert opt in result.stdout
+
+
+# ------------------------------------------------------------- weighted κ: positions or values
+def write_pairs(path: Path, a: list[str], b: list[str]) -> Path:
+    lines = ["unit,annotator,label"]
+    for u, (x, y) in enumerate(zip(a, b, strict=True)):
+        lines += [f"u{u},ann,{x}", f"u{u},bob,{y}"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+UNEVEN_A = ["1", "2", "5", "1", "2", "5", "1", "5"]
+UNEVEN_B = ["2", "2", "5", "1", "5", "5", "1", "2"]
+
+
+def hand_weighted_kappa(a: list[float], b: list[float], scores: dict[float, float],
+                        weights: str) -> float:
+    cats = sorted(set(a) | set(b))
+    k = len(cats)
+    table = [[0.0] * k for _ in range(k)]
+    for x, y in zip(a, b, strict=True):
+        table[cats.index(x)][cats.index(y)] += 1
+    s = [scores[c] for c in cats]
+    span = max(s) - min(s)
+    n = len(a)
+
+    def w(i: int, j: int) -> float:
+        d = abs(s[i] - s[j]) / span
+        return 1 - (d if weights == "linear" else d * d)
+
+    po = sum(w(i, j) * table[i][j] for i in range(k) for j in range(k)) / n
+    rows = [sum(table[i]) / n for i in range(k)]
+    cols = [sum(table[i][j] for i in range(k)) / n for j in range(k)]
+    pe = sum(w(i, j) * rows[i] * cols[j] for i in range(k) for j in range(k))
+    return (po - pe) / (1 - pe)
+
+
+@pytest.mark.parametrize("weights", ["linear", "quadratic"])
+def test_weighted_kappa_uses_positions_by_default_and_values_on_request(
+    tmp_path: Path, weights: str
+) -> None:
+    """Labels 1, 2, 5: by default the weights use the positions 0, 1, 2 (R irr ``kappa2``,
+    scikit-learn ``cohen_kappa_score``); ``--kappa-distance values`` uses 1, 2, 5."""
+    f = write_pairs(tmp_path / "uneven.csv", UNEVEN_A, UNEVEN_B)
+    a = [float(x) for x in UNEVEN_A]
+    b = [float(x) for x in UNEVEN_B]
+    code, out, err = invoke("--table", str(f), "--weights", weights, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    positions = hand_weighted_kappa(a, b, {1.0: 0, 2.0: 1, 5.0: 2}, weights)
+    assert data["cohen_kappa"] == pytest.approx(positions, abs=1e-12)
+    assert data["kappa_distance"] == "positions"
+    code, out, err = invoke("--table", str(f), "--weights", weights, "--kappa-distance",
+                            "values", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    values = hand_weighted_kappa(a, b, {1.0: 1.0, 2.0: 2.0, 5.0: 5.0}, weights)
+    assert data["cohen_kappa"] == pytest.approx(values, abs=1e-12)
+    assert data["kappa_distance"] == "values"
+    assert values != pytest.approx(positions)
+    code, out, _ = invoke("--table", str(f), "--weights", weights, "--kappa-distance", "values")
+    assert code == 0 and f"Cohen's kappa ({weights}-weighted by value distance" in out

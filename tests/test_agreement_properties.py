@@ -203,14 +203,37 @@ def test_cohen_vectors_equal_cohen_of_their_table(m: np.ndarray, weights: str | 
     assert table.sum() == both.sum()
 
 
-def test_cohen_weights_use_values_for_vectors() -> None:
-    """Vectors with values 1, 2, 5: a 2-vs-5 disagreement weighs more than 1-vs-2."""
+def test_cohen_weights_use_values_when_asked() -> None:
+    """Vectors with values 1, 2, 5 and ``distance="values"``: a 2-vs-5 disagreement weighs more
+    than 1-vs-2."""
     a = [1, 2, 5, 1, 2, 5, 1]
     b = [2, 2, 5, 1, 5, 5, 1]
     table, cats = ag.confusion_table(a, b)
     assert list(cats) == [1, 2, 5]
     w = 1 - np.abs(cats[:, None] - cats[None, :]) / 4
     p = table / table.sum()
+    po = (w * p).sum()
+    pe = p.sum(axis=1) @ w @ p.sum(axis=0)
+    assert ag.cohen_kappa(a, b, weights="linear", distance="values") == pytest.approx(
+        (po - pe) / (1 - pe)
+    )
+
+
+def test_cohen_weights_default_to_category_positions() -> None:
+    """By default weighted κ uses the positions 0..k−1 of the ordered categories, as R's irr
+    ``kappa2(weight="equal")`` and scikit-learn's ``cohen_kappa_score(weights="linear")`` do:
+    with values 1, 2, 5 a 1-vs-2 and a 2-vs-5 disagreement weigh the same."""
+    a = [1, 2, 5, 1, 2, 5, 1]
+    b = [2, 2, 5, 1, 5, 5, 1]
+    table, _ = ag.confusion_table(a, b)
+    for weights in ("linear", "quadratic"):
+        assert ag.cohen_kappa(a, b, weights=weights) == pytest.approx(
+            ag.cohen_kappa(table, weights=weights), abs=1e-12
+        )
+    # Hand value (linear): positions 0, 1, 2, weights 1 − |i − j|/2.
+    p = table / table.sum()
+    pos = np.arange(3)
+    w = 1 - np.abs(pos[:, None] - pos[None, :]) / 2
     po = (w * p).sum()
     pe = p.sum(axis=1) @ w @ p.sum(axis=0)
     assert ag.cohen_kappa(a, b, weights="linear") == pytest.approx((po - pe) / (1 - pe))
@@ -481,3 +504,45 @@ def test_alpha_is_defined_whatever_the_scale(level: str, offset: float, step: fl
     # One single value at that scale is still undefined.
     same = np.where(np.isnan(m), np.nan, offset + step)
     assert isinstance(ag.krippendorff_alpha(same, level), ag.Undefined)
+
+
+# ------------------------------------------------------- weighted κ: positions, as R and sklearn
+def sklearn_kappa(a: object, b: object, weights: str) -> float:
+    """scikit-learn's ``cohen_kappa_score`` (the test is skipped without scikit-learn)."""
+    metrics = pytest.importorskip("sklearn.metrics")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(metrics.cohen_kappa_score(a, b, weights=weights))
+
+
+@SETTINGS
+@given(
+    st.lists(st.tuples(st.sampled_from([1.0, 2.0, 5.0, 10.0, 11.0]),
+                       st.sampled_from([1.0, 2.0, 5.0, 10.0, 11.0])), min_size=2, max_size=30),
+    st.sampled_from([("linear", "linear"), ("quadratic", "quadratic")]),
+)
+def test_weighted_cohen_matches_sklearn(pairs: list[tuple[float, float]],
+                                        weights: tuple[str, str]) -> None:
+    a = [x for x, _ in pairs]
+    b = [y for _, y in pairs]
+    ours = ag.cohen_kappa(a, b, weights=weights[0])
+    theirs = sklearn_kappa(a, b, weights[1])
+    if isinstance(ours, ag.Undefined):
+        assert not math.isfinite(theirs) or len(set(a) | set(b)) == 1
+    else:
+        assert ours == pytest.approx(theirs, abs=1e-9)
+
+
+def test_pairwise_weighted_cohen_uses_each_pairs_categories_like_sklearn() -> None:
+    """Each pair's positions are those of the categories it used on the units both rated (as
+    ``kappa2`` and ``cohen_kappa_score`` on that pair's two columns)."""
+    m = np.array([
+        [1, 2, 4, 4, 1, 2, 4, np.nan],
+        [1, 3, 4, 3, 2, 1, 1, 3],
+        [1, 2, 4, 1, 2, 2, 4, 3],  # with the first annotator: 1, 2 and 4 only
+    ])
+    for wt in ("linear", "quadratic"):
+        for a, b, n, k in ag.pairwise_cohen(m, weights=wt):
+            both = ~np.isnan(m[a]) & ~np.isnan(m[b])
+            assert n == both.sum()
+            assert k == pytest.approx(sklearn_kappa(m[a][both], m[b][both], wt), abs=1e-12)

@@ -32,6 +32,9 @@ import numpy.typing as npt
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 LEVELS: tuple[str, ...] = ("nominal", "ordinal", "interval", "ratio")
 WEIGHTS: tuple[str, ...] = ("linear", "quadratic")
+# What weighted Cohen's κ measures distances between: the positions 0..k−1 of the ordered
+# categories (R irr kappa2, scikit-learn cohen_kappa_score) or the numeric values themselves.
+KAPPA_DISTANCES: tuple[str, ...] = ("positions", "values")
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -767,15 +770,24 @@ def cohen_kappa(
     *,
     weights: str | None = None,
     categories: npt.ArrayLike | None = None,
+    distance: str = "positions",
     unit_weights: npt.ArrayLike | None = None,
 ) -> Coefficient:
     """Cohen's κ, optionally weighted (``'linear'`` or ``'quadratic'``).
 
-    Either a square contingency table (rows = first annotator; weights use the positions
-    0..k−1 of the categories), or two value vectors with NaN for missing (units missing either value
-    are dropped; weights use the numeric values, over ``categories`` when given; each unit
-    counted ``unit_weights`` times when given).
+    Either a square contingency table (rows = first annotator), or two value vectors with NaN
+    for missing (units missing either value are dropped; each unit counted ``unit_weights``
+    times when given). The categories are ``categories`` when given, else the values the two
+    vectors hold on the units both rated, in increasing order.
+
+    Weights are 1 − |d|/D (linear) or 1 − (d/D)² (quadratic) with D the largest distance.
+    ``distance="positions"`` (default) measures d between the positions 0..k−1 of the ordered
+    categories, as R's irr ``kappa2(weight="equal"/"squared")`` and scikit-learn's
+    ``cohen_kappa_score(weights="linear"/"quadratic")`` do; ``"values"`` between the numeric
+    values (for a table, ``categories`` must then give each row's value).
     """
+    if distance not in KAPPA_DISTANCES:
+        raise ValueError(f"unknown distance {distance!r}; use positions or values")
     if b is None:
         if unit_weights is not None:
             raise ValueError("unit_weights go with two value vectors, not a contingency table")
@@ -783,8 +795,15 @@ def cohen_kappa(
         if table.ndim != 2 or table.shape[0] != table.shape[1]:
             raise ValueError("a contingency table must be square")
         scores = np.arange(table.shape[0], dtype=np.float64)
+        if distance == "values" and weights is not None:
+            if categories is None:
+                raise ValueError("distance='values' on a contingency table needs categories")
+            scores = np.asarray(categories, dtype=np.float64)
+            if scores.shape != (table.shape[0],):
+                raise ValueError("categories must give one value per row of the table")
     else:
-        table, scores = confusion_table(a, b, categories, unit_weights=unit_weights)
+        table, cats = confusion_table(a, b, categories, unit_weights=unit_weights)
+        scores = cats if distance == "values" else np.arange(len(cats), dtype=np.float64)
     n = float(table.sum())
     if n == 0:
         return Undefined("no unit was rated by both annotators")
@@ -801,23 +820,25 @@ def pairwise_cohen(
     values: npt.ArrayLike,
     *,
     weights: str | None = None,
+    distance: str = "positions",
     unit_weights: npt.ArrayLike | None = None,
 ) -> list[tuple[int, int, int, Coefficient]]:
     """Cohen's κ of every annotator pair: ``(a, b, n_units_both, κ)``.
 
-    Weighted κ uses the category values shared by the whole matrix. With ``unit_weights`` each
-    column counts that many times (``n_units_both`` too).
+    Each pair's categories are the values it gave on the units both rated, so its weighted κ
+    is what ``kappa2`` or ``cohen_kappa_score`` give on that pair's two columns (``distance`` as
+    in :func:`cohen_kappa`). With ``unit_weights`` each column counts that many times
+    (``n_units_both`` too).
     """
     m = _matrix(values)
     uw = _unit_weights(unit_weights, m.shape[1])
     given = ~np.isnan(m)
-    cats = np.unique(m[given])
     out: list[tuple[int, int, int, Coefficient]] = []
     for a in range(m.shape[0]):
         for b in range(a + 1, m.shape[0]):
             both = given[a] & given[b]
             n = int(both.sum()) if uw is None else round(float(uw[both].sum()))
-            k = cohen_kappa(m[a], m[b], weights=weights, categories=cats, unit_weights=uw)
+            k = cohen_kappa(m[a], m[b], weights=weights, distance=distance, unit_weights=uw)
             out.append((a, b, n, k))
     return out
 
@@ -826,10 +847,11 @@ def mean_pairwise_cohen(
     values: npt.ArrayLike,
     *,
     weights: str | None = None,
+    distance: str = "positions",
     unit_weights: npt.ArrayLike | None = None,
 ) -> Coefficient:
     """Average of the defined pairwise Cohen κ (what NLTK calls ``kappa``)."""
-    pairs = pairwise_cohen(values, weights=weights, unit_weights=unit_weights)
+    pairs = pairwise_cohen(values, weights=weights, distance=distance, unit_weights=unit_weights)
     ks = [k for *_, k in pairs if not isinstance(k, Undefined)]
     if not ks:
         return Undefined("no annotator pair has a defined Cohen's κ")
@@ -1135,17 +1157,21 @@ def summarize(
     n_boot: int = 1000,
     *,
     annotators: Sequence[Hashable] | None = None,
+    kappa_distance: str = "positions",
 ) -> dict[str, Any]:
     """All coefficients for one reliability matrix, as a JSON-friendly dict.
 
     Undefined coefficients are ``None`` and their reasons are under ``undefined``. κ, Fleiss and
     AC1 treat values as categories; α and the bootstrap CI use ``level``. ``cohen_kappa`` appears
-    only with exactly two annotators (weighted when ``weights`` is given).
+    only with exactly two annotators (weighted when ``weights`` is given, over the distances
+    ``kappa_distance`` names: see :func:`cohen_kappa`).
     """
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
     if weights is not None and weights not in WEIGHTS:
         raise ValueError(f"unknown weights {weights!r}; use linear or quadratic")
+    if kappa_distance not in KAPPA_DISTANCES:
+        raise ValueError(f"unknown distance {kappa_distance!r}; use positions or values")
     m = _matrix(values)
     names = list(annotators) if annotators is not None else list(range(m.shape[0]))
     mu = (~np.isnan(m)).sum(axis=0)
@@ -1162,6 +1188,7 @@ def summarize(
     out: dict[str, Any] = {
         "level": level,
         "weights": weights,
+        "kappa_distance": kappa_distance,
         "n_units": int(m.shape[1]),
         "n_annotators": int(m.shape[0]),
         "n_values": int(mu.sum()),
@@ -1180,7 +1207,7 @@ def summarize(
         out["alpha_ci95"] = None if ci is None else ci.to_json()
     out["fleiss_kappa"] = put("fleiss_kappa", fleiss_kappa(m))
     out["gwet_ac1"] = put("gwet_ac1", gwet_ac1(m))
-    pairs = pairwise_cohen(m, weights=weights)
+    pairs = pairwise_cohen(m, weights=weights, distance=kappa_distance)
     if m.shape[0] == 2:
         out["cohen_kappa"] = put("cohen_kappa", pairs[0][3])
     out["pairwise_cohen"] = [
