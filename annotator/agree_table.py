@@ -3,7 +3,13 @@
 The file has a header row naming the columns ``unit``, ``annotator`` and ``label`` (any order,
 other columns ignored) and one row per rating. An empty label means the annotator saw the unit
 and gave no value (missing). Numeric labels are ordered by value; ``--level`` ordinal, interval
-and ratio need numeric labels. Any bad row is reported as ``FILE:LINE: cause`` with exit code 2.
+and ratio need numeric labels (ratio: none below 0). Any bad row is reported as
+``FILE:LINE: cause`` with exit code 2.
+
+What a label is does not depend on the rest of the file: a label that reads as a number
+(``annotator.core.agreement.as_number``: an ASCII decimal number after NFKC normalisation) is
+that number, so "1" and "1.0" are one label in any file; other labels are compared in NFC. Unit
+and annotator names are compared in NFC too.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
+import unicodedata
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
@@ -21,14 +27,6 @@ REQUIRED = ("unit", "annotator", "label")
 
 class TableError(Exception):
     """A problem with the input file, already phrased as ``FILE[:LINE]: cause``."""
-
-
-def _number(text: str) -> float | None:
-    try:
-        x = float(text)
-    except ValueError:
-        return None
-    return x if math.isfinite(x) else None
 
 
 def read_table(
@@ -81,7 +79,9 @@ def read_table(
                     f"{name}:{line}: expected {len(header)} fields like the header, "
                     f"found {len(record)}"
                 )
-            unit, annotator, label = (record[cols[c]].strip() for c in REQUIRED)
+            unit, annotator, label = (
+                unicodedata.normalize("NFC", record[cols[c]].strip()) for c in REQUIRED
+            )
             if not unit:
                 raise TableError(f"{name}:{line}: empty unit")
             if not annotator:
@@ -101,9 +101,17 @@ def read_table(
         raise TableError(f"{name}:1: empty file; expected a header unit,annotator,label")
     if not rows:
         raise TableError(f"{name}: no ratings after the header")
+    from annotator.core.agreement import as_number
+
     numeric = True
     for (_, _, label), line in zip(rows, lines, strict=True):
-        if label and _number(label) is None:
+        x = as_number(label) if label else None
+        if level == "ratio" and x is not None and x < 0:
+            raise TableError(
+                f"{name}:{line}: label {label!r} is negative; --level ratio needs values of 0 "
+                "or more"
+            )
+        if label and x is None:
             if level != "nominal":
                 raise TableError(
                     f"{name}:{line}: label {label!r} is not a number; "

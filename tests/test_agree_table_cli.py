@@ -276,3 +276,56 @@ def test_weighted_kappa_uses_positions_by_default_and_values_on_request(
     assert values != pytest.approx(positions)
     code, out, _ = invoke("--table", str(f), "--weights", weights, "--kappa-distance", "values")
     assert code == 0 and f"Cohen's kappa ({weights}-weighted by value distance" in out
+
+
+# --------------------------------------------------------------------------- what a label is
+def test_one_and_one_point_zero_are_one_label_whatever_else_is_in_the_file(
+    tmp_path: Path,
+) -> None:
+    """'1' and '1.0' are one label in an all-numeric file, and still one label when another
+    row holds a text label."""
+    numeric = write_pairs(tmp_path / "n.csv", ["1", "2", "2"], ["1.0", "2", "2.0"])
+    mixed = write_pairs(tmp_path / "m.csv", ["1", "2", "x"], ["1.0", "2", "x"])
+    for f in (numeric, mixed):
+        code, out, err = invoke("--table", str(f), "--json")
+        assert code == 0, err
+        data = json.loads(out)
+        assert data["percent_agreement"] == 1.0, f.name
+    assert json.loads(invoke("--table", str(mixed), "--json")[1])["categories"] == [1, 2, "x"]
+
+
+def test_text_labels_are_compared_in_nfc(tmp_path: Path) -> None:
+    """é composed (U+00E9) and e + combining acute (U+0301) are one label."""
+    f = write_pairs(tmp_path / "nfc.csv", ["caf\u00e9", "x"], ["cafe\u0301", "x"])
+    data = json.loads(invoke("--table", str(f), "--json")[1])
+    assert data["percent_agreement"] == 1.0
+    assert data["categories"] == ["caf\u00e9", "x"]
+
+
+def test_a_number_is_an_ascii_number_after_nfkc(tmp_path: Path) -> None:
+    """A label is a number when its NFKC form is an ASCII decimal number: '²' (NFKC '2') and
+    fullwidth '１' (NFKC '1') are numbers."""
+    f = write_pairs(tmp_path / "sup.csv", ["\u00b2", "\uff11", "3"], ["2", "1", "3"])
+    code, out, err = invoke("--table", str(f), "--level", "interval", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["categories"] == [1, 2, 3] and data["percent_agreement"] == 1.0
+
+
+def test_other_unicode_digits_are_text(tmp_path: Path) -> None:
+    """Arabic-Indic '١' stays '١' under NFKC: a text label, not the number 1."""
+    f = write_pairs(tmp_path / "arabic.csv", ["\u0661", "2"], ["1", "2"])
+    code, _, err = invoke("--table", str(f), "--level", "interval")
+    assert code == 2
+    assert err.startswith(f"{f}:2: label '\u0661' is not a number; --level interval needs")
+    data = json.loads(invoke("--table", str(f), "--json")[1])
+    assert data["percent_agreement"] == 0.5  # '١' and '1' are two labels
+
+
+def test_ratio_level_refuses_negative_values(tmp_path: Path) -> None:
+    f = write_pairs(tmp_path / "neg.csv", ["1", "2", "3"], ["1", "-2", "3"])
+    code, out, err = invoke("--table", str(f), "--level", "ratio")
+    assert code == 2 and out == ""
+    assert err == f"{f}:5: label '-2' is negative; --level ratio needs values of 0 or more\n"
+    code, _, err = invoke("--table", str(f), "--level", "interval")
+    assert code == 0, err

@@ -546,3 +546,35 @@ def test_pairwise_weighted_cohen_uses_each_pairs_categories_like_sklearn() -> No
             both = ~np.isnan(m[a]) & ~np.isnan(m[b])
             assert n == both.sum()
             assert k == pytest.approx(sklearn_kappa(m[a][both], m[b][both], wt), abs=1e-12)
+
+
+# ---------------------------------------------------------------------------- what a label is
+def test_as_number_reads_nfkc_ascii_decimals_only() -> None:
+    assert ag.as_number("1") == ag.as_number("1.0") == ag.as_number(" 1e0 ") == 1.0
+    assert ag.as_number("\u00b2") == 2.0  # superscript two: NFKC "2"
+    assert ag.as_number("\uff11") == 1.0  # fullwidth one: NFKC "1"
+    assert ag.as_number("-2.5") == -2.5
+    for text in ("\u0661", "\u0969", "1_000", "nan", "inf", "0x10", "1e999", "", "½"):
+        assert ag.as_number(text) is None, text
+
+
+def test_matrix_from_rows_labels_do_not_depend_on_the_rest() -> None:
+    """'1' and '1.0' are one label with or without a text label elsewhere; text labels are
+    compared in NFC."""
+    rows = [("u1", "a", "1"), ("u1", "b", "1.0"), ("u2", "a", "caf\u00e9"),
+            ("u2", "b", "cafe\u0301")]
+    rel = ag.matrix_from_rows(rows)
+    assert not rel.numeric
+    assert rel.values[0, 0] == rel.values[1, 0]
+    assert rel.values[0, 1] == rel.values[1, 1]
+    assert rel.categories == [1.0, "caf\u00e9"]
+    numeric = ag.matrix_from_rows(rows[:2])
+    assert numeric.numeric and numeric.categories == [1.0]
+
+
+def test_ratio_alpha_with_negative_values_is_undefined() -> None:
+    m = np.array([[1.0, 2.0, 3.0, -1.0], [1.0, 3.0, 3.0, -1.0]])
+    for value in (ag.krippendorff_alpha(m, "ratio"), ag.alpha_bootstrap_ci(m, "ratio")):
+        assert isinstance(value, ag.Undefined)
+        assert "negative" in value.reason and "-1" in value.reason
+    assert not isinstance(ag.krippendorff_alpha(m, "interval"), ag.Undefined)

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import functools
 import math
+import re
+import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -78,7 +80,8 @@ class Reliability:
 
     ``values[a, u]`` is the value annotator ``annotators[a]`` gave unit ``units[u]``. When every
     label is numeric, values are the numbers themselves and ``categories`` lists the distinct
-    numbers in increasing order; otherwise values are indexes into ``categories``.
+    numbers in increasing order; otherwise values are indexes into ``categories`` (numbers,
+    then text labels in NFC, unless the categories were given).
     """
 
     values: FloatArray
@@ -88,20 +91,41 @@ class Reliability:
     numeric: bool
 
 
+# A number as people write one in ASCII: optional sign, digits with an optional decimal point,
+# optional exponent. No "_" separators, "inf", "nan" or hex, which Python's float() accepts.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 def as_number(label: object) -> float | None:
-    """The label as a finite float when it is a number or a numeric string, else ``None``."""
+    """The label as a finite float when it is a number or a numeric string, else ``None``.
+
+    A string is a number when its NFKC form, without surrounding spaces, is an ASCII decimal
+    number: "1", "1.0" and " 1e0 " are all 1; superscript "²" and fullwidth "１" (NFKC "2", "1")
+    are numbers; Arabic-Indic "١" or Devanagari "१", which NFKC keeps as they are, are not (they
+    stay text labels, although Python's ``float`` would read them as digits).
+    """
     if isinstance(label, bool):
         return None
     if isinstance(label, int | float | np.integer | np.floating):
         x = float(label)
     elif isinstance(label, str):
-        try:
-            x = float(label.strip())
-        except ValueError:
+        text = unicodedata.normalize("NFKC", label).strip()
+        if not _NUMBER.fullmatch(text):
             return None
+        x = float(text)
     else:
         return None
     return x if math.isfinite(x) else None
+
+
+def label_key(label: object) -> float | str:
+    """What makes two labels one: the number a label reads as (:func:`as_number`), else its text
+    in NFC (so "é" composed and "e" + combining acute are one label). The same label always has
+    the same key, whatever the other labels are."""
+    x = as_number(label)
+    if x is not None:
+        return x
+    return unicodedata.normalize("NFC", label if isinstance(label, str) else str(label))
 
 
 def matrix_from_rows(
@@ -115,8 +139,10 @@ def matrix_from_rows(
     ``label`` ``None`` or ``""`` means missing (the annotator saw the unit, gave no value). Units
     and annotators keep their first-seen order. Labels are numeric when every label parses as a
     number (``numeric=None``) and then ordered by value; otherwise they are coded by their index in
-    ``categories`` (default: sorted by their string form). A second row for the same (unit,
-    annotator) raises ``ValueError`` naming the row index.
+    ``categories`` (default: the numbers in increasing order, then the text labels sorted). Either
+    way two labels are one when :func:`label_key` says so ("1" and "1.0"; NFC-equal texts),
+    whatever else the rows hold. A second row for the same (unit, annotator) raises
+    ``ValueError`` naming the row index.
     """
     unit_ix: dict[Hashable, int] = {}
     ann_ix: dict[Hashable, int] = {}
@@ -146,14 +172,19 @@ def matrix_from_rows(
             values[a, u] = x
         cats: list[Any] = sorted(set(nums.values()))
     else:
-        cats = list(categories) if categories is not None else sorted(
-            {str(v) if not isinstance(v, str) else v for v in present}
-        )
-        code = {c: i for i, c in enumerate(cats)}
+        if categories is not None:
+            cats = list(categories)
+        else:
+            keys = {label_key(v) for v in present}
+            cats = [*sorted(k for k in keys if isinstance(k, float)),
+                    *sorted(k for k in keys if isinstance(k, str))]
+        code: dict[float | str, int] = {}
+        for i, c in enumerate(cats):
+            code.setdefault(label_key(c), i)
         for (a, u), v in cells.items():
             if v is None:
                 continue
-            key = v if v in code else str(v)
+            key = label_key(v)
             if key not in code:
                 raise ValueError(f"label {v!r} is not one of the categories")
             values[a, u] = code[key]
@@ -311,6 +342,7 @@ class _AlphaParts:
     make_features: Callable[[], FloatArray | None]
     sparse: Callable[[], tuple[IntArray, IntArray, int]] | None = None
     weights: FloatArray | None = None
+    undefined: Undefined | None = None  # α cannot be computed at all (and why)
 
     @functools.cached_property
     def features(self) -> FloatArray | None:
@@ -334,6 +366,8 @@ class _AlphaParts:
 
     def alpha(self, w: FloatArray | None = None) -> Coefficient:
         """α with the parts' own unit weights, or with ``w`` (a bootstrap replicate)."""
+        if self.undefined is not None:
+            return self.undefined
         if self.d.size == 0:
             return Undefined(NO_PAIRS)
         if w is None:
@@ -462,6 +496,12 @@ def _alpha_parts(
         return _moment_parts(level, np.where(pres, sub - center, 0.0), mu, keep, w0)
     codes, cats, n_c = _codes(sub)
     v = len(cats)
+    if level == "ratio" and v and cats[0] < 0:
+        # The ratio metric's (c − k)/(c + k) assumes a true zero and no value below it.
+        why = f"ratio α needs values of 0 or more; found the negative value {cats[0]:g}"
+        empty = np.zeros(0)
+        return _AlphaParts(level, empty, keep[:0], empty, _nominal_total, lambda: None,
+                           undefined=Undefined(why))
     if w0 is not None:
         n_c = _weighted_marginals(codes, pres, w0, v)
     dense = n_units * max(v, 1) <= _DENSE_CELLS
@@ -552,7 +592,8 @@ def krippendorff_alpha(
 
     Units with fewer than two values are not pairable and are ignored, as Krippendorff defines.
     ``level`` picks δ²: nominal (0/1), ordinal (cumulative marginal ranks), interval
-    (squared difference), ratio (((c − k)/(c + k))²). ``unit_weights`` (one per column) counts
+    (squared difference), ratio (((c − k)/(c + k))²; undefined when a pairable value is
+    negative, the ratio scale having a true zero). ``unit_weights`` (one per column) counts
     each column that many times: the distinct columns of a matrix with their counts give the α
     of the whole matrix.
     """
