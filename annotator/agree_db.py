@@ -1252,8 +1252,9 @@ def render_text(report: dict[str, Any]) -> str:
             lines.append(f"  dropped: {d['reason']}")
         short = s.get("units_without_two_values") or 0
         if short:
-            lines.append(f"  of which {_plural(short, unit)} left with fewer than two values "
-                         "count for no coefficient")
+            lines.append(f"  of which {_plural(short, unit)} left with fewer than two values: "
+                         "not pairable (a lone value counts only in the chance agreement of "
+                         "Fleiss' kappa and Gwet's AC1)")
         for n in s.get("notes", []):
             lines.append(f"  note: {n}")
         if "pairs" not in s:

@@ -165,6 +165,8 @@ def _fmt(x: float | None) -> str:
 
 def render_text(s: dict[str, Any]) -> str:
     """A readable table of the coefficients with the units used and dropped."""
+    from annotator.core.agreement import LONE_VALUE
+
     undefined: dict[str, str] = s["undefined"]
     out = [f"agreement for {s['file']} (level {s['level']})"]
     dropped = "; ".join(f"{why}: {n}" for why, n in s["units_dropped_reasons"].items())
@@ -173,6 +175,9 @@ def render_text(s: dict[str, Any]) -> str:
         + (f" — {dropped}" if dropped else "")
         + ")"
     )
+    if s["units_dropped_reasons"].get(LONE_VALUE):
+        out.append("  (a unit with one value is not pairable, but that value counts in the "
+                   "chance agreement of Fleiss' kappa and Gwet's AC1)")
     out.append(
         f"annotators: {s['n_annotators']}   ratings: {s['n_values']}   "
         f"categories: {len(s['categories'])}"

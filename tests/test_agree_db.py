@@ -668,3 +668,25 @@ def test_cli_kappa_distance_option(db: Db) -> None:
     r = runner.invoke(cli, ["agree", "--db", db.store.path, "--scheme", "scales",
                             "--label-set", "grade", "--kappa-distance", "values"])
     assert r.exit_code == 0 and "weighted kappa by value distance" in r.output
+
+
+def test_lone_values_are_said_to_count_in_fleiss_and_ac1(db: Db) -> None:
+    """A unit left with one value on the scale is not pairable, but its value still counts in
+    the chance agreement of Fleiss' κ and AC1: the report says so, and the numbers are the
+    core's on the matrix that keeps it."""
+    db.doc_label("alice", 0, "favor")
+    db.doc_label("bob", 0, "favor")
+    db.doc_label("alice", 1, "against")
+    db.store.bulk_insert("document_progress", [{
+        "annotator_id": db.who("bob"), "document_id": db.docs[1], "status": "done",
+        "updated_at": "2026-01-01T00:00:00Z",
+    }])
+    s = set_report(db, "stance")
+    m = np.array([[2.0, 0.0], [2.0, np.nan]])
+    assert s["krippendorff_alpha"] is None
+    assert s["fleiss_kappa"] == ag.fleiss_kappa(m) == 1.0
+    assert s["gwet_ac1"] == ag.gwet_ac1(m) == 1.0
+    text = agree_db.render_text({"scheme": "agreetest", "scheme_version": 1,
+                                 "annotators": ["alice", "bob"], "label_sets": [s]})
+    assert ("of which 1 document left with fewer than two values: not pairable (a lone value "
+            "counts only in the chance agreement of Fleiss' kappa and Gwet's AC1)") in text

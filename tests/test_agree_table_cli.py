@@ -329,3 +329,11 @@ def test_ratio_level_refuses_negative_values(tmp_path: Path) -> None:
     assert err == f"{f}:5: label '-2' is negative; --level ratio needs values of 0 or more\n"
     code, _, err = invoke("--table", str(f), "--level", "interval")
     assert code == 0, err
+
+
+def test_text_says_what_a_lone_value_counts_in(tmp_path: Path) -> None:
+    f = write_example_c(tmp_path / "c.csv")  # unit 12: one value only
+    code, out, _ = invoke("--table", str(f))
+    assert code == 0
+    assert ("(a unit with one value is not pairable, but that value counts in the chance "
+            "agreement of Fleiss' kappa and Gwet's AC1)") in out

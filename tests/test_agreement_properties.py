@@ -578,3 +578,46 @@ def test_ratio_alpha_with_negative_values_is_undefined() -> None:
         assert isinstance(value, ag.Undefined)
         assert "negative" in value.reason and "-1" in value.reason
     assert not isinstance(ag.krippendorff_alpha(m, "interval"), ag.Undefined)
+
+
+# ------------------------------------------------------ Fleiss and AC1: what single values add
+def test_ac1_and_fleiss_say_when_there_are_no_ratings_at_all() -> None:
+    empty = np.full((3, 4), np.nan)
+    for value in (ag.gwet_ac1(empty), ag.fleiss_kappa(empty),
+                  ag.gwet_ac1_from_counts(np.zeros((4, 3))),
+                  ag.fleiss_kappa_from_counts(np.zeros((4, 3)))):
+        assert isinstance(value, ag.Undefined)
+        assert value.reason == "no ratings at all"
+
+
+def test_single_values_count_in_fleiss_and_ac1_chance_agreement_only() -> None:
+    """A unit with one value is not pairable: α and percent agreement ignore it, and it adds
+    nothing to Fleiss' and AC1's observed agreement p_a, but its value counts in their category
+    shares π_k (Gwet 2014's form for missing ratings, as irrCAC computes it)."""
+    pairs = np.array([[1, 1, 2, 2, 1], [1, 2, 2, 2, 1]], dtype=float)
+    lone = np.array([[3], [np.nan]])
+    m = np.hstack([pairs, lone])
+    assert ag.krippendorff_alpha(m) == ag.krippendorff_alpha(pairs)
+    assert ag.percent_agreement(m) == ag.percent_agreement(pairs)
+    # Hand values: p_a over the five pairable units; π_k over all six rated units.
+    pa = 4 / 5
+    shares = np.array([[1, 0, 0], [0.5, 0.5, 0], [0, 1, 0], [0, 1, 0], [1, 0, 0], [0, 0, 1]])
+    pi = shares.mean(axis=0)
+    pe_fleiss = float(pi @ pi)
+    pe_ac1 = float((pi * (1 - pi)).sum() / 2)
+    assert ag.fleiss_kappa(m) == pytest.approx((pa - pe_fleiss) / (1 - pe_fleiss), abs=1e-12)
+    assert ag.gwet_ac1(m) == pytest.approx((pa - pe_ac1) / (1 - pe_ac1), abs=1e-12)
+    assert ag.fleiss_kappa(m) != pytest.approx(ag.fleiss_kappa(pairs))
+
+
+def test_one_label_everywhere_but_a_lone_value_elsewhere() -> None:
+    """The README's rule: α is undefined when the pairable values are one label; Fleiss' κ and
+    AC1, whose chance agreement also counts lone values, are defined (1.0) when a lone value
+    shows another label, and undefined when every value is one label."""
+    m = np.array([[1, 1, 1, 2], [1, 1, 1, np.nan]])
+    assert isinstance(ag.krippendorff_alpha(m), ag.Undefined)
+    assert ag.fleiss_kappa(m) == 1.0
+    assert ag.gwet_ac1(m) == 1.0
+    same = np.where(np.isnan(m), np.nan, 1.0)
+    for value in (ag.krippendorff_alpha(same), ag.fleiss_kappa(same), ag.gwet_ac1(same)):
+        assert isinstance(value, ag.Undefined)

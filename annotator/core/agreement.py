@@ -61,6 +61,10 @@ Coefficient = float | Undefined
 
 # Reasons shared by several coefficients (and by ``annotator agree`` over the database).
 NO_PAIRS = "no unit has values from two or more annotators"
+NO_RATINGS = "no ratings at all"
+# Why a unit with a single value is dropped from α, percent agreement and Cohen's κ (its value
+# still counts in Fleiss' and AC1's category shares).
+LONE_VALUE = "fewer than 2 annotators gave a value"
 IDENTICAL = "all pairable values are identical, so expected disagreement is 0"
 
 
@@ -906,8 +910,9 @@ def _count_table_stats(
     """Observed agreement p_a and mean category shares π_k (Gwet's forms for missing data).
 
     p_a averages, over units with two or more ratings, the share of agreeing rater pairs; π_k
-    averages each unit's category shares over all units with at least one rating. Both are
-    weighted averages with ``unit_weights`` (units of weight 0 are left out).
+    averages each unit's category shares over all units with at least one rating, so a unit's
+    lone rating counts in chance agreement only (Gwet 2014, irrCAC). Both are weighted averages
+    with ``unit_weights`` (units of weight 0 are left out).
     """
     w = _unit_weights(unit_weights, counts.shape[0])
     r = counts.sum(axis=1)
@@ -916,6 +921,8 @@ def _count_table_stats(
     if w is not None:
         rated &= w > 0
         two &= w > 0
+    if not rated.any():
+        return Undefined(NO_RATINGS)
     if not two.any():
         return Undefined(NO_PAIRS)
     rr = r[two]
@@ -943,8 +950,11 @@ def fleiss_kappa_from_counts(
     """Fleiss' κ from a (units x categories) table of how many annotators chose each category.
 
     With the same number of ratings per unit this is Fleiss (1971); with unequal numbers
-    (missing data) it is Gwet's generalisation (as irrCAC computes it). ``unit_weights`` (one
-    per row) counts each row that many times.
+    (missing data) it is Gwet's generalisation (as irrCAC computes it): a unit with one rating
+    adds nothing to observed agreement but its rating counts in the category shares behind
+    chance agreement. Undefined when there are no ratings, no unit with two, or when every
+    rating is one category (chance agreement 1), never 1.0 then. ``unit_weights`` (one per row)
+    counts each row that many times.
     """
     table = np.asarray(counts, dtype=np.float64)
     if table.ndim != 2:
@@ -953,9 +963,9 @@ def fleiss_kappa_from_counts(
     if isinstance(stats, Undefined):
         return stats
     pa, pi, _ = stats
-    pe = float(pi @ pi)
-    if pe >= 1.0 - 1e-12:
+    if np.count_nonzero(pi) < 2:
         return Undefined("every rating is the same category, so chance agreement is 1")
+    pe = float(pi @ pi)
     return (pa - pe) / (1.0 - pe)
 
 
@@ -978,7 +988,9 @@ def gwet_ac1_from_counts(
     """Gwet's AC1 from a (units x categories) count table.
 
     p_e = Σ_k π_k(1 − π_k)/(q − 1) with q the number of categories (the table's columns unless
-    ``n_categories`` says more exist); ``unit_weights`` as in :func:`fleiss_kappa_from_counts`.
+    ``n_categories`` says more exist); p_a and π_k as in :func:`fleiss_kappa_from_counts` (a lone
+    rating counts in π_k only), and so is ``unit_weights``. With q ≥ 2, p_e ≤ 1/q < 1: AC1 is
+    undefined only without ratings, without a unit rated twice, or with q < 2.
     """
     table = np.asarray(counts, dtype=np.float64)
     q = int(n_categories if n_categories is not None else table.shape[1])
@@ -989,8 +1001,6 @@ def gwet_ac1_from_counts(
         return stats
     pa, pi, _ = stats
     pe = float((pi * (1.0 - pi)).sum() / (q - 1))
-    if pe >= 1.0 - 1e-12:
-        return Undefined("chance agreement is 1")
     return (pa - pe) / (1.0 - pe)
 
 
@@ -1001,9 +1011,16 @@ def gwet_ac1(
     unit_weights: npt.ArrayLike | None = None,
 ) -> Coefficient:
     """Gwet's AC1 (unweighted) from a reliability matrix, with missing data as Gwet defines it,
-    each column counted ``unit_weights`` times when given."""
+    each column counted ``unit_weights`` times when given.
+
+    q is the number of categories found in the matrix, so one label everywhere leaves AC1
+    undefined (its chance term divides by q − 1 = 0) rather than 1.0; a caller that declares
+    ``n_categories`` ≥ 2 gets Gwet's AC1 over that many, which is 1.0 when everyone agrees.
+    """
     m, w = _rated_columns(values, unit_weights)
     counts, cats = category_counts(m)
+    if not len(cats):
+        return Undefined(NO_RATINGS)
     if len(cats) < 2 and n_categories is None:
         return Undefined("only one category was used, so AC1 has no chance model")
     return gwet_ac1_from_counts(counts, n_categories, unit_weights=w)
@@ -1218,7 +1235,7 @@ def summarize(
     mu = (~np.isnan(m)).sum(axis=0)
     drops = _Drops()
     drops.add("no value from any annotator", int((mu == 0).sum()))
-    drops.add("fewer than 2 annotators gave a value", int((mu == 1).sum()))
+    drops.add(LONE_VALUE, int((mu == 1).sum()))
     undefined: dict[str, str] = {}
 
     def put(key: str, x: Coefficient) -> float | None:
