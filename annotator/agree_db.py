@@ -871,6 +871,7 @@ def _prf(entry: dict[str, Any], prefix: str, matched: int, n_a: int, n_b: int) -
 def analyse_spans(sd: SpanData) -> dict[str, Any]:
     """Pairwise span P/R/F1 per label (exact and overlap) and character-level α per label."""
     from annotator.core.agreement import Undefined, krippendorff_alpha
+    from annotator.core.spans import NO_SHARED_SENTENCE
 
     names = sd.annotators
     done_by = sd.done.sum(axis=0)
@@ -923,7 +924,7 @@ def analyse_spans(sd: SpanData) -> dict[str, Any]:
         entry: dict[str, Any] = {"label": label, "n_characters": n_chars,
                                  "n_sentences": n_sent, "undefined": {}}
         if n_chars == 0:
-            alpha: Any = Undefined("no sentence was completed by two or more annotators")
+            alpha: Any = Undefined(NO_SHARED_SENTENCE)
         elif not (sd.span_label == li).any():
             alpha = Undefined("nobody marked a span with this label")
         else:
