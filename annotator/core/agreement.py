@@ -708,11 +708,14 @@ def _group_units(parts: _AlphaParts) -> tuple[FloatArray, FloatArray, FloatArray
             return None
         key += ints * radix
         radix *= card
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    if parts.weights is None:
+        _, first, counts = np.unique(key, return_index=True, return_counts=True)
+    else:
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        counts = np.bincount(inverse.reshape(-1), weights=parts.weights, minlength=len(first))
     if len(first) > max(1000, feats.shape[0] // 4):
         return None
-    sizes = np.bincount(inverse.reshape(-1), weights=parts.weights, minlength=len(first))
-    return parts.d[first], np.ascontiguousarray(feats[first]), sizes.astype(np.float64)
+    return parts.d[first], np.ascontiguousarray(feats[first]), counts.astype(np.float64)
 
 
 def alpha_with_distance(
