@@ -524,6 +524,14 @@ def doctor_cmd(db_path: str, repair: bool) -> None:
     type=click.Choice(["linear", "quadratic"]),
     help="Weighted Cohen's kappa (numeric labels, ordered by value).",
 )
+@click.option(
+    "--kappa-distance",
+    type=click.Choice(["positions", "values"]),
+    default="positions",
+    show_default=True,
+    help="Weighted kappa's distances: between the positions 0..k-1 of the ordered categories "
+    "(as R irr kappa2 and scikit-learn) or between the numeric values.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (undefined values are null).")
 @click.option("--scheme", "scheme_name", help="Scheme name (database mode).")
 @click.option("--label-set", "label_set", help="Label set to compare (database mode).")
@@ -539,6 +547,7 @@ def agree_cmd(
     table_path: str | None,
     level: str,
     weights: str | None,
+    kappa_distance: str,
     as_json: bool,
     scheme_name: str | None,
     label_set: str | None,
@@ -548,7 +557,8 @@ def agree_cmd(
     n_boot: int,
 ) -> None:
     """Inter-annotator agreement: percent agreement, Krippendorff's alpha with a bootstrap 95% CI,
-    Fleiss' kappa, Gwet's AC1, Cohen's kappa (pairwise; weighted with --weights).
+    Fleiss' kappa, Gwet's AC1, Cohen's kappa (pairwise; weighted with --weights, and on the
+    ordinal, interval and ratio sets of the database; --kappa-distance picks its distances).
 
     With --table FILE the ratings come from a CSV (header unit,annotator,label); bad rows are
     reported as FILE:LINE: cause with exit code 2. Undefined coefficients (e.g. one single label
@@ -559,7 +569,8 @@ def agree_cmd(
     if table_path is not None:
         from annotator.services.agree_table import run_table
 
-        text, code = run_table(table_path, level, weights, as_json, seed=seed, n_boot=n_boot)
+        text, code = run_table(table_path, level, weights, as_json, seed=seed, n_boot=n_boot,
+                               kappa_distance=kappa_distance)
         click.echo(text, err=code != 0)
         if code:
             sys.exit(code)
@@ -582,6 +593,7 @@ def agree_cmd(
         "json" if as_json else "csv" if as_csv else "text",
         n_boot=n_boot,
         seed=seed,
+        kappa_distance=kappa_distance,
     )
     click.echo(text, nl=not text.endswith("\n"), err=code != 0)
     if code:

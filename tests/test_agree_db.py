@@ -374,32 +374,6 @@ def test_span_undefined_when_no_spans(db: Db) -> None:
     assert e["exact_f1"] is None and "neither annotator" in e["undefined"]["exact_f1"]
 
 
-# ------------------------------------------------------------------------- building blocks
-@pytest.mark.parametrize("level", ["nominal", "ordinal", "interval", "ratio"])
-def test_collapsed_alpha_equals_core(level: str) -> None:
-    rng = np.random.default_rng(1)
-    m = rng.integers(1, 5, (4, 300)).astype(float)
-    m[rng.random(m.shape) < 0.3] = np.nan
-    c = agree_db.CollapsedAlpha(m, level)
-    assert c.alpha() == pytest.approx(ag.krippendorff_alpha(m, level), abs=1e-9)
-    ci = c.bootstrap(500, seed=3)
-    core = ag.alpha_bootstrap_ci(m, level, n_boot=500, seed=3)
-    assert isinstance(core, ag.BootstrapCI)
-    assert ci.low < c.alpha() < ci.high
-    assert ci.low == pytest.approx(core.low, abs=0.05) and ci.high == pytest.approx(core.high,
-                                                                                   abs=0.05)
-
-
-@pytest.mark.parametrize("level", ["nominal", "ordinal", "interval", "ratio"])
-def test_weighted_alpha_matches_expansion(level: str) -> None:
-    m = np.array([[0, 1, np.nan, 1, 2], [0, 1, 1, 0, 2], [np.nan, 1, 0, 1, 1]]) + 1
-    w = np.array([3, 1, 2, 5, 4])
-    expanded = np.repeat(m, w, axis=1)
-    assert agree_db.CollapsedAlpha(m, level, weights=w).alpha() == pytest.approx(
-        ag.krippendorff_alpha(expanded, level)
-    )
-
-
 # ------------------------------------------------------------------------------------ output
 def test_json_csv_and_text(db: Db) -> None:
     fill_frames(db)
@@ -491,7 +465,7 @@ def test_span_maths_equal_core_spans(seed: int) -> None:
     want_alpha = sp.char_alpha(sentences, completed, by_ann, labels)
     for li, lab in enumerate(labels):
         matrix, weights, n_chars, _ = agree_db.char_patterns(sd, li)
-        got = agree_db.CollapsedAlpha(matrix, weights=weights).alpha()
+        got = ag.krippendorff_alpha(matrix, unit_weights=weights)
         assert n_chars == int(lengths[done.sum(axis=0) >= 2].sum())
         if isinstance(want_alpha[lab], ag.Undefined):
             assert isinstance(got, ag.Undefined)
@@ -582,34 +556,139 @@ def test_older_database_gets_the_agreement_index(db_path: Path) -> None:
     assert names == before  # the backup is the database as it was before migrating
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_weighted_simple_equals_core_on_expanded_matrix(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    n_cat = [1, 2, 3, 5, 2, 4][seed]
-    m = rng.integers(0, n_cat, (3, 40)).astype(float)
-    m[rng.random(m.shape) < 0.35] = np.nan
-    w = rng.integers(1, 6, 40)
-    expanded = np.repeat(m, w, axis=1)
-    got = agree_db.weighted_simple(m, w.astype(float))
-    for key, fn in (("percent_agreement", ag.percent_agreement),
-                    ("fleiss_kappa", ag.fleiss_kappa), ("gwet_ac1", ag.gwet_ac1)):
-        want = fn(expanded)
-        if isinstance(want, ag.Undefined):
-            assert isinstance(got[key], ag.Undefined), key
-        else:
-            assert got[key] == pytest.approx(want), key
-
-
-def test_weighted_simple_undefined_without_pairs() -> None:
-    m = np.array([[0.0, np.nan], [np.nan, 1.0]])
-    got = agree_db.weighted_simple(m, np.ones(2))
-    assert all(isinstance(v, ag.Undefined) for v in got.values())
-    assert isinstance(ag.fleiss_kappa(m), ag.Undefined)
-
-
 def test_no_bootstrap_says_so(db: Db) -> None:
     fill_frames(db)
     s = set_report(db, "frame", n_boot=0)
     assert s["alpha_ci95"] is None
     assert s["undefined"]["alpha_ci95"] == "no bootstrap requested (--n-boot 0)"
     assert s["krippendorff_alpha"] == pytest.approx(158 / 226)
+
+
+# ------------------------------------------------------------------ scales: values and weights
+SCALES_YAML = """\
+name: scales
+version: 1
+language: fr
+label_sets:
+  - name: big
+    level: sentence
+    scale: ratio
+    labels:
+      - {name: low, value: 1000000}
+      - {name: mid, value: 1000001}
+      - {name: high, value: 1000003}
+  - name: grade
+    level: sentence
+    scale: interval
+    labels:
+      - {name: one, value: 1}
+      - {name: two, value: 2}
+      - {name: five, value: 5}
+"""
+
+
+def fill_scales(db: Db, label_set: str, a: list[str], b: list[str]) -> None:
+    from annotator.core.scheme import parse_scheme
+
+    sid, _ = db.store.add_scheme(parse_scheme(SCALES_YAML))
+    for who, labels in (("alice", a), ("bob", b)):
+        for i, lab in enumerate(labels):
+            sent = db.sents[i]
+            db.store.add_annotation(
+                db.who(who), sid, label_set=label_set, label=lab, level="sentence",
+                document_id=sent["document_id"], sentence_id=sent["id"], replace_in_set=True,
+            )
+            db.store.mark_done(db.who(who), sid, sent["id"])
+
+
+def scales_report(db: Db, label_set: str, **kw: object) -> dict:
+    report = agree_db.agreement_report(db.store, "scales", label_set, **kw)  # type: ignore[arg-type]
+    [entry] = report["label_sets"]
+    return entry
+
+
+def test_ratio_alpha_defined_for_values_near_a_million(db: Db) -> None:
+    """Scale values 1,000,000 / 1,000,001 / 1,000,003: α and its CI are defined."""
+    a = ["low", "mid", "high", "high", "low", "mid"]
+    b = ["low", "mid", "high", "mid", "low", "mid"]
+    fill_scales(db, "big", a, b)
+    s = scales_report(db, "big")
+    value = {"low": 1e6, "mid": 1e6 + 1, "high": 1e6 + 3}
+    m = np.array([[value[x] for x in a], [value[x] for x in b]])
+    assert s["krippendorff_alpha"] == pytest.approx(ag.krippendorff_alpha(m, "ratio"))
+    assert s["alpha_ci95"] is not None, s["undefined"]
+
+
+GRADE_A = ["one", "two", "five", "one", "two", "five", "one", "five"]
+GRADE_B = ["two", "two", "five", "one", "five", "five", "one", "two"]
+
+
+def test_weighted_kappa_positions_by_default_values_on_request(db: Db, tmp_path: Path) -> None:
+    """Database and --table mode give the same weighted κ: positions of the ordered categories
+    by default (R irr kappa2, scikit-learn), the scale values with kappa_distance='values'."""
+    from annotator.services.agree_table import table_summary
+
+    fill_scales(db, "grade", GRADE_A, GRADE_B)
+    value = {"one": 1.0, "two": 2.0, "five": 5.0}
+    a = np.array([value[x] for x in GRADE_A])
+    b = np.array([value[x] for x in GRADE_B])
+    f = tmp_path / "grade.csv"
+    f.write_text("unit,annotator,label\n" + "".join(
+        f"u{u},alice,{x:g}\nu{u},bob,{y:g}\n" for u, (x, y) in enumerate(zip(a, b, strict=True))
+    ), encoding="utf-8")
+    # Positions 0, 1, 2 of one < two < five: plain κ weights on those.
+    pos_a, pos_b = np.searchsorted([1.0, 2.0, 5.0], a), np.searchsorted([1.0, 2.0, 5.0], b)
+    [pair] = scales_report(db, "grade")["pairs"]
+    for wt in ("linear", "quadratic"):
+        want = ag.cohen_kappa(pos_a.astype(float), pos_b.astype(float), weights=wt)
+        assert pair[f"cohen_kappa_{wt}"] == pytest.approx(want, abs=1e-12)
+    for distance in ("positions", "values"):
+        [pair] = scales_report(db, "grade", kappa_distance=distance)["pairs"]
+        for wt in ("linear", "quadratic"):
+            want = ag.cohen_kappa(a, b, weights=wt, distance=distance)
+            assert pair[f"cohen_kappa_{wt}"] == pytest.approx(want, abs=1e-12)
+            table = table_summary(f, weights=wt, kappa_distance=distance, n_boot=0)
+            assert table["cohen_kappa"] == pytest.approx(want, abs=1e-12)
+
+
+def test_cli_kappa_distance_option(db: Db) -> None:
+    from click.testing import CliRunner
+
+    from annotator.cli import cli
+
+    fill_scales(db, "grade", GRADE_A, GRADE_B)
+    runner = CliRunner()
+    got = {}
+    for distance in ("positions", "values"):
+        r = runner.invoke(cli, ["agree", "--db", db.store.path, "--scheme", "scales",
+                                "--label-set", "grade", "--json", "--kappa-distance", distance])
+        assert r.exit_code == 0, r.output
+        [entry] = json.loads(r.output)["label_sets"]
+        assert entry["kappa_distance"] == distance
+        got[distance] = entry["pairs"][0]["cohen_kappa_linear"]
+    assert got["positions"] != pytest.approx(got["values"])
+    r = runner.invoke(cli, ["agree", "--db", db.store.path, "--scheme", "scales",
+                            "--label-set", "grade", "--kappa-distance", "values"])
+    assert r.exit_code == 0 and "weighted kappa by value distance" in r.output
+
+
+def test_lone_values_are_said_to_count_in_fleiss_and_ac1(db: Db) -> None:
+    """A unit left with one value on the scale is not pairable, but its value still counts in
+    the chance agreement of Fleiss' κ and AC1: the report says so, and the numbers are the
+    core's on the matrix that keeps it."""
+    db.doc_label("alice", 0, "favor")
+    db.doc_label("bob", 0, "favor")
+    db.doc_label("alice", 1, "against")
+    db.store.bulk_insert("document_progress", [{
+        "annotator_id": db.who("bob"), "document_id": db.docs[1], "status": "done",
+        "updated_at": "2026-01-01T00:00:00Z",
+    }])
+    s = set_report(db, "stance")
+    m = np.array([[2.0, 0.0], [2.0, np.nan]])
+    assert s["krippendorff_alpha"] is None
+    assert s["fleiss_kappa"] == ag.fleiss_kappa(m) == 1.0
+    assert s["gwet_ac1"] == ag.gwet_ac1(m) == 1.0
+    text = agree_db.render_text({"scheme": "agreetest", "scheme_version": 1,
+                                 "annotators": ["alice", "bob"], "label_sets": [s]})
+    assert ("of which 1 document left with fewer than two values: not pairable (a lone value "
+            "counts only in the chance agreement of Fleiss' kappa and Gwet's AC1)") in text

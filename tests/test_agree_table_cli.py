@@ -211,6 +211,129 @@ def test_run_table_returns_text_and_code(tmp_path: Path) -> None:
 def test_agree_help_lists_options() -> None:
     result = CliRunner().invoke(cli, ["agree", "--help"])
     assert result.exit_code == 0
-    for opt in ("--table", "--level", "--weights", "--json", "--scheme", "--label-set",
-                "--annotators", "--csv"):
+    for opt in ("--table", "--level", "--weights", "--kappa-distance", "--json", "--scheme",
+                "--label-set", "--annotators", "--csv"):
         assert opt in result.stdout
+
+
+# ------------------------------------------------------------- weighted κ: positions or values
+def write_pairs(path: Path, a: list[str], b: list[str]) -> Path:
+    lines = ["unit,annotator,label"]
+    for u, (x, y) in enumerate(zip(a, b, strict=True)):
+        lines += [f"u{u},ann,{x}", f"u{u},bob,{y}"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+UNEVEN_A = ["1", "2", "5", "1", "2", "5", "1", "5"]
+UNEVEN_B = ["2", "2", "5", "1", "5", "5", "1", "2"]
+
+
+def hand_weighted_kappa(a: list[float], b: list[float], scores: dict[float, float],
+                        weights: str) -> float:
+    cats = sorted(set(a) | set(b))
+    k = len(cats)
+    table = [[0.0] * k for _ in range(k)]
+    for x, y in zip(a, b, strict=True):
+        table[cats.index(x)][cats.index(y)] += 1
+    s = [scores[c] for c in cats]
+    span = max(s) - min(s)
+    n = len(a)
+
+    def w(i: int, j: int) -> float:
+        d = abs(s[i] - s[j]) / span
+        return 1 - (d if weights == "linear" else d * d)
+
+    po = sum(w(i, j) * table[i][j] for i in range(k) for j in range(k)) / n
+    rows = [sum(table[i]) / n for i in range(k)]
+    cols = [sum(table[i][j] for i in range(k)) / n for j in range(k)]
+    pe = sum(w(i, j) * rows[i] * cols[j] for i in range(k) for j in range(k))
+    return (po - pe) / (1 - pe)
+
+
+@pytest.mark.parametrize("weights", ["linear", "quadratic"])
+def test_weighted_kappa_uses_positions_by_default_and_values_on_request(
+    tmp_path: Path, weights: str
+) -> None:
+    """Labels 1, 2, 5: by default the weights use the positions 0, 1, 2 (R irr ``kappa2``,
+    scikit-learn ``cohen_kappa_score``); ``--kappa-distance values`` uses 1, 2, 5."""
+    f = write_pairs(tmp_path / "uneven.csv", UNEVEN_A, UNEVEN_B)
+    a = [float(x) for x in UNEVEN_A]
+    b = [float(x) for x in UNEVEN_B]
+    code, out, err = invoke("--table", str(f), "--weights", weights, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    positions = hand_weighted_kappa(a, b, {1.0: 0, 2.0: 1, 5.0: 2}, weights)
+    assert data["cohen_kappa"] == pytest.approx(positions, abs=1e-12)
+    assert data["kappa_distance"] == "positions"
+    code, out, err = invoke("--table", str(f), "--weights", weights, "--kappa-distance",
+                            "values", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    values = hand_weighted_kappa(a, b, {1.0: 1.0, 2.0: 2.0, 5.0: 5.0}, weights)
+    assert data["cohen_kappa"] == pytest.approx(values, abs=1e-12)
+    assert data["kappa_distance"] == "values"
+    assert values != pytest.approx(positions)
+    code, out, _ = invoke("--table", str(f), "--weights", weights, "--kappa-distance", "values")
+    assert code == 0 and f"Cohen's kappa ({weights}-weighted by value distance" in out
+
+
+# --------------------------------------------------------------------------- what a label is
+def test_one_and_one_point_zero_are_one_label_whatever_else_is_in_the_file(
+    tmp_path: Path,
+) -> None:
+    """'1' and '1.0' are one label in an all-numeric file, and still one label when another
+    row holds a text label."""
+    numeric = write_pairs(tmp_path / "n.csv", ["1", "2", "2"], ["1.0", "2", "2.0"])
+    mixed = write_pairs(tmp_path / "m.csv", ["1", "2", "x"], ["1.0", "2", "x"])
+    for f in (numeric, mixed):
+        code, out, err = invoke("--table", str(f), "--json")
+        assert code == 0, err
+        data = json.loads(out)
+        assert data["percent_agreement"] == 1.0, f.name
+    assert json.loads(invoke("--table", str(mixed), "--json")[1])["categories"] == [1, 2, "x"]
+
+
+def test_text_labels_are_compared_in_nfc(tmp_path: Path) -> None:
+    """é composed (U+00E9) and e + combining acute (U+0301) are one label."""
+    f = write_pairs(tmp_path / "nfc.csv", ["caf\u00e9", "x"], ["cafe\u0301", "x"])
+    data = json.loads(invoke("--table", str(f), "--json")[1])
+    assert data["percent_agreement"] == 1.0
+    assert data["categories"] == ["caf\u00e9", "x"]
+
+
+def test_a_number_is_an_ascii_number_after_nfkc(tmp_path: Path) -> None:
+    """A label is a number when its NFKC form is an ASCII decimal number: '²' (NFKC '2') and
+    fullwidth '１' (NFKC '1') are numbers."""
+    f = write_pairs(tmp_path / "sup.csv", ["\u00b2", "\uff11", "3"], ["2", "1", "3"])
+    code, out, err = invoke("--table", str(f), "--level", "interval", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["categories"] == [1, 2, 3] and data["percent_agreement"] == 1.0
+
+
+def test_other_unicode_digits_are_text(tmp_path: Path) -> None:
+    """Arabic-Indic '١' stays '١' under NFKC: a text label, not the number 1."""
+    f = write_pairs(tmp_path / "arabic.csv", ["\u0661", "2"], ["1", "2"])
+    code, _, err = invoke("--table", str(f), "--level", "interval")
+    assert code == 2
+    assert err.startswith(f"{f}:2: label '\u0661' is not a number; --level interval needs")
+    data = json.loads(invoke("--table", str(f), "--json")[1])
+    assert data["percent_agreement"] == 0.5  # '١' and '1' are two labels
+
+
+def test_ratio_level_refuses_negative_values(tmp_path: Path) -> None:
+    f = write_pairs(tmp_path / "neg.csv", ["1", "2", "3"], ["1", "-2", "3"])
+    code, out, err = invoke("--table", str(f), "--level", "ratio")
+    assert code == 2 and out == ""
+    assert err == f"{f}:5: label '-2' is negative; --level ratio needs values of 0 or more\n"
+    code, _, err = invoke("--table", str(f), "--level", "interval")
+    assert code == 0, err
+
+
+def test_text_says_what_a_lone_value_counts_in(tmp_path: Path) -> None:
+    f = write_example_c(tmp_path / "c.csv")  # unit 12: one value only
+    code, out, _ = invoke("--table", str(f))
+    assert code == 0
+    assert ("(a unit with one value is not pairable, but that value counts in the chance "
+            "agreement of Fleiss' kappa and Gwet's AC1)") in out

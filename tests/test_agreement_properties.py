@@ -17,6 +17,7 @@ from nltk.metrics import distance as nltk_distance
 from statsmodels.stats import inter_rater
 
 from annotator.core import agreement as ag
+from tests.test_agreement_published import EXAMPLE_C
 
 SETTINGS = settings(max_examples=120, deadline=None)
 
@@ -202,14 +203,37 @@ def test_cohen_vectors_equal_cohen_of_their_table(m: np.ndarray, weights: str | 
     assert table.sum() == both.sum()
 
 
-def test_cohen_weights_use_values_for_vectors() -> None:
-    """Vectors with values 1, 2, 5: a 2-vs-5 disagreement weighs more than 1-vs-2."""
+def test_cohen_weights_use_values_when_asked() -> None:
+    """Vectors with values 1, 2, 5 and ``distance="values"``: a 2-vs-5 disagreement weighs more
+    than 1-vs-2."""
     a = [1, 2, 5, 1, 2, 5, 1]
     b = [2, 2, 5, 1, 5, 5, 1]
     table, cats = ag.confusion_table(a, b)
     assert list(cats) == [1, 2, 5]
     w = 1 - np.abs(cats[:, None] - cats[None, :]) / 4
     p = table / table.sum()
+    po = (w * p).sum()
+    pe = p.sum(axis=1) @ w @ p.sum(axis=0)
+    assert ag.cohen_kappa(a, b, weights="linear", distance="values") == pytest.approx(
+        (po - pe) / (1 - pe)
+    )
+
+
+def test_cohen_weights_default_to_category_positions() -> None:
+    """By default weighted κ uses the positions 0..k−1 of the ordered categories, as R's irr
+    ``kappa2(weight="equal")`` and scikit-learn's ``cohen_kappa_score(weights="linear")`` do:
+    with values 1, 2, 5 a 1-vs-2 and a 2-vs-5 disagreement weigh the same."""
+    a = [1, 2, 5, 1, 2, 5, 1]
+    b = [2, 2, 5, 1, 5, 5, 1]
+    table, _ = ag.confusion_table(a, b)
+    for weights in ("linear", "quadratic"):
+        assert ag.cohen_kappa(a, b, weights=weights) == pytest.approx(
+            ag.cohen_kappa(table, weights=weights), abs=1e-12
+        )
+    # Hand value (linear): positions 0, 1, 2, weights 1 − |i − j|/2.
+    p = table / table.sum()
+    pos = np.arange(3)
+    w = 1 - np.abs(pos[:, None] - pos[None, :]) / 2
     po = (w * p).sum()
     pe = p.sum(axis=1) @ w @ p.sum(axis=0)
     assert ag.cohen_kappa(a, b, weights="linear") == pytest.approx((po - pe) / (1 - pe))
@@ -460,3 +484,140 @@ def test_confusion_most_disagreed_and_leave_one_out() -> None:
     assert len(loo) == 3
     for a in range(3):
         assert loo[a] == pytest.approx(ag.krippendorff_alpha(np.delete(m, a, axis=0)))
+
+
+# ------------------------------------------------------------ scale: "undefined" only when it is
+
+
+@pytest.mark.parametrize(("offset", "step"), [(1_000_000.0, 1.0), (0.0, 1e-9), (5e6, 0.5)])
+@pytest.mark.parametrize("level", ag.LEVELS)
+def test_alpha_is_defined_whatever_the_scale(level: str, offset: float, step: float) -> None:
+    """Ratings around 1,000,000 differing by a few units, or around 1e-9, have a defined α (the
+    zero-expected-disagreement test must not depend on the scale)."""
+    m = offset + step * EXAMPLE_C
+    ours = ag.krippendorff_alpha(m, level)
+    assert not isinstance(ours, ag.Undefined), ours
+    assert ours == pytest.approx(krippendorff.alpha(m, level_of_measurement=level), abs=1e-6)
+    ci = ag.alpha_bootstrap_ci(m, level, n_boot=200, seed=1)
+    assert isinstance(ci, ag.BootstrapCI), ci
+    assert ci.n_used == 200
+    # One single value at that scale is still undefined.
+    same = np.where(np.isnan(m), np.nan, offset + step)
+    assert isinstance(ag.krippendorff_alpha(same, level), ag.Undefined)
+
+
+# ------------------------------------------------------- weighted κ: positions, as R and sklearn
+def sklearn_kappa(a: object, b: object, weights: str) -> float:
+    """scikit-learn's ``cohen_kappa_score`` (the test is skipped without scikit-learn)."""
+    metrics = pytest.importorskip("sklearn.metrics")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(metrics.cohen_kappa_score(a, b, weights=weights))
+
+
+@SETTINGS
+@given(
+    st.lists(st.tuples(st.sampled_from([1.0, 2.0, 5.0, 10.0, 11.0]),
+                       st.sampled_from([1.0, 2.0, 5.0, 10.0, 11.0])), min_size=2, max_size=30),
+    st.sampled_from([("linear", "linear"), ("quadratic", "quadratic")]),
+)
+def test_weighted_cohen_matches_sklearn(pairs: list[tuple[float, float]],
+                                        weights: tuple[str, str]) -> None:
+    a = [x for x, _ in pairs]
+    b = [y for _, y in pairs]
+    ours = ag.cohen_kappa(a, b, weights=weights[0])
+    theirs = sklearn_kappa(a, b, weights[1])
+    if isinstance(ours, ag.Undefined):
+        assert not math.isfinite(theirs) or len(set(a) | set(b)) == 1
+    else:
+        assert ours == pytest.approx(theirs, abs=1e-9)
+
+
+def test_pairwise_weighted_cohen_uses_each_pairs_categories_like_sklearn() -> None:
+    """Each pair's positions are those of the categories it used on the units both rated (as
+    ``kappa2`` and ``cohen_kappa_score`` on that pair's two columns)."""
+    m = np.array([
+        [1, 2, 4, 4, 1, 2, 4, np.nan],
+        [1, 3, 4, 3, 2, 1, 1, 3],
+        [1, 2, 4, 1, 2, 2, 4, 3],  # with the first annotator: 1, 2 and 4 only
+    ])
+    for wt in ("linear", "quadratic"):
+        for a, b, n, k in ag.pairwise_cohen(m, weights=wt):
+            both = ~np.isnan(m[a]) & ~np.isnan(m[b])
+            assert n == both.sum()
+            assert k == pytest.approx(sklearn_kappa(m[a][both], m[b][both], wt), abs=1e-12)
+
+
+# ---------------------------------------------------------------------------- what a label is
+def test_as_number_reads_nfkc_ascii_decimals_only() -> None:
+    assert ag.as_number("1") == ag.as_number("1.0") == ag.as_number(" 1e0 ") == 1.0
+    assert ag.as_number("\u00b2") == 2.0  # superscript two: NFKC "2"
+    assert ag.as_number("\uff11") == 1.0  # fullwidth one: NFKC "1"
+    assert ag.as_number("-2.5") == -2.5
+    for text in ("\u0661", "\u0969", "1_000", "nan", "inf", "0x10", "1e999", "", "½"):
+        assert ag.as_number(text) is None, text
+
+
+def test_matrix_from_rows_labels_do_not_depend_on_the_rest() -> None:
+    """'1' and '1.0' are one label with or without a text label elsewhere; text labels are
+    compared in NFC."""
+    rows = [("u1", "a", "1"), ("u1", "b", "1.0"), ("u2", "a", "caf\u00e9"),
+            ("u2", "b", "cafe\u0301")]
+    rel = ag.matrix_from_rows(rows)
+    assert not rel.numeric
+    assert rel.values[0, 0] == rel.values[1, 0]
+    assert rel.values[0, 1] == rel.values[1, 1]
+    assert rel.categories == [1.0, "caf\u00e9"]
+    numeric = ag.matrix_from_rows(rows[:2])
+    assert numeric.numeric and numeric.categories == [1.0]
+
+
+def test_ratio_alpha_with_negative_values_is_undefined() -> None:
+    m = np.array([[1.0, 2.0, 3.0, -1.0], [1.0, 3.0, 3.0, -1.0]])
+    for value in (ag.krippendorff_alpha(m, "ratio"), ag.alpha_bootstrap_ci(m, "ratio")):
+        assert isinstance(value, ag.Undefined)
+        assert "negative" in value.reason and "-1" in value.reason
+    assert not isinstance(ag.krippendorff_alpha(m, "interval"), ag.Undefined)
+
+
+# ------------------------------------------------------ Fleiss and AC1: what single values add
+def test_ac1_and_fleiss_say_when_there_are_no_ratings_at_all() -> None:
+    empty = np.full((3, 4), np.nan)
+    for value in (ag.gwet_ac1(empty), ag.fleiss_kappa(empty),
+                  ag.gwet_ac1_from_counts(np.zeros((4, 3))),
+                  ag.fleiss_kappa_from_counts(np.zeros((4, 3)))):
+        assert isinstance(value, ag.Undefined)
+        assert value.reason == "no ratings at all"
+
+
+def test_single_values_count_in_fleiss_and_ac1_chance_agreement_only() -> None:
+    """A unit with one value is not pairable: α and percent agreement ignore it, and it adds
+    nothing to Fleiss' and AC1's observed agreement p_a, but its value counts in their category
+    shares π_k (Gwet 2014's form for missing ratings, as irrCAC computes it)."""
+    pairs = np.array([[1, 1, 2, 2, 1], [1, 2, 2, 2, 1]], dtype=float)
+    lone = np.array([[3], [np.nan]])
+    m = np.hstack([pairs, lone])
+    assert ag.krippendorff_alpha(m) == ag.krippendorff_alpha(pairs)
+    assert ag.percent_agreement(m) == ag.percent_agreement(pairs)
+    # Hand values: p_a over the five pairable units; π_k over all six rated units.
+    pa = 4 / 5
+    shares = np.array([[1, 0, 0], [0.5, 0.5, 0], [0, 1, 0], [0, 1, 0], [1, 0, 0], [0, 0, 1]])
+    pi = shares.mean(axis=0)
+    pe_fleiss = float(pi @ pi)
+    pe_ac1 = float((pi * (1 - pi)).sum() / 2)
+    assert ag.fleiss_kappa(m) == pytest.approx((pa - pe_fleiss) / (1 - pe_fleiss), abs=1e-12)
+    assert ag.gwet_ac1(m) == pytest.approx((pa - pe_ac1) / (1 - pe_ac1), abs=1e-12)
+    assert ag.fleiss_kappa(m) != pytest.approx(ag.fleiss_kappa(pairs))
+
+
+def test_one_label_everywhere_but_a_lone_value_elsewhere() -> None:
+    """The README's rule: α is undefined when the pairable values are one label; Fleiss' κ and
+    AC1, whose chance agreement also counts lone values, are defined (1.0) when a lone value
+    shows another label, and undefined when every value is one label."""
+    m = np.array([[1, 1, 1, 2], [1, 1, 1, np.nan]])
+    assert isinstance(ag.krippendorff_alpha(m), ag.Undefined)
+    assert ag.fleiss_kappa(m) == 1.0
+    assert ag.gwet_ac1(m) == 1.0
+    same = np.where(np.isnan(m), np.nan, 1.0)
+    for value in (ag.krippendorff_alpha(same), ag.fleiss_kappa(same), ag.gwet_ac1(same)):
+        assert isinstance(value, ag.Undefined)

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import functools
 import math
+import re
+import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -32,6 +34,9 @@ import numpy.typing as npt
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 LEVELS: tuple[str, ...] = ("nominal", "ordinal", "interval", "ratio")
 WEIGHTS: tuple[str, ...] = ("linear", "quadratic")
+# What weighted Cohen's κ measures distances between: the positions 0..k−1 of the ordered
+# categories (R irr kappa2, scikit-learn cohen_kappa_score) or the numeric values themselves.
+KAPPA_DISTANCES: tuple[str, ...] = ("positions", "values")
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -54,6 +59,14 @@ class Undefined:
 
 Coefficient = float | Undefined
 
+# Reasons shared by several coefficients (and by ``annotator agree`` over the database).
+NO_PAIRS = "no unit has values from two or more annotators"
+NO_RATINGS = "no ratings at all"
+# Why a unit with a single value is dropped from α, percent agreement and Cohen's κ (its value
+# still counts in Fleiss' and AC1's category shares).
+LONE_VALUE = "fewer than 2 annotators gave a value"
+IDENTICAL = "all pairable values are identical, so expected disagreement is 0"
+
 
 def jsonable(x: Coefficient) -> float | None:
     """The JSON value of a coefficient: the float, or ``None`` when undefined."""
@@ -71,7 +84,8 @@ class Reliability:
 
     ``values[a, u]`` is the value annotator ``annotators[a]`` gave unit ``units[u]``. When every
     label is numeric, values are the numbers themselves and ``categories`` lists the distinct
-    numbers in increasing order; otherwise values are indexes into ``categories``.
+    numbers in increasing order; otherwise values are indexes into ``categories`` (numbers,
+    then text labels in NFC, unless the categories were given).
     """
 
     values: FloatArray
@@ -81,20 +95,41 @@ class Reliability:
     numeric: bool
 
 
+# A number as people write one in ASCII: optional sign, digits with an optional decimal point,
+# optional exponent. No "_" separators, "inf", "nan" or hex, which Python's float() accepts.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 def as_number(label: object) -> float | None:
-    """The label as a finite float when it is a number or a numeric string, else ``None``."""
+    """The label as a finite float when it is a number or a numeric string, else ``None``.
+
+    A string is a number when its NFKC form, without surrounding spaces, is an ASCII decimal
+    number: "1", "1.0" and " 1e0 " are all 1; superscript "²" and fullwidth "１" (NFKC "2", "1")
+    are numbers; Arabic-Indic "١" or Devanagari "१", which NFKC keeps as they are, are not (they
+    stay text labels, although Python's ``float`` would read them as digits).
+    """
     if isinstance(label, bool):
         return None
     if isinstance(label, int | float | np.integer | np.floating):
         x = float(label)
     elif isinstance(label, str):
-        try:
-            x = float(label.strip())
-        except ValueError:
+        text = unicodedata.normalize("NFKC", label).strip()
+        if not _NUMBER.fullmatch(text):
             return None
+        x = float(text)
     else:
         return None
     return x if math.isfinite(x) else None
+
+
+def label_key(label: object) -> float | str:
+    """What makes two labels one: the number a label reads as (:func:`as_number`), else its text
+    in NFC (so "é" composed and "e" + combining acute are one label). The same label always has
+    the same key, whatever the other labels are."""
+    x = as_number(label)
+    if x is not None:
+        return x
+    return unicodedata.normalize("NFC", label if isinstance(label, str) else str(label))
 
 
 def matrix_from_rows(
@@ -108,8 +143,10 @@ def matrix_from_rows(
     ``label`` ``None`` or ``""`` means missing (the annotator saw the unit, gave no value). Units
     and annotators keep their first-seen order. Labels are numeric when every label parses as a
     number (``numeric=None``) and then ordered by value; otherwise they are coded by their index in
-    ``categories`` (default: sorted by their string form). A second row for the same (unit,
-    annotator) raises ``ValueError`` naming the row index.
+    ``categories`` (default: the numbers in increasing order, then the text labels sorted). Either
+    way two labels are one when :func:`label_key` says so ("1" and "1.0"; NFC-equal texts),
+    whatever else the rows hold. A second row for the same (unit, annotator) raises
+    ``ValueError`` naming the row index.
     """
     unit_ix: dict[Hashable, int] = {}
     ann_ix: dict[Hashable, int] = {}
@@ -139,14 +176,19 @@ def matrix_from_rows(
             values[a, u] = x
         cats: list[Any] = sorted(set(nums.values()))
     else:
-        cats = list(categories) if categories is not None else sorted(
-            {str(v) if not isinstance(v, str) else v for v in present}
-        )
-        code = {c: i for i, c in enumerate(cats)}
+        if categories is not None:
+            cats = list(categories)
+        else:
+            keys = {label_key(v) for v in present}
+            cats = [*sorted(k for k in keys if isinstance(k, float)),
+                    *sorted(k for k in keys if isinstance(k, str))]
+        code: dict[float | str, int] = {}
+        for i, c in enumerate(cats):
+            code.setdefault(label_key(c), i)
         for (a, u), v in cells.items():
             if v is None:
                 continue
-            key = v if v in code else str(v)
+            key = label_key(v)
             if key not in code:
                 raise ValueError(f"label {v!r} is not one of the categories")
             values[a, u] = code[key]
@@ -269,29 +311,53 @@ def _midranks(n_c: FloatArray) -> FloatArray:
 
 
 # ------------------------------------------------------------------------------ Krippendorff's α
+def _unit_weights(unit_weights: npt.ArrayLike | None, n_units: int) -> FloatArray | None:
+    """Validated unit weights: one finite, non-negative number per unit (column), or ``None``."""
+    if unit_weights is None:
+        return None
+    w = np.asarray(unit_weights, dtype=np.float64)
+    if w.shape != (n_units,):
+        raise ValueError(f"unit_weights needs one weight per unit ({n_units}), got shape {w.shape}")
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError("unit weights must be finite and not negative")
+    return w
+
+
 @dataclass
 class _AlphaParts:
     """Per-pairable-unit pieces of α.
 
     ``d[u]`` is unit u's share of the observed disagreement, Σ_{i≠j} δ²(v_i, v_j) / (m_u − 1).
-    ``features[u]`` are per-unit statistics whose (weighted) column sums give the pairable total
-    n and Σ_ck n_c n_k δ²_ck through ``from_sums``; ``totals`` are their unweighted sums. Features
-    are only built when a bootstrap needs them; when a dense (units x categories) table would be
-    too large they are ``None`` and ``sparse()`` = (value codes, their unit, V) gives weighted
-    category marginals by ``np.bincount``.
+    ``features[u]`` are per-unit statistics whose (weighted) column sums give, through
+    ``from_sums`` (vectorised over rows of sums), the pairable total n, the expected-disagreement
+    sum Σ_ck n_c n_k δ²_ck and the level at or under which that sum counts as 0; ``totals`` are
+    their sums with the unit weights. ``weights`` are those unit weights (``None``: 1 each); a
+    unit of weight w counts as w copies of itself. Features are only built when a bootstrap
+    needs them; when a dense (units x categories) table would be too large they are ``None`` and
+    ``sparse()`` = (value codes, their unit, V) gives weighted category marginals by
+    ``np.bincount``.
     """
 
     level: str
     d: FloatArray
     units: IntArray  # indexes (into the full matrix) of the pairable units
     totals: FloatArray
-    from_sums: Callable[[FloatArray], tuple[float, float]]
+    from_sums: Callable[[FloatArray], tuple[FloatArray, FloatArray, FloatArray]]
     make_features: Callable[[], FloatArray | None]
     sparse: Callable[[], tuple[IntArray, IntArray, int]] | None = None
+    weights: FloatArray | None = None
+    undefined: Undefined | None = None  # α cannot be computed at all (and why)
 
     @functools.cached_property
     def features(self) -> FloatArray | None:
         return self.make_features()
+
+    @property
+    def n_draw(self) -> int:
+        """Units in a bootstrap replicate: the pairable units, each counted by its weight."""
+        if self.weights is None:
+            return int(self.d.size)
+        return round(float(self.weights.sum()))
 
     def sums(self, w: FloatArray | None = None) -> FloatArray:
         if w is None:
@@ -303,53 +369,145 @@ class _AlphaParts:
         return np.bincount(codes, weights=w[units], minlength=v).astype(np.float64)
 
     def alpha(self, w: FloatArray | None = None) -> Coefficient:
+        """α with the parts' own unit weights, or with ``w`` (a bootstrap replicate)."""
+        if self.undefined is not None:
+            return self.undefined
         if self.d.size == 0:
-            return Undefined("no unit has values from two or more annotators")
-        do = float(self.d.sum() if w is None else self.d @ w)
-        return self.alpha_from(do, self.sums(w))
+            return Undefined(NO_PAIRS)
+        if w is None:
+            w = self.weights
+            do = float(self.d.sum() if w is None else self.d @ w)
+            return self.alpha_from(do, self.totals)
+        return self.alpha_from(float(self.d @ w), self.sums(w))
 
     def alpha_from(self, do: float, sums: FloatArray) -> Coefficient:
-        n, de = self.from_sums(sums)
-        if n < 2 or de <= 1e-12 * max(n * n, 1.0):
-            return Undefined("all pairable values are identical, so expected disagreement is 0")
-        return 1.0 - (n - 1.0) * do / de
+        a = float(self.alphas(np.array([do]), np.asarray(sums, dtype=np.float64)[None, :])[0])
+        return Undefined(IDENTICAL) if math.isnan(a) else a
+
+    def alphas(self, do: FloatArray, sums: FloatArray) -> FloatArray:
+        """α of many replicates at once (``do`` per replicate, ``sums`` one row each); NaN where
+        α is undefined."""
+        n, de, zero = self.from_sums(sums)
+        ok = (n >= 2) & (de > zero)
+        out = np.full(len(do), np.nan)
+        out[ok] = 1.0 - (n[ok] - 1.0) * do[ok] / de[ok]
+        return out
 
 
-def _nominal_total(n_c: FloatArray) -> tuple[float, float]:
-    n = float(n_c.sum())
-    return n, n * n - float(n_c @ n_c)
+# Expected disagreement from squared differences of centred values, 2(n·Σx² − (Σx)²), is a
+# difference of two nearly equal numbers when every value is the same; it counts as 0 at or
+# under this share of its largest possible value 2n·Σx², whatever the scale of the values.
+_MOMENTS_ZERO = 1e-10
 
 
-def _moments_total(t: FloatArray) -> tuple[float, float]:
-    n, t1, t2 = (float(x) for x in t)
-    return n, max(2.0 * (n * t2 - t1 * t1), 0.0)
+def _nominal_total(s: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """n and Σ_c n_c (n − n_c) per row: a sum of non-negative terms, exactly 0 iff one
+    category."""
+    n = s.sum(axis=1)
+    return n, (s * (n[:, None] - s)).sum(axis=1), np.zeros(len(n))
 
 
-def _moment_parts(level: str, x: FloatArray, mu: FloatArray, keep: IntArray) -> _AlphaParts:
-    """α pieces for a squared-difference metric on values ``x`` (0 where missing)."""
+def _moments_total(s: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    n, t1, t2 = s[:, 0], s[:, 1], s[:, 2]
+    return n, 2.0 * (n * t2 - t1 * t1), _MOMENTS_ZERO * 2.0 * n * t2
+
+
+def _quadratic_total(
+    delta: FloatArray,
+) -> Callable[[FloatArray], tuple[FloatArray, FloatArray, FloatArray]]:
+    """n and Σ_ck n_c n_k δ_ck per row, for a distance that is 0 on the diagonal and positive
+    elsewhere (the sum is then 0 iff one category). Built block by block of rows of δ so a
+    large V never needs a V x V product per replicate at once."""
+    v = delta.shape[0]
+    step = max(1, 4_000_000 // max(v, 1))
+
+    def total(s: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        de = np.zeros(s.shape[0])
+        for i in range(0, v, step):
+            de += ((s[:, i : i + step] @ delta[i : i + step]) * s).sum(axis=1)
+        return s.sum(axis=1), de, np.zeros(s.shape[0])
+
+    return total
+
+
+def _ratio_total(cats: FloatArray) -> Callable[[FloatArray], tuple[FloatArray, FloatArray,
+                                                                  FloatArray]]:
+    """Like :func:`_quadratic_total` with the ratio δ², computed block by block (never a
+    V x V matrix for many distinct values)."""
+    v = len(cats)
+    step = max(1, 4_000_000 // max(v, 1))
+
+    def total(s: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        de = np.zeros(s.shape[0])
+        for i in range(0, v, step):
+            block = cats[i : i + step, None] + cats[None, :]
+            diff = cats[i : i + step, None] - cats[None, :]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = np.where(block == 0, 0.0, diff / np.where(block == 0, 1.0, block))
+            de += ((s[:, i : i + step] @ (r * r)) * s).sum(axis=1)
+        # δ² is 0 on the diagonal and positive elsewhere: the sum is 0 iff one category.
+        return s.sum(axis=1), de, np.zeros(s.shape[0])
+
+    return total
+
+
+def _moment_parts(
+    level: str, x: FloatArray, mu: FloatArray, keep: IntArray, w0: FloatArray | None
+) -> _AlphaParts:
+    """α pieces for a squared-difference metric on values ``x`` (0 where missing), best centred
+    (the expected-disagreement test is relative to Σx²)."""
     s1 = x.sum(axis=0)
     s2 = (x * x).sum(axis=0)
     d = np.maximum(2.0 * (mu * s2 - s1 * s1) / (mu - 1.0), 0.0)
     feats = np.stack([mu, s1, s2], axis=1)
-    return _AlphaParts(level, d, keep, feats.sum(axis=0), _moments_total, lambda: feats)
+    totals = feats.sum(axis=0) if w0 is None else w0 @ feats
+    return _AlphaParts(level, d, keep, totals, _moments_total, lambda: feats, weights=w0)
 
 
-def _alpha_parts(values: npt.ArrayLike, level: str) -> _AlphaParts:
-    if level not in LEVELS:
+def _alpha_parts(
+    values: npt.ArrayLike,
+    level: str,
+    unit_weights: npt.ArrayLike | None = None,
+    delta: npt.ArrayLike | None = None,
+) -> _AlphaParts:
+    """α's pieces for a reliability matrix at ``level``, or for a matrix of codes 0..V−1 under
+    the distance matrix ``delta`` (V x V). Units of weight 0 are left out like unpairable ones."""
+    if delta is None and level not in LEVELS:
         raise ValueError(f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
     m = _matrix(values)
+    w_all = _unit_weights(unit_weights, m.shape[1])
     present = ~np.isnan(m)
     mu_all = present.sum(axis=0)
-    keep = np.flatnonzero(mu_all >= 2)
-    sub = m[:, keep] if len(keep) < m.shape[1] else m
-    pres = present[:, keep] if len(keep) < m.shape[1] else present
+    pairable = mu_all >= 2
+    if w_all is not None:
+        pairable &= w_all > 0
+    keep = np.flatnonzero(pairable)
+    whole = len(keep) == m.shape[1]
+    sub = m if whole else m[:, keep]
+    pres = present if whole else present[:, keep]
     mu = mu_all[keep].astype(np.float64)
+    w0 = None if w_all is None else w_all[keep]
     n_units = len(keep)
+    if delta is not None:
+        return _delta_parts(sub, pres, mu, keep, w0, np.asarray(delta, dtype=np.float64))
     if level == "interval":
-        center = float(sub[pres].mean()) if n_units else 0.0
-        return _moment_parts(level, np.where(pres, sub - center, 0.0), mu, keep)
+        if not n_units:
+            center = 0.0
+        elif w0 is None:
+            center = float(sub[pres].mean())
+        else:
+            center = float(w0 @ np.where(pres, sub, 0.0).sum(axis=0)) / float(w0 @ mu)
+        return _moment_parts(level, np.where(pres, sub - center, 0.0), mu, keep, w0)
     codes, cats, n_c = _codes(sub)
     v = len(cats)
+    if level == "ratio" and v and cats[0] < 0:
+        # The ratio metric's (c − k)/(c + k) assumes a true zero and no value below it.
+        why = f"ratio α needs values of 0 or more; found the negative value {cats[0]:g}"
+        empty = np.zeros(0)
+        return _AlphaParts(level, empty, keep[:0], empty, _nominal_total, lambda: None,
+                           undefined=Undefined(why))
+    if w0 is not None:
+        n_c = _weighted_marginals(codes, pres, w0, v)
     dense = n_units * max(v, 1) <= _DENSE_CELLS
 
     def table() -> FloatArray | None:
@@ -361,11 +519,14 @@ def _alpha_parts(values: npt.ArrayLike, level: str) -> _AlphaParts:
     if level == "nominal":
         agree = _pair_agreements(codes, v)
         d = (mu * mu - agree) / (mu - 1.0)
-        return _AlphaParts(level, d, keep, n_c, _nominal_total, table, sparse)
+        return _AlphaParts(level, d, keep, n_c, _nominal_total, table, sparse, w0)
 
     if level == "ordinal":
+        # Not centred: centring would reorder the bootstrap's groups (see _group_units) and so
+        # change every seeded interval; ranks are at most n, which the relative test allows.
         ranks = _midranks(n_c)
-        return _moment_parts(level, np.where(pres, ranks[np.maximum(codes, 0)], 0.0), mu, keep)
+        x = np.where(pres, ranks[np.maximum(codes, 0)], 0.0)
+        return _moment_parts(level, x, mu, keep, w0)
 
     # ratio: δ² depends on both values jointly, so pair up annotators.
     d = np.zeros(n_units)
@@ -379,29 +540,68 @@ def _alpha_parts(values: npt.ArrayLike, level: str) -> _AlphaParts:
                 r = np.where(both & (s != 0), diff / np.where(s == 0, 1.0, s), 0.0)
             d += 2.0 * r * r
     d /= np.maximum(mu - 1.0, 1.0)
-
-    def ratio_total(n_c: FloatArray) -> tuple[float, float]:
-        total = 0.0
-        step = max(1, 4_000_000 // max(v, 1))
-        for i in range(0, v, step):
-            block = cats[i : i + step, None] + cats[None, :]
-            diff = cats[i : i + step, None] - cats[None, :]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                r = np.where(block == 0, 0.0, diff / np.where(block == 0, 1.0, block))
-            total += float(n_c[i : i + step] @ (r * r) @ n_c)
-        return float(n_c.sum()), total
-
-    return _AlphaParts(level, d, keep, n_c, ratio_total, table, sparse)
+    return _AlphaParts(level, d, keep, n_c, _ratio_total(cats), table, sparse, w0)
 
 
-def krippendorff_alpha(values: npt.ArrayLike, level: str = "nominal") -> Coefficient:
+def _weighted_marginals(codes: IntArray, pres: npt.NDArray[np.bool_], w0: FloatArray,
+                        v: int) -> FloatArray:
+    """How often each category occurs, each value counted with its unit's weight."""
+    w = np.broadcast_to(w0, codes.shape)[pres]
+    return np.bincount(codes[pres], weights=w, minlength=v).astype(np.float64)
+
+
+def _delta_parts(
+    sub: FloatArray,
+    pres: npt.NDArray[np.bool_],
+    mu: FloatArray,
+    keep: IntArray,
+    w0: FloatArray | None,
+    delta: FloatArray,
+) -> _AlphaParts:
+    """α pieces for codes 0..V−1 under a V x V distance ``delta`` (set distances)."""
+    if delta.ndim != 2 or delta.shape[0] != delta.shape[1]:
+        raise ValueError("a distance matrix must be square")
+    v = delta.shape[0]
+    codes = np.where(pres, sub, -1).astype(np.int64)
+    if (codes >= v).any() or (np.where(pres, codes, 0) < 0).any():
+        raise ValueError("a code is outside the distance matrix")
+    n_units = codes.shape[1]
+    safe = np.maximum(codes, 0)
+    d = np.zeros(n_units)
+    for a in range(codes.shape[0]):
+        for b in range(a + 1, codes.shape[0]):
+            both = pres[a] & pres[b]
+            pair = delta[safe[a], safe[b]] + delta[safe[b], safe[a]]
+            d += np.where(both, pair, 0.0)
+    d /= np.maximum(mu - 1.0, 1.0)
+    if w0 is None:
+        n_c = np.bincount(codes[pres], minlength=v).astype(np.float64)
+    else:
+        n_c = _weighted_marginals(codes, pres, w0, v)
+    dense = n_units * max(v, 1) <= _DENSE_CELLS
+
+    def table() -> FloatArray | None:
+        return _unit_counts(codes, v) if dense else None
+
+    def sparse() -> tuple[IntArray, IntArray, int]:
+        return codes[pres], np.broadcast_to(np.arange(n_units), codes.shape)[pres], v
+
+    return _AlphaParts("distance", d, keep, n_c, _quadratic_total(delta), table, sparse, w0)
+
+
+def krippendorff_alpha(
+    values: npt.ArrayLike, level: str = "nominal", *, unit_weights: npt.ArrayLike | None = None
+) -> Coefficient:
     """Krippendorff's α for a reliability matrix with missing values (NaN).
 
     Units with fewer than two values are not pairable and are ignored, as Krippendorff defines.
     ``level`` picks δ²: nominal (0/1), ordinal (cumulative marginal ranks), interval
-    (squared difference), ratio (((c − k)/(c + k))²).
+    (squared difference), ratio (((c − k)/(c + k))²; undefined when a pairable value is
+    negative, the ratio scale having a true zero). ``unit_weights`` (one per column) counts
+    each column that many times: the distinct columns of a matrix with their counts give the α
+    of the whole matrix.
     """
-    return _alpha_parts(values, level).alpha()
+    return _alpha_parts(values, level, unit_weights).alpha()
 
 
 @dataclass
@@ -433,38 +633,43 @@ def alpha_bootstrap_ci(
     n_boot: int = 1000,
     seed: int = 0,
     confidence: float = 0.95,
+    unit_weights: npt.ArrayLike | None = None,
+    delta: npt.ArrayLike | None = None,
 ) -> BootstrapCI | Undefined:
     """Seeded percentile bootstrap CI for α, resampling units with replacement.
 
     Each replicate weights every pairable unit by how often it was drawn, so α is a weighted sum of
-    per-unit contributions. For the ordinal metric the ranks stay those of the full sample.
+    per-unit contributions. For the ordinal metric the ranks stay those of the full sample. With
+    ``unit_weights`` a column stands for that many units (a replicate draws their total); with
+    ``delta`` the matrix holds codes 0..V−1 compared by that V x V distance (``level`` unused).
     """
     if n_boot < 1:
         raise ValueError("n_boot must be at least 1")
     if not 0.0 < confidence < 1.0:
         raise ValueError("confidence must be between 0 and 1")
-    parts = _alpha_parts(values, level)
+    parts = _alpha_parts(values, level, unit_weights, delta)
     point = parts.alpha()
     if isinstance(point, Undefined):
         return point
-    n_units = parts.d.size
+    n_draw = parts.n_draw
     rng = np.random.default_rng(seed)
-    reps: list[float] = []
     grouped = _group_units(parts)
     if grouped is not None:
         # Units with identical statistics are interchangeable: drawing n units with replacement
         # is a multinomial draw over the groups, with the same distribution and far less work.
         d_g, f_g, sizes = grouped
-        draws = rng.multinomial(n_units, sizes / sizes.sum(), size=n_boot).astype(np.float64)
-        do_all = draws @ d_g
-        sums_all = draws @ f_g
-        for do, sums in zip(do_all, sums_all, strict=True):
-            a = parts.alpha_from(float(do), sums)
-            if not isinstance(a, Undefined):
-                reps.append(a)
+        draws = rng.multinomial(n_draw, sizes / sizes.sum(), size=n_boot).astype(np.float64)
+        every = parts.alphas(draws @ d_g, draws @ f_g)
+        reps = every[~np.isnan(every)].tolist()
     else:
+        reps = []
+        p = None if parts.weights is None else parts.weights / parts.weights.sum()
+        n_units = parts.d.size
         for _ in range(n_boot):
-            w = np.bincount(rng.integers(0, n_units, n_units), minlength=n_units)
+            if p is None:
+                w = np.bincount(rng.integers(0, n_units, n_units), minlength=n_units)
+            else:
+                w = rng.multinomial(n_draw, p)
             a = parts.alpha(w.astype(np.float64))
             if not isinstance(a, Undefined):
                 reps.append(a)
@@ -478,7 +683,8 @@ def alpha_bootstrap_ci(
 
 
 def _group_units(parts: _AlphaParts) -> tuple[FloatArray, FloatArray, FloatArray] | None:
-    """Distinct feature rows, their d, and how many units share each, when that compresses well.
+    """Distinct feature rows, their d, and the total weight of the units sharing each, when
+    that compresses well.
 
     A unit's d is a function of its feature row (its value counts or moments), so units with
     equal rows are interchangeable in the bootstrap.
@@ -502,33 +708,22 @@ def _group_units(parts: _AlphaParts) -> tuple[FloatArray, FloatArray, FloatArray
             return None
         key += ints * radix
         radix *= card
-    _, first, sizes = np.unique(key, return_index=True, return_counts=True)
+    if parts.weights is None:
+        _, first, counts = np.unique(key, return_index=True, return_counts=True)
+    else:
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        counts = np.bincount(inverse.reshape(-1), weights=parts.weights, minlength=len(first))
     if len(first) > max(1000, feats.shape[0] // 4):
         return None
-    return parts.d[first], np.ascontiguousarray(feats[first]), sizes.astype(np.float64)
+    return parts.d[first], np.ascontiguousarray(feats[first]), counts.astype(np.float64)
 
 
-def alpha_with_distance(codes: npt.ArrayLike, delta: npt.ArrayLike) -> Coefficient:
-    """α for a coded matrix (codes 0..V−1, NaN missing) under any V x V distance matrix δ²."""
-    m = _matrix(codes)
-    dmat = np.asarray(delta, dtype=np.float64)
-    present = ~np.isnan(m)
-    mu = present.sum(axis=0)
-    keep = mu >= 2
-    if not keep.any():
-        return Undefined("no unit has values from two or more annotators")
-    sub = m[:, keep]
-    v = dmat.shape[0]
-    c = np.where(np.isnan(sub), -1, sub).astype(np.int64)
-    if (c >= v).any():
-        raise ValueError("a code is outside the distance matrix")
-    o, _ = _coincidence_from_codes(c, v)
-    n_c = o.sum(axis=1)
-    n = float(n_c.sum())
-    de = float(n_c @ dmat @ n_c)
-    if de <= 1e-12 * max(n * n, 1.0):
-        return Undefined("all pairable values are identical, so expected disagreement is 0")
-    return 1.0 - (n - 1.0) * float((o * dmat).sum()) / de
+def alpha_with_distance(
+    codes: npt.ArrayLike, delta: npt.ArrayLike, *, unit_weights: npt.ArrayLike | None = None
+) -> Coefficient:
+    """α for a coded matrix (codes 0..V−1, NaN missing) under any V x V distance matrix δ²
+    (0 on the diagonal), with optional ``unit_weights`` as in :func:`krippendorff_alpha`."""
+    return _alpha_parts(codes, "nominal", unit_weights, delta).alpha()
 
 
 def _coincidence_from_codes(codes: IntArray, v: int) -> tuple[FloatArray, IntArray]:
@@ -547,17 +742,26 @@ def _coincidence_from_codes(codes: IntArray, v: int) -> tuple[FloatArray, IntArr
 
 
 # --------------------------------------------------------------------------- simple agreement
-def percent_agreement(values: npt.ArrayLike) -> Coefficient:
-    """Mean over pairable units of the share of annotator pairs that gave the same value."""
+def percent_agreement(
+    values: npt.ArrayLike, *, unit_weights: npt.ArrayLike | None = None
+) -> Coefficient:
+    """Mean over pairable units of the share of annotator pairs that gave the same value
+    (weighted by ``unit_weights`` when given)."""
     m = _matrix(values)
+    w = _unit_weights(unit_weights, m.shape[1])
     codes, cats, _ = _codes(m)
     mu = (codes >= 0).sum(axis=0).astype(np.float64)
     keep = mu >= 2
+    if w is not None:
+        keep &= w > 0
     if not keep.any():
-        return Undefined("no unit has values from two or more annotators")
+        return Undefined(NO_PAIRS)
     agree = _pair_agreements(codes[:, keep], len(cats))
     mk = mu[keep]
-    return float(np.mean((agree - mk) / (mk * (mk - 1.0))))
+    share = (agree - mk) / (mk * (mk - 1.0))
+    if w is None:
+        return float(np.mean(share))
+    return float(share @ w[keep] / w[keep].sum())
 
 
 # ------------------------------------------------------------------------------------ Cohen's κ
@@ -575,14 +779,23 @@ def _weight_matrix(scores: FloatArray, weights: str | None) -> FloatArray:
 
 
 def confusion_table(
-    a: npt.ArrayLike, b: npt.ArrayLike, categories: npt.ArrayLike | None = None
+    a: npt.ArrayLike,
+    b: npt.ArrayLike,
+    categories: npt.ArrayLike | None = None,
+    *,
+    unit_weights: npt.ArrayLike | None = None,
 ) -> tuple[FloatArray, FloatArray]:
-    """Contingency table of two annotators' values (rows = ``a``) over units both rated."""
+    """Contingency table of two annotators' values (rows = ``a``) over units both rated, each
+    unit counted ``unit_weights`` times when given; and the categories it is indexed by (those
+    given, else the values found in both vectors)."""
     x = np.asarray(a, dtype=np.float64)
     y = np.asarray(b, dtype=np.float64)
     if x.shape != y.shape or x.ndim != 1:
         raise ValueError("the two annotators' vectors must be 1-D and of equal length")
+    uw = _unit_weights(unit_weights, x.shape[0])
     both = ~np.isnan(x) & ~np.isnan(y)
+    if uw is not None:
+        both &= uw > 0
     x, y = x[both], y[both]
     if categories is None:
         cats = np.unique(np.concatenate([x, y]))
@@ -593,8 +806,10 @@ def confusion_table(
     k = len(cats)
     ix = np.searchsorted(cats, x)
     iy = np.searchsorted(cats, y)
-    table = np.bincount(ix * k + iy, minlength=k * k).reshape(k, k).astype(np.float64)
-    return table, cats
+    table = np.bincount(
+        ix * k + iy, weights=None if uw is None else uw[both], minlength=k * k
+    ).reshape(k, k)
+    return table.astype(np.float64), cats
 
 
 def cohen_kappa(
@@ -603,20 +818,40 @@ def cohen_kappa(
     *,
     weights: str | None = None,
     categories: npt.ArrayLike | None = None,
+    distance: str = "positions",
+    unit_weights: npt.ArrayLike | None = None,
 ) -> Coefficient:
     """Cohen's κ, optionally weighted (``'linear'`` or ``'quadratic'``).
 
-    Either a square contingency table (rows = first annotator; weights use the positions
-    0..k−1 of the categories), or two value vectors with NaN for missing (units missing either value
-    are dropped; weights use the numeric values, over ``categories`` when given).
+    Either a square contingency table (rows = first annotator), or two value vectors with NaN
+    for missing (units missing either value are dropped; each unit counted ``unit_weights``
+    times when given). The categories are ``categories`` when given, else the values the two
+    vectors hold on the units both rated, in increasing order.
+
+    Weights are 1 − |d|/D (linear) or 1 − (d/D)² (quadratic) with D the largest distance.
+    ``distance="positions"`` (default) measures d between the positions 0..k−1 of the ordered
+    categories, as R's irr ``kappa2(weight="equal"/"squared")`` and scikit-learn's
+    ``cohen_kappa_score(weights="linear"/"quadratic")`` do; ``"values"`` between the numeric
+    values (for a table, ``categories`` must then give each row's value).
     """
+    if distance not in KAPPA_DISTANCES:
+        raise ValueError(f"unknown distance {distance!r}; use positions or values")
     if b is None:
+        if unit_weights is not None:
+            raise ValueError("unit_weights go with two value vectors, not a contingency table")
         table = np.asarray(a, dtype=np.float64)
         if table.ndim != 2 or table.shape[0] != table.shape[1]:
             raise ValueError("a contingency table must be square")
         scores = np.arange(table.shape[0], dtype=np.float64)
+        if distance == "values" and weights is not None:
+            if categories is None:
+                raise ValueError("distance='values' on a contingency table needs categories")
+            scores = np.asarray(categories, dtype=np.float64)
+            if scores.shape != (table.shape[0],):
+                raise ValueError("categories must give one value per row of the table")
     else:
-        table, scores = confusion_table(a, b, categories)
+        table, cats = confusion_table(a, b, categories, unit_weights=unit_weights)
+        scores = cats if distance == "values" else np.arange(len(cats), dtype=np.float64)
     n = float(table.sum())
     if n == 0:
         return Undefined("no unit was rated by both annotators")
@@ -630,99 +865,168 @@ def cohen_kappa(
 
 
 def pairwise_cohen(
-    values: npt.ArrayLike, *, weights: str | None = None
+    values: npt.ArrayLike,
+    *,
+    weights: str | None = None,
+    distance: str = "positions",
+    unit_weights: npt.ArrayLike | None = None,
 ) -> list[tuple[int, int, int, Coefficient]]:
     """Cohen's κ of every annotator pair: ``(a, b, n_units_both, κ)``.
 
-    Weighted κ uses the category values shared by the whole matrix.
+    Each pair's categories are the values it gave on the units both rated, so its weighted κ
+    is what ``kappa2`` or ``cohen_kappa_score`` give on that pair's two columns (``distance`` as
+    in :func:`cohen_kappa`). With ``unit_weights`` each column counts that many times
+    (``n_units_both`` too).
     """
     m = _matrix(values)
-    cats = np.unique(m[~np.isnan(m)])
+    uw = _unit_weights(unit_weights, m.shape[1])
+    given = ~np.isnan(m)
     out: list[tuple[int, int, int, Coefficient]] = []
     for a in range(m.shape[0]):
         for b in range(a + 1, m.shape[0]):
-            both = int((~np.isnan(m[a]) & ~np.isnan(m[b])).sum())
-            out.append((a, b, both, cohen_kappa(m[a], m[b], weights=weights, categories=cats)))
+            both = given[a] & given[b]
+            n = int(both.sum()) if uw is None else round(float(uw[both].sum()))
+            k = cohen_kappa(m[a], m[b], weights=weights, distance=distance, unit_weights=uw)
+            out.append((a, b, n, k))
     return out
 
 
-def mean_pairwise_cohen(values: npt.ArrayLike, *, weights: str | None = None) -> Coefficient:
+def mean_pairwise_cohen(
+    values: npt.ArrayLike,
+    *,
+    weights: str | None = None,
+    distance: str = "positions",
+    unit_weights: npt.ArrayLike | None = None,
+) -> Coefficient:
     """Average of the defined pairwise Cohen κ (what NLTK calls ``kappa``)."""
-    ks = [k for *_, k in pairwise_cohen(values, weights=weights) if not isinstance(k, Undefined)]
+    pairs = pairwise_cohen(values, weights=weights, distance=distance, unit_weights=unit_weights)
+    ks = [k for *_, k in pairs if not isinstance(k, Undefined)]
     if not ks:
         return Undefined("no annotator pair has a defined Cohen's κ")
     return float(np.mean(ks))
 
 
 # ------------------------------------------------------------------------------ Fleiss, Gwet
-def _count_table_stats(counts: FloatArray) -> tuple[float, FloatArray, int] | Undefined:
+def _count_table_stats(
+    counts: FloatArray, unit_weights: npt.ArrayLike | None = None
+) -> tuple[float, FloatArray, int] | Undefined:
     """Observed agreement p_a and mean category shares π_k (Gwet's forms for missing data).
 
     p_a averages, over units with two or more ratings, the share of agreeing rater pairs; π_k
-    averages each unit's category shares over all units with at least one rating.
+    averages each unit's category shares over all units with at least one rating, so a unit's
+    lone rating counts in chance agreement only (Gwet 2014, irrCAC). Both are weighted averages
+    with ``unit_weights`` (units of weight 0 are left out).
     """
+    w = _unit_weights(unit_weights, counts.shape[0])
     r = counts.sum(axis=1)
     rated = r >= 1
     two = r >= 2
+    if w is not None:
+        rated &= w > 0
+        two &= w > 0
+    if not rated.any():
+        return Undefined(NO_RATINGS)
     if not two.any():
-        return Undefined("no unit has values from two or more annotators")
+        return Undefined(NO_PAIRS)
     rr = r[two]
-    pa = float(np.mean((counts[two] * (counts[two] - 1)).sum(axis=1) / (rr * (rr - 1))))
-    pi = (counts[rated] / r[rated, None]).mean(axis=0)
-    return pa, pi, int(two.sum())
+    per_unit = (counts[two] * (counts[two] - 1)).sum(axis=1) / (rr * (rr - 1))
+    shares = counts[rated] / r[rated, None]
+    if w is None:
+        return float(np.mean(per_unit)), shares.mean(axis=0), int(two.sum())
+    pa = float(per_unit @ w[two] / w[two].sum())
+    return pa, w[rated] @ shares / w[rated].sum(), int(two.sum())
 
 
-def fleiss_kappa_from_counts(counts: npt.ArrayLike) -> Coefficient:
+def _rated_columns(values: npt.ArrayLike, unit_weights: npt.ArrayLike | None
+                   ) -> tuple[FloatArray, FloatArray | None]:
+    """The matrix without its columns of weight 0, and the remaining weights."""
+    m = _matrix(values)
+    w = _unit_weights(unit_weights, m.shape[1])
+    if w is None or (w > 0).all():
+        return m, w
+    return m[:, w > 0], w[w > 0]
+
+
+def fleiss_kappa_from_counts(
+    counts: npt.ArrayLike, *, unit_weights: npt.ArrayLike | None = None
+) -> Coefficient:
     """Fleiss' κ from a (units x categories) table of how many annotators chose each category.
 
     With the same number of ratings per unit this is Fleiss (1971); with unequal numbers
-    (missing data) it is Gwet's generalisation (as irrCAC computes it).
+    (missing data) it is Gwet's generalisation (as irrCAC computes it): a unit with one rating
+    adds nothing to observed agreement but its rating counts in the category shares behind
+    chance agreement. Undefined when there are no ratings, no unit with two, or when every
+    rating is one category (chance agreement 1), never 1.0 then. ``unit_weights`` (one per row)
+    counts each row that many times.
     """
     table = np.asarray(counts, dtype=np.float64)
     if table.ndim != 2:
         raise ValueError("a count table must be 2-D (units x categories)")
-    stats = _count_table_stats(table)
+    stats = _count_table_stats(table, unit_weights)
     if isinstance(stats, Undefined):
         return stats
     pa, pi, _ = stats
-    pe = float(pi @ pi)
-    if pe >= 1.0 - 1e-12:
+    if np.count_nonzero(pi) < 2:
         return Undefined("every rating is the same category, so chance agreement is 1")
+    pe = float(pi @ pi)
     return (pa - pe) / (1.0 - pe)
 
 
-def fleiss_kappa(values: npt.ArrayLike) -> Coefficient:
-    """Fleiss' κ from a reliability matrix (annotators x units, NaN missing)."""
-    counts, _ = category_counts(values)
-    return fleiss_kappa_from_counts(counts)
+def fleiss_kappa(
+    values: npt.ArrayLike, *, unit_weights: npt.ArrayLike | None = None
+) -> Coefficient:
+    """Fleiss' κ from a reliability matrix (annotators x units, NaN missing), each column
+    counted ``unit_weights`` times when given."""
+    m, w = _rated_columns(values, unit_weights)
+    counts, _ = category_counts(m)
+    return fleiss_kappa_from_counts(counts, unit_weights=w)
 
 
-def gwet_ac1_from_counts(counts: npt.ArrayLike, n_categories: int | None = None) -> Coefficient:
+def gwet_ac1_from_counts(
+    counts: npt.ArrayLike,
+    n_categories: int | None = None,
+    *,
+    unit_weights: npt.ArrayLike | None = None,
+) -> Coefficient:
     """Gwet's AC1 from a (units x categories) count table.
 
     p_e = Σ_k π_k(1 − π_k)/(q − 1) with q the number of categories (the table's columns unless
-    ``n_categories`` says more exist).
+    ``n_categories`` says more exist); p_a and π_k as in :func:`fleiss_kappa_from_counts` (a lone
+    rating counts in π_k only), and so is ``unit_weights``. With q ≥ 2, p_e ≤ 1/q < 1: AC1 is
+    undefined only without ratings, without a unit rated twice, or with q < 2.
     """
     table = np.asarray(counts, dtype=np.float64)
     q = int(n_categories if n_categories is not None else table.shape[1])
     if q < 2:
         return Undefined("AC1 needs at least two categories")
-    stats = _count_table_stats(table)
+    stats = _count_table_stats(table, unit_weights)
     if isinstance(stats, Undefined):
         return stats
     pa, pi, _ = stats
     pe = float((pi * (1.0 - pi)).sum() / (q - 1))
-    if pe >= 1.0 - 1e-12:
-        return Undefined("chance agreement is 1")
     return (pa - pe) / (1.0 - pe)
 
 
-def gwet_ac1(values: npt.ArrayLike, n_categories: int | None = None) -> Coefficient:
-    """Gwet's AC1 (unweighted) from a reliability matrix, with missing data as Gwet defines it."""
-    counts, cats = category_counts(values)
+def gwet_ac1(
+    values: npt.ArrayLike,
+    n_categories: int | None = None,
+    *,
+    unit_weights: npt.ArrayLike | None = None,
+) -> Coefficient:
+    """Gwet's AC1 (unweighted) from a reliability matrix, with missing data as Gwet defines it,
+    each column counted ``unit_weights`` times when given.
+
+    q is the number of categories found in the matrix, so one label everywhere leaves AC1
+    undefined (its chance term divides by q − 1 = 0) rather than 1.0; a caller that declares
+    ``n_categories`` ≥ 2 gets Gwet's AC1 over that many, which is 1.0 when everyone agrees.
+    """
+    m, w = _rated_columns(values, unit_weights)
+    counts, cats = category_counts(m)
+    if not len(cats):
+        return Undefined(NO_RATINGS)
     if len(cats) < 2 and n_categories is None:
         return Undefined("only one category was used, so AC1 has no chance model")
-    return gwet_ac1_from_counts(counts, n_categories)
+    return gwet_ac1_from_counts(counts, n_categories, unit_weights=w)
 
 
 # ---------------------------------------------------------------------------------- diagnostics
@@ -914,23 +1218,27 @@ def summarize(
     n_boot: int = 1000,
     *,
     annotators: Sequence[Hashable] | None = None,
+    kappa_distance: str = "positions",
 ) -> dict[str, Any]:
     """All coefficients for one reliability matrix, as a JSON-friendly dict.
 
     Undefined coefficients are ``None`` and their reasons are under ``undefined``. κ, Fleiss and
     AC1 treat values as categories; α and the bootstrap CI use ``level``. ``cohen_kappa`` appears
-    only with exactly two annotators (weighted when ``weights`` is given).
+    only with exactly two annotators (weighted when ``weights`` is given, over the distances
+    ``kappa_distance`` names: see :func:`cohen_kappa`).
     """
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
     if weights is not None and weights not in WEIGHTS:
         raise ValueError(f"unknown weights {weights!r}; use linear or quadratic")
+    if kappa_distance not in KAPPA_DISTANCES:
+        raise ValueError(f"unknown distance {kappa_distance!r}; use positions or values")
     m = _matrix(values)
     names = list(annotators) if annotators is not None else list(range(m.shape[0]))
     mu = (~np.isnan(m)).sum(axis=0)
     drops = _Drops()
     drops.add("no value from any annotator", int((mu == 0).sum()))
-    drops.add("fewer than 2 annotators gave a value", int((mu == 1).sum()))
+    drops.add(LONE_VALUE, int((mu == 1).sum()))
     undefined: dict[str, str] = {}
 
     def put(key: str, x: Coefficient) -> float | None:
@@ -941,6 +1249,7 @@ def summarize(
     out: dict[str, Any] = {
         "level": level,
         "weights": weights,
+        "kappa_distance": kappa_distance,
         "n_units": int(m.shape[1]),
         "n_annotators": int(m.shape[0]),
         "n_values": int(mu.sum()),
@@ -959,7 +1268,7 @@ def summarize(
         out["alpha_ci95"] = None if ci is None else ci.to_json()
     out["fleiss_kappa"] = put("fleiss_kappa", fleiss_kappa(m))
     out["gwet_ac1"] = put("gwet_ac1", gwet_ac1(m))
-    pairs = pairwise_cohen(m, weights=weights)
+    pairs = pairwise_cohen(m, weights=weights, distance=kappa_distance)
     if m.shape[0] == 2:
         out["cohen_kappa"] = put("cohen_kappa", pairs[0][3])
     out["pairwise_cohen"] = [

@@ -24,6 +24,9 @@ from annotator.core.agreement import Coefficient, Undefined, krippendorff_alpha
 
 Mode = Literal["exact", "overlap"]
 
+# Why a character-level α has no units (also said by ``annotator agree`` over the database).
+NO_SHARED_SENTENCE = "no sentence was completed by two or more annotators"
+
 # SemEval-2020 Task 11 (PTC v2) trims these from both ends of a span.
 TRIM_CHARS = " \n.,:;"
 
@@ -327,7 +330,7 @@ def char_alpha(
                 values[ai, starts[doc] : starts[doc] + len(offs)] = inside[offs]
         values[~mask] = np.nan
         if n_units == 0:
-            out[label] = Undefined("no sentence was completed by two or more annotators")
+            out[label] = Undefined(NO_SHARED_SENTENCE)
         else:
             out[label] = krippendorff_alpha(values, "nominal")
     return out

@@ -3,7 +3,13 @@
 The file has a header row naming the columns ``unit``, ``annotator`` and ``label`` (any order,
 other columns ignored) and one row per rating. An empty label means the annotator saw the unit
 and gave no value (missing). Numeric labels are ordered by value; ``--level`` ordinal, interval
-and ratio need numeric labels. Any bad row is reported as ``FILE:LINE: cause`` with exit code 2.
+and ratio need numeric labels (ratio: none below 0). Any bad row is reported as
+``FILE:LINE: cause`` with exit code 2.
+
+What a label is does not depend on the rest of the file: a label that reads as a number
+(``annotator.core.agreement.as_number``: an ASCII decimal number after NFKC normalisation) is
+that number, so "1" and "1.0" are one label in any file; other labels are compared in NFC. Unit
+and annotator names are compared in NFC too.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
+import unicodedata
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
@@ -21,14 +27,6 @@ REQUIRED = ("unit", "annotator", "label")
 
 class TableError(Exception):
     """A problem with the input file, already phrased as ``FILE[:LINE]: cause``."""
-
-
-def _number(text: str) -> float | None:
-    try:
-        x = float(text)
-    except ValueError:
-        return None
-    return x if math.isfinite(x) else None
 
 
 def read_table(
@@ -81,7 +79,9 @@ def read_table(
                     f"{name}:{line}: expected {len(header)} fields like the header, "
                     f"found {len(record)}"
                 )
-            unit, annotator, label = (record[cols[c]].strip() for c in REQUIRED)
+            unit, annotator, label = (
+                unicodedata.normalize("NFC", record[cols[c]].strip()) for c in REQUIRED
+            )
             if not unit:
                 raise TableError(f"{name}:{line}: empty unit")
             if not annotator:
@@ -101,9 +101,17 @@ def read_table(
         raise TableError(f"{name}:1: empty file; expected a header unit,annotator,label")
     if not rows:
         raise TableError(f"{name}: no ratings after the header")
+    from annotator.core.agreement import as_number
+
     numeric = True
     for (_, _, label), line in zip(rows, lines, strict=True):
-        if label and _number(label) is None:
+        x = as_number(label) if label else None
+        if level == "ratio" and x is not None and x < 0:
+            raise TableError(
+                f"{name}:{line}: label {label!r} is negative; --level ratio needs values of 0 "
+                "or more"
+            )
+        if label and x is None:
             if level != "nominal":
                 raise TableError(
                     f"{name}:{line}: label {label!r} is not a number; "
@@ -126,8 +134,10 @@ def table_summary(
     *,
     seed: int = 0,
     n_boot: int = 1000,
+    kappa_distance: str = "positions",
 ) -> dict[str, Any]:
-    """:func:`annotator.core.agreement.summarize` for a ratings CSV, plus names and labels."""
+    """:func:`annotator.core.agreement.summarize` for a ratings CSV, plus names and labels.
+    ``kappa_distance``: weighted κ over category positions (default) or numeric values."""
     from annotator.core.agreement import matrix_from_rows, summarize
 
     rows, numeric = read_table(path, level, weights)
@@ -135,7 +145,8 @@ def table_summary(
         ((u, a, lab or None) for u, a, lab in rows), numeric=numeric
     )
     names: list[Hashable] = list(rel.annotators)
-    summary = summarize(rel.values, level, weights, seed, n_boot, annotators=names)
+    summary = summarize(rel.values, level, weights, seed, n_boot, annotators=names,
+                        kappa_distance=kappa_distance)
     summary["file"] = str(path)
     summary["annotators"] = names
     summary["categories"] = [_plain(c) for c in rel.categories]
@@ -154,6 +165,8 @@ def _fmt(x: float | None) -> str:
 
 def render_text(s: dict[str, Any]) -> str:
     """A readable table of the coefficients with the units used and dropped."""
+    from annotator.core.agreement import LONE_VALUE
+
     undefined: dict[str, str] = s["undefined"]
     out = [f"agreement for {s['file']} (level {s['level']})"]
     dropped = "; ".join(f"{why}: {n}" for why, n in s["units_dropped_reasons"].items())
@@ -162,6 +175,9 @@ def render_text(s: dict[str, Any]) -> str:
         + (f" — {dropped}" if dropped else "")
         + ")"
     )
+    if s["units_dropped_reasons"].get(LONE_VALUE):
+        out.append("  (a unit with one value is not pairable, but that value counts in the "
+                   "chance agreement of Fleiss' kappa and Gwet's AC1)")
     out.append(
         f"annotators: {s['n_annotators']}   ratings: {s['n_values']}   "
         f"categories: {len(s['categories'])}"
@@ -180,8 +196,11 @@ def render_text(s: dict[str, Any]) -> str:
         ("Fleiss' kappa", "fleiss_kappa", ""),
         ("Gwet's AC1", "gwet_ac1", ""),
     ]
+    by_value = s.get("kappa_distance") == "values"
     if "cohen_kappa" in s:
-        kind = f"{s['weights']}-weighted " if s.get("weights") else ""
+        kind = ""
+        if s.get("weights"):
+            kind = f"{s['weights']}-weighted " + ("by value distance, " if by_value else "")
         rows.append((f"Cohen's kappa ({kind}two annotators)", "cohen_kappa", ""))
     width = max(len(r[0]) for r in rows) + 2
     out.append(f"{'coefficient':<{width}}{'value':>10}  note")
@@ -192,7 +211,9 @@ def render_text(s: dict[str, Any]) -> str:
     pairs = s["pairwise_cohen"]
     if len(pairs) > 1:
         out.append("")
-        kind = f" ({s['weights']} weights)" if s.get("weights") else ""
+        kind = ""
+        if s.get("weights"):
+            kind = f" ({s['weights']} weights" + (" by value distance)" if by_value else ")")
         out.append(f"pairwise Cohen's kappa{kind}")
         na = max([len(str(p["a"])) for p in pairs] + [9]) + 2
         nb = max([len(str(p["b"])) for p in pairs] + [9]) + 2
@@ -213,13 +234,15 @@ def run_table(
     *,
     seed: int = 0,
     n_boot: int = 1000,
+    kappa_distance: str = "positions",
 ) -> tuple[str, int]:
     """Everything `annotator agree --table` prints, and its exit code (0 ok, 2 bad input).
 
     On error the text is the one-line ``FILE:LINE: cause`` message (for stderr).
     """
     try:
-        summary = table_summary(path, level, weights, seed=seed, n_boot=n_boot)
+        summary = table_summary(path, level, weights, seed=seed, n_boot=n_boot,
+                                kappa_distance=kappa_distance)
     except TableError as exc:
         return str(exc), 2
     if as_json:

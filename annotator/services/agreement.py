@@ -3,12 +3,14 @@
 ``annotator agree`` without ``--table`` lands here. This module decides what a *unit* is for each
 label set (a done sentence, a document, the characters of a sentence), reads everything it needs
 in a few bulk queries (``Store.agreement_*``, run side by side in threads), builds numpy matrices
-with lookup tables rather than per-unit Python loops, and computes the coefficients as
-``annotator.core.agreement`` and ``annotator.core.spans`` define them. Because a matrix of 200,000
-sentences x 3 annotators has only a few hundred distinct columns, most statistics run over those
-columns weighted by their counts (``CollapsedAlpha``, ``weighted_simple``, vectorised span
-matching); the tests check every one against the core functions on the full matrix. It also says
-how many units were used and how many were dropped, and why, so nothing is dropped silently.
+with lookup tables rather than per-unit Python loops, and computes the coefficients with
+``annotator.core.agreement`` itself, so each coefficient (and each "undefined" reason) has one
+implementation. Because a matrix of 200,000 sentences x 3 annotators has only a few hundred
+distinct columns, the matrix is collapsed to those columns (``_collapse``) and the core functions
+get their counts as ``unit_weights``, which gives exactly what the full matrix gives (the core's
+tests check that). Span matching is vectorised here over every span of the database and checked
+against ``annotator.core.spans``. It also says how many units were used and how many were
+dropped, and why, so nothing is dropped silently.
 
 Units:
 - sentence sets: sentences marked done by two or more of the chosen annotators. "Done with no
@@ -550,146 +552,6 @@ def char_patterns(spans: SpanData, label: int) -> tuple[np.ndarray, np.ndarray, 
     return matrix, w, int(total_arr), len(cols)
 
 
-# --------------------------------------------------------------------- weighted (collapsed) α
-class CollapsedAlpha:
-    """Krippendorff's α over the distinct columns of a reliability matrix, each weighted by how
-    many units share it.
-
-    A database matrix of 200,000 sentences x 3 annotators has at most a few hundred distinct
-    columns, so a bootstrap replicate is a multinomial draw over those instead of a resample of
-    200,000 units. The distance δ² is ``annotator.core.agreement.distance_matrix`` at the level
-    (the ordinal one with the full-sample marginals, as the core's bootstrap keeps them), or any
-    square ``delta`` over category codes (set distances).
-    """
-
-    def __init__(
-        self,
-        values: np.ndarray,
-        level: str = "nominal",
-        delta: np.ndarray | None = None,
-        weights: np.ndarray | None = None,
-    ) -> None:
-        from annotator.core.agreement import distance_matrix
-
-        m = np.asarray(values, dtype=np.float64)
-        w0 = np.ones(m.shape[1]) if weights is None else np.asarray(weights, dtype=np.float64)
-        present = ~np.isnan(m)
-        keep = present.sum(axis=0) >= 2
-        m, w0 = m[:, keep], w0[keep]
-        if delta is None:
-            cats, inverse = np.unique(m[~np.isnan(m)], return_inverse=True)
-            codes = np.full(m.shape, -1, dtype=np.int64)
-            codes[~np.isnan(m)] = inverse.ravel()
-        else:
-            cats = np.arange(np.asarray(delta).shape[0], dtype=np.float64)
-            codes = np.where(np.isnan(m), -1, m).astype(np.int64)
-        v = len(cats)
-        n_ann = m.shape[0]
-        # Distinct columns and their weights.
-        shifted, self.counts = _collapse(codes + 1, w0, v + 1)
-        pat = shifted - 1
-        self.n_units = float(w0.sum())
-        pres = pat >= 0
-        mu = pres.sum(axis=0).astype(np.float64)
-        n_p = np.zeros(pat.shape[1] * max(v, 1))
-        for a in range(n_ann):
-            cells = np.flatnonzero(pres[a]) * max(v, 1) + pat[a][pres[a]]
-            n_p += np.bincount(cells, minlength=len(n_p))
-        self.n_p = n_p.reshape(pat.shape[1], max(v, 1))
-        if delta is None:
-            marg = self.counts @ self.n_p if pat.shape[1] else np.zeros(v)
-            delta = distance_matrix(cats, level, marginals=marg) if v else np.zeros((0, 0))
-        self.delta = np.asarray(delta, dtype=np.float64)
-        do = np.zeros(pat.shape[1])
-        for a in range(n_ann):
-            for b in range(a + 1, n_ann):
-                both = pres[a] & pres[b]
-                do[both] += 2.0 * self.delta[pat[a][both], pat[b][both]]
-        self.do_p = do / np.maximum(mu - 1.0, 1.0)
-
-    def alpha(self, w: np.ndarray | None = None) -> float | Any:
-        from annotator.core.agreement import Undefined
-
-        w = self.counts if w is None else w
-        if not len(w) or w.sum() == 0:
-            return Undefined("no unit has values from two or more annotators")
-        n_c = w @ self.n_p
-        n = float(n_c.sum())
-        de = float(n_c @ self.delta @ n_c)
-        if n < 2 or de <= 1e-12 * max(n * n, 1.0):
-            return Undefined("all pairable values are identical, so expected disagreement is 0")
-        return 1.0 - (n - 1.0) * float(w @ self.do_p) / de
-
-    def bootstrap(self, n_boot: int = 1000, seed: int = 0, confidence: float = 0.95) -> Any:
-        """Seeded percentile bootstrap over units (multinomial draws of the distinct columns)."""
-        from annotator.core.agreement import BootstrapCI, Undefined
-
-        if n_boot <= 0:
-            return Undefined("no bootstrap requested (--n-boot 0)")
-        point = self.alpha()
-        if isinstance(point, Undefined):
-            return point
-        rng = np.random.default_rng(seed)
-        n = round(self.n_units)
-        p = self.counts / self.counts.sum()
-        draws = rng.multinomial(n, p, size=n_boot).astype(np.float64)
-        n_c = draws @ self.n_p
-        tot = n_c.sum(axis=1)
-        de = np.einsum("ij,jk,ik->i", n_c, self.delta, n_c)
-        ok = (tot >= 2) & (de > 1e-12 * np.maximum(tot * tot, 1.0))
-        reps = 1.0 - (tot[ok] - 1.0) * (draws[ok] @ self.do_p) / de[ok]
-        if len(reps) < max(2, n_boot // 2):
-            return Undefined(
-                f"α was undefined in {n_boot - len(reps)} of {n_boot} bootstrap replicates"
-            )
-        tail = (1.0 - confidence) / 2.0
-        lo, hi = np.quantile(reps, [tail, 1.0 - tail])
-        return BootstrapCI(float(lo), float(hi), n_boot, len(reps), seed, confidence)
-
-
-def weighted_simple(values: np.ndarray, weights: np.ndarray) -> dict[str, Any]:
-    """Percent agreement, Fleiss' κ and Gwet's AC1 of a reliability matrix whose columns stand
-    for ``weights`` units each, with missing data as ``annotator.core.agreement`` treats it
-    (Gwet's forms: observed agreement over units with two or more values, category shares over
-    units with one or more). Returns the three coefficients (float or ``Undefined``); the tests
-    check them against the core functions on the expanded matrix."""
-    from annotator.core.agreement import Undefined
-
-    m = np.asarray(values, dtype=np.float64)
-    w = np.asarray(weights, dtype=np.float64)
-    present = ~np.isnan(m)
-    cats = np.unique(m[present])
-    q = len(cats)
-    table = np.zeros(m.shape[1] * max(q, 1))
-    for a in range(m.shape[0]):
-        cells = np.flatnonzero(present[a]) * max(q, 1) + np.searchsorted(cats, m[a][present[a]])
-        table += np.bincount(cells, minlength=len(table))
-    table = table.reshape(m.shape[1], max(q, 1))
-    r = table.sum(axis=1)
-    two, rated = r >= 2, r >= 1
-    none = Undefined("no unit has values from two or more annotators")
-    out: dict[str, Any] = {"percent_agreement": none, "fleiss_kappa": none, "gwet_ac1": none}
-    if q < 2:
-        out["gwet_ac1"] = Undefined("only one category was used, so AC1 has no chance model")
-    if not (two & (w > 0)).any():
-        return out
-    rr = r[two]
-    per_unit = (table[two] * (table[two] - 1)).sum(axis=1) / (rr * (rr - 1))
-    pa = float(per_unit @ w[two] / w[two].sum())
-    out["percent_agreement"] = pa
-    pi = (w[rated] @ (table[rated] / r[rated, None])) / w[rated].sum()
-    pe = float(pi @ pi)
-    out["fleiss_kappa"] = (
-        Undefined("every rating is the same category, so chance agreement is 1")
-        if pe >= 1.0 - 1e-12 else (pa - pe) / (1.0 - pe)
-    )
-    if q >= 2:
-        pe1 = float((pi * (1.0 - pi)).sum() / (q - 1))
-        out["gwet_ac1"] = (Undefined("chance agreement is 1") if pe1 >= 1.0 - 1e-12
-                           else (pa - pe1) / (1.0 - pe1))
-    return out
-
-
 # ------------------------------------------------------------------------------ computation
 def _coef(out: dict[str, Any], key: str, x: Any) -> None:
     """Store a coefficient as a float, or None with its reason under ``undefined``."""
@@ -709,6 +571,19 @@ def _ci_json(ci: Any) -> tuple[dict[str, Any] | None, str | None]:
     if isinstance(ci, Undefined):
         return None, ci.reason
     return ci.to_json(), None
+
+
+def _bootstrap(
+    values: np.ndarray, level: str, w: np.ndarray, n_boot: int, seed: int,
+    delta: np.ndarray | None = None,
+) -> Any:
+    """The core's seeded bootstrap CI of α over the weighted distinct columns, or why not."""
+    from annotator.core.agreement import Undefined, alpha_bootstrap_ci
+
+    if n_boot <= 0:
+        return Undefined("no bootstrap requested (--n-boot 0)")
+    return alpha_bootstrap_ci(values, level, n_boot=n_boot, seed=seed, unit_weights=w,
+                              delta=delta)
 
 
 def _set_codes(um: UnitMatrix) -> tuple[np.ndarray, list[frozenset[str]]]:
@@ -731,31 +606,22 @@ def _set_codes(um: UnitMatrix) -> tuple[np.ndarray, list[frozenset[str]]]:
     return codes, sets
 
 
-def _pair_tables(
-    codes: np.ndarray, n_codes: int, weights: np.ndarray | None = None, missing: int | None = None
-) -> dict[tuple[int, int], np.ndarray]:
-    """Contingency table of every annotator pair over the units both answered (NaN, or the
-    ``missing`` code, = not answered), each unit counted ``weights`` times."""
-    out: dict[tuple[int, int], np.ndarray] = {}
-    given = ~np.isnan(codes) if missing is None else codes != missing
-    for a in range(codes.shape[0]):
-        for b in range(a + 1, codes.shape[0]):
-            both = given[a] & given[b]
-            x = codes[a][both].astype(np.int64)
-            y = codes[b][both].astype(np.int64)
-            out[(a, b)] = (
-                np.bincount(x * n_codes + y, minlength=n_codes * n_codes,
-                            weights=None if weights is None else weights[both])
-                .reshape(n_codes, n_codes)
-                .astype(np.float64)
-            )
-    return out
-
-
 def analyse_units(
-    um: UnitMatrix, *, n_boot: int = 1000, seed: int = 0, top: int = 10
+    um: UnitMatrix,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    top: int = 10,
+    kappa_distance: str = "positions",
+    scale_values: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Every coefficient of a sentence or document set."""
+    """Every coefficient of a sentence or document set.
+
+    On ordered scales the weighted Cohen's κ measures distances between the positions of the
+    categories a pair used (``kappa_distance="positions"``, as R irr ``kappa2`` and scikit-learn
+    do) or between their values on the scale (``"values"``: ``scale_values`` per code, NaN for
+    none, needed for ordinal sets whose ``code_values`` are positions; interval and ratio sets
+    use their ``code_values``)."""
     from annotator.core import agreement as ag
 
     names = um.annotators
@@ -782,8 +648,8 @@ def analyse_units(
     out["n_values"] = int(m_u.sum())
     out["units_without_two_values"] = int((m_u < 2).sum())
     # Everything works on the distinct columns of the code matrix, weighted by their counts
-    # (a few hundred columns for 200,000 sentences); the tests check each value against the
-    # core functions on the full matrix.
+    # (a few hundred columns for 200,000 sentences), which the core functions take as
+    # unit_weights.
     n_codes = len(um.categories)
     shifted, w = _collapse((np.nan_to_num(um.codes, nan=-1.0) + 1).astype(np.int64),
                            np.ones(um.codes.shape[1]), n_codes + 1)
@@ -792,47 +658,51 @@ def analyse_units(
     assert um.code_values is not None
     value_of = np.append(um.code_values, np.nan)
     pat_values = value_of[np.where(pat >= 0, pat, n_codes)]
-    simple = weighted_simple(pat_values, w)
-    alpha = CollapsedAlpha(pat_values, level, weights=w)
-    _coef(out, "percent_agreement", simple["percent_agreement"])
-    _coef(out, "krippendorff_alpha", alpha.alpha())
-    _coef(out, "fleiss_kappa", simple["fleiss_kappa"])
-    _coef(out, "gwet_ac1", simple["gwet_ac1"])
-    ci, why = _ci_json(alpha.bootstrap(n_boot, seed))
+    patf = np.where(pat >= 0, pat, np.nan).astype(np.float64)  # codes, NaN = no answer
+    _coef(out, "percent_agreement", ag.percent_agreement(pat_values, unit_weights=w))
+    _coef(out, "krippendorff_alpha", ag.krippendorff_alpha(pat_values, level, unit_weights=w))
+    _coef(out, "fleiss_kappa", ag.fleiss_kappa(pat_values, unit_weights=w))
+    _coef(out, "gwet_ac1", ag.gwet_ac1(pat_values, unit_weights=w))
+    ci, why = _ci_json(_bootstrap(pat_values, level, w, n_boot, seed))
     out["alpha_ci95"] = ci
     if why:
         out["undefined"]["alpha_ci95"] = why
-    # Pairs: Cohen (weighted for ordered scales), confusion matrix.
+    # Pairs: Cohen (weighted for ordered scales), confusion matrix (over every answer, "(none)"
+    # included).
     cats_present = np.unique(pat[pat >= 0]) if pat.size else np.zeros(0, np.int64)
     cat_names = [um.categories[i] for i in cats_present]
-    tables = _pair_tables(pat.astype(np.float64), n_codes, w, missing=-1)
-    weighted = (
-        {wt: ag.pairwise_cohen(values, weights=wt) for wt in ("linear", "quadratic")}
-        if numeric else {}
-    )
+    cohen = ag.pairwise_cohen(pat_values, unit_weights=w)
+    weighted = {}
+    if numeric:
+        out["kappa_distance"] = kappa_distance
+        kappa_values = pat_values
+        if kappa_distance == "values" and scale_values is not None:
+            kappa_values = np.append(scale_values, np.nan)[np.where(pat >= 0, pat, n_codes)]
+        weighted = {
+            wt: ag.pairwise_cohen(kappa_values, weights=wt, distance=kappa_distance,
+                                  unit_weights=w)
+            for wt in ("linear", "quadratic")
+        }
+    all_codes = np.arange(n_codes, dtype=np.float64)
     pairs = []
-    for i, ((a, b), table) in enumerate(tables.items()):
-        entry: dict[str, Any] = {"a": names[a], "b": names[b], "undefined": {}}
+    for i, (a, b, n_both, kappa) in enumerate(cohen):
+        entry: dict[str, Any] = {"a": names[a], "b": names[b], "n_units": n_both,
+                                 "undefined": {}}
+        _coef(entry, "cohen_kappa", kappa)
         if numeric:
-            both = present[a] & present[b]
-            entry["n_units"] = int(both.sum())
-            _coef(entry, "cohen_kappa", ag.cohen_kappa(values[a], values[b]))
             _coef(entry, "cohen_kappa_linear", weighted["linear"][i][3])
             _coef(entry, "cohen_kappa_quadratic", weighted["quadratic"][i][3])
-        else:
-            entry["n_units"] = int(table.sum())
-            _coef(entry, "cohen_kappa", ag.cohen_kappa(table) if table.sum() else
-                  ag.Undefined("no unit was rated by both annotators"))
+        table, _ = ag.confusion_table(patf[a], patf[b], all_codes, unit_weights=w)
         sub = table[np.ix_(cats_present, cats_present)]
         entry["confusion"] = {"categories": cat_names, "matrix": np.rint(sub).astype(int).tolist()}
         pairs.append(entry)
     out["pairs"] = pairs
     out["per_label"] = _per_label_binary(
-        names, um.labels, np.where(pat >= 0, pat, np.nan).astype(np.float64),
+        names, um.labels, patf,
         np.arange(len(um.labels))[None, :] == np.arange(n_codes)[:, None], w,
     )
     loo = [
-        CollapsedAlpha(np.delete(pat_values, a, axis=0), level, weights=w).alpha()
+        ag.krippendorff_alpha(np.delete(pat_values, a, axis=0), level, unit_weights=w)
         if len(names) > 2 else
         ag.Undefined("leaving one of two annotators out leaves nobody to agree with")
         for a in range(len(names))
@@ -873,16 +743,11 @@ def _per_label_binary(
         n_present = float((np.nan_to_num(view) * w).sum())
         entry["prevalence"] = n_present / n_given if n_given else 0.0
         entry["n_present"] = round(n_present)
-        _coef(entry, "krippendorff_alpha", CollapsedAlpha(view, "nominal", weights=w).alpha())
-        ks = [ag.cohen_kappa(t) if t.sum() else ag.Undefined("no unit rated by both")
-              for t in _pair_tables(view, 2, w).values()]
-        defined = [k for k in ks if not isinstance(k, ag.Undefined)]
+        _coef(entry, "krippendorff_alpha", ag.krippendorff_alpha(view, unit_weights=w))
         if len(names) == 2:
-            kappa = ks[0] if ks else ag.Undefined("no annotator pair")
-        elif defined:
-            kappa = float(np.mean(defined))
+            kappa = ag.cohen_kappa(view[0], view[1], categories=[0.0, 1.0], unit_weights=w)
         else:
-            kappa = ag.Undefined("no annotator pair has a defined Cohen's κ for this label")
+            kappa = ag.mean_pairwise_cohen(view, unit_weights=w)
         _coef(entry, "kappa", kappa)
         out.append(entry)
     return out
@@ -925,16 +790,13 @@ def _analyse_multi(
     pat = shifted - 1  # -1 = not answered
     patf = np.where(pat >= 0, pat, np.nan).astype(np.float64)
     # Exact-set agreement: each distinct set a nominal category.
-    simple = weighted_simple(patf, w)
-    _coef(out, "percent_agreement", simple["percent_agreement"])
-    _coef(out, "krippendorff_alpha_exact_sets",
-          CollapsedAlpha(patf, "nominal", weights=w).alpha())
-    _coef(out, "fleiss_kappa_exact_sets", simple["fleiss_kappa"])
-    _coef(out, "gwet_ac1_exact_sets", simple["gwet_ac1"])
-    alphas = {d: CollapsedAlpha(patf, delta=deltas[d], weights=w) for d in deltas}
-    _coef(out, "masi_alpha", alphas["masi"].alpha())
-    _coef(out, "jaccard_alpha", alphas["jaccard"].alpha())
-    ci, why = _ci_json(alphas["masi"].bootstrap(n_boot, seed))
+    _coef(out, "percent_agreement", ag.percent_agreement(patf, unit_weights=w))
+    _coef(out, "krippendorff_alpha_exact_sets", ag.krippendorff_alpha(patf, unit_weights=w))
+    _coef(out, "fleiss_kappa_exact_sets", ag.fleiss_kappa(patf, unit_weights=w))
+    _coef(out, "gwet_ac1_exact_sets", ag.gwet_ac1(patf, unit_weights=w))
+    _coef(out, "masi_alpha", ag.alpha_with_distance(patf, deltas["masi"], unit_weights=w))
+    _coef(out, "jaccard_alpha", ag.alpha_with_distance(patf, deltas["jaccard"], unit_weights=w))
+    ci, why = _ci_json(_bootstrap(patf, "nominal", w, n_boot, seed, delta=deltas["masi"]))
     out["masi_alpha_ci95"] = ci
     if why:
         out["undefined"]["masi_alpha_ci95"] = why
@@ -950,25 +812,21 @@ def _analyse_multi(
     )
     # Pairs: exact-set kappa and label co-occurrence (how often a's label meets b's).
     pairs = []
-    for a in range(len(names)):
-        for b in range(a + 1, len(names)):
-            both = (pat[a] >= 0) & (pat[b] >= 0)
-            entry = {"a": names[a], "b": names[b], "n_units": int(w[both].sum()),
-                     "undefined": {}}
-            t = _pair_tables(pat[[a, b]].astype(np.float64), len(sets), w, missing=-1)[(0, 1)]
-            _coef(entry, "cohen_kappa_exact_sets", ag.cohen_kappa(t) if t.sum() else
-                  ag.Undefined("no unit was answered by both annotators"))
-            ha = has[pat[a][both]].astype(np.float64) * w[both][:, None]
-            hb = has[pat[b][both]].astype(np.float64)
-            entry["confusion"] = {
-                "categories": [*um.labels, NONE_LABEL],
-                "matrix": np.rint(ha.T @ hb).astype(int).tolist(),
-                "note": "units where a has the row label and b the column label",
-            }
-            pairs.append(entry)
+    for a, b, n_both, kappa in ag.pairwise_cohen(patf, unit_weights=w):
+        both = (pat[a] >= 0) & (pat[b] >= 0)
+        entry = {"a": names[a], "b": names[b], "n_units": n_both, "undefined": {}}
+        _coef(entry, "cohen_kappa_exact_sets", kappa)
+        ha = has[pat[a][both]].astype(np.float64) * w[both][:, None]
+        hb = has[pat[b][both]].astype(np.float64)
+        entry["confusion"] = {
+            "categories": [*um.labels, NONE_LABEL],
+            "matrix": np.rint(ha.T @ hb).astype(int).tolist(),
+            "note": "units where a has the row label and b the column label",
+        }
+        pairs.append(entry)
     out["pairs"] = pairs
     loo = [
-        CollapsedAlpha(np.delete(patf, a, axis=0), delta=deltas["masi"], weights=w).alpha()
+        ag.alpha_with_distance(np.delete(patf, a, axis=0), deltas["masi"], unit_weights=w)
         for a in range(len(names))
     ] if len(names) > 2 else [
         ag.Undefined("leaving one of two annotators out leaves nobody to agree with")
@@ -1019,7 +877,8 @@ def _prf(entry: dict[str, Any], prefix: str, matched: int, n_a: int, n_b: int) -
 
 def analyse_spans(sd: SpanData) -> dict[str, Any]:
     """Pairwise span P/R/F1 per label (exact and overlap) and character-level α per label."""
-    from annotator.core.agreement import Undefined
+    from annotator.core.agreement import Undefined, krippendorff_alpha
+    from annotator.core.spans import NO_SHARED_SENTENCE
 
     names = sd.annotators
     done_by = sd.done.sum(axis=0)
@@ -1072,11 +931,11 @@ def analyse_spans(sd: SpanData) -> dict[str, Any]:
         entry: dict[str, Any] = {"label": label, "n_characters": n_chars,
                                  "n_sentences": n_sent, "undefined": {}}
         if n_chars == 0:
-            alpha: Any = Undefined("no sentence was completed by two or more annotators")
+            alpha: Any = Undefined(NO_SHARED_SENTENCE)
         elif not (sd.span_label == li).any():
             alpha = Undefined("nobody marked a span with this label")
         else:
-            alpha = CollapsedAlpha(matrix, "nominal", weights=weights).alpha()
+            alpha = krippendorff_alpha(matrix, unit_weights=weights)
         _coef(entry, "char_alpha", alpha)
         per_label.append(entry)
     out["per_label"] = per_label
@@ -1175,6 +1034,7 @@ def agreement_report(
     n_boot: int = 1000,
     seed: int = 0,
     top: int = 10,
+    kappa_distance: str = "positions",
 ) -> dict[str, Any]:
     """The whole agreement report of a database as a JSON-ready dict (see README, Agreement).
 
@@ -1232,7 +1092,8 @@ def agreement_report(
     if store.path != ":memory:" and len(sets) > 1:
         reads = PrefetchedStore(store, jobs)
     try:
-        _analyse_sets(report, reads, versions, sets, chosen, annotators, n_boot, seed, top)
+        _analyse_sets(report, reads, versions, sets, chosen, annotators, n_boot, seed, top,
+                      kappa_distance)
     finally:
         if isinstance(reads, PrefetchedStore):
             reads.close()
@@ -1250,6 +1111,7 @@ def _analyse_sets(
     n_boot: int,
     seed: int,
     top: int,
+    kappa_distance: str = "positions",
 ) -> None:
     bounds = None
     done = done_sentences(store, chosen) if chosen and any(
@@ -1267,7 +1129,9 @@ def _analyse_sets(
         else:
             um = _keep_active_units(load_units(store, versions, ls, chosen, done), annotators)
             names = um.annotators
-            entry = (analyse_units(um, n_boot=n_boot, seed=seed, top=top)
+            entry = (analyse_units(um, n_boot=n_boot, seed=seed, top=top,
+                                   kappa_distance=kappa_distance,
+                                   scale_values=_scale_values(ls, um))
                      if len(um.annotators) >= 2 else {})
             dropped, notes = um.dropped, um.notes
         seen.update(names)
@@ -1283,6 +1147,15 @@ def _analyse_sets(
             }
         report["label_sets"].append(entry)
     report["annotators"] = sorted(seen)
+
+
+def _scale_values(ls: LabelSet, um: UnitMatrix) -> np.ndarray | None:
+    """The value on the scale of each category code of an ordinal set (NaN: none, or a label no
+    longer in the scheme), for weighted κ over values; ``None`` for other sets."""
+    if ls.scale != "ordinal" or um.multiple:
+        return None
+    return np.array([v if (v := ls.value_of(n)) is not None else np.nan for n in um.labels]
+                    + [np.nan])
 
 
 def _attach_texts(store: Store, report: dict[str, Any]) -> None:
@@ -1385,8 +1258,9 @@ def render_text(report: dict[str, Any]) -> str:
             lines.append(f"  dropped: {d['reason']}")
         short = s.get("units_without_two_values") or 0
         if short:
-            lines.append(f"  of which {_plural(short, unit)} left with fewer than two values "
-                         "count for no coefficient")
+            lines.append(f"  of which {_plural(short, unit)} left with fewer than two values: "
+                         "not pairable (a lone value counts only in the chance agreement of "
+                         "Fleiss' kappa and Gwet's AC1)")
         for n in s.get("notes", []):
             lines.append(f"  note: {n}")
         if "pairs" not in s:
@@ -1406,7 +1280,8 @@ def render_text(report: dict[str, Any]) -> str:
                 extra = "  " + _ci_text(s.get("masi_alpha_ci95"),
                                         s["undefined"].get("masi_alpha_ci95"))
             lines.append(f"  {COEF_NAMES[k]:<32}{fmt_value(s, k)}{extra}")
-        lines.append("  pairs:")
+        by_value = s.get("kappa_distance") == "values"
+        lines.append("  pairs (weighted kappa by value distance):" if by_value else "  pairs:")
         for p in s["pairs"]:
             ks = [k for k in ("cohen_kappa", "cohen_kappa_linear", "cohen_kappa_quadratic",
                               "cohen_kappa_exact_sets") if k in p]
@@ -1567,6 +1442,7 @@ def run_db(
     n_boot: int = 1000,
     seed: int = 0,
     top: int = 10,
+    kappa_distance: str = "positions",
 ) -> tuple[str, int]:
     """``annotator agree`` on a database: (output text, exit status). ``fmt`` is text, json or
     csv. Store problems raise ``StoreError`` (the CLI prints them as one line)."""
@@ -1577,7 +1453,7 @@ def run_db(
     with Store.open(db_path, create=False) as store:
         store.agreement_read_mode()
         report = agreement_report(store, scheme, label_set, annotators, n_boot=n_boot,
-                                  seed=seed, top=top)
+                                  seed=seed, top=top, kappa_distance=kappa_distance)
     report["database"] = db_path
     if fmt == "json":
         return json.dumps(report, ensure_ascii=False, indent=2) + "\n", 0
