@@ -567,23 +567,12 @@ def agree_cmd(
     --annotators, --csv).
     """
     if table_path is not None:
-        from annotator.services.agree_table import run_table
-
         text, code = run_table(table_path, level, weights, as_json, seed=seed, n_boot=n_boot,
                                kappa_distance=kappa_distance)
         click.echo(text, err=code != 0)
         if code:
             sys.exit(code)
         return
-    import importlib
-    import importlib.util
-
-    run_db = None
-    if importlib.util.find_spec("annotator.services.agreement") is not None:
-        run_db = getattr(importlib.import_module("annotator.services.agreement"), "run_db", None)
-    if run_db is None:
-        click.echo("agreement over the database is not implemented yet", err=True)
-        sys.exit(2)
     names = [a.strip() for a in annotators.split(",") if a.strip()] if annotators else None
     text, code = run_db(
         db_path,
@@ -598,6 +587,63 @@ def agree_cmd(
     click.echo(text, nl=not text.endswith("\n"), err=code != 0)
     if code:
         sys.exit(code)
+
+
+def run_table(
+    path: str | Path,
+    level: str = "nominal",
+    weights: str | None = None,
+    as_json: bool = False,
+    *,
+    seed: int = 0,
+    n_boot: int = 1000,
+    kappa_distance: str = "positions",
+) -> tuple[str, int]:
+    """Everything `annotator agree --table` prints, and its exit code (0 ok, 2 bad input).
+
+    On error the text is the one-line ``FILE:LINE: cause`` message (for stderr).
+    """
+    from annotator.render.agreement import render_table_text
+    from annotator.services.agree_table import TableError, table_summary
+
+    try:
+        summary = table_summary(path, level, weights, seed=seed, n_boot=n_boot,
+                                kappa_distance=kappa_distance)
+    except TableError as exc:
+        return str(exc), 2
+    if as_json:
+        return json.dumps(summary, indent=2, ensure_ascii=False), 0
+    return render_table_text(summary), 0
+
+
+def run_db(
+    db_path: str,
+    scheme: str | None = None,
+    label_set: str | None = None,
+    annotators: list[str] | None = None,
+    fmt: str = "text",
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    top: int = 10,
+    kappa_distance: str = "positions",
+) -> tuple[str, int]:
+    """``annotator agree`` on a database: (output text, exit status). ``fmt`` is text, json or
+    csv. Store problems raise ``StoreError`` (the command prints them as one line)."""
+    from annotator.render.agreement import render_csv, render_text
+    from annotator.services.agreement import agreement_report
+    from annotator.store import Store
+
+    with Store.open(db_path, create=False) as store:
+        store.agreement_read_mode()
+        report = agreement_report(store, scheme, label_set, annotators, n_boot=n_boot,
+                                  seed=seed, top=top, kappa_distance=kappa_distance)
+    report["database"] = db_path
+    if fmt == "json":
+        return json.dumps(report, ensure_ascii=False, indent=2) + "\n", 0
+    if fmt == "csv":
+        return render_csv(report), 0
+    return render_text(report), 0
 
 
 # ------------------------------------------------------------------------------------- review

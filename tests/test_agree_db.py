@@ -17,7 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from annotator.cli import run_db
 from annotator.core import agreement as ag
+from annotator.render.agreement import CSV_COLUMNS, render_text
 from annotator.services import agreement as agree_db
 from annotator.services.importing import make_document
 from annotator.store import Store, StoreError
@@ -236,11 +238,11 @@ def test_undefined_is_reported_with_reason_not_nan(db: Db) -> None:
     assert s["krippendorff_alpha"] is None
     assert "identical" in s["undefined"]["krippendorff_alpha"]
     assert s["pairs"][0]["cohen_kappa"] is None and s["pairs"][0]["undefined"]["cohen_kappa"]
-    text, code = agree_db.run_db(db.store.path, "agreetest", "frame")
+    text, code = run_db(db.store.path, "agreetest", "frame")
     assert code == 0
     assert "Krippendorff's alpha" in text and "undefined (all pairable values are identical" in text
     assert "nan" not in text.lower()
-    out, _ = agree_db.run_db(db.store.path, "agreetest", "frame", fmt="json")
+    out, _ = run_db(db.store.path, "agreetest", "frame", fmt="json")
     data = json.loads(out)
     assert data["label_sets"][0]["krippendorff_alpha"] is None
     assert data["label_sets"][0]["undefined"]["krippendorff_alpha"]
@@ -379,7 +381,7 @@ def test_json_csv_and_text(db: Db) -> None:
     fill_frames(db)
     db.doc_label("alice", 0, "favor")
     db.doc_label("bob", 0, "favor")
-    out, code = agree_db.run_db(db.store.path, fmt="json")
+    out, code = run_db(db.store.path, fmt="json")
     assert code == 0
     data = json.loads(out)
     assert set(data) >= {"scheme", "scheme_version", "annotators", "bootstrap", "label_sets",
@@ -393,15 +395,15 @@ def test_json_csv_and_text(db: Db) -> None:
     }
     assert set(by["topics"]) >= {"masi_alpha", "jaccard_alpha", "per_label", "masi_alpha_ci95"}
     assert set(by["technique"]) >= {"pairs", "per_label", "n_units"}
-    text, _ = agree_db.run_db(db.store.path)
+    text, _ = run_db(db.store.path)
     assert "frame (sentence, nominal, single choice)" in text
     assert "units: 9 sentences completed by two or more annotators" in text
     assert "dropped: 1 sentence completed by only one annotator" in text
     assert "95% CI [" in text
     assert "nan" not in text.lower()
-    out, _ = agree_db.run_db(db.store.path, fmt="csv")
+    out, _ = run_db(db.store.path, fmt="csv")
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert rows and set(rows[0]) == set(agree_db.CSV_COLUMNS)
+    assert rows and set(rows[0]) == set(CSV_COLUMNS)
     alpha = [r for r in rows if r["label_set"] == "frame" and r["scope"] == "set"
              and r["coefficient"] == "krippendorff_alpha"]
     assert len(alpha) == 1 and math.isclose(float(alpha[0]["value"]), 158 / 226)
@@ -412,11 +414,11 @@ def test_json_csv_and_text(db: Db) -> None:
 def test_errors_name_the_problem(db: Db) -> None:
     fill_frames(db)
     with pytest.raises(StoreError, match="no label set 'nope'"):
-        agree_db.run_db(db.store.path, "agreetest", "nope")
+        run_db(db.store.path, "agreetest", "nope")
     with pytest.raises(StoreError, match="no annotator named zoe"):
-        agree_db.run_db(db.store.path, "agreetest", None, ["alice", "zoe"])
+        run_db(db.store.path, "agreetest", None, ["alice", "zoe"])
     with pytest.raises(StoreError, match="no scheme named"):
-        agree_db.run_db(db.store.path, "other")
+        run_db(db.store.path, "other")
 
 
 # ---------------------------------------------------- vectorised span maths == core.spans
@@ -493,7 +495,7 @@ def test_cli_agree_on_database(db: Db) -> None:
     assert frame["krippendorff_alpha"] == pytest.approx(158 / 226)
     assert data["annotators"] == ["alice", "bob"]
     r = runner.invoke(cli, ["agree", "--db", path, "--csv", "--label-set", "frame"])
-    assert r.exit_code == 0 and r.output.startswith(",".join(agree_db.CSV_COLUMNS))
+    assert r.exit_code == 0 and r.output.startswith(",".join(CSV_COLUMNS))
     r = runner.invoke(cli, ["agree", "--db", path, "--label-set", "nope"])
     assert r.exit_code == 1 and "no label set 'nope'" in r.output
     r = runner.invoke(cli, ["agree", "--db", str(db.store.path) + ".missing"])
@@ -688,7 +690,7 @@ def test_lone_values_are_said_to_count_in_fleiss_and_ac1(db: Db) -> None:
     assert s["krippendorff_alpha"] is None
     assert s["fleiss_kappa"] == ag.fleiss_kappa(m) == 1.0
     assert s["gwet_ac1"] == ag.gwet_ac1(m) == 1.0
-    text = agree_db.render_text({"scheme": "agreetest", "scheme_version": 1,
+    text = render_text({"scheme": "agreetest", "scheme_version": 1,
                                  "annotators": ["alice", "bob"], "label_sets": [s]})
     assert ("of which 1 document left with fewer than two values: not pairable (a lone value "
             "counts only in the chance agreement of Fleiss' kappa and Gwet's AC1)") in text

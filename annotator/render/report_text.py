@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from annotator.render import numbers
 from annotator.services.report import Report
 
 
@@ -16,7 +17,7 @@ from annotator.services.report import Report
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, align: str = "") -> str:
     """A plain-text table with aligned columns; ``align`` holds l/r per column (default: text
     left, numbers right)."""
-    cells = [[_cell(v) for v in r] for r in rows]
+    cells = [[numbers.cell(v) for v in r] for r in rows]
     widths = [len(h) for h in headers]
     for r in cells:
         for i, v in enumerate(r):
@@ -45,16 +46,11 @@ def _short(name: str, width: int = 22) -> str:
     return name if len(name) <= width else name[: width - 1] + "…"
 
 
-def _cell(v: Any) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, float):
-        return f"{v:.1f}"
-    return str(v)
-
-
 def fmt_alpha(v: float | None) -> str:
-    return "n/a" if v is None else f"{v:.3f}"
+    return numbers.coefficient(v, missing="n/a")
+
+
+fmt_seconds = numbers.seconds
 
 
 def agreement_table_rows(rep: Report) -> list[list[Any]]:
@@ -101,14 +97,6 @@ def progress_table(rep: Report) -> tuple[list[str], list[list[Any]]]:
     return list(PROGRESS_HEADERS), rows
 
 
-def fmt_seconds(v: float | None) -> str:
-    if v is None:
-        return "-"
-    if v < 60:
-        return f"{v:.1f}s"
-    m, s = divmod(round(v), 60)
-    h, m = divmod(m, 60)
-    return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s"
 
 
 def format_text(rep: Report) -> str:
@@ -147,7 +135,7 @@ def format_text(rep: Report) -> str:
             top = sorted(
                 ((v, lab) for lab, v in r.rates.items() if v > 0), key=lambda x: (-x[0], x[1])
             )
-            listed = ", ".join(f"{lab} {v:.1f}" for v, lab in top) or "no label"
+            listed = ", ".join(f"{lab} {numbers.rate(v)}" for v, lab in top) or "no label"
             out.append(f"{r.name} [{r.source}] ({r.answered} answered): {listed}")
 
     if rep.span_texts:

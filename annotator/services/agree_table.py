@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import unicodedata
 from collections.abc import Hashable
 from pathlib import Path
@@ -157,94 +156,3 @@ def _plain(x: Any) -> Any:
     if isinstance(x, float) and x.is_integer():
         return int(x)
     return x
-
-
-def _fmt(x: float | None) -> str:
-    return "undefined" if x is None else f"{x:.3f}"
-
-
-def render_text(s: dict[str, Any]) -> str:
-    """A readable table of the coefficients with the units used and dropped."""
-    from annotator.core.agreement import LONE_VALUE
-
-    undefined: dict[str, str] = s["undefined"]
-    out = [f"agreement for {s['file']} (level {s['level']})"]
-    dropped = "; ".join(f"{why}: {n}" for why, n in s["units_dropped_reasons"].items())
-    out.append(
-        f"units: {s['n_units']} ({s['units_used']} used, {s['units_dropped']} dropped"
-        + (f" — {dropped}" if dropped else "")
-        + ")"
-    )
-    if s["units_dropped_reasons"].get(LONE_VALUE):
-        out.append("  (a unit with one value is not pairable, but that value counts in the "
-                   "chance agreement of Fleiss' kappa and Gwet's AC1)")
-    out.append(
-        f"annotators: {s['n_annotators']}   ratings: {s['n_values']}   "
-        f"categories: {len(s['categories'])}"
-    )
-    out.append("")
-    alpha_note = ""
-    ci = s.get("alpha_ci95")
-    if ci:
-        alpha_note = (
-            f"95% CI {ci['low']:.3f} to {ci['high']:.3f} "
-            f"(bootstrap over units, {ci['n_boot']} resamples, seed {ci['seed']})"
-        )
-    rows: list[tuple[str, str, str]] = [
-        ("percent agreement", "percent_agreement", ""),
-        (f"Krippendorff's alpha ({s['level']})", "krippendorff_alpha", alpha_note),
-        ("Fleiss' kappa", "fleiss_kappa", ""),
-        ("Gwet's AC1", "gwet_ac1", ""),
-    ]
-    by_value = s.get("kappa_distance") == "values"
-    if "cohen_kappa" in s:
-        kind = ""
-        if s.get("weights"):
-            kind = f"{s['weights']}-weighted " + ("by value distance, " if by_value else "")
-        rows.append((f"Cohen's kappa ({kind}two annotators)", "cohen_kappa", ""))
-    width = max(len(r[0]) for r in rows) + 2
-    out.append(f"{'coefficient':<{width}}{'value':>10}  note")
-    for label, key, note in rows:
-        why = undefined.get(key)
-        note_text = why if why else note
-        out.append(f"{label:<{width}}{_fmt(s[key]):>10}  {note_text}".rstrip())
-    pairs = s["pairwise_cohen"]
-    if len(pairs) > 1:
-        out.append("")
-        kind = ""
-        if s.get("weights"):
-            kind = f" ({s['weights']} weights" + (" by value distance)" if by_value else ")")
-        out.append(f"pairwise Cohen's kappa{kind}")
-        na = max([len(str(p["a"])) for p in pairs] + [9]) + 2
-        nb = max([len(str(p["b"])) for p in pairs] + [9]) + 2
-        out.append(f"{'annotator':<{na}}{'annotator':<{nb}}{'units':>6}{'kappa':>11}")
-        for p in pairs:
-            line = f"{p['a']!s:<{na}}{p['b']!s:<{nb}}{p['n_units']:>6}{_fmt(p['kappa']):>11}"
-            if p["reason"]:
-                line += f"  {p['reason']}"
-            out.append(line)
-    return "\n".join(out)
-
-
-def run_table(
-    path: str | Path,
-    level: str = "nominal",
-    weights: str | None = None,
-    as_json: bool = False,
-    *,
-    seed: int = 0,
-    n_boot: int = 1000,
-    kappa_distance: str = "positions",
-) -> tuple[str, int]:
-    """Everything `annotator agree --table` prints, and its exit code (0 ok, 2 bad input).
-
-    On error the text is the one-line ``FILE:LINE: cause`` message (for stderr).
-    """
-    try:
-        summary = table_summary(path, level, weights, seed=seed, n_boot=n_boot,
-                                kappa_distance=kappa_distance)
-    except TableError as exc:
-        return str(exc), 2
-    if as_json:
-        return json.dumps(summary, indent=2, ensure_ascii=False), 0
-    return render_text(summary), 0

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from annotator.cli import run_db
 from annotator.core import agreement as ag
-from annotator.services import agreement as agree_db
 from annotator.tui.app import AnnotatorApp
 
 App = Callable[..., AnnotatorApp]
@@ -35,7 +35,7 @@ async def annotate(app: AnnotatorApp, tone: list[str | None], frame1: bool) -> N
 async def test_agree_counts_what_the_screen_stored(new_app: App, corpus: Path) -> None:
     await annotate(new_app("alice"), [None, "7", "8"], frame1=True)
     await annotate(new_app("bob"), [None, "8", "8"], frame1=True)
-    out, code = agree_db.run_db(str(corpus), fmt="json")
+    out, code = run_db(str(corpus), fmt="json")
     assert code == 0
     sets = {s["label_set"]: s for s in json.loads(out)["label_sets"]}
     tone = sets["tone"]
