@@ -2,8 +2,9 @@
 
 Everything the tool knows lives in one SQLite file (``annotations.db`` by default). The schema is a
 public interface: researchers query it with SQL, so the tables are documented in the README and the
-view ``annotation_view`` stays stable whatever the internal tables become. Migrations are applied
-with ``sqlite_utils.Migrations``; an applied migration is never edited, new ones are appended.
+view ``annotation_view`` stays stable whatever the internal tables become. Opening, transactions
+and migrations live in ``annotator/db/``; an applied migration is never edited, new ones are
+appended.
 """
 
 from __future__ import annotations
@@ -11,360 +12,53 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import sqlite3
-import sys
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-# sqlite-utils imports pandas at import time when it is installed (about one second, a third of
-# the annotation screen's start-up in the dev venv) only to map pandas.Timestamp to TEXT, which we
-# never insert. Hide pandas during that import; it stays importable afterwards. Same for numpy
-# (0.15-0.2 s, only used by sqlite-utils to map numpy scalar types to column types when it creates
-# a table from values; every table here comes from a migration, and agree_db imports numpy itself).
-_HIDDEN = [m for m in ("pandas", "numpy") if m not in sys.modules]
-for _m in _HIDDEN:
-    sys.modules[_m] = None  # type: ignore[assignment]
-try:
-    import sqlite_utils
-    from sqlite_utils import Migrations
-finally:
-    for _m in _HIDDEN:
-        del sys.modules[_m]
+from annotator.db.connection import (
+    APPLICATION_ID,
+    BUSY_TIMEOUT_MS,
+    DEFAULT_DB,
+    Connection,
+    DatabaseError,
+    StoreError,
+    default_db_path,
+    explain_error,
+    new_uid,
+    now,
+    open_database,
+)
+from annotator.db.migrations import known_migrations, migrations
 
 if TYPE_CHECKING:
     from annotator.core.scheme import Scheme
 
-DEFAULT_DB = "annotations.db"
+__all__ = [
+    "APPLICATION_ID",
+    "BUSY_TIMEOUT_MS",
+    "DEFAULT_DB",
+    "UNDOABLE",
+    "DatabaseError",
+    "DocumentIn",
+    "Store",
+    "StoreError",
+    "default_db_path",
+    "explain_error",
+    "known_migrations",
+    "migrations",
+    "new_uid",
+    "now",
+]
+
 UNDOABLE = frozenset({"add", "remove", "done", "undone", "note", "flag"})
-BUSY_TIMEOUT_MS = 30_000
-APPLICATION_ID = 0x414E4E4F  # "ANNO"
-
-
-class StoreError(Exception):
-    """A database problem explained in one line for the user."""
-
-
-def default_db_path() -> str:
-    """``ANNOTATOR_DB`` if set, else ``./annotations.db``."""
-    return os.environ.get("ANNOTATOR_DB") or DEFAULT_DB
-
-
-def now() -> str:
-    """UTC timestamp with microseconds, sortable as text."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def new_uid() -> str:
-    """A globally unique id, so rows can be matched when databases are merged."""
-    return uuid.uuid4().hex
-
-
-# --------------------------------------------------------------------------------------------
-# Migrations. NEVER edit an applied migration: append a new one.
-# --------------------------------------------------------------------------------------------
-
-migrations = Migrations("annotator")
-
-
-@migrations()
-def m001_initial(db: sqlite_utils.Database) -> None:
-    """The whole data model: documents, sentences, schemes, annotators, annotations of all three
-    levels, per-annotator progress, the append-only event log, and gold decisions."""
-    db.executescript(
-        """
-        CREATE TABLE documents (
-            id INTEGER PRIMARY KEY,
-            external_id TEXT,
-            title TEXT,
-            source TEXT,
-            url TEXT,
-            published TEXT,
-            language TEXT,
-            text TEXT NOT NULL,
-            sha256 TEXT NOT NULL UNIQUE,
-            meta TEXT NOT NULL DEFAULT '{}',
-            origin TEXT,
-            n_sentences INTEGER NOT NULL DEFAULT 0,
-            imported_at TEXT NOT NULL
-        );
-        CREATE INDEX idx_documents_source ON documents(source);
-        CREATE INDEX idx_documents_external_id ON documents(external_id);
-
-        CREATE TABLE sentences (
-            id INTEGER PRIMARY KEY,
-            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-            idx INTEGER NOT NULL,
-            paragraph INTEGER NOT NULL DEFAULT 0,
-            start INTEGER NOT NULL,
-            "end" INTEGER NOT NULL,
-            text TEXT NOT NULL,
-            UNIQUE (document_id, idx),
-            CHECK (start >= 0 AND "end" > start)
-        );
-
-        CREATE TABLE schemes (
-            id INTEGER PRIMARY KEY,
-            name TEXT NOT NULL,
-            version INTEGER NOT NULL,
-            sha256 TEXT NOT NULL,
-            yaml TEXT NOT NULL,
-            added_at TEXT NOT NULL,
-            UNIQUE (name, version)
-        );
-
-        CREATE TABLE annotators (
-            id INTEGER PRIMARY KEY,
-            name TEXT NOT NULL UNIQUE,
-            created_at TEXT NOT NULL
-        );
-
-        -- One row per label applied. Undo/removal sets removed_at; the row stays for audit.
-        CREATE TABLE annotations (
-            id INTEGER PRIMARY KEY,
-            uid TEXT NOT NULL UNIQUE,
-            annotator_id INTEGER NOT NULL REFERENCES annotators(id),
-            scheme_id INTEGER NOT NULL REFERENCES schemes(id),
-            label_set TEXT NOT NULL,
-            label TEXT NOT NULL,
-            level TEXT NOT NULL CHECK (level IN ('document', 'sentence', 'span')),
-            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-            sentence_id INTEGER REFERENCES sentences(id) ON DELETE CASCADE,
-            start INTEGER,
-            "end" INTEGER,
-            value REAL,
-            note TEXT,
-            created_at TEXT NOT NULL,
-            removed_at TEXT,
-            CHECK (level = 'document' OR sentence_id IS NOT NULL),
-            CHECK (level != 'span' OR (start IS NOT NULL AND "end" > start))
-        );
-        CREATE INDEX idx_annotations_sentence ON annotations(sentence_id, annotator_id)
-            WHERE removed_at IS NULL;
-        CREATE INDEX idx_annotations_document ON annotations(document_id, annotator_id)
-            WHERE removed_at IS NULL;
-        CREATE INDEX idx_annotations_set ON annotations(scheme_id, label_set)
-            WHERE removed_at IS NULL;
-
-        -- Per annotator and sentence: seen / done, time spent, flag and note.
-        -- "done with no label" is a row with status 'done' and no annotations: an answer.
-        CREATE TABLE progress (
-            annotator_id INTEGER NOT NULL REFERENCES annotators(id),
-            sentence_id INTEGER NOT NULL REFERENCES sentences(id) ON DELETE CASCADE,
-            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-            scheme_id INTEGER REFERENCES schemes(id),
-            status TEXT NOT NULL DEFAULT 'seen' CHECK (status IN ('seen', 'done')),
-            seconds REAL NOT NULL DEFAULT 0,
-            flag INTEGER NOT NULL DEFAULT 0,
-            note TEXT,
-            seen_at TEXT NOT NULL,
-            done_at TEXT,
-            updated_at TEXT NOT NULL,
-            PRIMARY KEY (annotator_id, sentence_id)
-        );
-        CREATE INDEX idx_progress_document ON progress(document_id, annotator_id);
-
-        -- Per annotator and document: document-level panel answered, note, flag.
-        CREATE TABLE document_progress (
-            annotator_id INTEGER NOT NULL REFERENCES annotators(id),
-            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-            scheme_id INTEGER REFERENCES schemes(id),
-            status TEXT NOT NULL DEFAULT 'seen' CHECK (status IN ('seen', 'done')),
-            flag INTEGER NOT NULL DEFAULT 0,
-            note TEXT,
-            updated_at TEXT NOT NULL,
-            PRIMARY KEY (annotator_id, document_id)
-        );
-
-        -- Where each annotator stands, per scheme, so a restart resumes there.
-        CREATE TABLE positions (
-            annotator_id INTEGER NOT NULL REFERENCES annotators(id),
-            scheme_id INTEGER NOT NULL REFERENCES schemes(id),
-            sentence_id INTEGER REFERENCES sentences(id) ON DELETE SET NULL,
-            updated_at TEXT NOT NULL,
-            PRIMARY KEY (annotator_id, scheme_id)
-        );
-
-        -- Append-only log of every annotation action: undo/redo, audit and merge replay it.
-        -- action: add, remove, done, undone, note, flag, undo, redo, time ...
-        -- before/after: JSON of the affected row(s); undo_of: the event an undo/redo reverses.
-        CREATE TABLE events (
-            id INTEGER PRIMARY KEY,
-            uid TEXT NOT NULL UNIQUE,
-            annotator_id INTEGER NOT NULL REFERENCES annotators(id),
-            scheme_id INTEGER REFERENCES schemes(id),
-            ts TEXT NOT NULL,
-            action TEXT NOT NULL,
-            document_id INTEGER REFERENCES documents(id) ON DELETE CASCADE,
-            sentence_id INTEGER REFERENCES sentences(id) ON DELETE CASCADE,
-            annotation_uid TEXT,
-            before TEXT,
-            after TEXT,
-            undo_of INTEGER REFERENCES events(id)
-        );
-        CREATE INDEX idx_events_annotator ON events(annotator_id, id);
-
-        -- Adjudication: one decision per unit (label set x sentence or document) and adjudicator.
-        CREATE TABLE adjudications (
-            id INTEGER PRIMARY KEY,
-            uid TEXT NOT NULL UNIQUE,
-            scheme_id INTEGER NOT NULL REFERENCES schemes(id),
-            label_set TEXT NOT NULL,
-            level TEXT NOT NULL,
-            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-            sentence_id INTEGER REFERENCES sentences(id) ON DELETE CASCADE,
-            adjudicator_id INTEGER NOT NULL REFERENCES annotators(id),
-            choice TEXT NOT NULL,
-            sources TEXT NOT NULL DEFAULT '[]',
-            status TEXT NOT NULL DEFAULT 'resolved' CHECK (status IN ('resolved', 'unresolved')),
-            note TEXT,
-            created_at TEXT NOT NULL,
-            superseded_at TEXT
-        );
-        CREATE INDEX idx_adjudications_unit ON adjudications(label_set, document_id, sentence_id)
-            WHERE superseded_at IS NULL;
-
-        -- The gold labels of a decision.
-        CREATE TABLE gold (
-            id INTEGER PRIMARY KEY,
-            adjudication_id INTEGER NOT NULL REFERENCES adjudications(id) ON DELETE CASCADE,
-            label_set TEXT NOT NULL,
-            label TEXT NOT NULL,
-            level TEXT NOT NULL,
-            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-            sentence_id INTEGER REFERENCES sentences(id) ON DELETE CASCADE,
-            start INTEGER,
-            "end" INTEGER,
-            value REAL
-        );
-        CREATE INDEX idx_gold_adjudication ON gold(adjudication_id);
-
-        CREATE VIEW annotation_view AS
-        SELECT
-            annotators.name AS annotator,
-            a.label_set AS label_set,
-            a.label AS label,
-            a.level AS level,
-            a.document_id AS document_id,
-            a.sentence_id AS sentence_id,
-            a.start AS start,
-            a."end" AS "end",
-            a.value AS value,
-            a.note AS note,
-            schemes.version AS scheme_version,
-            a.created_at AS created_at,
-            schemes.name AS scheme,
-            a.id AS annotation_id
-        FROM annotations a
-        JOIN annotators ON annotators.id = a.annotator_id
-        JOIN schemes ON schemes.id = a.scheme_id
-        WHERE a.removed_at IS NULL;
-
-        CREATE VIEW gold_view AS
-        SELECT
-            adjudications.label_set AS label_set,
-            gold.label AS label,
-            gold.level AS level,
-            gold.document_id AS document_id,
-            gold.sentence_id AS sentence_id,
-            gold.start AS start,
-            gold."end" AS "end",
-            gold.value AS value,
-            annotators.name AS adjudicator,
-            adjudications.choice AS choice,
-            adjudications.sources AS sources,
-            adjudications.created_at AS decided_at,
-            schemes.name AS scheme,
-            schemes.version AS scheme_version
-        FROM gold
-        JOIN adjudications ON adjudications.id = gold.adjudication_id
-        JOIN annotators ON annotators.id = adjudications.adjudicator_id
-        JOIN schemes ON schemes.id = adjudications.scheme_id
-        WHERE adjudications.superseded_at IS NULL AND adjudications.status = 'resolved';
-        """
-    )
-    db.table("sentences").enable_fts(
-        ["text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2"
-    )
-
-
-@migrations()
-def m002_agreement_covering_index(db: sqlite_utils.Database) -> None:
-    """A covering index for `annotator agree`: the current annotations of one label set are read
-    from the index alone, already grouped by label, instead of one table row per annotation."""
-    db.execute(
-        "CREATE INDEX IF NOT EXISTS idx_annotations_agreement ON annotations (scheme_id, "
-        'label_set, level, label, sentence_id, document_id, annotator_id, start, "end") '
-        "WHERE removed_at IS NULL"
-    )
-
-
-# --- add new migrations ABOVE this line, numbered after the last one ---
-
-
-def known_migrations() -> frozenset[str]:
-    """Names of the migrations this version of the tool knows."""
-    return frozenset(m.name for m in migrations._migrations)
-
-
-# --------------------------------------------------------------------------------------------
-# Opening
-# --------------------------------------------------------------------------------------------
-
-
-class _Database(sqlite_utils.Database):
-    """sqlite-utils' Database whose outermost transactions start with BEGIN IMMEDIATE.
-
-    A deferred BEGIN that reads and then writes cannot wait for another process's write
-    (SQLite returns "database is locked" at once instead of using the busy timeout), so with
-    several annotators on one file every write transaction takes the write lock up front.
-    """
-
-    @contextlib.contextmanager
-    def atomic(self) -> Iterator[sqlite_utils.Database]:
-        if self.conn.in_transaction:
-            with super().atomic() as db:
-                yield db
-            return
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self
-        except BaseException:
-            self.rollback()
-            raise
-        else:
-            try:
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.rollback()
-                raise
-
-
-def _connect(path: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    return conn
-
-
-def _applied_migrations(db: sqlite_utils.Database) -> set[str]:
-    if not db.table("_sqlite_migrations").exists():
-        return set()
-    return {
-        row[0]
-        for row in db.execute(
-            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", ["annotator"]
-        ).fetchall()
-    }
 
 
 @dataclass
 class Store:
     """A handle on one database file. One per thread: SQLite connections are per thread."""
 
-    db: sqlite_utils.Database
+    db: Connection
     path: str
     _history: dict[int, tuple[int, list[int], list[int]]] = field(
         default_factory=dict, repr=False, compare=False
@@ -379,69 +73,8 @@ class Store:
         written by a newer version of the tool, a read-only location, a missing file when
         ``create`` is false.
         """
-        p = str(path) if path is not None else default_db_path()
-        if p != ":memory:":
-            exists = Path(p).exists()
-            if not exists and not create:
-                raise StoreError(
-                    f"{p}: no such database (run `annotator import` or `annotator demo` first)"
-                )
-            if exists and Path(p).is_dir():
-                raise StoreError(f"{p}: is a directory, not a database file")
-            if not exists:
-                parent = Path(p).resolve().parent
-                if not parent.exists():
-                    raise StoreError(f"{p}: directory {parent} does not exist")
-        try:
-            conn = _connect(p)
-            db = _Database(conn)
-            db.execute("PRAGMA foreign_keys = ON")
-            store = cls(db=db, path=p)
-            store._prepare()
-            return store
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(_explain(p, exc)) from None
-
-    def _prepare(self) -> None:
-        db = self.db
-        # Fail early and clearly on a file that is not SQLite.
-        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        applied = _applied_migrations(db)
-        known = known_migrations()
-        unknown = applied - known
-        if unknown:
-            raise StoreError(
-                f"{self.path}: written by a newer version of annotator "
-                f"(unknown migrations: {', '.join(sorted(unknown))}); upgrade annotator to open it"
-            )
-        if self.path != ":memory:" and db.journal_mode != "wal":
-            db.enable_wal()
-        if known - applied:
-            # Several sessions may start together on a new or older file: take the write lock,
-            # then look again, so exactly one of them migrates (the others wait, then see it done).
-            with db.atomic():
-                applied = _applied_migrations(db)
-                if known - applied:
-                    if applied and self.path != ":memory:":
-                        self._backup_before_migration()
-                    migrations.apply(db)
-                    if not applied:
-                        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-
-    def _backup_before_migration(self) -> None:
-        """Copy an older database aside before migrating it, so nothing can be lost.
-
-        The copy is read through a second connection: this one already holds the migration's
-        write lock, and a backup through it would wait on that lock forever."""
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        target = f"{self.path}.bak-{stamp}"
-        src = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
-        dest = sqlite3.connect(target)
-        try:
-            src.backup(dest)
-        finally:
-            dest.close()
-            src.close()
+        db = open_database(path, create=create)
+        return cls(db=db, path=db.path)
 
     def close(self) -> None:
         self.db.conn.close()
@@ -459,12 +92,12 @@ class Store:
     # ---------------------------------------------------------------- generic reads
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         """Rows of a read query as dicts (for reports and exporters built over the store)."""
-        return list(self.db.query(sql, params))
+        return self.db.query(sql, params)
 
     def iter_query(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
     ) -> Iterator[dict[str, Any]]:
-        yield from self.db.query(sql, params)
+        yield from self.db.iter_query(sql, params)
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self.db.execute(sql, params).fetchone()
@@ -488,10 +121,9 @@ class Store:
                 if existing is not None:
                     results.append((existing, False))
                     continue
-                doc_id = (
-                    self.db.table("documents")
-                    .insert(
-                        {
+                doc_id = self.db.insert(
+                    "documents",
+                    {
                             "external_id": doc.external_id,
                             "title": doc.title,
                             "source": doc.source,
@@ -504,12 +136,10 @@ class Store:
                             "origin": doc.origin,
                             "n_sentences": len(doc.sentences),
                             "imported_at": now(),
-                        }
-                    )
-                    .last_pk
+                    },
                 )
-                assert doc_id is not None
-                self.db.table("sentences").insert_all(
+                self.db.insert_all(
+                    "sentences",
                     (
                         {
                             "document_id": doc_id,
@@ -523,7 +153,7 @@ class Store:
                     ),
                     batch_size=1000,
                 )
-                results.append((int(doc_id), True))
+                results.append((doc_id, True))
         return results
 
     def document(self, document_id: int) -> dict[str, Any] | None:
@@ -612,21 +242,17 @@ class Store:
                     f"use ({detail}); use `annotator scheme rename-label` to migrate them first"
                 )
         with self.db.atomic():
-            pk = (
-                self.db.table("schemes")
-                .insert(
-                    {
-                        "name": scheme.name,
-                        "version": scheme.version,
-                        "sha256": scheme.sha256,
-                        "yaml": scheme.text,
-                        "added_at": now(),
-                    }
-                )
-                .last_pk
+            pk = self.db.insert(
+                "schemes",
+                {
+                    "name": scheme.name,
+                    "version": scheme.version,
+                    "sha256": scheme.sha256,
+                    "yaml": scheme.text,
+                    "added_at": now(),
+                },
             )
-        assert pk is not None
-        return int(pk), True
+        return pk, True
 
     def latest_scheme_row(self, name: str) -> dict[str, Any] | None:
         rows = self.query(
@@ -1056,7 +682,7 @@ class Store:
             elif action in UNDOABLE:
                 done.append(eid)
                 redo.clear()
-        if not self.db.conn.in_transaction:
+        if not self.db.in_transaction:
             # Cache only what is committed: a rolled-back transaction must not leave events here.
             self._history[annotator_id] = (last, done, redo)
         return list(done), list(redo)
@@ -1267,9 +893,9 @@ class Store:
     def fts_problems(self) -> list[str]:
         """Whether the full-text index matches the sentences (and its triggers exist)."""
         problems = []
-        if not self.db.table("sentences_fts").exists():
+        if not self.db.table_exists("sentences_fts"):
             return ["the full-text index sentences_fts is missing"]
-        have = set(self.db.triggers_dict)
+        have = self.db.trigger_names()
         missing = [t for t in self.FTS_TRIGGERS if t not in have]
         if missing:
             problems.append(f"full-text index triggers missing: {', '.join(missing)}")
@@ -1277,14 +903,14 @@ class Store:
             self.db.execute(
                 "INSERT INTO sentences_fts(sentences_fts, rank) VALUES ('integrity-check', 1)"
             )
-        except sqlite3.DatabaseError:
+        except DatabaseError:
             problems.append("the full-text index sentences_fts is out of sync with sentences")
         return problems
 
     def rebuild_fts(self) -> None:
         """Recreate the full-text index and its triggers from the sentences table."""
         with self.db.atomic():
-            self.db.table("sentences").enable_fts(
+            self.db.utils().table("sentences").enable_fts(
                 ["text"],
                 create_triggers=True,
                 replace=True,
@@ -1294,14 +920,7 @@ class Store:
 
     def backup(self, label: str = "backup") -> str:
         """A consistent copy of the database next to it (SQLite online backup); returns its path."""
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-        target = f"{self.path}.{label}-{stamp}"
-        dest = sqlite3.connect(target)
-        try:
-            self.db.conn.backup(dest)
-        finally:
-            dest.close()
-        return target
+        return self.db.backup(label)
 
     def delete_orphans(self) -> int:
         """Delete rows whose parent row is gone (repeats: a deleted row can orphan others)."""
@@ -1380,34 +999,12 @@ class Store:
 
     # --- robustness ---
     def writable(self) -> bool:
-        """Whether this database can be written (file, directory and disk permitting).
-
-        Writes the header's application id inside a transaction that is rolled back, so a
-        read-only file or directory is found before the user makes a first label.
-        """
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            finally:
-                self.db.execute("ROLLBACK")
-        except sqlite3.OperationalError as exc:
-            if "readonly" in str(exc) or "read-only" in str(exc):
-                return False
-            raise
-        return True
+        """Whether this database can be written (file, directory and disk permitting)."""
+        return self.db.writable()
 
     def require_writable(self) -> None:
         """Raise StoreError (one line) when the database cannot be written."""
-        try:
-            ok = self.writable()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(_explain(self.path, exc)) from None
-        if not ok:
-            raise StoreError(
-                f"{self.path}: cannot write (read-only file or directory; SQLite's WAL mode needs "
-                "a writable directory for its -wal and -shm files)"
-            )
+        self.db.require_writable()
 
     # --- report ---
     # Read-only queries behind `annotator report` (annotator/report.py does the arithmetic).
@@ -1579,7 +1176,7 @@ class Store:
             for g in d.get("gold") or []
         ]
         if gold_rows:
-            self.db.conn.executemany(
+            self.db.executemany(
                 "INSERT INTO gold (adjudication_id, label_set, label, level, document_id, "
                 'sentence_id, start, "end", value) VALUES (?,?,?,?,?,?,?,?,?)',
                 gold_rows,
@@ -1873,20 +1470,6 @@ class Store:
     # the bulk writes behind `import-annotations` and `merge`. Rows carry names, content hashes
     # and sentence indexes besides internal ids, so they mean the same thing in another database.
 
-    _BULK_TABLES = frozenset(
-        {
-            "documents",
-            "sentences",
-            "schemes",
-            "annotators",
-            "annotations",
-            "progress",
-            "document_progress",
-            "events",
-            "adjudications",
-            "gold",
-        }
-    )
     _EXPORT_ANN_COLS = (
         "a.uid, n.name AS annotator, s.name AS scheme, s.version AS scheme_version, a.label_set, "
         "a.label, a.level, a.document_id, a.sentence_id, se.idx AS sentence_idx, a.start, "
@@ -2060,12 +1643,7 @@ class Store:
         batch_size: int = 5000,
     ) -> None:
         """``insert_all`` into one of the data tables (INSERT OR IGNORE / OR REPLACE on request)."""
-        if table not in self._BULK_TABLES:
-            raise ValueError(f"not a data table: {table}")
-        with self.db.atomic():
-            self.db.table(table).insert_all(
-                rows, ignore=ignore, replace=replace, batch_size=batch_size
-            )
+        self.db.bulk_insert(table, rows, ignore=ignore, replace=replace, batch_size=batch_size)
 
     def scheme_ids_by_key(self) -> dict[tuple[str, int], tuple[int, str]]:
         """(name, version) -> (id, sha256) of every stored scheme version."""
@@ -2090,20 +1668,16 @@ class Store:
                 )
             return known[0]
         with self.db.atomic():
-            pk = (
-                self.db.table("schemes")
-                .insert(
-                    {
-                        "name": name,
-                        "version": version,
-                        "sha256": sha256,
-                        "yaml": yaml_text,
-                        "added_at": added_at,
-                    }
-                )
-                .last_pk
+            return self.db.insert(
+                "schemes",
+                {
+                    "name": name,
+                    "version": version,
+                    "sha256": sha256,
+                    "yaml": yaml_text,
+                    "added_at": added_at,
+                },
             )
-        return int(pk or 0)
 
     def import_annotator(self, name: str, created_at: str) -> int:
         with self.db.atomic():
@@ -2131,11 +1705,9 @@ class Store:
                 )
             return existing, [int(s["id"]) for s in stored], False
         with self.db.atomic():
-            doc_id = int(
-                self.db.table("documents").insert({**row, "n_sentences": len(sentences)}).last_pk
-                or 0
-            )
-            self.db.table("sentences").insert_all(
+            doc_id = self.db.insert("documents", {**row, "n_sentences": len(sentences)})
+            self.db.insert_all(
+                "sentences",
                 (
                     {
                         "document_id": doc_id,
@@ -2168,7 +1740,7 @@ class Store:
     def set_removed_at(self, changes: Iterable[tuple[str | None, str]]) -> None:
         """Set removed_at (None restores) for (removed_at, uid) pairs."""
         with self.db.atomic():
-            self.db.conn.executemany(
+            self.db.executemany(
                 "UPDATE annotations SET removed_at = ? WHERE uid = ?", list(changes)
             )
 
@@ -2204,15 +1776,15 @@ class Store:
     def link_undo_events(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Point undo/redo events at the events they reverse: (target uid, undo event uid)."""
         with self.db.atomic():
-            self.db.conn.executemany(
+            self.db.executemany(
                 "UPDATE events SET undo_of = (SELECT id FROM events WHERE uid = ?) WHERE uid = ?",
                 list(pairs),
             )
 
     def insert_adjudication(self, row: dict[str, Any], gold: Sequence[dict[str, Any]]) -> None:
         with self.db.atomic():
-            pk = int(self.db.table("adjudications").insert(row).last_pk or 0)
-            self.db.table("gold").insert_all({**g, "adjudication_id": pk} for g in gold)
+            pk = self.db.insert("adjudications", row)
+            self.db.insert_all("gold", ({**g, "adjudication_id": pk} for g in gold))
 
 
 @dataclass
@@ -2230,30 +1802,3 @@ class DocumentIn:
     language: str | None = None
     meta: dict[str, Any] | None = None
     origin: str | None = None
-
-
-def _explain(path: str, exc: sqlite3.DatabaseError) -> str:
-    msg = str(exc)
-    if "file is not a database" in msg or "not a database" in msg:
-        return f"{path}: not an annotator database (not an SQLite file)"
-    if "readonly" in msg or "read-only" in msg:
-        return (
-            f"{path}: cannot write (read-only file or directory; SQLite's WAL mode needs a "
-            "writable "
-            "directory for its -wal and -shm files)"
-        )
-    if "unable to open" in msg:
-        return f"{path}: cannot open the database ({msg})"
-    if "database or disk is full" in msg:
-        return f"{path}: disk full; nothing was written by the failed operation"
-    if "locked" in msg or "busy" in msg:
-        return f"{path}: database is busy (another process holds a long write); try again"
-    return f"{path}: {msg}"
-
-
-def explain_error(path: str, exc: sqlite3.DatabaseError) -> str:
-    """One-line explanation of an SQLite error, for the CLI."""
-    return _explain(path, exc)
-
-
-DatabaseError = sqlite3.DatabaseError
