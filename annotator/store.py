@@ -1,24 +1,37 @@
-"""The SQLite store: the only module that talks to the database.
+"""The store: one SQLite database, opened once, with its data parts from ``annotator/db/``.
 
 Everything the tool knows lives in one SQLite file (``annotations.db`` by default). The schema is a
 public interface: researchers query it with SQL, so the tables are documented in the README and the
-view ``annotation_view`` stays stable whatever the internal tables become. Opening, transactions
-and migrations live in ``annotator/db/``; an applied migration is never edited, new ones are
-appended.
+view ``annotation_view`` stays stable whatever the internal tables become. Migrations live in
+``annotator/db/migrations.py``; an applied migration is never edited, new ones are appended.
+
+:class:`Store` is a thin facade. It opens the database and holds one object per kind of data:
+
+    store.db             the connection (transactions, generic reads, backups)
+    store.corpus         documents and sentences
+    store.schemes        scheme versions and annotators
+    store.annotations    annotations and the event log
+    store.progress       seen/done marks, positions, time
+    store.adjudications  gold decisions
+    store.columnar       bulk numpy reads for statistics
+    store.maintenance    integrity checks and repairs
+
+The methods the single ``Store`` class had before the split remain as aliases of the parts' methods
+(the table below; :func:`aliases` lists them), so that callers move to the parts one at a time;
+delete an alias when its last caller has moved.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from annotator.db.connection import (
     APPLICATION_ID,
     BUSY_TIMEOUT_MS,
+    DATA_TABLES,
     DEFAULT_DB,
     Connection,
     DatabaseError,
@@ -29,20 +42,24 @@ from annotator.db.connection import (
     now,
     open_database,
 )
+from annotator.db.corpus import Corpus, DocumentIn
 from annotator.db.migrations import known_migrations, migrations
+from annotator.db.schemes import AnnotatorRow, Schemes
 
-if TYPE_CHECKING:
-    from annotator.core.scheme import Scheme
+UNDOABLE = frozenset({"add", "remove", "done", "undone", "note", "flag"})
 
 __all__ = [
     "APPLICATION_ID",
     "BUSY_TIMEOUT_MS",
+    "DATA_TABLES",
     "DEFAULT_DB",
     "UNDOABLE",
+    "AnnotatorRow",
     "DatabaseError",
     "DocumentIn",
     "Store",
     "StoreError",
+    "aliases",
     "default_db_path",
     "explain_error",
     "known_migrations",
@@ -51,20 +68,49 @@ __all__ = [
     "now",
 ]
 
-UNDOABLE = frozenset({"add", "remove", "done", "undone", "note", "flag"})
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
+
+# attribute of Store -> class of that part (checked when an alias is defined)
+_PARTS: dict[str, type] = {
+    "db": Connection,
+    "corpus": Corpus,
+    "schemes": Schemes,
+}
 
 
-@dataclass
+def _check_part(part: str, fn: Callable[..., Any]) -> None:
+    owner = _PARTS[part]
+    if getattr(owner, fn.__name__, None) is not fn:
+        raise TypeError(f"{fn.__qualname__} is not a method of {owner.__name__} (store.{part})")
+
+
+def _via(part: str, fn: Callable[Concatenate[T, P], R]) -> Callable[Concatenate[Store, P], R]:
+    """An old Store method that calls ``fn`` on the part ``store.<part>`` (same signature, so
+    mypy checks the callers). ``fn`` must be that part's own method: a renamed or moved method
+    fails here, at import, not at the first call."""
+    _check_part(part, fn)
+
+    def alias(self: Store, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return fn(getattr(self, part), *args, **kwargs)
+
+    alias.__doc__ = fn.__doc__
+    alias.__name__ = fn.__name__
+    setattr(alias, "_alias_of", (part, fn.__name__))  # noqa: B010 (read by aliases())
+    return alias
+
+
 class Store:
     """A handle on one database file. One per thread: SQLite connections are per thread."""
 
-    db: Connection
-    path: str
-    _history: dict[int, tuple[int, list[int], list[int]]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
+    def __init__(self, db: Connection) -> None:
+        self.db = db
+        self.path = db.path
+        self.corpus = Corpus(db)
+        self.schemes = Schemes(db)
+        self._history: dict[int, tuple[int, list[int], list[int]]] = {}
 
-    # ---------------------------------------------------------------- opening and closing
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:
         """Open (and create or migrate) the database at ``path``.
@@ -73,11 +119,10 @@ class Store:
         written by a newer version of the tool, a read-only location, a missing file when
         ``create`` is false.
         """
-        db = open_database(path, create=create)
-        return cls(db=db, path=db.path)
+        return cls(open_database(path, create=create))
 
     def close(self) -> None:
-        self.db.conn.close()
+        self.db.close()
 
     def __enter__(self) -> Store:
         return self
@@ -85,268 +130,97 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def __repr__(self) -> str:
+        return f"Store({self.path!r})"
+
     def reopen(self) -> Store:
         """A new handle on the same file, for another thread."""
         return Store.open(self.path)
 
-    # ---------------------------------------------------------------- generic reads
-    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
-        """Rows of a read query as dicts (for reports and exporters built over the store)."""
-        return self.db.query(sql, params)
+    # ------------------------------------------------------------------------------------------
+    # Aliases: the old method names, each a call of the part's method. Remove as callers move.
+    # ------------------------------------------------------------------------------------------
+    # connection
+    query = _via("db", Connection.query)
+    iter_query = _via("db", Connection.iter_query)
+    scalar = _via("db", Connection.scalar)
+    transaction = _via("db", Connection.atomic)
+    bulk_insert = _via("db", Connection.bulk_insert)
+    backup = _via("db", Connection.backup)
+    writable = _via("db", Connection.writable)
+    require_writable = _via("db", Connection.require_writable)
+    # corpus
+    has_document = _via("corpus", Corpus.has_document)
+    add_documents = _via("corpus", Corpus.add_documents)
+    import_document = _via("corpus", Corpus.import_document)
+    document = _via("corpus", Corpus.document)
+    document_ids = _via("corpus", Corpus.document_ids)
+    count_documents = _via("corpus", Corpus.count_documents)
+    count_sentences = _via("corpus", Corpus.count_sentences)
+    sentences = _via("corpus", Corpus.sentences)
+    sentence = _via("corpus", Corpus.sentence)
+    search_sentences = _via("corpus", Corpus.search)
+    neighbour_sentence = _via("corpus", Corpus.neighbour_sentence)
+    first_sentence = _via("corpus", Corpus.first_sentence)
+    neighbour_document = _via("corpus", Corpus.neighbour_document)
+    document_index = _via("corpus", Corpus.document_index)
+    tui_find_document = _via("corpus", Corpus.find_document)
+    tui_documents_between = _via("corpus", Corpus.documents_between)
+    tui_sentence_at = _via("corpus", Corpus.sentence_at)
+    agreement_unit_texts = _via("corpus", Corpus.unit_texts)
+    # schemes and annotators
+    add_scheme = _via("schemes", Schemes.add)
+    import_scheme_row = _via("schemes", Schemes.import_row)
+    latest_scheme_row = _via("schemes", Schemes.latest_row)
+    list_schemes = _via("schemes", Schemes.summary)
+    agreement_scheme_names = _via("schemes", Schemes.names)
+    scheme_ids_by_key = _via("schemes", Schemes.ids_by_key)
+    load_scheme = _via("schemes", Schemes.load)
+    scheme_ids = _via("schemes", Schemes.ids)
+    label_usage = _via("schemes", Schemes.label_usage)
+    rename_label = _via("schemes", Schemes.rename_label)
+    annotator_id = _via("schemes", Schemes.annotator_id)
+    import_annotator = _via("schemes", Schemes.import_annotator)
 
-    def iter_query(
-        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
-    ) -> Iterator[dict[str, Any]]:
-        yield from self.db.iter_query(sql, params)
-
-    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        row = self.db.execute(sql, params).fetchone()
-        return row[0] if row else None
-
-    # ---------------------------------------------------------------- documents and sentences
-    def has_document(self, sha256: str) -> int | None:
-        row = self.db.execute("SELECT id FROM documents WHERE sha256 = ?", [sha256]).fetchone()
-        return int(row[0]) if row else None
-
-    def add_documents(self, docs: Iterable[DocumentIn]) -> list[tuple[int, bool]]:
-        """Insert documents with their sentences, each document atomically.
-
-        Returns (document_id, created) per input; a document whose text is already stored
-        (same sha256) is left untouched. A batch is one transaction: all or nothing.
-        """
-        results: list[tuple[int, bool]] = []
-        with self.db.atomic():
-            for doc in docs:
-                existing = self.has_document(doc.sha256)
-                if existing is not None:
-                    results.append((existing, False))
-                    continue
-                doc_id = self.db.insert(
-                    "documents",
-                    {
-                            "external_id": doc.external_id,
-                            "title": doc.title,
-                            "source": doc.source,
-                            "url": doc.url,
-                            "published": doc.published,
-                            "language": doc.language,
-                            "text": doc.text,
-                            "sha256": doc.sha256,
-                            "meta": json.dumps(doc.meta, ensure_ascii=False, sort_keys=True),
-                            "origin": doc.origin,
-                            "n_sentences": len(doc.sentences),
-                            "imported_at": now(),
-                    },
-                )
-                self.db.insert_all(
-                    "sentences",
-                    (
-                        {
-                            "document_id": doc_id,
-                            "idx": i,
-                            "paragraph": para,
-                            "start": start,
-                            "end": end,
-                            "text": doc.text[start:end],
-                        }
-                        for i, (start, end, para) in enumerate(doc.sentences)
-                    ),
-                    batch_size=1000,
-                )
-                results.append((doc_id, True))
-        return results
-
-    def document(self, document_id: int) -> dict[str, Any] | None:
-        rows = self.query("SELECT * FROM documents WHERE id = ?", [document_id])
-        return rows[0] if rows else None
-
-    def document_ids(self) -> list[int]:
-        return [r[0] for r in self.db.execute("SELECT id FROM documents ORDER BY id").fetchall()]
-
-    def count_documents(self) -> int:
-        return int(self.scalar("SELECT count(*) FROM documents"))
-
-    def count_sentences(self) -> int:
-        return int(self.scalar("SELECT count(*) FROM sentences"))
-
-    def sentences(self, document_id: int) -> list[dict[str, Any]]:
-        return self.query(
-            'SELECT id, document_id, idx, paragraph, start, "end", text FROM sentences '
-            "WHERE document_id = ? ORDER BY idx",
-            [document_id],
-        )
-
-    def sentence(self, sentence_id: int) -> dict[str, Any] | None:
-        rows = self.query(
-            'SELECT id, document_id, idx, paragraph, start, "end", text FROM sentences '
-            "WHERE id = ?",
-            [sentence_id],
-        )
-        return rows[0] if rows else None
-
-    def search_sentences(self, q: str, limit: int = 50) -> list[dict[str, Any]]:
-        """Full-text search over sentences (FTS5); the query is quoted so any text is safe."""
-        terms = [t for t in q.replace('"', " ").split() if t]
-        if not terms:
-            return []
-        match = " ".join(f'"{t}"' for t in terms)
-        return self.query(
-            "SELECT s.id, s.document_id, s.idx, s.text FROM sentences_fts "
-            "JOIN sentences s ON s.rowid = sentences_fts.rowid "
-            # FTS5 yields matches in rowid order, which is corpus order (a document's sentences
-            # are inserted together, after it): no sort over every match of a common word.
-            "WHERE sentences_fts MATCH ? ORDER BY sentences_fts.rowid LIMIT ?",
-            [match, limit],
-        )
-
-    # ---------------------------------------------------------------- schemes
-    def add_scheme(self, scheme: Scheme, *, allow_incompatible: bool = False) -> tuple[int, bool]:
-        """Store a scheme version. Returns (scheme_id, created).
-
-        The same text again is a no-op. A new version may add labels and sets; one that removes
-        or renames a label still in use is refused (StoreError says how many annotations use it).
-        """
-        from annotator.core.scheme import incompatibilities, parse_scheme
-
-        row = self.db.execute(
-            "SELECT id, sha256 FROM schemes WHERE name = ? AND version = ?",
-            [scheme.name, scheme.version],
-        ).fetchone()
-        if row is not None:
-            if row[1] == scheme.sha256:
-                return int(row[0]), False
-            raise StoreError(
-                f"scheme {scheme.name!r} version {scheme.version} is already stored with different "
-                "content; bump `version:` in the YAML to store the change"
-            )
-        latest = self.latest_scheme_row(scheme.name)
-        if latest is not None:
-            if int(latest["version"]) > scheme.version:
-                raise StoreError(
-                    f"scheme {scheme.name!r}: version {scheme.version} is older than the stored "
-                    f"version {latest['version']}"
-                )
-            old = parse_scheme(latest["yaml"], f"<stored {scheme.name} v{latest['version']}>")
-            missing = incompatibilities(old, scheme)
-            usage = self.label_usage(scheme.name)
-            in_use = [
-                (s, lab, n)
-                for (s, lab) in missing
-                for (us, ul), n in usage.items()
-                if us == s and (lab == "*" or ul == lab) and n > 0
-            ]
-            if in_use and not allow_incompatible:
-                detail = ", ".join(f"{s}/{lab}: {n} annotation(s)" for s, lab, n in in_use)
-                raise StoreError(
-                    f"scheme {scheme.name!r} v{scheme.version} removes or renames labels still in "
-                    f"use ({detail}); use `annotator scheme rename-label` to migrate them first"
-                )
-        with self.db.atomic():
-            pk = self.db.insert(
-                "schemes",
-                {
-                    "name": scheme.name,
-                    "version": scheme.version,
-                    "sha256": scheme.sha256,
-                    "yaml": scheme.text,
-                    "added_at": now(),
-                },
-            )
-        return pk, True
-
-    def latest_scheme_row(self, name: str) -> dict[str, Any] | None:
-        rows = self.query(
-            "SELECT * FROM schemes WHERE name = ? ORDER BY version DESC LIMIT 1", [name]
-        )
-        return rows[0] if rows else None
-
-    def list_schemes(self) -> list[dict[str, Any]]:
-        """One row per scheme name: latest version, versions stored, annotations made."""
-        return self.query(
-            """
-            SELECT s.name, max(s.version) AS version, count(*) AS versions,
-                   (SELECT count(*) FROM annotations a JOIN schemes s2 ON s2.id = a.scheme_id
-                    WHERE s2.name = s.name AND a.removed_at IS NULL) AS annotations,
-                   max(s.added_at) AS added_at
-            FROM schemes s GROUP BY s.name ORDER BY s.name
-            """
-        )
-
-    def load_scheme(self, name: str | None = None) -> tuple[int, Scheme]:
-        """The latest stored version of a scheme (or the only scheme when name is None)."""
-        from annotator.core.scheme import parse_scheme
-
-        if name is None:
-            names = [r["name"] for r in self.list_schemes()]
-            if len(names) != 1:
-                raise StoreError(
-                    "several schemes in the database, name one with --scheme: " + ", ".join(names)
-                    if names
-                    else "no scheme in the database"
-                )
-            name = names[0]
-        row = self.latest_scheme_row(name)
-        if row is None:
-            known = ", ".join(r["name"] for r in self.list_schemes()) or "none"
-            raise StoreError(f"no scheme named {name!r} in {self.path} (stored: {known})")
-        return int(row["id"]), parse_scheme(row["yaml"], f"<stored {name} v{row['version']}>")
-
-    def scheme_ids(self, name: str) -> list[int]:
-        return [
-            r[0]
-            for r in self.db.execute("SELECT id FROM schemes WHERE name = ?", [name]).fetchall()
-        ]
-
-    def label_usage(self, scheme_name: str) -> dict[tuple[str, str], int]:
-        """Current annotations per (label_set, label) across all versions of a scheme."""
-        rows = self.db.execute(
-            "SELECT a.label_set, a.label, count(*) FROM annotations a "
-            "JOIN schemes s ON s.id = a.scheme_id WHERE s.name = ? AND a.removed_at IS NULL "
-            "GROUP BY a.label_set, a.label",
-            [scheme_name],
-        ).fetchall()
-        return {(r[0], r[1]): int(r[2]) for r in rows}
-
-    def rename_label(self, scheme_name: str, label_set: str, old: str, new: str) -> int:
-        """Rename a label in every annotation of a scheme (and gold); returns rows changed."""
-        ids = self.scheme_ids(scheme_name)
-        if not ids:
-            raise StoreError(f"no scheme named {scheme_name!r}")
-        marks = ",".join("?" * len(ids))
-        with self.db.atomic():
-            cur = self.db.execute(
-                f"UPDATE annotations SET label = ? WHERE label_set = ? AND label = ? "
-                f"AND scheme_id IN ({marks})",
-                [new, label_set, old, *ids],
-            )
-            self.db.execute(
-                f"UPDATE gold SET label = ? WHERE label_set = ? AND label = ? AND adjudication_id "
-                f"IN (SELECT id FROM adjudications WHERE scheme_id IN ({marks}))",
-                [new, label_set, old, *ids],
-            )
-        return int(cur.rowcount)
-
-    # ---------------------------------------------------------------- annotators
-    def annotator_id(self, name: str, *, create: bool = True) -> int:
-        row = self.db.execute("SELECT id FROM annotators WHERE name = ?", [name]).fetchone()
-        if row is not None:
-            return int(row[0])
-        if not create:
-            raise StoreError(f"no annotator named {name!r} in {self.path}")
-        with self.db.atomic():
-            self.db.execute(
-                "INSERT OR IGNORE INTO annotators (name, created_at) VALUES (?, ?)", [name, now()]
-            )
-        row = self.db.execute("SELECT id FROM annotators WHERE name = ?", [name]).fetchone()
-        return int(row[0])
-
+    # Lists that used to be separate queries, now derived from the one reader of their data.
     def annotator_names(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT name FROM annotators ORDER BY name")]
+        """Names of every annotator, by name (from ``schemes.annotators()``)."""
+        return [a.name for a in self.schemes.annotators()]
 
-    # ---------------------------------------------------------------- annotating
-    # Every action is one transaction that changes the current state AND appends one event whose
-    # before/after JSON lets undo/redo (and merge) replay it. The caller shows the action as
-    # applied only after the method returns, i.e. after COMMIT.
+    def agreement_annotators(self) -> list[tuple[int, str]]:
+        """(id, name) of every annotator, by name (from ``schemes.annotators()``)."""
+        return [(a.id, a.name) for a in self.schemes.annotators()]
+
+    def export_annotators(self) -> list[dict[str, Any]]:
+        """{name, created_at} of every annotator, by name (from ``schemes.annotators()``)."""
+        return [{"name": a.name, "created_at": a.created_at} for a in self.schemes.annotators()]
+
+    def annotator_ids_by_name(self) -> dict[str, int]:
+        """name -> id of every annotator (from ``schemes.annotators()``)."""
+        return {a.name: a.id for a in self.schemes.annotators()}
+
+    def export_schemes(self) -> list[dict[str, Any]]:
+        """Every scheme version's name, version, sha256, yaml, added_at, by name and version
+        (from ``schemes.versions()``)."""
+        keys = ("name", "version", "sha256", "yaml", "added_at")
+        return [{k: v[k] for k in keys} for v in self.schemes.versions()]
+
+    def export_documents(self) -> list[dict[str, Any]]:
+        """(id, external_id, sha256, n_sentences) of every document, in import order (from
+        ``corpus.documents()``)."""
+        keys = ("id", "external_id", "sha256", "n_sentences")
+        return [{k: d[k] for k in keys} for d in self.corpus.documents()]
+
+    def report_documents(self) -> list[dict[str, Any]]:
+        """Every document with its outlet (source) and sentence count (from
+        ``corpus.documents()``)."""
+        keys = ("id", "title", "source", "n_sentences")
+        return [{k: d[k] for k in keys} for d in self.corpus.documents()]
+
+    # ------------------------------------------------------------------------------------------
+    # Not moved yet
+    # ------------------------------------------------------------------------------------------
+    """A handle on one database file. One per thread: SQLite connections are per thread."""
 
     def _ann_state(self, uids: Iterable[str]) -> dict[str, bool]:
         out: dict[str, bool] = {}
@@ -749,38 +623,6 @@ class Store:
         ).fetchone()
         return int(row[0]) if row and row[0] is not None else None
 
-    def neighbour_sentence(self, sentence_id: int, step: int) -> int | None:
-        """The next (step=1) or previous (step=-1) sentence in corpus order, across documents."""
-        s = self.db.execute(
-            "SELECT document_id, idx FROM sentences WHERE id = ?", [sentence_id]
-        ).fetchone()
-        if s is None:
-            return None
-        if step > 0:
-            row = self.db.execute(
-                "SELECT id FROM sentences WHERE (document_id = ? AND idx > ?) OR document_id > ? "
-                "ORDER BY document_id, idx LIMIT 1",
-                [s[0], s[1], s[0]],
-            ).fetchone()
-        else:
-            row = self.db.execute(
-                "SELECT id FROM sentences WHERE (document_id = ? AND idx < ?) OR document_id < ? "
-                "ORDER BY document_id DESC, idx DESC LIMIT 1",
-                [s[0], s[1], s[0]],
-            ).fetchone()
-        return int(row[0]) if row else None
-
-    def first_sentence(self, document_id: int | None = None) -> int | None:
-        if document_id is None:
-            row = self.db.execute(
-                "SELECT id FROM sentences ORDER BY document_id, idx LIMIT 1"
-            ).fetchone()
-        else:
-            row = self.db.execute(
-                "SELECT id FROM sentences WHERE document_id = ? ORDER BY idx LIMIT 1", [document_id]
-            ).fetchone()
-        return int(row[0]) if row else None
-
     def next_not_done(self, annotator_id: int, after_sentence_id: int | None) -> int | None:
         """The annotator's next sentence not marked done, after the given one (wrapping once)."""
         start = (-1, -1)
@@ -802,18 +644,6 @@ class Store:
         if row is None:
             row = self.db.execute(sql.format(cond="1"), [annotator_id]).fetchone()
         return int(row[0]) if row else None
-
-    def neighbour_document(self, document_id: int, step: int) -> int | None:
-        op, order = (">", "ASC") if step > 0 else ("<", "DESC")
-        row = self.db.execute(
-            f"SELECT id FROM documents WHERE id {op} ? ORDER BY id {order} LIMIT 1", [document_id]
-        ).fetchone()
-        return int(row[0]) if row else None
-
-    def document_index(self, document_id: int) -> tuple[int, int]:
-        """(1-based position of the document, number of documents)."""
-        pos = int(self.scalar("SELECT count(*) FROM documents WHERE id <= ?", [document_id]))
-        return pos, self.count_documents()
 
     def done_count(self, annotator_id: int) -> int:
         return int(
@@ -918,10 +748,6 @@ class Store:
             )
             self.db.execute("INSERT INTO sentences_fts(sentences_fts) VALUES ('rebuild')")
 
-    def backup(self, label: str = "backup") -> str:
-        """A consistent copy of the database next to it (SQLite online backup); returns its path."""
-        return self.db.backup(label)
-
     def delete_orphans(self) -> int:
         """Delete rows whose parent row is gone (repeats: a deleted row can orphan others)."""
         total = 0
@@ -997,27 +823,10 @@ class Store:
                 annotation_uid=uid,
             )
 
-    # --- robustness ---
-    def writable(self) -> bool:
-        """Whether this database can be written (file, directory and disk permitting)."""
-        return self.db.writable()
-
-    def require_writable(self) -> None:
-        """Raise StoreError (one line) when the database cannot be written."""
-        self.db.require_writable()
-
-    # --- report ---
-    # Read-only queries behind `annotator report` (annotator/report.py does the arithmetic).
-    # ``scheme`` limits annotations to the versions of one scheme name (None: all schemes).
-
     def _scheme_cond(self, scheme: str | None, alias: str = "a") -> tuple[str, list[Any]]:
         if scheme is None:
             return "", []
         return f" AND {alias}.scheme_id IN (SELECT id FROM schemes WHERE name = ?)", [scheme]
-
-    def report_documents(self) -> list[dict[str, Any]]:
-        """Every document with its outlet (source) and sentence count."""
-        return self.query("SELECT id, title, source, n_sentences FROM documents ORDER BY id")
 
     def report_answered(self, scheme: str | None = None) -> list[dict[str, Any]]:
         """Per annotator and document: sentences answered (marked done, or carrying at least one
@@ -1087,12 +896,6 @@ class Store:
             "FROM annotators n LEFT JOIN progress p ON p.annotator_id = n.id "
             "GROUP BY n.id ORDER BY n.name"
         )
-
-    # --- review ---
-    # Adjudication: one current decision per unit (label set x sentence, or x document). A new
-    # decision supersedes the current one (superseded_at = the new decision's created_at, which
-    # links the two); undo supersedes the adjudicator's latest current decision and restores the
-    # one it had replaced. Rows are never deleted, so the history stays auditable.
 
     def review_annotations(self, scheme: str | None = None) -> list[tuple[Any, ...]]:
         """Every current annotation, reduced to what adjudication compares, as plain tuples:
@@ -1239,13 +1042,6 @@ class Store:
                 )
         return last
 
-    # --- agreement ---
-    # Bulk reads behind `annotator agree` (annotator/agree_db.py builds the matrices). A handful
-    # of queries, never one per unit, returning numpy arrays: 200,000 sentences x 3 annotators
-    # must load in well under a second. Rows travel as one comma-separated string of packed
-    # integers per query (``group_concat``), parsed by numpy in C, instead of millions of Python
-    # tuples; annotations come from the covering index ``idx_annotations_agreement``.
-
     _AGREE_SHIFT = 1 << 20  # unit id * 2^20 + annotator id
 
     def agreement_read_mode(self) -> None:
@@ -1268,14 +1064,6 @@ class Store:
 
     def _agree_unpack(self, packed: Any) -> tuple[Any, Any]:
         return packed & (self._AGREE_SHIFT - 1), packed // self._AGREE_SHIFT
-
-    def agreement_annotators(self) -> list[tuple[int, str]]:
-        """(id, name) of every annotator, by name (agree_db keeps, per label set, those who
-        answered it)."""
-        return [
-            (int(r[0]), str(r[1]))
-            for r in self.db.execute("SELECT id, name FROM annotators ORDER BY name").fetchall()
-        ]
 
     def agreement_done_sentences(self, scheme_ids: Sequence[int]) -> tuple[Any, Any]:
         """(annotator ids, sentence ids) of every sentence marked done under these scheme
@@ -1354,38 +1142,6 @@ class Store:
         start = both >> 32
         return id_arr, start, start + (both & 0xFFFFFFFF)
 
-    def agreement_scheme_names(self) -> list[str]:
-        """Names of the stored schemes (without counting their annotations)."""
-        return [
-            str(r[0])
-            for r in self.db.execute("SELECT DISTINCT name FROM schemes ORDER BY name").fetchall()
-        ]
-
-    def agreement_unit_texts(
-        self, sentence_ids: Sequence[int] = (), document_ids: Sequence[int] = ()
-    ) -> tuple[dict[int, tuple[int, str | None, str]], dict[int, str | None]]:
-        """For a few units shown in a report: sentence id -> (document id, document title,
-        sentence text) and document id -> title."""
-        sents: dict[int, tuple[int, str | None, str]] = {}
-        docs: dict[int, str | None] = {}
-        s_ids, d_ids = list(sentence_ids), list(document_ids)
-        for i in range(0, len(s_ids), 500):
-            chunk = s_ids[i : i + 500]
-            for sid, did, title, text in self.db.execute(
-                "SELECT s.id, s.document_id, d.title, s.text FROM sentences s "
-                "JOIN documents d ON d.id = s.document_id "
-                f"WHERE s.id IN ({self._agree_marks(chunk)})",
-                chunk,
-            ):
-                sents[int(sid)] = (int(did), title, text)
-        for i in range(0, len(d_ids), 500):
-            chunk = d_ids[i : i + 500]
-            for did, title in self.db.execute(
-                f"SELECT id, title FROM documents WHERE id IN ({self._agree_marks(chunk)})", chunk
-            ):
-                docs[int(did)] = title
-        return sents, docs
-
     # --- tui ---
     def tui_visit(
         self,
@@ -1441,35 +1197,6 @@ class Store:
                 [annotator_id, scheme_id, sentence_id, ts],
             )
 
-    def tui_find_document(self, ref: str) -> int | None:
-        """A document by id, else by external id (the `g` key of the annotation screen)."""
-        if ref.isdigit():
-            row = self.db.execute("SELECT id FROM documents WHERE id = ?", [int(ref)]).fetchone()
-            if row:
-                return int(row[0])
-        row = self.db.execute(
-            "SELECT id FROM documents WHERE external_id = ? ORDER BY id LIMIT 1", [ref]
-        ).fetchone()
-        return int(row[0]) if row else None
-
-    def tui_documents_between(self, a: int, b: int) -> int:
-        """How many documents have an id in (min(a, b), max(a, b)]: moving from one document to
-        its neighbour costs one row, not a count of the whole table."""
-        lo, hi = min(a, b), max(a, b)
-        return int(self.scalar("SELECT count(*) FROM documents WHERE id > ? AND id <= ?", [lo, hi]))
-
-    def tui_sentence_at(self, document_id: int, idx: int) -> int | None:
-        """The id of the sentence at 0-based position ``idx`` in a document."""
-        row = self.db.execute(
-            "SELECT id FROM sentences WHERE document_id = ? AND idx = ?", [document_id, idx]
-        ).fetchone()
-        return int(row[0]) if row else None
-
-    # --- export / merge ---
-    # Reads behind `annotator export` and `annotator merge` (annotator/exporters/, merge.py) and
-    # the bulk writes behind `import-annotations` and `merge`. Rows carry names, content hashes
-    # and sentence indexes besides internal ids, so they mean the same thing in another database.
-
     _EXPORT_ANN_COLS = (
         "a.uid, n.name AS annotator, s.name AS scheme, s.version AS scheme_version, a.label_set, "
         "a.label, a.level, a.document_id, a.sentence_id, se.idx AS sentence_idx, a.start, "
@@ -1483,10 +1210,6 @@ class Store:
             return ""
         params.extend(values)
         return f" AND {column} IN ({','.join('?' * len(values))})"
-
-    def export_documents(self) -> list[dict[str, Any]]:
-        """(id, external_id, sha256, n_sentences) of every document, in import order."""
-        return self.query("SELECT id, external_id, sha256, n_sentences FROM documents ORDER BY id")
 
     def export_annotations(
         self,
@@ -1596,14 +1319,6 @@ class Store:
             out.setdefault(int(row["document_id"]), []).append(row)
         return out
 
-    def export_schemes(self) -> list[dict[str, Any]]:
-        return self.query(
-            "SELECT name, version, sha256, yaml, added_at FROM schemes ORDER BY name, version"
-        )
-
-    def export_annotators(self) -> list[dict[str, Any]]:
-        return self.query("SELECT name, created_at FROM annotators ORDER BY name")
-
     def export_label_sets(self) -> list[tuple[str, str]]:
         """(label_set, level) of every current annotation and gold label."""
         rows = self.db.execute(
@@ -1626,103 +1341,6 @@ class Store:
 
     def count_current_annotations(self) -> int:
         return int(self.scalar("SELECT count(*) FROM annotations WHERE removed_at IS NULL"))
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One write transaction around many calls (all or nothing)."""
-        with self.db.atomic():
-            yield
-
-    def bulk_insert(
-        self,
-        table: str,
-        rows: Iterable[dict[str, Any]],
-        *,
-        ignore: bool = False,
-        replace: bool = False,
-        batch_size: int = 5000,
-    ) -> None:
-        """``insert_all`` into one of the data tables (INSERT OR IGNORE / OR REPLACE on request)."""
-        self.db.bulk_insert(table, rows, ignore=ignore, replace=replace, batch_size=batch_size)
-
-    def scheme_ids_by_key(self) -> dict[tuple[str, int], tuple[int, str]]:
-        """(name, version) -> (id, sha256) of every stored scheme version."""
-        return {
-            (str(r[0]), int(r[1])): (int(r[2]), str(r[3]))
-            for r in self.db.execute("SELECT name, version, id, sha256 FROM schemes")
-        }
-
-    def annotator_ids_by_name(self) -> dict[str, int]:
-        return {str(r[0]): int(r[1]) for r in self.db.execute("SELECT name, id FROM annotators")}
-
-    def import_scheme_row(
-        self, name: str, version: int, sha256: str, yaml_text: str, added_at: str
-    ) -> int:
-        """Store a scheme version exactly as exported (its text and time); same hash = no-op."""
-        known = self.scheme_ids_by_key().get((name, version))
-        if known is not None:
-            if known[1] != sha256:
-                raise StoreError(
-                    f"scheme {name!r} version {version} is stored here with different content "
-                    f"(sha256 {known[1][:12]} vs {sha256[:12]})"
-                )
-            return known[0]
-        with self.db.atomic():
-            return self.db.insert(
-                "schemes",
-                {
-                    "name": name,
-                    "version": version,
-                    "sha256": sha256,
-                    "yaml": yaml_text,
-                    "added_at": added_at,
-                },
-            )
-
-    def import_annotator(self, name: str, created_at: str) -> int:
-        with self.db.atomic():
-            self.db.execute(
-                "INSERT OR IGNORE INTO annotators (name, created_at) VALUES (?, ?)",
-                [name, created_at],
-            )
-        return self.annotator_id(name, create=False)
-
-    def import_document(
-        self, row: dict[str, Any], sentences: Sequence[dict[str, Any]]
-    ) -> tuple[int, list[int], bool]:
-        """Store a document with its own sentence split and import time, unless its text is
-        already stored. Returns (document id, sentence ids by idx, created). Raises StoreError
-        when the stored copy was split into different sentences (indexes would not match)."""
-        existing = self.has_document(str(row["sha256"]))
-        if existing is not None:
-            stored = self.sentences(existing)
-            if [(s["start"], s["end"]) for s in stored] != [
-                (s["start"], s["end"]) for s in sentences
-            ]:
-                raise StoreError(
-                    f"document {row.get('external_id') or row['sha256'][:12]} is already stored "
-                    "with a different sentence split"
-                )
-            return existing, [int(s["id"]) for s in stored], False
-        with self.db.atomic():
-            doc_id = self.db.insert("documents", {**row, "n_sentences": len(sentences)})
-            self.db.insert_all(
-                "sentences",
-                (
-                    {
-                        "document_id": doc_id,
-                        "idx": s["idx"],
-                        "paragraph": s["paragraph"],
-                        "start": s["start"],
-                        "end": s["end"],
-                        "text": row["text"][s["start"] : s["end"]],
-                    }
-                    for s in sentences
-                ),
-                batch_size=1000,
-            )
-        ids = [int(s["id"]) for s in self.sentences(doc_id)]
-        return doc_id, ids, True
 
     def annotation_states(self, uids: Sequence[str]) -> dict[str, str | None]:
         """uid -> removed_at (None when current) for the uids stored here."""
@@ -1787,18 +1405,11 @@ class Store:
             self.db.insert_all("gold", ({**g, "adjudication_id": pk} for g in gold))
 
 
-@dataclass
-class DocumentIn:
-    """A document ready to store: normalised text, hash and sentence offsets."""
-
-    text: str
-    sha256: str
-    sentences: list[tuple[int, int, int]]  # (start, end, paragraph)
-    external_id: str | None = None
-    title: str | None = None
-    source: str | None = None
-    url: str | None = None
-    published: str | None = None
-    language: str | None = None
-    meta: dict[str, Any] | None = None
-    origin: str | None = None
+def aliases() -> dict[str, tuple[str, str]]:
+    """Old Store method -> (part attribute, method of the part), for every delegating alias."""
+    out: dict[str, tuple[str, str]] = {}
+    for name, value in vars(Store).items():
+        target = getattr(value, "_alias_of", None)
+        if target is not None:
+            out[name] = target
+    return out
