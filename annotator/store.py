@@ -28,6 +28,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from annotator.db.annotations import UNDOABLE, Annotations
 from annotator.db.connection import (
     APPLICATION_ID,
     BUSY_TIMEOUT_MS,
@@ -44,9 +45,8 @@ from annotator.db.connection import (
 )
 from annotator.db.corpus import Corpus, DocumentIn
 from annotator.db.migrations import known_migrations, migrations
+from annotator.db.progress import Progress
 from annotator.db.schemes import AnnotatorRow, Schemes
-
-UNDOABLE = frozenset({"add", "remove", "done", "undone", "note", "flag"})
 
 __all__ = [
     "APPLICATION_ID",
@@ -77,6 +77,8 @@ _PARTS: dict[str, type] = {
     "db": Connection,
     "corpus": Corpus,
     "schemes": Schemes,
+    "annotations": Annotations,
+    "progress": Progress,
 }
 
 
@@ -109,7 +111,10 @@ class Store:
         self.path = db.path
         self.corpus = Corpus(db)
         self.schemes = Schemes(db)
-        self._history: dict[int, tuple[int, list[int], list[int]]] = {}
+        self.annotations = Annotations(db)
+        self.progress = Progress(
+            db, events=self.annotations, corpus=self.corpus, schemes=self.schemes
+        )
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:
@@ -139,6 +144,7 @@ class Store:
 
     # ------------------------------------------------------------------------------------------
     # Aliases: the old method names, each a call of the part's method. Remove as callers move.
+    #  (``store.progress(annotator_id, sentence_id)`` still works: the Progress part is callable.)
     # ------------------------------------------------------------------------------------------
     # connection
     query = _via("db", Connection.query)
@@ -181,6 +187,48 @@ class Store:
     rename_label = _via("schemes", Schemes.rename_label)
     annotator_id = _via("schemes", Schemes.annotator_id)
     import_annotator = _via("schemes", Schemes.import_annotator)
+    # annotations and events
+    current_annotations = _via("annotations", Annotations.current)
+    add_annotation = _via("annotations", Annotations.add)
+    remove_annotation = _via("annotations", Annotations.remove)
+    history = _via("annotations", Annotations.history)
+    undo = _via("annotations", Annotations.undo)
+    redo = _via("annotations", Annotations.redo)
+    restore_state = _via("annotations", Annotations.restore_state)
+    adopt_annotation = _via("annotations", Annotations.adopt)
+    count_current_annotations = _via("annotations", Annotations.count_current)
+    review_annotations = _via("annotations", Annotations.compared)
+    report_unit_labels = _via("annotations", Annotations.unit_labels)
+    report_span_texts = _via("annotations", Annotations.span_texts)
+    export_annotations = _via("annotations", Annotations.of_document)
+    export_removed_annotations = _via("annotations", Annotations.removed_by_document)
+    export_label_sets = _via("annotations", Annotations.label_sets)
+    export_events = _via("annotations", Annotations.events_for_export)
+    annotation_states = _via("annotations", Annotations.removed_at_of)
+    set_removed_at = _via("annotations", Annotations.set_removed_at)
+    event_ids_by_uid = _via("annotations", Annotations.event_ids_by_uid)
+    link_undo_events = _via("annotations", Annotations.link_undo_events)
+    # progress
+    mark_seen = _via("progress", Progress.mark_seen)
+    mark_done = _via("progress", Progress.mark_done)
+    mark_not_done = _via("progress", Progress.mark_not_done)
+    set_note = _via("progress", Progress.set_note)
+    set_flag = _via("progress", Progress.set_flag)
+    add_time = _via("progress", Progress.add_time)
+    set_position = _via("progress", Progress.set_position)
+    position = _via("progress", Progress.position)
+    tui_visit = _via("progress", Progress.visit)
+    next_not_done = _via("progress", Progress.next_not_done)
+    done_count = _via("progress", Progress.done_count)
+    status = _via("progress", Progress.status)
+    report_answered = _via("progress", Progress.answered)
+    report_done_sentences = _via("progress", Progress.done_sentences)
+    report_done_documents = _via("progress", Progress.done_documents)
+    report_time = _via("progress", Progress.time)
+    export_progress = _via("progress", Progress.of_document)
+    export_document_progress = _via("progress", Progress.document_panels)
+    progress_rows = _via("progress", Progress.rows_of_document)
+    document_progress_rows = _via("progress", Progress.panel_rows_of_document)
 
     # Lists that used to be separate queries, now derived from the one reader of their data.
     def annotator_names(self) -> list[str]:
@@ -221,485 +269,6 @@ class Store:
     # Not moved yet
     # ------------------------------------------------------------------------------------------
     """A handle on one database file. One per thread: SQLite connections are per thread."""
-
-    def _ann_state(self, uids: Iterable[str]) -> dict[str, bool]:
-        out: dict[str, bool] = {}
-        for uid in uids:
-            row = self.db.execute(
-                "SELECT removed_at IS NULL FROM annotations WHERE uid = ?", [uid]
-            ).fetchone()
-            out[uid] = bool(row[0]) if row else False
-        return out
-
-    def _progress_row(self, annotator_id: int, sentence_id: int) -> dict[str, Any] | None:
-        rows = self.query(
-            "SELECT status, flag, note, done_at FROM progress "
-            "WHERE annotator_id = ? AND sentence_id = ?",
-            [annotator_id, sentence_id],
-        )
-        return rows[0] if rows else None
-
-    def _log(
-        self,
-        annotator_id: int,
-        scheme_id: int | None,
-        action: str,
-        *,
-        document_id: int | None,
-        sentence_id: int | None,
-        before: dict[str, Any],
-        after: dict[str, Any],
-        annotation_uid: str | None = None,
-        undo_of: int | None = None,
-        ts: str | None = None,
-    ) -> int:
-        cur = self.db.execute(
-            "INSERT INTO events (uid, annotator_id, scheme_id, ts, action, document_id, "
-            "sentence_id, "
-            "annotation_uid, before, after, undo_of) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            [
-                new_uid(),
-                annotator_id,
-                scheme_id,
-                ts or now(),
-                action,
-                document_id,
-                sentence_id,
-                annotation_uid,
-                json.dumps(before, ensure_ascii=False, sort_keys=True),
-                json.dumps(after, ensure_ascii=False, sort_keys=True),
-                undo_of,
-            ],
-        )
-        return int(cur.lastrowid or 0)
-
-    def current_annotations(
-        self,
-        annotator_id: int,
-        *,
-        sentence_id: int | None = None,
-        document_id: int | None = None,
-        level: str | None = None,
-        label_set: str | None = None,
-    ) -> list[dict[str, Any]]:
-        """This annotator's current annotations on a sentence or a document (blind: only theirs)."""
-        where = ["annotator_id = ?", "removed_at IS NULL"]
-        params: list[Any] = [annotator_id]
-        if sentence_id is not None:
-            where.append("sentence_id = ?")
-            params.append(sentence_id)
-        if document_id is not None:
-            where.append("document_id = ?")
-            params.append(document_id)
-        if level is not None:
-            where.append("level = ?")
-            params.append(level)
-        if label_set is not None:
-            where.append("label_set = ?")
-            params.append(label_set)
-        return self.query(
-            'SELECT id, uid, label_set, label, level, document_id, sentence_id, start, "end", '
-            "value, "
-            f"note, created_at FROM annotations WHERE {' AND '.join(where)} ORDER BY start, id",
-            params,
-        )
-
-    def add_annotation(
-        self,
-        annotator_id: int,
-        scheme_id: int,
-        *,
-        label_set: str,
-        label: str,
-        level: str,
-        document_id: int,
-        sentence_id: int | None = None,
-        start: int | None = None,
-        end: int | None = None,
-        value: float | None = None,
-        note: str | None = None,
-        replace_in_set: bool = False,
-    ) -> str:
-        """Apply a label; returns its uid. ``replace_in_set`` (single-choice sets) removes this
-        annotator's other labels of the set on the same unit (same span offsets for spans) in the
-        same transaction, so the replacement is one undoable action."""
-        uid = new_uid()
-        with self.db.atomic():
-            removed: list[str] = []
-            if replace_in_set:
-                cond = ["annotator_id = ?", "label_set = ?", "removed_at IS NULL", "level = ?"]
-                params: list[Any] = [annotator_id, label_set, level]
-                if level == "document":
-                    cond.append("document_id = ?")
-                    params.append(document_id)
-                else:
-                    cond.append("sentence_id = ?")
-                    params.append(sentence_id)
-                if level == "span":
-                    cond.append('start = ? AND "end" = ?')
-                    params += [start, end]
-                removed = [
-                    r[0]
-                    for r in self.db.execute(
-                        f"SELECT uid FROM annotations WHERE {' AND '.join(cond)}", params
-                    ).fetchall()
-                ]
-            ts = now()
-            if removed:
-                marks = ",".join("?" * len(removed))
-                self.db.execute(
-                    f"UPDATE annotations SET removed_at = ? WHERE uid IN ({marks})", [ts, *removed]
-                )
-            self.db.execute(
-                "INSERT INTO annotations (uid, annotator_id, scheme_id, label_set, label, level, "
-                'document_id, sentence_id, start, "end", value, note, created_at) '
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    uid,
-                    annotator_id,
-                    scheme_id,
-                    label_set,
-                    label,
-                    level,
-                    document_id,
-                    sentence_id,
-                    start,
-                    end,
-                    value,
-                    note,
-                    ts,
-                ],
-            )
-            before = {"annotations": {u: True for u in removed}}
-            before["annotations"][uid] = False
-            after = {"annotations": {u: False for u in removed}}
-            after["annotations"][uid] = True
-            self._log(
-                annotator_id,
-                scheme_id,
-                "add",
-                document_id=document_id,
-                sentence_id=sentence_id,
-                before=before,
-                after=after,
-                annotation_uid=uid,
-                ts=ts,
-            )
-        return uid
-
-    def remove_annotation(self, annotator_id: int, uid: str) -> bool:
-        """Remove one of the annotator's current annotations (kept for audit, gone from views)."""
-        with self.db.atomic():
-            row = self.db.execute(
-                "SELECT scheme_id, document_id, sentence_id FROM annotations "
-                "WHERE uid = ? AND annotator_id = ? AND removed_at IS NULL",
-                [uid, annotator_id],
-            ).fetchone()
-            if row is None:
-                return False
-            ts = now()
-            self.db.execute("UPDATE annotations SET removed_at = ? WHERE uid = ?", [ts, uid])
-            self._log(
-                annotator_id,
-                row[0],
-                "remove",
-                document_id=row[1],
-                sentence_id=row[2],
-                before={"annotations": {uid: True}},
-                after={"annotations": {uid: False}},
-                annotation_uid=uid,
-                ts=ts,
-            )
-        return True
-
-    def _set_progress(
-        self,
-        annotator_id: int,
-        sentence_id: int,
-        state: dict[str, Any] | None,
-        *,
-        scheme_id: int | None = None,
-    ) -> None:
-        if state is None:
-            self.db.execute(
-                "DELETE FROM progress WHERE annotator_id = ? AND sentence_id = ?",
-                [annotator_id, sentence_id],
-            )
-            return
-        ts = now()
-        self.db.execute(
-            "INSERT INTO progress (annotator_id, sentence_id, document_id, scheme_id, status, "
-            "flag, "
-            "note, seen_at, done_at, updated_at) "
-            "SELECT ?, s.id, s.document_id, ?, ?, ?, ?, ?, ?, ? FROM sentences s WHERE s.id = ? "
-            "ON CONFLICT (annotator_id, sentence_id) DO UPDATE SET status = excluded.status, "
-            "flag = excluded.flag, note = excluded.note, done_at = excluded.done_at, "
-            "updated_at = excluded.updated_at, scheme_id = coalesce(excluded.scheme_id, scheme_id)",
-            [
-                annotator_id,
-                scheme_id,
-                state.get("status", "seen"),
-                int(state.get("flag") or 0),
-                state.get("note"),
-                ts,
-                state.get("done_at"),
-                ts,
-                sentence_id,
-            ],
-        )
-
-    def _change_progress(
-        self,
-        annotator_id: int,
-        scheme_id: int | None,
-        sentence_id: int,
-        action: str,
-        **changes: Any,
-    ) -> dict[str, Any]:
-        with self.db.atomic():
-            before = self._progress_row(annotator_id, sentence_id)
-            if before is None:
-                # Acting on a sentence means it was seen: undo goes back to "seen", not "unseen".
-                self._set_progress(
-                    annotator_id, sentence_id, {"status": "seen"}, scheme_id=scheme_id
-                )
-                before = self._progress_row(annotator_id, sentence_id)
-            state = dict(before or {})
-            state.update(changes)
-            if state == before:
-                return state
-            self._set_progress(annotator_id, sentence_id, state, scheme_id=scheme_id)
-            doc = self.db.execute(
-                "SELECT document_id FROM sentences WHERE id = ?", [sentence_id]
-            ).fetchone()
-            self._log(
-                annotator_id,
-                scheme_id,
-                action,
-                document_id=doc[0] if doc else None,
-                sentence_id=sentence_id,
-                before={"progress": before},
-                after={"progress": state},
-            )
-        return state
-
-    def mark_seen(self, annotator_id: int, scheme_id: int | None, sentence_id: int) -> None:
-        """Record that the sentence was shown (no event: seeing is not an annotation action)."""
-        with self.db.atomic():
-            if self._progress_row(annotator_id, sentence_id) is None:
-                self._set_progress(
-                    annotator_id, sentence_id, {"status": "seen"}, scheme_id=scheme_id
-                )
-
-    def mark_done(self, annotator_id: int, scheme_id: int | None, sentence_id: int) -> None:
-        """ "Seen, and everything to tag is tagged" (possibly nothing): an answer for agreement."""
-        row = self._progress_row(annotator_id, sentence_id)
-        if row is not None and row["status"] == "done":
-            return
-        self._change_progress(
-            annotator_id, scheme_id, sentence_id, "done", status="done", done_at=now()
-        )
-
-    def mark_not_done(self, annotator_id: int, scheme_id: int | None, sentence_id: int) -> None:
-        self._change_progress(
-            annotator_id, scheme_id, sentence_id, "undone", status="seen", done_at=None
-        )
-
-    def set_note(
-        self, annotator_id: int, scheme_id: int | None, sentence_id: int, note: str | None
-    ) -> None:
-        self._change_progress(annotator_id, scheme_id, sentence_id, "note", note=note or None)
-
-    def set_flag(
-        self, annotator_id: int, scheme_id: int | None, sentence_id: int, flag: bool
-    ) -> None:
-        self._change_progress(annotator_id, scheme_id, sentence_id, "flag", flag=int(flag))
-
-    def progress(self, annotator_id: int, sentence_id: int) -> dict[str, Any] | None:
-        return self._progress_row(annotator_id, sentence_id)
-
-    def add_time(self, annotator_id: int, sentence_id: int, seconds: float) -> None:
-        """Add active time to a sentence (the caller excludes pauses)."""
-        if seconds <= 0:
-            return
-        with self.db.atomic():
-            self.db.execute(
-                "UPDATE progress SET seconds = seconds + ? "
-                "WHERE annotator_id = ? AND sentence_id = ?",
-                [seconds, annotator_id, sentence_id],
-            )
-
-    # ---------------------------------------------------------------- undo / redo
-    def history(self, annotator_id: int) -> tuple[list[int], list[int]]:
-        """(undo stack, redo stack) of event ids, replayed from the event log.
-
-        A normal action pushes on the undo stack and clears the redo stack; an ``undo`` event moves
-        its target to the redo stack; a ``redo`` event moves it back. So both survive restarts.
-        The log is append-only, so the replay is kept per handle and only events newer than the
-        last one seen are read: an undo costs the same after a month of work as on day one.
-        """
-        last, done, redo = self._history.get(annotator_id, (0, [], []))
-        done, redo = list(done), list(redo)
-        for eid, action, undo_of in self.db.execute(
-            "SELECT id, action, undo_of FROM events WHERE annotator_id = ? AND id > ? ORDER BY id",
-            [annotator_id, last],
-        ):
-            last = eid
-            if action == "undo":
-                if done and done[-1] == undo_of:
-                    done.pop()
-                    redo.append(undo_of)
-            elif action == "redo":
-                if redo and redo[-1] == undo_of:
-                    redo.pop()
-                    done.append(undo_of)
-            elif action in UNDOABLE:
-                done.append(eid)
-                redo.clear()
-        if not self.db.in_transaction:
-            # Cache only what is committed: a rolled-back transaction must not leave events here.
-            self._history[annotator_id] = (last, done, redo)
-        return list(done), list(redo)
-
-    def _apply_state(
-        self, annotator_id: int, sentence_id: int | None, state: dict[str, Any]
-    ) -> None:
-        ts = now()
-        for uid, active in state.get("annotations", {}).items():
-            self.db.execute(
-                "UPDATE annotations SET removed_at = ? WHERE uid = ? AND annotator_id = ?",
-                [None if active else ts, uid, annotator_id],
-            )
-        if "progress" in state and sentence_id is not None:
-            self._set_progress(annotator_id, sentence_id, state["progress"])
-
-    def _reverse(self, annotator_id: int, kind: str) -> dict[str, Any] | None:
-        self.history(annotator_id)  # bring the cached replay up to date outside the transaction
-        with self.db.atomic():
-            done, redo = self.history(annotator_id)
-            stack = done if kind == "undo" else redo
-            if not stack:
-                return None
-            target = stack[-1]
-            row = self.query("SELECT * FROM events WHERE id = ?", [target])[0]
-            state = json.loads(row["before"] if kind == "undo" else row["after"])
-            self._apply_state(annotator_id, row["sentence_id"], state)
-            self._log(
-                annotator_id,
-                row["scheme_id"],
-                kind,
-                document_id=row["document_id"],
-                sentence_id=row["sentence_id"],
-                before={},
-                after={},
-                undo_of=target,
-                annotation_uid=row["annotation_uid"],
-            )
-        return row
-
-    def undo(self, annotator_id: int) -> dict[str, Any] | None:
-        """Undo the annotator's last action; returns the event undone (None if nothing to undo)."""
-        return self._reverse(annotator_id, "undo")
-
-    def redo(self, annotator_id: int) -> dict[str, Any] | None:
-        return self._reverse(annotator_id, "redo")
-
-    # ---------------------------------------------------------------- navigation
-    def set_position(self, annotator_id: int, scheme_id: int, sentence_id: int) -> None:
-        with self.db.atomic():
-            self.db.execute(
-                "INSERT INTO positions (annotator_id, scheme_id, sentence_id, updated_at) "
-                "VALUES (?,?,?,?) ON CONFLICT (annotator_id, scheme_id) DO UPDATE SET "
-                "sentence_id = excluded.sentence_id, updated_at = excluded.updated_at",
-                [annotator_id, scheme_id, sentence_id, now()],
-            )
-
-    def position(self, annotator_id: int, scheme_id: int) -> int | None:
-        row = self.db.execute(
-            "SELECT sentence_id FROM positions WHERE annotator_id = ? AND scheme_id IN "
-            "(SELECT id FROM schemes WHERE name = (SELECT name FROM schemes WHERE id = ?)) "
-            "ORDER BY updated_at DESC LIMIT 1",
-            [annotator_id, scheme_id],
-        ).fetchone()
-        return int(row[0]) if row and row[0] is not None else None
-
-    def next_not_done(self, annotator_id: int, after_sentence_id: int | None) -> int | None:
-        """The annotator's next sentence not marked done, after the given one (wrapping once)."""
-        start = (-1, -1)
-        if after_sentence_id is not None:
-            s = self.db.execute(
-                "SELECT document_id, idx FROM sentences WHERE id = ?", [after_sentence_id]
-            ).fetchone()
-            if s is not None:
-                start = (s[0], s[1])
-        sql = (
-            "SELECT s.id FROM sentences s WHERE ({cond}) AND NOT EXISTS (SELECT 1 FROM progress p "
-            "WHERE p.annotator_id = ? AND p.sentence_id = s.id AND p.status = 'done') "
-            "ORDER BY s.document_id, s.idx LIMIT 1"
-        )
-        row = self.db.execute(
-            sql.format(cond="(s.document_id = ? AND s.idx > ?) OR s.document_id > ?"),
-            [start[0], start[1], start[0], annotator_id],
-        ).fetchone()
-        if row is None:
-            row = self.db.execute(sql.format(cond="1"), [annotator_id]).fetchone()
-        return int(row[0]) if row else None
-
-    def done_count(self, annotator_id: int) -> int:
-        return int(
-            self.scalar(
-                "SELECT count(*) FROM progress WHERE annotator_id = ? AND status = 'done'",
-                [annotator_id],
-            )
-        )
-
-    # ---------------------------------------------------------------- status
-    def status(self) -> list[dict[str, Any]]:
-        """Per annotator: documents and sentences done / total and annotations per label set."""
-        total_docs = self.count_documents()
-        total_sents = self.count_sentences()
-        out: list[dict[str, Any]] = []
-        for a in self.query("SELECT id, name FROM annotators ORDER BY name"):
-            aid = a["id"]
-            done = int(
-                self.scalar(
-                    "SELECT count(*) FROM progress WHERE annotator_id = ? AND status = 'done'",
-                    [aid],
-                )
-            )
-            docs_done = int(
-                self.scalar(
-                    "SELECT count(*) FROM documents d WHERE d.n_sentences > 0 AND d.n_sentences = "
-                    "(SELECT count(*) FROM progress p WHERE p.document_id = d.id "
-                    "AND p.annotator_id = ? AND p.status = 'done')",
-                    [aid],
-                )
-            )
-            per_set = {
-                r["label_set"]: r["n"]
-                for r in self.query(
-                    "SELECT label_set, count(*) AS n FROM annotations WHERE annotator_id = ? "
-                    "AND removed_at IS NULL GROUP BY label_set ORDER BY label_set",
-                    [aid],
-                )
-            }
-            seconds = float(
-                self.scalar(
-                    "SELECT coalesce(sum(seconds), 0) FROM progress WHERE annotator_id = ?", [aid]
-                )
-            )
-            out.append(
-                {
-                    "annotator": a["name"],
-                    "documents_done": docs_done,
-                    "documents_total": total_docs,
-                    "sentences_done": done,
-                    "sentences_total": total_sents,
-                    "annotations": per_set,
-                    "seconds": round(seconds, 1),
-                }
-            )
-        return out
 
     # --- doctor ---
     # Low-level checks and repairs for `annotator doctor` (the logic lives in annotator/doctor.py).
@@ -780,134 +349,6 @@ class Store:
                 "WHERE s.document_id = documents.id)"
             )
         return int(cur.rowcount)
-
-    def restore_state(
-        self,
-        annotator_id: int,
-        annotations: dict[str, bool],
-        progress: dict[int, dict[str, Any] | None],
-    ) -> None:
-        """Set annotations' active flags and progress rows to a state replayed from the events."""
-        with self.db.atomic():
-            self._apply_state(annotator_id, None, {"annotations": annotations})
-            for sentence_id, state in progress.items():
-                if state is None:
-                    self.db.execute(
-                        "UPDATE progress SET status = 'seen', done_at = NULL, flag = 0, "
-                        "note = NULL "
-                        "WHERE annotator_id = ? AND sentence_id = ?",
-                        [annotator_id, sentence_id],
-                    )
-                else:
-                    self._set_progress(annotator_id, sentence_id, state)
-
-    def adopt_annotation(self, annotator_id: int, uid: str) -> None:
-        """Record in the event log a current annotation that no event records (rows written by
-        hand or by an older tool), as an ``adopt`` event: replayable, not undoable."""
-        with self.db.atomic():
-            row = self.db.execute(
-                "SELECT scheme_id, document_id, sentence_id FROM annotations "
-                "WHERE uid = ? AND annotator_id = ?",
-                [uid, annotator_id],
-            ).fetchone()
-            if row is None:
-                return
-            self._log(
-                annotator_id,
-                row[0],
-                "adopt",
-                document_id=row[1],
-                sentence_id=row[2],
-                before={"annotations": {uid: False}},
-                after={"annotations": {uid: True}},
-                annotation_uid=uid,
-            )
-
-    def _scheme_cond(self, scheme: str | None, alias: str = "a") -> tuple[str, list[Any]]:
-        if scheme is None:
-            return "", []
-        return f" AND {alias}.scheme_id IN (SELECT id FROM schemes WHERE name = ?)", [scheme]
-
-    def report_answered(self, scheme: str | None = None) -> list[dict[str, Any]]:
-        """Per annotator and document: sentences answered (marked done, or carrying at least one
-        of the annotator's current labels or spans)."""
-        cond, params = self._scheme_cond(scheme)
-        return self.query(
-            "SELECT n.name AS annotator, x.document_id, count(DISTINCT x.sentence_id) AS n FROM ("
-            "SELECT annotator_id, document_id, sentence_id FROM progress WHERE status = 'done' "
-            "UNION SELECT a.annotator_id, a.document_id, a.sentence_id FROM annotations a "
-            f"WHERE a.removed_at IS NULL AND a.sentence_id IS NOT NULL{cond}"
-            ") x JOIN annotators n ON n.id = x.annotator_id "
-            "GROUP BY n.name, x.document_id ORDER BY n.name, x.document_id",
-            params,
-        )
-
-    def report_span_texts(self, scheme: str | None = None) -> list[dict[str, Any]]:
-        """Every current span with its text (cut from the document text by its offsets)."""
-        cond, params = self._scheme_cond(scheme)
-        return self.query(
-            "SELECT n.name AS annotator, a.document_id, d.source, a.label_set, a.label, "
-            'substr(d.text, a.start + 1, a."end" - a.start) AS text '
-            "FROM annotations a JOIN annotators n ON n.id = a.annotator_id "
-            "JOIN documents d ON d.id = a.document_id "
-            f"WHERE a.removed_at IS NULL AND a.level = 'span'{cond} ORDER BY a.id",
-            params,
-        )
-
-    def report_unit_labels(
-        self, scheme: str | None = None
-    ) -> list[tuple[str, str, int, int | None, str, str]]:
-        """Every current annotation reduced to its unit, as plain tuples (fast on big corpora):
-        (annotator, level, document_id, sentence_id, label_set, label). Spans count as a label
-        on their sentence."""
-        cond, params = self._scheme_cond(scheme)
-        return [
-            tuple(r)
-            for r in self.db.execute(
-                "SELECT n.name, a.level, a.document_id, a.sentence_id, a.label_set, a.label "
-                "FROM annotations a JOIN annotators n ON n.id = a.annotator_id "
-                f"WHERE a.removed_at IS NULL{cond} ORDER BY a.id",
-                params,
-            ).fetchall()
-        ]
-
-    def report_done_sentences(self) -> list[dict[str, Any]]:
-        """(annotator, document, sentence) for every sentence an annotator marked done."""
-        return self.query(
-            "SELECT n.name AS annotator, p.document_id, p.sentence_id FROM progress p "
-            "JOIN annotators n ON n.id = p.annotator_id WHERE p.status = 'done' "
-            "ORDER BY p.document_id, p.sentence_id"
-        )
-
-    def report_done_documents(self) -> list[dict[str, Any]]:
-        """(annotator, document) for every document panel an annotator marked done."""
-        return self.query(
-            "SELECT n.name AS annotator, p.document_id FROM document_progress p "
-            "JOIN annotators n ON n.id = p.annotator_id WHERE p.status = 'done' "
-            "ORDER BY p.document_id"
-        )
-
-    def report_time(self) -> list[dict[str, Any]]:
-        """Per annotator: sentences done and seen, active seconds, sentences with time recorded."""
-        return self.query(
-            "SELECT n.name AS annotator, "
-            "coalesce(sum(p.status = 'done'), 0) AS done, count(p.sentence_id) AS seen, "
-            "coalesce(sum(p.seconds), 0.0) AS seconds, coalesce(sum(p.seconds > 0), 0) AS timed "
-            "FROM annotators n LEFT JOIN progress p ON p.annotator_id = n.id "
-            "GROUP BY n.id ORDER BY n.name"
-        )
-
-    def review_annotations(self, scheme: str | None = None) -> list[tuple[Any, ...]]:
-        """Every current annotation, reduced to what adjudication compares, as plain tuples:
-        (annotator, label_set, level, document_id, sentence_id, label, start, end)."""
-        cond, params = self._scheme_cond(scheme)
-        return self.db.execute(
-            "SELECT n.name, a.label_set, a.level, a.document_id, a.sentence_id, "
-            'a.label, a.start, a."end" FROM annotations a '
-            "JOIN annotators n ON n.id = a.annotator_id "
-            f"WHERE a.removed_at IS NULL{cond} ORDER BY a.id",
-            params,
-        ).fetchall()
 
     def current_adjudications(self, label_set: str | None = None) -> list[dict[str, Any]]:
         """Current (not superseded) decisions with their gold items under ``gold``."""
@@ -1142,144 +583,11 @@ class Store:
         start = both >> 32
         return id_arr, start, start + (both & 0xFFFFFFFF)
 
-    # --- tui ---
-    def tui_visit(
-        self,
-        annotator_id: int,
-        scheme_id: int,
-        sentence_id: int,
-        *,
-        left_sentence_id: int | None = None,
-        seconds: float = 0.0,
-    ) -> None:
-        """The annotation screen moved to a sentence: add the active time spent on the one it
-        left, mark the new one seen and store it as the resume position, in one transaction.
-
-        Moving is not labelling, so this commit does not wait for fsync (synchronous=NORMAL, WAL
-        mode): it survives the process dying, kill -9 included; only an OS crash or power cut
-        could lose the latest position or "seen", never a label (the next labelling commit
-        syncs it too). That is 4-12 ms less per move on the annotation screen."""
-        ts = now()
-        sync = self.scalar("PRAGMA synchronous")
-        self.db.execute("PRAGMA synchronous = NORMAL")
-        try:
-            self._tui_visit(annotator_id, scheme_id, sentence_id, left_sentence_id, seconds, ts)
-        finally:
-            self.db.execute(f"PRAGMA synchronous = {int(sync)}")
-
-    def _tui_visit(
-        self,
-        annotator_id: int,
-        scheme_id: int,
-        sentence_id: int,
-        left_sentence_id: int | None,
-        seconds: float,
-        ts: str,
-    ) -> None:
-        with self.db.atomic():
-            if left_sentence_id is not None and seconds > 0:
-                self.db.execute(
-                    "UPDATE progress SET seconds = seconds + ? "
-                    "WHERE annotator_id = ? AND sentence_id = ?",
-                    [seconds, annotator_id, left_sentence_id],
-                )
-            self.db.execute(
-                "INSERT INTO progress (annotator_id, sentence_id, document_id, scheme_id, status, "
-                "seen_at, updated_at) SELECT ?, s.id, s.document_id, ?, 'seen', ?, ? "
-                "FROM sentences s WHERE s.id = ? "
-                "ON CONFLICT (annotator_id, sentence_id) DO NOTHING",
-                [annotator_id, scheme_id, ts, ts, sentence_id],
-            )
-            self.db.execute(
-                "INSERT INTO positions (annotator_id, scheme_id, sentence_id, updated_at) "
-                "VALUES (?,?,?,?) ON CONFLICT (annotator_id, scheme_id) DO UPDATE SET "
-                "sentence_id = excluded.sentence_id, updated_at = excluded.updated_at",
-                [annotator_id, scheme_id, sentence_id, ts],
-            )
-
-    _EXPORT_ANN_COLS = (
-        "a.uid, n.name AS annotator, s.name AS scheme, s.version AS scheme_version, a.label_set, "
-        "a.label, a.level, a.document_id, a.sentence_id, se.idx AS sentence_idx, a.start, "
-        'a."end", a.value, a.note, a.created_at, a.removed_at '
-        "FROM annotations a JOIN annotators n ON n.id = a.annotator_id "
-        "JOIN schemes s ON s.id = a.scheme_id LEFT JOIN sentences se ON se.id = a.sentence_id"
-    )
-
     def _in_filter(self, column: str, values: Sequence[str] | None, params: list[Any]) -> str:
         if not values:
             return ""
         params.extend(values)
         return f" AND {column} IN ({','.join('?' * len(values))})"
-
-    def export_annotations(
-        self,
-        document_id: int,
-        *,
-        annotators: Sequence[str] | None = None,
-        label_sets: Sequence[str] | None = None,
-    ) -> list[dict[str, Any]]:
-        """Current annotations of a document with annotator and scheme names, oldest first."""
-        params: list[Any] = [document_id]
-        where = self._in_filter("n.name", annotators, params)
-        where += self._in_filter("a.label_set", label_sets, params)
-        return self.query(
-            f"SELECT {self._EXPORT_ANN_COLS} WHERE a.document_id = ? AND a.removed_at IS NULL"
-            f"{where} ORDER BY a.created_at, a.uid",
-            params,
-        )
-
-    def export_removed_annotations(
-        self,
-        *,
-        annotators: Sequence[str] | None = None,
-        label_sets: Sequence[str] | None = None,
-    ) -> dict[int, list[dict[str, Any]]]:
-        """Removed (or undone) annotations grouped by document id: kept for audit, and few."""
-        params: list[Any] = []
-        where = self._in_filter("n.name", annotators, params)
-        where += self._in_filter("a.label_set", label_sets, params)
-        out: dict[int, list[dict[str, Any]]] = {}
-        for row in self.iter_query(
-            f"SELECT {self._EXPORT_ANN_COLS} WHERE a.removed_at IS NOT NULL{where} "
-            "ORDER BY a.document_id, a.created_at, a.uid",
-            params,
-        ):
-            out.setdefault(int(row["document_id"]), []).append(row)
-        return out
-
-    def export_progress(
-        self, document_id: int, *, annotators: Sequence[str] | None = None
-    ) -> list[dict[str, Any]]:
-        """Per annotator and sentence of a document: status, time, flag and note."""
-        params: list[Any] = [document_id]
-        where = self._in_filter("n.name", annotators, params)
-        return self.query(
-            "SELECT n.name AS annotator, se.idx AS sentence_idx, p.sentence_id, "
-            "s.name AS scheme, s.version AS scheme_version, p.status, p.seconds, p.flag, p.note, "
-            "p.seen_at, p.done_at, p.updated_at FROM progress p "
-            "JOIN annotators n ON n.id = p.annotator_id JOIN sentences se ON se.id = p.sentence_id "
-            "LEFT JOIN schemes s ON s.id = p.scheme_id "
-            f"WHERE p.document_id = ?{where} ORDER BY n.name, se.idx",
-            params,
-        )
-
-    def export_document_progress(
-        self, *, annotators: Sequence[str] | None = None
-    ) -> dict[int, list[dict[str, Any]]]:
-        """Document panels (status, flag, note) grouped by document id."""
-        params: list[Any] = []
-        where = self._in_filter("n.name", annotators, params)
-        out: dict[int, list[dict[str, Any]]] = {}
-        for row in self.iter_query(
-            "SELECT p.document_id, n.name AS annotator, s.name AS scheme, "
-            "s.version AS scheme_version, p.status, p.flag, p.note, p.updated_at "
-            "FROM document_progress p JOIN annotators n ON n.id = p.annotator_id "
-            f"LEFT JOIN schemes s ON s.id = p.scheme_id WHERE 1{where} "
-            "ORDER BY p.document_id, n.name",
-            params,
-        ):
-            out.setdefault(int(row["document_id"]), []).append(row)
-        return out
 
     def export_adjudications(self) -> dict[int, list[dict[str, Any]]]:
         """Every adjudication (superseded ones too) with its gold rows, grouped by document."""
@@ -1319,67 +627,6 @@ class Store:
             out.setdefault(int(row["document_id"]), []).append(row)
         return out
 
-    def export_label_sets(self) -> list[tuple[str, str]]:
-        """(label_set, level) of every current annotation and gold label."""
-        rows = self.db.execute(
-            "SELECT DISTINCT label_set, level FROM annotations WHERE removed_at IS NULL "
-            "UNION SELECT DISTINCT label_set, level FROM gold ORDER BY 1, 2"
-        ).fetchall()
-        return [(str(r[0]), str(r[1])) for r in rows]
-
-    def export_events(self) -> list[dict[str, Any]]:
-        """The whole event log with names, document hashes and sentence indexes, in order."""
-        return self.query(
-            "SELECT e.uid, n.name AS annotator, s.name AS scheme, s.version AS scheme_version, "
-            "e.ts, e.action, d.sha256 AS document_sha256, se.idx AS sentence_idx, "
-            "e.annotation_uid, e.before, e.after, u.uid AS undo_of_uid FROM events e "
-            "JOIN annotators n ON n.id = e.annotator_id LEFT JOIN schemes s ON s.id = e.scheme_id "
-            "LEFT JOIN documents d ON d.id = e.document_id "
-            "LEFT JOIN sentences se ON se.id = e.sentence_id "
-            "LEFT JOIN events u ON u.id = e.undo_of ORDER BY e.id"
-        )
-
-    def count_current_annotations(self) -> int:
-        return int(self.scalar("SELECT count(*) FROM annotations WHERE removed_at IS NULL"))
-
-    def annotation_states(self, uids: Sequence[str]) -> dict[str, str | None]:
-        """uid -> removed_at (None when current) for the uids stored here."""
-        out: dict[str, str | None] = {}
-        for i in range(0, len(uids), 500):
-            chunk = list(uids[i : i + 500])
-            for uid, removed in self.db.execute(
-                "SELECT uid, removed_at FROM annotations "
-                f"WHERE uid IN ({','.join('?' * len(chunk))})",
-                chunk,
-            ):
-                out[str(uid)] = removed
-        return out
-
-    def set_removed_at(self, changes: Iterable[tuple[str | None, str]]) -> None:
-        """Set removed_at (None restores) for (removed_at, uid) pairs."""
-        with self.db.atomic():
-            self.db.executemany(
-                "UPDATE annotations SET removed_at = ? WHERE uid = ?", list(changes)
-            )
-
-    def event_ids_by_uid(self) -> dict[str, int]:
-        return {str(r[0]): int(r[1]) for r in self.db.execute("SELECT uid, id FROM events")}
-
-    def progress_rows(self, document_id: int) -> dict[tuple[int, int], dict[str, Any]]:
-        """(annotator_id, sentence_id) -> progress row of a document."""
-        return {
-            (int(r["annotator_id"]), int(r["sentence_id"])): r
-            for r in self.query("SELECT * FROM progress WHERE document_id = ?", [document_id])
-        }
-
-    def document_progress_rows(self, document_id: int) -> dict[int, dict[str, Any]]:
-        return {
-            int(r["annotator_id"]): r
-            for r in self.query(
-                "SELECT * FROM document_progress WHERE document_id = ?", [document_id]
-            )
-        }
-
     def adjudication_uids(self) -> set[str]:
         return {str(r[0]) for r in self.db.execute("SELECT uid FROM adjudications")}
 
@@ -1389,14 +636,6 @@ class Store:
                 "UPDATE adjudications SET superseded_at = ? "
                 "WHERE uid = ? AND superseded_at IS NULL",
                 [superseded_at, uid],
-            )
-
-    def link_undo_events(self, pairs: Iterable[tuple[str, str]]) -> None:
-        """Point undo/redo events at the events they reverse: (target uid, undo event uid)."""
-        with self.db.atomic():
-            self.db.executemany(
-                "UPDATE events SET undo_of = (SELECT id FROM events WHERE uid = ?) WHERE uid = ?",
-                list(pairs),
             )
 
     def insert_adjudication(self, row: dict[str, Any], gold: Sequence[dict[str, Any]]) -> None:
