@@ -23,12 +23,13 @@ delete an alias when its last caller has moved.
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from annotator.db.adjudications import Adjudications
 from annotator.db.annotations import UNDOABLE, Annotations
+from annotator.db.columnar import Columnar
 from annotator.db.connection import (
     APPLICATION_ID,
     BUSY_TIMEOUT_MS,
@@ -44,6 +45,7 @@ from annotator.db.connection import (
     open_database,
 )
 from annotator.db.corpus import Corpus, DocumentIn
+from annotator.db.maintenance import Maintenance
 from annotator.db.migrations import known_migrations, migrations
 from annotator.db.progress import Progress
 from annotator.db.schemes import AnnotatorRow, Schemes
@@ -79,6 +81,9 @@ _PARTS: dict[str, type] = {
     "schemes": Schemes,
     "annotations": Annotations,
     "progress": Progress,
+    "adjudications": Adjudications,
+    "columnar": Columnar,
+    "maintenance": Maintenance,
 }
 
 
@@ -115,6 +120,9 @@ class Store:
         self.progress = Progress(
             db, events=self.annotations, corpus=self.corpus, schemes=self.schemes
         )
+        self.adjudications = Adjudications(db)
+        self.columnar = Columnar(db)
+        self.maintenance = Maintenance(db)
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:
@@ -229,6 +237,30 @@ class Store:
     export_document_progress = _via("progress", Progress.document_panels)
     progress_rows = _via("progress", Progress.rows_of_document)
     document_progress_rows = _via("progress", Progress.panel_rows_of_document)
+    # adjudications
+    current_adjudications = _via("adjudications", Adjudications.current)
+    adjudicate = _via("adjudications", Adjudications.adjudicate)
+    adjudicate_many = _via("adjudications", Adjudications.adjudicate_many)
+    undo_adjudication = _via("adjudications", Adjudications.undo)
+    export_adjudications = _via("adjudications", Adjudications.by_document)
+    export_gold = _via("adjudications", Adjudications.gold_by_document)
+    adjudication_uids = _via("adjudications", Adjudications.uids)
+    supersede_adjudication = _via("adjudications", Adjudications.supersede)
+    insert_adjudication = _via("adjudications", Adjudications.insert)
+    # columnar
+    agreement_read_mode = _via("columnar", Columnar.read_mode)
+    agreement_done_sentences = _via("columnar", Columnar.done_sentences)
+    agreement_done_documents = _via("columnar", Columnar.done_documents)
+    agreement_labels = _via("columnar", Columnar.labels)
+    agreement_latest_labels = _via("columnar", Columnar.latest_labels)
+    agreement_sentence_bounds = _via("columnar", Columnar.sentence_bounds)
+    # maintenance
+    integrity_errors = _via("maintenance", Maintenance.integrity_errors)
+    foreign_key_violations = _via("maintenance", Maintenance.foreign_key_violations)
+    fts_problems = _via("maintenance", Maintenance.fts_problems)
+    rebuild_fts = _via("maintenance", Maintenance.rebuild_fts)
+    delete_orphans = _via("maintenance", Maintenance.delete_orphans)
+    fix_sentence_texts = _via("maintenance", Maintenance.fix_sentence_texts)
 
     # Lists that used to be separate queries, now derived from the one reader of their data.
     def annotator_names(self) -> list[str]:
@@ -264,384 +296,6 @@ class Store:
         ``corpus.documents()``)."""
         keys = ("id", "title", "source", "n_sentences")
         return [{k: d[k] for k in keys} for d in self.corpus.documents()]
-
-    # ------------------------------------------------------------------------------------------
-    # Not moved yet
-    # ------------------------------------------------------------------------------------------
-    """A handle on one database file. One per thread: SQLite connections are per thread."""
-
-    # --- doctor ---
-    # Low-level checks and repairs for `annotator doctor` (the logic lives in annotator/doctor.py).
-    def integrity_errors(self, limit: int = 20) -> list[str]:
-        """``PRAGMA integrity_check``: an empty list when the file is sound."""
-        rows = [r[0] for r in self.db.execute(f"PRAGMA integrity_check({int(limit)})").fetchall()]
-        if rows == ["ok"]:
-            return []
-        lines = [ln.strip() for r in rows for ln in str(r).splitlines()]
-        return [ln for ln in lines if ln and not ln.startswith("***")][:limit]
-
-    def foreign_key_violations(self) -> list[dict[str, Any]]:
-        """Rows pointing at a parent that does not exist: (table, rowid, parent)."""
-        return [
-            {"table": r[0], "rowid": r[1], "parent": r[2]}
-            for r in self.db.execute("PRAGMA foreign_key_check").fetchall()
-        ]
-
-    FTS_TRIGGERS = ("sentences_ai", "sentences_ad", "sentences_au")
-
-    def fts_problems(self) -> list[str]:
-        """Whether the full-text index matches the sentences (and its triggers exist)."""
-        problems = []
-        if not self.db.table_exists("sentences_fts"):
-            return ["the full-text index sentences_fts is missing"]
-        have = self.db.trigger_names()
-        missing = [t for t in self.FTS_TRIGGERS if t not in have]
-        if missing:
-            problems.append(f"full-text index triggers missing: {', '.join(missing)}")
-        try:
-            self.db.execute(
-                "INSERT INTO sentences_fts(sentences_fts, rank) VALUES ('integrity-check', 1)"
-            )
-        except DatabaseError:
-            problems.append("the full-text index sentences_fts is out of sync with sentences")
-        return problems
-
-    def rebuild_fts(self) -> None:
-        """Recreate the full-text index and its triggers from the sentences table."""
-        with self.db.atomic():
-            self.db.utils().table("sentences").enable_fts(
-                ["text"],
-                create_triggers=True,
-                replace=True,
-                tokenize="unicode61 remove_diacritics 2",
-            )
-            self.db.execute("INSERT INTO sentences_fts(sentences_fts) VALUES ('rebuild')")
-
-    def delete_orphans(self) -> int:
-        """Delete rows whose parent row is gone (repeats: a deleted row can orphan others)."""
-        total = 0
-        with self.db.atomic():
-            # Orphans may point at each other (undo_of): check the keys at COMMIT, not per row.
-            self.db.execute("PRAGMA defer_foreign_keys = ON")
-            for _ in range(10):
-                bad = self.foreign_key_violations()
-                if not bad:
-                    break
-                for v in bad:
-                    self.db.execute(f'DELETE FROM "{v["table"]}" WHERE rowid = ?', [v["rowid"]])
-                total += len(bad)
-        return total
-
-    def fix_sentence_texts(self) -> int:
-        """Set sentence texts back to their document's slice (the document text is the truth)."""
-        with self.db.atomic():
-            cur = self.db.execute(
-                "UPDATE sentences SET text = (SELECT substr(d.text, sentences.start + 1, "
-                'sentences."end" - sentences.start) FROM documents d '
-                "WHERE d.id = sentences.document_id) "
-                "WHERE id IN (SELECT s.id FROM sentences s "
-                "JOIN documents d ON d.id = s.document_id "
-                'WHERE s."end" <= length(d.text) AND '
-                's.text IS NOT substr(d.text, s.start + 1, s."end" - s.start))'
-            )
-            self.db.execute(
-                "UPDATE documents SET n_sentences = (SELECT count(*) FROM sentences s "
-                "WHERE s.document_id = documents.id)"
-            )
-        return int(cur.rowcount)
-
-    def current_adjudications(self, label_set: str | None = None) -> list[dict[str, Any]]:
-        """Current (not superseded) decisions with their gold items under ``gold``."""
-        where = "a.superseded_at IS NULL"
-        params: list[Any] = []
-        if label_set is not None:
-            where += " AND a.label_set = ?"
-            params.append(label_set)
-        rows = self.query(
-            "SELECT a.id, a.uid, a.label_set, a.level, a.document_id, a.sentence_id, "
-            "n.name AS adjudicator, a.choice, a.sources, a.status, a.note, a.created_at "
-            f"FROM adjudications a JOIN annotators n ON n.id = a.adjudicator_id WHERE {where} "
-            "ORDER BY a.id",
-            params,
-        )
-        gold: dict[int, list[dict[str, Any]]] = {}
-        if rows:
-            for g in self.query(
-                'SELECT adjudication_id, label, start, "end", value FROM gold WHERE '
-                "adjudication_id IN (SELECT id FROM adjudications WHERE superseded_at IS NULL) "
-                "ORDER BY id"
-            ):
-                gold.setdefault(int(g["adjudication_id"]), []).append(g)
-        for r in rows:
-            r["sources"] = json.loads(r["sources"] or "[]")
-            r["gold"] = gold.get(int(r["id"]), [])
-        return rows
-
-    def _insert_decision(
-        self, scheme_id: int, adjudicator_id: int, d: dict[str, Any], ts: str
-    ) -> int:
-        unit = "label_set = ? AND document_id = ? AND sentence_id IS ? AND superseded_at IS NULL"
-        self.db.execute(
-            f"UPDATE adjudications SET superseded_at = ? WHERE {unit}",
-            [ts, d["label_set"], d["document_id"], d.get("sentence_id")],
-        )
-        cur = self.db.execute(
-            "INSERT INTO adjudications (uid, scheme_id, label_set, level, document_id, "
-            "sentence_id, adjudicator_id, choice, sources, status, note, created_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            [
-                new_uid(),
-                scheme_id,
-                d["label_set"],
-                d["level"],
-                d["document_id"],
-                d.get("sentence_id"),
-                adjudicator_id,
-                d["choice"],
-                json.dumps(list(d.get("sources") or []), ensure_ascii=False),
-                d.get("status", "resolved"),
-                d.get("note"),
-                ts,
-            ],
-        )
-        adj_id = int(cur.lastrowid or 0)
-        gold_rows = [
-            (
-                adj_id,
-                d["label_set"],
-                g["label"],
-                d["level"],
-                d["document_id"],
-                d.get("sentence_id"),
-                g.get("start"),
-                g.get("end"),
-                g.get("value"),
-            )
-            for g in d.get("gold") or []
-        ]
-        if gold_rows:
-            self.db.executemany(
-                "INSERT INTO gold (adjudication_id, label_set, label, level, document_id, "
-                'sentence_id, start, "end", value) VALUES (?,?,?,?,?,?,?,?,?)',
-                gold_rows,
-            )
-        return adj_id
-
-    def adjudicate(self, scheme_id: int, adjudicator_id: int, decision: dict[str, Any]) -> int:
-        """Store one decision (keys: label_set, level, document_id, sentence_id, choice, sources,
-        status, note, gold = [{label, start, end, value}]) and its gold rows in one transaction,
-        superseding the unit's current decision. Returns the adjudication id."""
-        with self.db.atomic():
-            return self._insert_decision(scheme_id, adjudicator_id, decision, now())
-
-    def adjudicate_many(
-        self, scheme_id: int, adjudicator_id: int, decisions: Iterable[dict[str, Any]]
-    ) -> int:
-        """Store many decisions in one transaction (all or nothing); returns how many."""
-        n = 0
-        with self.db.atomic():
-            for d in decisions:
-                self._insert_decision(scheme_id, adjudicator_id, d, now())
-                n += 1
-        return n
-
-    def undo_adjudication(
-        self, adjudicator_id: int, label_sets: Sequence[str] | None = None
-    ) -> dict[str, Any] | None:
-        """Undo the adjudicator's latest current decision (within ``label_sets`` when given):
-        supersede it and restore the decision it replaced (if any). Returns the undone
-        decision's row, or None when nothing is left."""
-        where = "adjudicator_id = ? AND superseded_at IS NULL"
-        params: list[Any] = [adjudicator_id]
-        if label_sets is not None:
-            where += f" AND label_set IN ({','.join('?' * len(label_sets))})"
-            params += list(label_sets)
-        with self.db.atomic():
-            rows = self.query(
-                f"SELECT * FROM adjudications WHERE {where} ORDER BY id DESC LIMIT 1", params
-            )
-            if not rows:
-                return None
-            last = rows[0]
-            self.db.execute(
-                "UPDATE adjudications SET superseded_at = ? WHERE id = ?", [now(), last["id"]]
-            )
-            previous = self.db.execute(
-                "SELECT id FROM adjudications WHERE label_set = ? AND document_id = ? AND "
-                "sentence_id IS ? AND id < ? AND superseded_at = ? ORDER BY id DESC LIMIT 1",
-                [
-                    last["label_set"],
-                    last["document_id"],
-                    last["sentence_id"],
-                    last["id"],
-                    last["created_at"],
-                ],
-            ).fetchone()
-            if previous is not None:
-                self.db.execute(
-                    "UPDATE adjudications SET superseded_at = NULL WHERE id = ?", [previous[0]]
-                )
-        return last
-
-    _AGREE_SHIFT = 1 << 20  # unit id * 2^20 + annotator id
-
-    def agreement_read_mode(self) -> None:
-        """Memory-map the file for this connection: ``agree`` reads most of the database once,
-        and mapped pages skip a system call per page (a quarter of the time on 200,000
-        sentences)."""
-        self.db.execute("PRAGMA mmap_size = 1073741824")
-
-    def _agree_marks(self, ids: Sequence[int]) -> str:
-        return ",".join("?" * len(ids)) or "NULL"
-
-    @staticmethod
-    def _agree_ints(text: str | None, width: int = 1) -> Any:
-        """A ``group_concat`` string of integers as a numpy array of ``width`` columns."""
-        import numpy as np
-
-        if not text:
-            return np.zeros((0, width), dtype=np.int64)
-        return np.fromstring(text, dtype=np.int64, sep=",").reshape(-1, width)
-
-    def _agree_unpack(self, packed: Any) -> tuple[Any, Any]:
-        return packed & (self._AGREE_SHIFT - 1), packed // self._AGREE_SHIFT
-
-    def agreement_done_sentences(self, scheme_ids: Sequence[int]) -> tuple[Any, Any]:
-        """(annotator ids, sentence ids) of every sentence marked done under these scheme
-        versions (or with no scheme recorded), as two numpy arrays."""
-        row = self.db.execute(
-            f"SELECT group_concat(sentence_id * {self._AGREE_SHIFT} + annotator_id) FROM progress "
-            "WHERE status = 'done' "
-            f"AND (scheme_id IS NULL OR scheme_id IN ({self._agree_marks(scheme_ids)}))",
-            list(scheme_ids),
-        ).fetchone()
-        return self._agree_unpack(self._agree_ints(row[0])[:, 0])
-
-    def agreement_done_documents(self, scheme_ids: Sequence[int]) -> tuple[Any, Any]:
-        """(annotator ids, document ids) of every document panel marked done."""
-        row = self.db.execute(
-            f"SELECT group_concat(document_id * {self._AGREE_SHIFT} + annotator_id) "
-            "FROM document_progress WHERE status = 'done' "
-            f"AND (scheme_id IS NULL OR scheme_id IN ({self._agree_marks(scheme_ids)}))",
-            list(scheme_ids),
-        ).fetchone()
-        return self._agree_unpack(self._agree_ints(row[0])[:, 0])
-
-    def agreement_labels(
-        self, scheme_ids: Sequence[int], label_set: str, level: str
-    ) -> dict[str, tuple[Any, ...]]:
-        """Current annotations of one label set, by label: label -> (annotator ids, unit ids) for
-        sentence and document sets (the unit is the sentence or the document), label ->
-        (annotator ids, sentence ids, starts, ends) for span sets; numpy arrays."""
-        import numpy as np
-
-        unit = "document_id" if level == "document" else "sentence_id"
-        cols = [f"group_concat({unit} * {self._AGREE_SHIFT} + annotator_id)"]
-        if level == "span":
-            cols += ["group_concat(start)", 'group_concat("end")']
-        parts: dict[str, list[list[Any]]] = {}
-        for sid in scheme_ids:
-            for label, *texts in self.db.execute(
-                f"SELECT label, {', '.join(cols)} FROM annotations "
-                "INDEXED BY idx_annotations_agreement WHERE removed_at IS NULL "
-                "AND scheme_id = ? AND label_set = ? AND level = ? GROUP BY label",
-                [sid, label_set, level],
-            ):
-                parts.setdefault(str(label), []).append([self._agree_ints(t)[:, 0] for t in texts])
-        out: dict[str, tuple[Any, ...]] = {}
-        for label, chunks in parts.items():
-            columns = [np.concatenate([c[i] for c in chunks]) for i in range(len(cols))]
-            ann, units = self._agree_unpack(columns[0])
-            out[label] = (ann, units, *columns[1:])
-        return out
-
-    def agreement_latest_labels(
-        self, scheme_ids: Sequence[int], label_set: str, level: str
-    ) -> list[tuple[int, int, str]]:
-        """(annotator id, unit id, label) of the most recent label wherever an annotator has
-        several current labels on one unit of the set (a single-choice set should not)."""
-        unit = "document_id" if level == "document" else "sentence_id"
-        return [
-            (int(r[0]), int(r[1]), str(r[2]))
-            for r in self.db.execute(
-                f"SELECT annotator_id, {unit}, label, max(id) FROM annotations "
-                "WHERE removed_at IS NULL "
-                f"AND scheme_id IN ({self._agree_marks(scheme_ids)}) AND label_set = ? "
-                f"AND level = ? GROUP BY annotator_id, {unit} HAVING count(*) > 1",
-                [*scheme_ids, label_set, level],
-            )
-        ]
-
-    def agreement_sentence_bounds(self) -> tuple[Any, Any, Any]:
-        """(ids, starts, ends) of every sentence, sorted by id, as numpy arrays."""
-        ids, packed = self.db.execute(
-            'SELECT group_concat(id), group_concat(start * 4294967296 + ("end" - start)) '
-            'FROM (SELECT id, start, "end" FROM sentences ORDER BY id)'
-        ).fetchone()
-        id_arr = self._agree_ints(ids)[:, 0]
-        both = self._agree_ints(packed)[:, 0]
-        start = both >> 32
-        return id_arr, start, start + (both & 0xFFFFFFFF)
-
-    def _in_filter(self, column: str, values: Sequence[str] | None, params: list[Any]) -> str:
-        if not values:
-            return ""
-        params.extend(values)
-        return f" AND {column} IN ({','.join('?' * len(values))})"
-
-    def export_adjudications(self) -> dict[int, list[dict[str, Any]]]:
-        """Every adjudication (superseded ones too) with its gold rows, grouped by document."""
-        gold: dict[int, list[dict[str, Any]]] = {}
-        for row in self.iter_query(
-            'SELECT adjudication_id, label_set, label, level, start, "end", value FROM gold '
-            'ORDER BY adjudication_id, start, "end", label, id'
-        ):
-            gold.setdefault(int(row.pop("adjudication_id")), []).append(row)
-        out: dict[int, list[dict[str, Any]]] = {}
-        for row in self.iter_query(
-            "SELECT ad.id, ad.uid, ad.document_id, s.name AS scheme, s.version AS scheme_version, "
-            "ad.label_set, ad.level, se.idx AS sentence_idx, n.name AS adjudicator, ad.choice, "
-            "ad.sources, ad.status, ad.note, ad.created_at, ad.superseded_at "
-            "FROM adjudications ad JOIN annotators n ON n.id = ad.adjudicator_id "
-            "JOIN schemes s ON s.id = ad.scheme_id "
-            "LEFT JOIN sentences se ON se.id = ad.sentence_id "
-            "ORDER BY ad.document_id, ad.created_at, ad.uid"
-        ):
-            row["gold"] = gold.get(int(row.pop("id")), [])
-            out.setdefault(int(row["document_id"]), []).append(row)
-        return out
-
-    def export_gold(
-        self, *, label_sets: Sequence[str] | None = None
-    ) -> dict[int, list[dict[str, Any]]]:
-        """Current resolved gold labels (``gold_view``) with sentence indexes, by document."""
-        params: list[Any] = []
-        where = self._in_filter("g.label_set", label_sets, params)
-        out: dict[int, list[dict[str, Any]]] = {}
-        for row in self.iter_query(
-            "SELECT g.*, se.idx AS sentence_idx FROM gold_view g "
-            f"LEFT JOIN sentences se ON se.id = g.sentence_id WHERE 1{where} "
-            'ORDER BY g.document_id, se.idx, g.start, g."end", g.label_set, g.label',
-            params,
-        ):
-            out.setdefault(int(row["document_id"]), []).append(row)
-        return out
-
-    def adjudication_uids(self) -> set[str]:
-        return {str(r[0]) for r in self.db.execute("SELECT uid FROM adjudications")}
-
-    def supersede_adjudication(self, uid: str, superseded_at: str) -> None:
-        with self.db.atomic():
-            self.db.execute(
-                "UPDATE adjudications SET superseded_at = ? "
-                "WHERE uid = ? AND superseded_at IS NULL",
-                [superseded_at, uid],
-            )
-
-    def insert_adjudication(self, row: dict[str, Any], gold: Sequence[dict[str, Any]]) -> None:
-        with self.db.atomic():
-            pk = self.db.insert("adjudications", row)
-            self.db.insert_all("gold", ({**g, "adjudication_id": pk} for g in gold))
 
 
 def aliases() -> dict[str, tuple[str, str]]:
