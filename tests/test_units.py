@@ -166,7 +166,8 @@ def test_marking_done_again_records_the_new_version(
     store.undo(aid)  # back to done under v1
     assert store.progress(aid, sents[3]["id"])["done_scheme_id"] == v1
     # the annotation screen's "next not done" sends the coder back to sentences done under v1
-    complete = store.scheme_versions("growing").complete(["frame", "tone", "technique"])
+    versions = store.schemes.label_sets_by_version("growing")
+    complete = versions.complete(["frame", "tone", "technique"])
     assert complete == [v2]
     assert store.next_not_done(aid, None, complete) == sents[0]["id"]
     assert store.next_not_done(aid, None) is None  # any version: everything is done
@@ -197,12 +198,12 @@ def test_label_without_done_mark_is_no_answer_even_with_duplicates(store: Store)
     store.mark_done(store.annotator_id("carol"), sid, sents[2]["id"])  # so it has 2 answers
     label(a, 2, "Security")
     label(a, 2, "Political")
-    versions = store.scheme_versions("growing")
+    versions = store.schemes.label_sets_by_version("growing")
     _, scheme = store.load_scheme("growing")
     frame = scheme.label_set("frame")
     assert frame is not None
     people = [(a, "alice"), (b, "bob"), (store.annotator_id("carol"), "carol")]
-    um = agree_db.load_units(store, versions, frame, people)
+    um = agree_db.load_units(store.columnar, versions, frame, people)
     col = int(np.flatnonzero(um.unit_ids == sents[2]["id"])[0])
     assert np.isnan(um.codes[0, col])  # alice did not answer sentence 2
 

@@ -27,7 +27,7 @@ Units:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import numpy as np
 
@@ -150,6 +150,23 @@ def _labels_flat(
     return codes[keep], [rows, *(c[keep] for c in cols[1:])]
 
 
+class ColumnReads(Protocol):
+    """What the loaders read: :class:`annotator.db.columnar.Columnar`, or
+    :class:`PrefetchedReads`, which runs the same reads ahead in threads."""
+
+    def done_marks(self, level: str) -> Marks: ...
+
+    def labels(
+        self, scheme_ids: tuple[int, ...], label_set: str, level: str
+    ) -> dict[str, tuple[Any, ...]]: ...
+
+    def latest_labels(
+        self, scheme_ids: tuple[int, ...], label_set: str, level: str
+    ) -> list[tuple[int, int, str]]: ...
+
+    def sentence_bounds(self) -> tuple[Any, Any, Any]: ...
+
+
 @dataclass
 class Done:
     """Done marks of the chosen annotators: matrix rows, unit ids and the scheme version each
@@ -163,16 +180,16 @@ class Done:
         return Marks(self.rows, self.units, self.schemes)
 
 
-def done_marks(store: Any, level: str, annotators: list[tuple[int, str]]) -> Done:
+def done_marks(reads: ColumnReads, level: str, annotators: list[tuple[int, str]]) -> Done:
     """The done marks of one kind (sentences, or document panels for ``level`` "document")."""
     lut, _ = _rows_of(annotators)
-    marks = store.done_marks(level)
+    marks = reads.done_marks(level)
     rows, keep = _restrict_index(marks.annotator, lut)
     return Done(rows, marks.unit[keep], marks.scheme[keep])
 
 
-def done_sentences(store: Any, annotators: list[tuple[int, str]]) -> Done:
-    return done_marks(store, "sentence", annotators)
+def done_sentences(reads: ColumnReads, annotators: list[tuple[int, str]]) -> Done:
+    return done_marks(reads, "sentence", annotators)
 
 
 def _mask(rows: np.ndarray, units: np.ndarray, n_rows: int, size: int) -> np.ndarray:
@@ -182,7 +199,7 @@ def _mask(rows: np.ndarray, units: np.ndarray, n_rows: int, size: int) -> np.nda
 
 
 def load_units(
-    store: Any,
+    reads: ColumnReads,
     versions: Versions,
     ls: LabelSet,
     annotators: list[tuple[int, str]],
@@ -197,14 +214,14 @@ def load_units(
     notes: list[str] = []
     scheme_ids = tuple(versions.sets)
 
-    by_label = store.agreement_labels(scheme_ids, ls.name, level)
+    by_label = reads.labels(scheme_ids, ls.name, level)
     space = _label_space(ls, sorted(by_label))
     lc, cols = _labels_flat(by_label, space, lut)
     lab_row, lab_unit = (cols[0], cols[1]) if cols else (np.zeros(0, np.int64),) * 2
 
     # Who answered which unit: the units rule.
     if done is None or level == "document":
-        done = done_marks(store, level, annotators)
+        done = done_marks(reads, level, annotators)
     ans = units.answered(ls.name, level, done.marks(), versions, (lab_row, lab_unit))
     size = int(max(ans.unit.max(initial=0), lab_unit.max(initial=0))) + 1
     answered_all = _mask(ans.annotator, ans.unit, n_ann, size)
@@ -268,7 +285,7 @@ def load_units(
                 "several labels on one unit): the latest one is used"
             )
             index = {n: i for i, n in enumerate(space)}
-            for aid, unit, label in store.agreement_latest_labels(scheme_ids, ls.name, level):
+            for aid, unit, label in reads.latest_labels(scheme_ids, ls.name, level):
                 row = lut[aid] if aid < len(lut) else -1
                 col = col_of[unit] if unit < size else -1
                 # Only where that annotator answered the unit: a label elsewhere is no answer.
@@ -311,7 +328,7 @@ def load_units(
 
 
 def load_spans(
-    store: Any,
+    reads: ColumnReads,
     versions: Versions,
     ls: LabelSet,
     annotators: list[tuple[int, str]],
@@ -324,8 +341,8 @@ def load_spans(
     dropped: list[Dropped] = []
     notes: list[str] = []
     if done is None:
-        done = done_sentences(store, annotators)
-    by_label = store.agreement_labels(tuple(versions.sets), ls.name, "span")
+        done = done_sentences(reads, annotators)
+    by_label = reads.labels(tuple(versions.sets), ls.name, "span")
     labels = _label_space(ls, sorted(by_label))
     lab, cols = _labels_flat(by_label, labels, lut)
     if cols:
@@ -341,7 +358,7 @@ def load_spans(
     done_m = done_all[:, sentence_ids]
 
     if bounds is None:
-        bounds = sentence_bounds(store)
+        bounds = sentence_bounds(reads)
     b_ids, b_start, b_end = bounds
     pos = np.searchsorted(b_ids, sentence_ids)
     sent_start, sent_end = b_start[pos], b_end[pos]
@@ -373,9 +390,9 @@ def load_spans(
     )
 
 
-def sentence_bounds(store: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def sentence_bounds(reads: ColumnReads) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(ids, start, end) of every sentence, sorted by id."""
-    ids, start, end = store.agreement_sentence_bounds()
+    ids, start, end = reads.sentence_bounds()
     return ids, start, end
 
 
@@ -943,20 +960,23 @@ def analyse_spans(sd: SpanData) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------- the report
-class PrefetchedStore:
-    """The store, with the bulk reads of a report started at once in a few threads.
+class PrefetchedReads:
+    """The database's column reads (:class:`annotator.db.columnar.Columnar`), started at once
+    in a few threads for a whole report.
 
     SQLite releases the GIL while it computes a ``group_concat``, so the reads of the done
-    sentences, the sentence bounds and each label set run side by side, each read on its own
-    connection opened and closed in its thread (connections are per thread). The loaders'
-    ``agreement_*`` calls then take the prefetched result, or read directly when nothing was
-    prefetched for them.
+    marks, the sentence bounds and each label set run side by side, each on its own connection
+    opened and closed in its thread (connections are per thread). The loaders then take the
+    prefetched result, or read directly when nothing was prefetched for them.
     """
 
-    def __init__(self, store: Store, jobs: list[tuple[str, tuple[Any, ...]]], threads: int = 4):
+    def __init__(
+        self, store: Store, jobs: list[tuple[str, tuple[Any, ...]]], threads: int = 4
+    ) -> None:
         from concurrent.futures import Future, ThreadPoolExecutor
 
-        self.store = store
+        self.path = store.path
+        self.columnar = store.columnar
         self._futures: dict[tuple[str, tuple[Any, ...]], Future[Any]] = {}
         self._pool = ThreadPoolExecutor(max_workers=max(1, min(threads, len(jobs))))
         for name, args in jobs:
@@ -965,25 +985,25 @@ class PrefetchedStore:
     def _run(self, name: str, args: tuple[Any, ...]) -> Any:
         from annotator.store import Store
 
-        with Store.open(self.store.path, create=False) as st:  # opened and closed here
-            st.agreement_read_mode()
-            return getattr(st, name)(*args)
+        with Store.open(self.path, create=False) as st:  # opened and closed here
+            st.columnar.read_mode()
+            return getattr(st.columnar, name)(*args)
 
     def _get(self, name: str, *args: Any) -> Any:
         fut = self._futures.pop((name, args), None)
-        return fut.result() if fut is not None else getattr(self.store, name)(*args)
+        return fut.result() if fut is not None else getattr(self.columnar, name)(*args)
 
-    def done_marks(self, level: str) -> Any:
-        return self._get("done_marks", level)
+    def done_marks(self, level: str) -> Marks:
+        return cast(Marks, self._get("done_marks", level))
 
-    def agreement_labels(self, scheme_ids: tuple[int, ...], label_set: str, level: str) -> Any:
-        return self._get("agreement_labels", tuple(scheme_ids), label_set, level)
+    def labels(self, scheme_ids: tuple[int, ...], label_set: str, level: str) -> Any:
+        return self._get("labels", tuple(scheme_ids), label_set, level)
 
-    def agreement_sentence_bounds(self) -> Any:
-        return self._get("agreement_sentence_bounds")
+    def sentence_bounds(self) -> Any:
+        return self._get("sentence_bounds")
 
-    def agreement_latest_labels(self, *args: Any) -> Any:
-        return self.store.agreement_latest_labels(*args)
+    def latest_labels(self, *args: Any) -> Any:
+        return self.columnar.latest_labels(*args)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -1048,7 +1068,7 @@ def agreement_report(
         stored = store.agreement_scheme_names()
         scheme = stored[0] if len(stored) == 1 else None
     _, sch = store.load_scheme(scheme)
-    versions = store.scheme_versions(sch.name)
+    versions = store.schemes.label_sets_by_version(sch.name)
     known = store.agreement_annotators()
     if annotators:
         by_name = {n: i for i, n in known}
@@ -1080,22 +1100,22 @@ def agreement_report(
     }
     tids = tuple(versions.sets)
     jobs: list[tuple[str, tuple[Any, ...]]] = [
-        ("agreement_labels", (tids, ls.name, ls.level)) for ls in sets
+        ("labels", (tids, ls.name, ls.level)) for ls in sets
     ]
     if any(ls.level != "document" for ls in sets):
         jobs.insert(0, ("done_marks", ("sentence",)))
     if any(ls.level == "span" for ls in sets):
-        jobs.insert(1, ("agreement_sentence_bounds", ()))
+        jobs.insert(1, ("sentence_bounds", ()))
     if any(ls.level == "document" for ls in sets):
         jobs.append(("done_marks", ("document",)))
-    reads: Any = store
+    reads: Any = store.columnar
     if store.path != ":memory:" and len(sets) > 1:
-        reads = PrefetchedStore(store, jobs)
+        reads = PrefetchedReads(store, jobs)
     try:
         _analyse_sets(report, reads, versions, sets, chosen, annotators, n_boot, seed, top,
                       kappa_distance)
     finally:
-        if isinstance(reads, PrefetchedStore):
+        if isinstance(reads, PrefetchedReads):
             reads.close()
     _attach_texts(store, report)
     return report
@@ -1103,7 +1123,7 @@ def agreement_report(
 
 def _analyse_sets(
     report: dict[str, Any],
-    store: Any,
+    reads: ColumnReads,
     versions: Versions,
     sets: list[LabelSet],
     chosen: list[tuple[int, str]],
@@ -1114,20 +1134,20 @@ def _analyse_sets(
     kappa_distance: str = "positions",
 ) -> None:
     bounds = None
-    done = done_sentences(store, chosen) if chosen and any(
+    done = done_sentences(reads, chosen) if chosen and any(
         ls.level != "document" for ls in sets) else None
     seen: set[str] = set()
     for ls in sets:
         entry: dict[str, Any]
         if ls.level == "span":
             if bounds is None:
-                bounds = sentence_bounds(store)
-            sd = load_spans(store, versions, ls, chosen, bounds, done)
+                bounds = sentence_bounds(reads)
+            sd = load_spans(reads, versions, ls, chosen, bounds, done)
             sd = _keep_active_spans(sd, annotators)
             names, entry = sd.annotators, (analyse_spans(sd) if len(sd.annotators) >= 2 else {})
             dropped, notes = sd.dropped, sd.notes
         else:
-            um = _keep_active_units(load_units(store, versions, ls, chosen, done), annotators)
+            um = _keep_active_units(load_units(reads, versions, ls, chosen, done), annotators)
             names = um.annotators
             entry = (analyse_units(um, n_boot=n_boot, seed=seed, top=top,
                                    kappa_distance=kappa_distance,

@@ -71,7 +71,7 @@ class Session:
         # Done marks made under a version that lacked one of today's sentence or span sets do
         # not count here: the sentence still has a set to answer (annotator.core.units).
         sentence_sets = [ls.name for ls in scheme.label_sets if ls.level != "document"]
-        self.complete_versions = store.scheme_versions(
+        self.complete_versions = store.schemes.label_sets_by_version(
             scheme.name, {scheme_id: scheme}
         ).complete(sentence_sets)
         self.done_total = store.done_count(self.annotator_id, self.complete_versions)

@@ -78,7 +78,7 @@ def _scheme_labels(store: Store) -> tuple[dict[int, dict[str, tuple[str, set[str
 
     out: dict[int, dict[str, tuple[str, set[str]]]] = {}
     broken: list[str] = []
-    for row in store.query("SELECT id, name, version, yaml FROM schemes"):
+    for row in sorted(store.schemes.versions(), key=lambda r: int(r["id"])):
         try:
             scheme = parse_scheme(row["yaml"], f"<stored {row['name']} v{row['version']}>")
         except Exception as exc:  # a stored scheme that no longer parses is itself a finding
@@ -99,9 +99,7 @@ def check_labels(store: Store) -> list[Finding]:
                     "store a corrected version with `annotator scheme add`", examples=broken)
         )
     bad: list[str] = []
-    for r in store.iter_query(
-        "SELECT id, scheme_id, label_set, label, level FROM annotations WHERE removed_at IS NULL"
-    ):
+    for r in store.annotations.current_labels():
         sets = schemes.get(int(r["scheme_id"]))
         if sets is None:
             continue
@@ -130,11 +128,7 @@ def check_labels(store: Store) -> list[Finding]:
 
 def check_offsets(store: Store) -> list[Finding]:
     findings = []
-    bad_sent = store.query(
-        'SELECT s.id, s.document_id, s.start, s."end", length(d.text) AS n FROM sentences s '
-        'JOIN documents d ON d.id = s.document_id WHERE s.start < 0 OR s."end" <= s.start '
-        'OR s."end" > length(d.text)'
-    )
+    bad_sent = store.maintenance.bad_sentence_offsets()
     if bad_sent:
         findings.append(
             Finding(
@@ -144,15 +138,8 @@ def check_offsets(store: Store) -> list[Finding]:
                           for r in bad_sent[:EXAMPLES]],
             )
         )
-    bad_text = store.query(
-        'SELECT s.id FROM sentences s JOIN documents d ON d.id = s.document_id '
-        'WHERE s."end" <= length(d.text) AND s.start >= 0 AND '
-        's.text IS NOT substr(d.text, s.start + 1, s."end" - s.start)'
-    )
-    bad_count = store.query(
-        "SELECT d.id FROM documents d WHERE d.n_sentences != "
-        "(SELECT count(*) FROM sentences s WHERE s.document_id = d.id)"
-    )
+    bad_text = store.maintenance.bad_sentence_texts()
+    bad_count = store.maintenance.bad_sentence_counts()
     if bad_text or bad_count:
         findings.append(
             Finding(
@@ -165,14 +152,7 @@ def check_offsets(store: Store) -> list[Finding]:
                 + [f"document {r['id']} n_sentences" for r in bad_count[:EXAMPLES]],
             )
         )
-    bad_span = store.query(
-        'SELECT a.id, a.start, a."end", s.start AS s_start, s."end" AS s_end, '
-        "s.document_id AS s_doc, a.document_id FROM annotations a "
-        "JOIN sentences s ON s.id = a.sentence_id WHERE a.removed_at IS NULL AND ("
-        "(a.level = 'span' AND (a.start < s.start OR a.\"end\" > s.\"end\" "
-        "OR a.\"end\" <= a.start)) "
-        "OR s.document_id != a.document_id)"
-    )
+    bad_span = store.maintenance.bad_annotation_offsets()
     if bad_span:
         findings.append(
             Finding(
@@ -225,11 +205,7 @@ def replay(store: Store, annotator_id: int) -> Replayed:
         if "progress" in state and sentence_id is not None:
             out.progress[int(sentence_id)] = state["progress"]
 
-    for ev in store.iter_query(
-        "SELECT id, action, sentence_id, before, after, undo_of FROM events "
-        "WHERE annotator_id = ? ORDER BY id",
-        [annotator_id],
-    ):
+    for ev in store.annotations.events_of(annotator_id):
         events[ev["id"]] = ev
         if ev["action"] in ("undo", "redo"):
             target = events.get(ev["undo_of"])
@@ -258,13 +234,7 @@ def replay_problems(store: Store, annotator_id: int, state: Replayed | None = No
     """Differences between the stored state and the replay of the annotator's events."""
     state = state or replay(store, annotator_id)
     problems = list(state.problems)
-    rows = {
-        r["uid"]: r["active"]
-        for r in store.iter_query(
-            "SELECT uid, removed_at IS NULL AS active FROM annotations WHERE annotator_id = ?",
-            [annotator_id],
-        )
-    }
+    rows = store.annotations.activity_of(annotator_id)
     for uid, active in state.annotations.items():
         if uid not in rows:
             if active:
@@ -277,13 +247,7 @@ def replay_problems(store: Store, annotator_id: int, state: Replayed | None = No
     for uid, active in rows.items():
         if uid not in state.annotations and active:
             problems.append(f"annotation {uid}: current but no event records it")
-    progress = {
-        int(r["sentence_id"]): r
-        for r in store.iter_query(
-            "SELECT sentence_id, status, flag, note FROM progress WHERE annotator_id = ?",
-            [annotator_id],
-        )
-    }
+    progress = store.progress.marks_of(annotator_id)
     for sid in set(progress) | set(state.progress):
         if not _same_progress(state.progress.get(sid), progress.get(sid)):
             problems.append(
@@ -303,8 +267,8 @@ def _fmt(s: dict[str, Any] | None) -> str:
 
 def check_events(store: Store) -> list[Finding]:
     bad: list[str] = []
-    for a in store.query("SELECT id, name FROM annotators ORDER BY id"):
-        bad += [f"{a['name']}: {p}" for p in replay_problems(store, int(a["id"]))]
+    for a in sorted(store.schemes.annotators(), key=lambda a: a.id):
+        bad += [f"{a.name}: {p}" for p in replay_problems(store, a.id)]
     if not bad:
         return []
     return [
@@ -358,17 +322,14 @@ def repair(store: Store, findings: list[Finding]) -> tuple[str | None, list[str]
         done.append("rebuilt the full-text index")
     if "events" in todo:
         n = 0
-        for a in store.query("SELECT id FROM annotators"):
-            aid = int(a["id"])
+        for a in sorted(store.schemes.annotators(), key=lambda a: a.id):
+            aid = a.id
             state = replay(store, aid)
             if replay_problems(store, aid, state):
                 store.restore_state(aid, state.annotations, state.progress)
-                for r in store.query(
-                    "SELECT uid FROM annotations WHERE annotator_id = ? AND removed_at IS NULL",
-                    [aid],
-                ):
-                    if r["uid"] not in state.annotations:
-                        store.adopt_annotation(aid, r["uid"])
+                for uid in store.annotations.current_uids(aid):
+                    if uid not in state.annotations:
+                        store.adopt_annotation(aid, uid)
                 n += 1
         done.append(f"set the state of {n} annotator(s) to the replay of their events")
     return backup, done

@@ -62,18 +62,18 @@ class SchemeAnswers:
 
 def load_answers(store: Store, scheme_name: str) -> SchemeAnswers:
     """Read the done marks and scheme versions the rule needs for ``scheme_name``."""
-    people = store.agreement_annotators()
-    ids, docs = store.sentence_documents()
+    people = [(a.id, a.name) for a in store.schemes.annotators()]
+    ids, docs = store.columnar.sentence_documents()
     labelled: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for label_set, pairs in store.document_label_pairs(scheme_name).items():
+    for label_set, pairs in store.columnar.document_label_pairs(scheme_name).items():
         arr = np.array(pairs, dtype=np.int64).reshape(-1, 2)
         labelled[label_set] = (arr[:, 0], arr[:, 1])
     return SchemeAnswers(
-        versions=store.scheme_versions(scheme_name),
+        versions=store.schemes.label_sets_by_version(scheme_name),
         ids={n: i for i, n in people},
         names={i: n for i, n in people},
-        sentence_marks=store.done_marks("sentence"),
-        document_marks=store.done_marks("document"),
+        sentence_marks=store.columnar.done_marks("sentence"),
+        document_marks=store.columnar.done_marks("document"),
         sentence_ids=ids,
         sentence_documents=docs,
         document_labels=labelled,
@@ -106,8 +106,8 @@ def set_progress(store: Store, annotators: Iterable[str]) -> list[SetProgress]:
     people = list(annotators)
     n_sent, n_doc = store.count_sentences(), store.count_documents()
     out: list[SetProgress] = []
-    for name in store.agreement_scheme_names():
-        _, scheme = store.load_scheme(name)
+    for name in store.schemes.names():
+        _, scheme = store.schemes.load(name)
         answers = load_answers(store, name)
         for ls in scheme.label_sets:
             got = answers.answered(ls.name, ls.level).count_by_annotator()

@@ -775,11 +775,9 @@ class AnnotateScreen(Screen[None]):
             self.clear_modes()
             what = row["action"]
             if row.get("annotation_uid"):
-                found = s.store.query(
-                    "SELECT label FROM annotations WHERE uid = ?", [row["annotation_uid"]]
-                )
-                if found:
-                    what = f"{what} {found[0]['label']}"
+                label = s.store.annotations.label_of(row["annotation_uid"])
+                if label is not None:
+                    what = f"{what} {label}"
             self.say(f"{word}: {what}", "$success")
         self.redraw()
 

@@ -550,7 +550,7 @@ def make_review_app(
     if store.path == ":memory:":
         background = False
     if background is None:
-        n = int(store.scalar("SELECT count(*) FROM annotations WHERE removed_at IS NULL"))
+        n = store.annotations.count_current()
         background = n > BACKGROUND_ABOVE
     if not background:
         return ReviewApp(ReviewSession(store, scheme, adjudicator, **options))

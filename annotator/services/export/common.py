@@ -142,8 +142,8 @@ def answered_by_set(store: Store) -> dict[str, dict[tuple[int, int | None], set[
     from annotator.services.units import who_answered_by_set
 
     out: dict[str, dict[tuple[int, int | None], set[str]]] = {}
-    for name in store.agreement_scheme_names():
-        _, scheme = store.load_scheme(name)
+    for name in store.schemes.names():
+        _, scheme = store.schemes.load(name)
         sets = [(ls.name, ls.level) for ls in scheme.label_sets]
         for set_name, by_unit in who_answered_by_set(store, name, sets).items():
             for unit, who in by_unit.items():

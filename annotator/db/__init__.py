@@ -1,0 +1,14 @@
+"""The database, split by what the data is: the only package that imports sqlite3/sqlite_utils.
+
+- ``connection``: open, pragmas, transactions, writability, backups, one-line errors
+- ``migrations``: m001, m002, ... (never edit an applied one)
+- ``corpus``: documents and sentences (import, navigation, search)
+- ``schemes``: scheme versions and annotators
+- ``annotations``: annotations and the event log (undo/redo)
+- ``progress``: seen/done marks, positions, time
+- ``adjudications``: gold decisions
+- ``columnar``: bulk reads for statistics (numpy arrays)
+- ``maintenance``: integrity and consistency checks and repairs (`doctor`)
+
+``annotator.store.Store`` opens a database and holds one of each part.
+"""

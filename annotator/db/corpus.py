@@ -1,0 +1,275 @@
+"""Documents and their sentences: import, reads, navigation in corpus order, full-text search.
+
+Corpus order is (document id, sentence idx): documents in import order, sentences in text order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from annotator.db.connection import Connection, StoreError, now
+
+_SENTENCE_COLS = 'id, document_id, idx, paragraph, start, "end", text'
+
+
+@dataclass
+class DocumentIn:
+    """A document ready to store: normalised text, hash and sentence offsets."""
+
+    text: str
+    sha256: str
+    sentences: list[tuple[int, int, int]]  # (start, end, paragraph)
+    external_id: str | None = None
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+    language: str | None = None
+    meta: dict[str, Any] | None = None
+    origin: str | None = None
+
+
+class Corpus:
+    """Documents and sentences of one database."""
+
+    def __init__(self, db: Connection) -> None:
+        self.db = db
+
+    # ---------------------------------------------------------------- import
+    def has_document(self, sha256: str) -> int | None:
+        row = self.db.execute("SELECT id FROM documents WHERE sha256 = ?", [sha256]).fetchone()
+        return int(row[0]) if row else None
+
+    def add_documents(self, docs: Iterable[DocumentIn]) -> list[tuple[int, bool]]:
+        """Insert documents with their sentences, each document atomically.
+
+        Returns (document_id, created) per input; a document whose text is already stored
+        (same sha256) is left untouched. A batch is one transaction: all or nothing.
+        """
+        results: list[tuple[int, bool]] = []
+        with self.db.atomic():
+            for doc in docs:
+                existing = self.has_document(doc.sha256)
+                if existing is not None:
+                    results.append((existing, False))
+                    continue
+                doc_id = self.db.insert(
+                    "documents",
+                    {
+                        "external_id": doc.external_id,
+                        "title": doc.title,
+                        "source": doc.source,
+                        "url": doc.url,
+                        "published": doc.published,
+                        "language": doc.language,
+                        "text": doc.text,
+                        "sha256": doc.sha256,
+                        "meta": json.dumps(doc.meta, ensure_ascii=False, sort_keys=True),
+                        "origin": doc.origin,
+                        "n_sentences": len(doc.sentences),
+                        "imported_at": now(),
+                    },
+                )
+                self.db.insert_all(
+                    "sentences",
+                    (
+                        {
+                            "document_id": doc_id,
+                            "idx": i,
+                            "paragraph": para,
+                            "start": start,
+                            "end": end,
+                            "text": doc.text[start:end],
+                        }
+                        for i, (start, end, para) in enumerate(doc.sentences)
+                    ),
+                    batch_size=1000,
+                )
+                results.append((doc_id, True))
+        return results
+
+    def import_document(
+        self, row: dict[str, Any], sentences: Sequence[dict[str, Any]]
+    ) -> tuple[int, list[int], bool]:
+        """Store a document with its own sentence split and import time, unless its text is
+        already stored. Returns (document id, sentence ids by idx, created). Raises StoreError
+        when the stored copy was split into different sentences (indexes would not match)."""
+        existing = self.has_document(str(row["sha256"]))
+        if existing is not None:
+            stored = self.sentences(existing)
+            if [(s["start"], s["end"]) for s in stored] != [
+                (s["start"], s["end"]) for s in sentences
+            ]:
+                raise StoreError(
+                    f"document {row.get('external_id') or row['sha256'][:12]} is already stored "
+                    "with a different sentence split"
+                )
+            return existing, [int(s["id"]) for s in stored], False
+        with self.db.atomic():
+            doc_id = self.db.insert("documents", {**row, "n_sentences": len(sentences)})
+            self.db.insert_all(
+                "sentences",
+                (
+                    {
+                        "document_id": doc_id,
+                        "idx": s["idx"],
+                        "paragraph": s["paragraph"],
+                        "start": s["start"],
+                        "end": s["end"],
+                        "text": row["text"][s["start"] : s["end"]],
+                    }
+                    for s in sentences
+                ),
+                batch_size=1000,
+            )
+        ids = [int(s["id"]) for s in self.sentences(doc_id)]
+        return doc_id, ids, True
+
+    # ---------------------------------------------------------------- documents
+    def document(self, document_id: int) -> dict[str, Any] | None:
+        rows = self.db.query("SELECT * FROM documents WHERE id = ?", [document_id])
+        return rows[0] if rows else None
+
+    def documents(self) -> list[dict[str, Any]]:
+        """Every document's identity and size, in import order: id, external_id, title, source,
+        sha256, n_sentences (not the text)."""
+        return self.db.query(
+            "SELECT id, external_id, title, source, sha256, n_sentences FROM documents ORDER BY id"
+        )
+
+    def document_ids(self) -> list[int]:
+        return [r[0] for r in self.db.execute("SELECT id FROM documents ORDER BY id").fetchall()]
+
+    def count_documents(self) -> int:
+        return int(self.db.scalar("SELECT count(*) FROM documents"))
+
+    def count_sentences(self) -> int:
+        return int(self.db.scalar("SELECT count(*) FROM sentences"))
+
+    def find_document(self, ref: str) -> int | None:
+        """A document by id, else by external id (the `g` key of the annotation screen)."""
+        if ref.isdigit():
+            row = self.db.execute("SELECT id FROM documents WHERE id = ?", [int(ref)]).fetchone()
+            if row:
+                return int(row[0])
+        row = self.db.execute(
+            "SELECT id FROM documents WHERE external_id = ? ORDER BY id LIMIT 1", [ref]
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def neighbour_document(self, document_id: int, step: int) -> int | None:
+        op, order = (">", "ASC") if step > 0 else ("<", "DESC")
+        row = self.db.execute(
+            f"SELECT id FROM documents WHERE id {op} ? ORDER BY id {order} LIMIT 1", [document_id]
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def document_index(self, document_id: int) -> tuple[int, int]:
+        """(1-based position of the document, number of documents)."""
+        pos = int(self.db.scalar("SELECT count(*) FROM documents WHERE id <= ?", [document_id]))
+        return pos, self.count_documents()
+
+    def documents_between(self, a: int, b: int) -> int:
+        """How many documents have an id in (min(a, b), max(a, b)]: moving from one document to
+        its neighbour costs one row, not a count of the whole table."""
+        lo, hi = min(a, b), max(a, b)
+        return int(
+            self.db.scalar("SELECT count(*) FROM documents WHERE id > ? AND id <= ?", [lo, hi])
+        )
+
+    # ---------------------------------------------------------------- sentences
+    def sentences(self, document_id: int) -> list[dict[str, Any]]:
+        return self.db.query(
+            f"SELECT {_SENTENCE_COLS} FROM sentences WHERE document_id = ? ORDER BY idx",
+            [document_id],
+        )
+
+    def sentence(self, sentence_id: int) -> dict[str, Any] | None:
+        rows = self.db.query(f"SELECT {_SENTENCE_COLS} FROM sentences WHERE id = ?", [sentence_id])
+        return rows[0] if rows else None
+
+    def sentence_at(self, document_id: int, idx: int) -> int | None:
+        """The id of the sentence at 0-based position ``idx`` in a document."""
+        row = self.db.execute(
+            "SELECT id FROM sentences WHERE document_id = ? AND idx = ?", [document_id, idx]
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def neighbour_sentence(self, sentence_id: int, step: int) -> int | None:
+        """The next (step=1) or previous (step=-1) sentence in corpus order, across documents."""
+        s = self.db.execute(
+            "SELECT document_id, idx FROM sentences WHERE id = ?", [sentence_id]
+        ).fetchone()
+        if s is None:
+            return None
+        if step > 0:
+            row = self.db.execute(
+                "SELECT id FROM sentences WHERE (document_id = ? AND idx > ?) OR document_id > ? "
+                "ORDER BY document_id, idx LIMIT 1",
+                [s[0], s[1], s[0]],
+            ).fetchone()
+        else:
+            row = self.db.execute(
+                "SELECT id FROM sentences WHERE (document_id = ? AND idx < ?) OR document_id < ? "
+                "ORDER BY document_id DESC, idx DESC LIMIT 1",
+                [s[0], s[1], s[0]],
+            ).fetchone()
+        return int(row[0]) if row else None
+
+    def first_sentence(self, document_id: int | None = None) -> int | None:
+        if document_id is None:
+            row = self.db.execute(
+                "SELECT id FROM sentences ORDER BY document_id, idx LIMIT 1"
+            ).fetchone()
+        else:
+            row = self.db.execute(
+                "SELECT id FROM sentences WHERE document_id = ? ORDER BY idx LIMIT 1", [document_id]
+            ).fetchone()
+        return int(row[0]) if row else None
+
+    def search(self, q: str, limit: int = 50) -> list[dict[str, Any]]:
+        """Full-text search over sentences (FTS5); the query is quoted so any text is safe."""
+        terms = [t for t in q.replace('"', " ").split() if t]
+        if not terms:
+            return []
+        match = " ".join(f'"{t}"' for t in terms)
+        return self.db.query(
+            "SELECT s.id, s.document_id, s.idx, s.text FROM sentences_fts "
+            "JOIN sentences s ON s.rowid = sentences_fts.rowid "
+            # FTS5 yields matches in rowid order, which is corpus order (a document's sentences
+            # are inserted together, after it): no sort over every match of a common word.
+            "WHERE sentences_fts MATCH ? ORDER BY sentences_fts.rowid LIMIT ?",
+            [match, limit],
+        )
+
+    def unit_texts(
+        self, sentence_ids: Sequence[int] = (), document_ids: Sequence[int] = ()
+    ) -> tuple[dict[int, tuple[int, str | None, str]], dict[int, str | None]]:
+        """For a few units shown in a report: sentence id -> (document id, document title,
+        sentence text) and document id -> title (read 500 ids at a time)."""
+        sents: dict[int, tuple[int, str | None, str]] = {}
+        docs: dict[int, str | None] = {}
+        s_ids, d_ids = list(sentence_ids), list(document_ids)
+        for i in range(0, len(s_ids), 500):
+            chunk = s_ids[i : i + 500]
+            for sid, did, title, text in self.db.execute(
+                "SELECT s.id, s.document_id, d.title, s.text FROM sentences s "
+                "JOIN documents d ON d.id = s.document_id "
+                f"WHERE s.id IN ({_marks(chunk)})",
+                chunk,
+            ):
+                sents[int(sid)] = (int(did), title, text)
+        for i in range(0, len(d_ids), 500):
+            chunk = d_ids[i : i + 500]
+            for did, title in self.db.execute(
+                f"SELECT id, title FROM documents WHERE id IN ({_marks(chunk)})", chunk
+            ):
+                docs[int(did)] = title
+        return sents, docs
+
+
+def _marks(ids: Sequence[Any]) -> str:
+    return ",".join("?" * len(ids)) or "NULL"

@@ -1,0 +1,259 @@
+"""Scheme versions and annotators: who labels, and under which version of which label scheme.
+
+Each is listed by ONE reader (:meth:`Schemes.versions`, :meth:`Schemes.annotators`); the other
+lists the tool needs (names, ids by name, export rows) are derived from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from annotator.db.connection import Connection, StoreError, now
+
+if TYPE_CHECKING:
+    from annotator.core.scheme import Scheme
+    from annotator.core.units import Versions
+
+
+class AnnotatorRow(NamedTuple):
+    id: int
+    name: str
+    created_at: str
+
+
+class Schemes:
+    """Scheme versions and annotators of one database."""
+
+    def __init__(self, db: Connection) -> None:
+        self.db = db
+
+    # ---------------------------------------------------------------- scheme versions
+    def versions(self) -> list[dict[str, Any]]:
+        """Every stored scheme version, by name then version: id, name, version, sha256, yaml,
+        added_at. Schemes are few (a handful of versions of a few KB), so callers that need only
+        names or ids derive them from this."""
+        return self.db.query(
+            "SELECT id, name, version, sha256, yaml, added_at FROM schemes ORDER BY name, version"
+        )
+
+    def names(self) -> list[str]:
+        """Names of the stored schemes (without counting their annotations)."""
+        return list(dict.fromkeys(str(r["name"]) for r in self.versions()))
+
+    def summary(self) -> list[dict[str, Any]]:
+        """One row per scheme name: latest version, versions stored, annotations made (current
+        ones, across versions), latest time a version was added."""
+        counts = {
+            int(r[0]): int(r[1])
+            for r in self.db.execute(
+                "SELECT scheme_id, count(*) FROM annotations WHERE removed_at IS NULL "
+                "GROUP BY scheme_id"
+            )
+        }
+        out: dict[str, dict[str, Any]] = {}
+        for v in self.versions():
+            row = out.setdefault(
+                v["name"],
+                {"name": v["name"], "version": v["version"], "versions": 0, "annotations": 0,
+                 "added_at": v["added_at"]},
+            )
+            row["version"] = max(row["version"], v["version"])
+            row["versions"] += 1
+            row["annotations"] += counts.get(int(v["id"]), 0)
+            row["added_at"] = max(row["added_at"], v["added_at"])
+        return list(out.values())
+
+    def ids_by_key(self) -> dict[tuple[str, int], tuple[int, str]]:
+        """(name, version) -> (id, sha256) of every stored scheme version."""
+        return {
+            (str(r["name"]), int(r["version"])): (int(r["id"]), str(r["sha256"]))
+            for r in self.versions()
+        }
+
+    def latest_row(self, name: str) -> dict[str, Any] | None:
+        rows = self.db.query(
+            "SELECT * FROM schemes WHERE name = ? ORDER BY version DESC LIMIT 1", [name]
+        )
+        return rows[0] if rows else None
+
+    def ids(self, name: str) -> list[int]:
+        """Ids of every stored version of a scheme."""
+        return [
+            r[0]
+            for r in self.db.execute("SELECT id FROM schemes WHERE name = ?", [name]).fetchall()
+        ]
+
+    def add(self, scheme: Scheme, *, allow_incompatible: bool = False) -> tuple[int, bool]:
+        """Store a scheme version. Returns (scheme_id, created).
+
+        The same text again is a no-op. A new version may add labels and sets; one that removes
+        or renames a label still in use is refused (StoreError says how many annotations use it).
+        """
+        from annotator.core.scheme import incompatibilities, parse_scheme
+
+        row = self.db.execute(
+            "SELECT id, sha256 FROM schemes WHERE name = ? AND version = ?",
+            [scheme.name, scheme.version],
+        ).fetchone()
+        if row is not None:
+            if row[1] == scheme.sha256:
+                return int(row[0]), False
+            raise StoreError(
+                f"scheme {scheme.name!r} version {scheme.version} is already stored with different "
+                "content; bump `version:` in the YAML to store the change"
+            )
+        latest = self.latest_row(scheme.name)
+        if latest is not None:
+            if int(latest["version"]) > scheme.version:
+                raise StoreError(
+                    f"scheme {scheme.name!r}: version {scheme.version} is older than the stored "
+                    f"version {latest['version']}"
+                )
+            old = parse_scheme(latest["yaml"], f"<stored {scheme.name} v{latest['version']}>")
+            missing = incompatibilities(old, scheme)
+            usage = self.label_usage(scheme.name)
+            in_use = [
+                (s, lab, n)
+                for (s, lab) in missing
+                for (us, ul), n in usage.items()
+                if us == s and (lab == "*" or ul == lab) and n > 0
+            ]
+            if in_use and not allow_incompatible:
+                detail = ", ".join(f"{s}/{lab}: {n} annotation(s)" for s, lab, n in in_use)
+                raise StoreError(
+                    f"scheme {scheme.name!r} v{scheme.version} removes or renames labels still in "
+                    f"use ({detail}); use `annotator scheme rename-label` to migrate them first"
+                )
+        with self.db.atomic():
+            pk = self.db.insert(
+                "schemes",
+                {
+                    "name": scheme.name,
+                    "version": scheme.version,
+                    "sha256": scheme.sha256,
+                    "yaml": scheme.text,
+                    "added_at": now(),
+                },
+            )
+        return pk, True
+
+    def import_row(
+        self, name: str, version: int, sha256: str, yaml_text: str, added_at: str
+    ) -> int:
+        """Store a scheme version exactly as exported (its text and time); same hash = no-op."""
+        known = self.ids_by_key().get((name, version))
+        if known is not None:
+            if known[1] != sha256:
+                raise StoreError(
+                    f"scheme {name!r} version {version} is stored here with different content "
+                    f"(sha256 {known[1][:12]} vs {sha256[:12]})"
+                )
+            return known[0]
+        with self.db.atomic():
+            return self.db.insert(
+                "schemes",
+                {
+                    "name": name,
+                    "version": version,
+                    "sha256": sha256,
+                    "yaml": yaml_text,
+                    "added_at": added_at,
+                },
+            )
+
+    def load(self, name: str | None = None) -> tuple[int, Scheme]:
+        """The latest stored version of a scheme (or the only scheme when name is None)."""
+        from annotator.core.scheme import parse_scheme
+
+        if name is None:
+            names = self.names()
+            if len(names) != 1:
+                raise StoreError(
+                    "several schemes in the database, name one with --scheme: " + ", ".join(names)
+                    if names
+                    else "no scheme in the database"
+                )
+            name = names[0]
+        row = self.latest_row(name)
+        if row is None:
+            known = ", ".join(self.names()) or "none"
+            raise StoreError(f"no scheme named {name!r} in {self.db.path} (stored: {known})")
+        return int(row["id"]), parse_scheme(row["yaml"], f"<stored {name} v{row['version']}>")
+
+    def label_sets_by_version(
+        self, name: str, known: Mapping[int, Scheme] | None = None
+    ) -> Versions:
+        """Every stored version of a scheme with its label sets, for the units rule. ``known``:
+        versions the caller has parsed already (parsing a big scheme takes tens of ms)."""
+        from annotator.core.scheme import parse_scheme
+        from annotator.core.units import Versions
+
+        known = known or {}
+        sets: dict[int, frozenset[str]] = {}
+        for sid, version, text in self.db.execute(
+            "SELECT id, version, yaml FROM schemes WHERE name = ? ORDER BY version", [name]
+        ).fetchall():
+            parsed = known.get(int(sid)) or parse_scheme(text, f"<stored {name} v{version}>")
+            sets[int(sid)] = frozenset(ls.name for ls in parsed.label_sets)
+        return Versions(sets)
+
+    def label_usage(self, scheme_name: str) -> dict[tuple[str, str], int]:
+        """Current annotations per (label_set, label) across all versions of a scheme."""
+        rows = self.db.execute(
+            "SELECT a.label_set, a.label, count(*) FROM annotations a "
+            "JOIN schemes s ON s.id = a.scheme_id WHERE s.name = ? AND a.removed_at IS NULL "
+            "GROUP BY a.label_set, a.label",
+            [scheme_name],
+        ).fetchall()
+        return {(r[0], r[1]): int(r[2]) for r in rows}
+
+    def rename_label(self, scheme_name: str, label_set: str, old: str, new: str) -> int:
+        """Rename a label in every annotation of a scheme (and gold); returns rows changed."""
+        ids = self.ids(scheme_name)
+        if not ids:
+            raise StoreError(f"no scheme named {scheme_name!r}")
+        marks = ",".join("?" * len(ids))
+        with self.db.atomic():
+            cur = self.db.execute(
+                f"UPDATE annotations SET label = ? WHERE label_set = ? AND label = ? "
+                f"AND scheme_id IN ({marks})",
+                [new, label_set, old, *ids],
+            )
+            self.db.execute(
+                f"UPDATE gold SET label = ? WHERE label_set = ? AND label = ? AND adjudication_id "
+                f"IN (SELECT id FROM adjudications WHERE scheme_id IN ({marks}))",
+                [new, label_set, old, *ids],
+            )
+        return int(cur.rowcount)
+
+    # ---------------------------------------------------------------- annotators
+    def annotators(self) -> list[AnnotatorRow]:
+        """Every annotator (adjudicators included), by name: THE list of annotators."""
+        return [
+            AnnotatorRow(int(r[0]), str(r[1]), str(r[2]))
+            for r in self.db.execute("SELECT id, name, created_at FROM annotators ORDER BY name")
+        ]
+
+    def annotator_id(self, name: str, *, create: bool = True) -> int:
+        """The annotator's id, adding the annotator on first use unless ``create`` is false."""
+        row = self.db.execute("SELECT id FROM annotators WHERE name = ?", [name]).fetchone()
+        if row is not None:
+            return int(row[0])
+        if not create:
+            raise StoreError(f"no annotator named {name!r} in {self.db.path}")
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT OR IGNORE INTO annotators (name, created_at) VALUES (?, ?)", [name, now()]
+            )
+        row = self.db.execute("SELECT id FROM annotators WHERE name = ?", [name]).fetchone()
+        return int(row[0])
+
+    def import_annotator(self, name: str, created_at: str) -> int:
+        """Add an annotator with the creation time of another database (kept if present)."""
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT OR IGNORE INTO annotators (name, created_at) VALUES (?, ?)",
+                [name, created_at],
+            )
+        return self.annotator_id(name, create=False)
