@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from annotator.cli import run_db
+from annotator.cli.analysis import run_db
 from annotator.core import agreement as ag
 from annotator.render.agreement import CSV_COLUMNS, render_text
 from annotator.services import agreement as agree_db

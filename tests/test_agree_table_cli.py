@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from annotator.cli import cli, run_table
+from annotator.cli import cli
+from annotator.cli.analysis import run_table
 
 NA = None
 # Krippendorff (2011) example C: coders x units.

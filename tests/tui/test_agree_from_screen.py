@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from annotator.cli import run_db
+from annotator.cli.analysis import run_db
 from annotator.core import agreement as ag
 from annotator.tui.app import AnnotatorApp
 

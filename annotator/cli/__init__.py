@@ -1,0 +1,35 @@
+"""The `annotator` command line (click), one module per command group.
+
+Every command takes ``--db PATH`` (default ``./annotations.db`` or ``$ANNOTATOR_DB``). Heavy
+modules (textual, numpy, exporters) are imported inside the commands that need them, so that
+``annotator --help`` and small commands start fast.
+"""
+
+from __future__ import annotations
+
+import click
+
+from annotator import __version__
+from annotator.cli import analysis, annotate, corpus, data, doctor, review, schemes
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="annotator")
+def cli() -> None:
+    """Annotate propaganda and framing in news articles, measure agreement, export datasets."""
+
+
+main = cli
+
+cli.add_command(corpus.import_cmd)
+cli.add_command(corpus.status_cmd)
+cli.add_command(schemes.scheme_group)
+cli.add_command(annotate.demo_cmd)
+cli.add_command(annotate.annotate_cmd)
+cli.add_command(analysis.report_cmd)
+cli.add_command(analysis.agree_cmd)
+cli.add_command(doctor.doctor_cmd)
+cli.add_command(review.review_cmd)
+cli.add_command(data.export_cmd)
+cli.add_command(data.import_annotations_cmd)
+cli.add_command(data.merge_cmd)

@@ -1,0 +1,158 @@
+"""Data in and out: `annotator export`, `import-annotations` and `merge`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from annotator.cli.common import db_option, friendly_errors, open_store
+
+
+@click.command("export")
+@click.option(
+    "--format", "fmt", required=True,
+    type=click.Choice(["jsonl", "csv", "semeval", "brat", "conll", "parquet"]),
+    help="jsonl and csv write a file; semeval, brat, conll and parquet write a directory.",
+)
+@click.option("--out", "out", required=True, type=click.Path(), help="Output file or directory.")
+@db_option
+@click.option("--annotators", help="Only these annotators (comma-separated names).")
+@click.option("--label-set", "label_sets", help="Only these label sets (comma-separated).")
+@click.option(
+    "--gold", type=click.Choice(["none", "majority", "adjudicated"]), default="none",
+    show_default=True,
+    help="none: every annotator's labels; majority: labels a strict majority of the annotators "
+    "who answered the unit chose (ties reported on stderr, left out); adjudicated: the "
+    "decisions of `annotator review`.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@friendly_errors
+def export_cmd(
+    fmt: str, out: str, db_path: str, annotators: str | None, label_sets: str | None,
+    gold: str, quiet: bool,
+) -> None:
+    """Export the annotations as a dataset (see the README for each format's layout)."""
+    from annotator.services.export import exporter
+    from annotator.services.export.common import ExportError, Selection, parse_list
+
+    store = open_store(db_path, create=False)
+    selection = Selection(parse_list(annotators), parse_list(label_sets), gold)
+    n_docs = store.count_documents()
+    show = not quiet and sys.stderr.isatty() and (
+        n_docs >= 500 or store.count_current_annotations() >= 50_000
+    )
+    warnings: list[str] = []
+    try:
+        with click.progressbar(
+            length=n_docs, label=f"exporting {fmt}",
+            file=sys.stderr if show else open(os.devnull, "w"),
+        ) as bar:
+            counts = exporter(fmt)(
+                store, Path(out), selection, warn=warnings.append, advance=bar.update
+            )
+    except ExportError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(f"error: {out}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+    for w in warnings:
+        click.echo(w, err=True)
+    click.echo(
+        f"{out}: {counts['annotations']} annotation(s) from {counts['documents']} document(s)"
+        + (f", {sum(w.startswith('tie:') for w in warnings)} tie(s) left out"
+           if gold == "majority" else "")
+    )
+
+
+@click.command("import-annotations")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@db_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "semeval"]), default=None,
+    help="jsonl: an `annotator export` file; semeval: SemEval-2023/PTC span label files "
+    "(default: jsonl for *.jsonl, else semeval).",
+)
+@click.option("--annotator", "annotator_name",
+              help="semeval: the annotator the imported spans belong to (required).")
+@click.option("--articles", type=click.Path(file_okay=False),
+              help="semeval: directory of the article<ID>.txt files.")
+@click.option("--scheme", "scheme_name", help="semeval: the stored scheme of the labels.")
+@click.option("--label-set", "label_set", help="semeval: the span label set of the labels.")
+@friendly_errors
+def import_annotations_cmd(
+    paths: tuple[str, ...], db_path: str, fmt: str | None, annotator_name: str | None,
+    articles: str | None, scheme_name: str | None, label_set: str | None,
+) -> None:
+    """Import annotations: an `annotator export --format jsonl` file (documents, schemes,
+    annotators and all annotations), or SemEval/PTC span files as one annotator's work.
+
+    All or nothing: any problem is reported as FILE:LINE: cause and nothing is stored.
+    Importing the same file twice adds nothing.
+    """
+    from annotator.services.import_annotations import (
+        AnnotationImportError,
+        ImportResult,
+        import_jsonl,
+        import_semeval,
+    )
+
+    if fmt is None:
+        fmt = "jsonl" if all(p.endswith(".jsonl") for p in paths) else "semeval"
+    store = open_store(db_path)
+    try:
+        if fmt == "jsonl":
+            if annotator_name or articles:
+                raise click.UsageError("--annotator and --articles are for --format semeval")
+            result = ImportResult()
+            for p in paths:
+                r = import_jsonl(store, p)
+                result.documents_new += r.documents_new
+                result.documents_present += r.documents_present
+                result.annotations_new += r.annotations_new
+                result.annotations_present += r.annotations_present
+        else:
+            if not annotator_name:
+                raise click.UsageError("--format semeval needs --annotator NAME")
+            result = import_semeval(
+                store, paths, annotator=annotator_name, articles=articles,
+                scheme_name=scheme_name, label_set=label_set,
+            )
+    except AnnotationImportError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        click.echo("nothing was imported", err=True)
+        sys.exit(1)
+    click.echo(
+        f"{result.documents_new} new document(s), {result.documents_present} already present; "
+        f"{result.annotations_new} new annotation(s), {result.annotations_present} already present"
+    )
+
+
+@click.command("merge")
+@click.argument("others", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@db_option
+@friendly_errors
+def merge_cmd(others: tuple[str, ...], db_path: str) -> None:
+    """Merge annotators' databases into --db (documents by text hash, annotators by name,
+    schemes by hash, annotations and events by uid).
+
+    When the same annotator changed the same unit in both, the later change wins and the
+    conflict is printed. Each database is merged all or nothing; merging one twice changes
+    nothing.
+    """
+    from annotator.services.merge import merge_database
+
+    store = open_store(db_path)
+    for other in others:
+        report = merge_database(store, other)
+        for c in report.conflicts:
+            click.echo(f"conflict: {c}", err=True)
+        click.echo(
+            f"{other}: {report.documents_new} new document(s), {report.annotations_new} new "
+            f"annotation(s), {report.annotations_changed} changed, {report.events_new} event(s), "
+            f"{report.progress_changed} progress row(s), {len(report.conflicts)} conflict(s)"
+        )

@@ -1,0 +1,175 @@
+"""`annotator scheme ...`: check, add, list and rename labels of labeling schemes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from annotator.cli.common import db_option, friendly_errors, open_store
+
+
+@click.group("scheme")
+def scheme_group() -> None:
+    """Check, store and list labeling schemes (YAML)."""
+
+
+@scheme_group.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+def scheme_check(files: tuple[str, ...]) -> None:
+    """Validate scheme files (or shipped scheme names, or folders of .yaml files).
+
+    Prints one `FILE:LINE:COL: message` line per problem on stderr and exits with status 2;
+    a valid scheme gets a summary of its label sets per level (exit 0).
+    """
+    from annotator.core.scheme import (
+        SchemeError,
+        check_scheme,
+        find_scheme_source,
+        read_scheme_text,
+    )
+
+    paths: list[Path] = []
+    failed = False
+    for name in files:
+        if Path(name).is_dir():
+            found = sorted(p for p in Path(name).iterdir() if p.suffix in (".yaml", ".yml"))
+            if not found:
+                click.echo(f"{name}: no .yaml file in this folder", err=True)
+                failed = True
+            paths.extend(found)
+            continue
+        try:
+            paths.append(find_scheme_source(name))
+        except SchemeError as exc:
+            click.echo(str(exc), err=True)
+            failed = True
+    for path in paths:
+        try:
+            text = read_scheme_text(path)
+        except SchemeError as exc:
+            click.echo(str(exc), err=True)
+            failed = True
+            continue
+        scheme, problems = check_scheme(text, str(path))
+        for p in problems:
+            click.echo(str(p), err=True)
+        if problems or scheme is None:
+            n = len(problems)
+            click.echo(f"{path}: {n} problem{'s' if n != 1 else ''}", err=True)
+            failed = True
+            continue
+        click.echo(scheme_summary(str(path), scheme))
+    if failed:
+        sys.exit(2)
+
+
+def scheme_summary(name: str, scheme: Any) -> str:
+    """What a valid scheme holds: one line per label set, grouped by level."""
+    lines = [f"{name}: ok: {scheme.name} v{scheme.version} ({scheme.language})"]
+    for level in ("document", "sentence", "span"):
+        sets = scheme.sets_at(level)
+        if not sets:
+            continue
+        n_labels = sum(len(ls.labels) for ls in sets)
+        lines.append(f"  {level}: {len(sets)} set(s), {n_labels} label(s)")
+        for ls in sets:
+            flags = [ls.scale]
+            if ls.multiple:
+                flags.append("multiple")
+            if ls.required:
+                flags.append("required")
+            if ls.target:
+                flags.append(f"target {ls.target}")
+            keys = sum(1 for lab in ls.labels if lab.key)
+            if keys:
+                flags.append(f"{keys} quick key(s)")
+            lines.append(
+                f"    {ls.name:<24} {len(ls.labels):>3} labels  {', '.join(flags)}"
+            )
+    return "\n".join(lines)
+
+
+@scheme_group.command("add")
+@click.argument("file", type=click.Path())
+@db_option
+@friendly_errors
+def scheme_add(file: str, db_path: str) -> None:
+    """Store a scheme (a file, or the name of a shipped scheme) with its YAML text and hash.
+
+    A new version may add labels and label sets; one that removes or renames a label still in use
+    is refused.
+    """
+    from annotator.core.scheme import find_scheme_source, load_scheme_file, parse_scheme
+
+    scheme = load_scheme_file(find_scheme_source(file))
+    store = open_store(db_path)
+    previous = store.latest_scheme_row(scheme.name)
+    scheme_id, created = store.add_scheme(scheme)
+    state = "stored" if created else "already stored"
+    click.echo(
+        f"{scheme.name} v{scheme.version}: {state} (id {scheme_id}, sha256 {scheme.sha256[:12]})"
+    )
+    if created and previous is not None:
+        old = parse_scheme(previous["yaml"], f"<stored {scheme.name} v{previous['version']}>")
+        click.echo(f"  changes from v{previous['version']}: {scheme_changes(old, scheme)}")
+
+
+def scheme_changes(old: Any, new: Any) -> str:
+    """One line saying which labels a new scheme version adds and drops."""
+    from annotator.core.scheme import incompatibilities
+
+    def known(set_name: str, label: str) -> bool:
+        ls = old.label_set(set_name)
+        return ls is not None and ls.label(label) is not None
+
+    added = [f"{ls.name}/{lab.name}" for ls in new.label_sets for lab in ls.labels
+             if not known(ls.name, lab.name)]
+    gone = [f"{s}/{lab}" if lab != "*" else f"{s} (level or multiple changed)"
+            for s, lab in incompatibilities(old, new)]
+    parts = [f"{len(added)} label(s) added"]
+    if added:
+        parts[0] += " (" + ", ".join(added[:8]) + (", ..." if len(added) > 8 else "") + ")"
+    if gone:
+        parts.append("changed or removed, unused so far: " + ", ".join(gone))
+    return "; ".join(parts)
+
+
+@scheme_group.command("list")
+@db_option
+@click.option("--shipped", is_flag=True, help="List the schemes shipped with annotator instead.")
+@friendly_errors
+def scheme_list(db_path: str, shipped: bool) -> None:
+    """List the schemes stored in the database (latest version, annotations made)."""
+    if shipped:
+        from annotator.core.scheme import shipped_schemes
+
+        for name, path in sorted(shipped_schemes().items()):
+            click.echo(f"{name}\t{path}")
+        return
+    store = open_store(db_path)
+    rows = store.list_schemes()
+    if not rows:
+        click.echo("no scheme stored (annotator scheme add FILE)")
+    for r in rows:
+        click.echo(
+            f"{r['name']}\tv{r['version']}\t{r['versions']} version(s)\t"
+            f"{r['annotations']} annotation(s)"
+        )
+
+
+@scheme_group.command("rename-label")
+@click.argument("scheme_name")
+@click.argument("label_set")
+@click.argument("old")
+@click.argument("new")
+@db_option
+@friendly_errors
+def scheme_rename_label(scheme_name: str, label_set: str, old: str, new: str, db_path: str) -> None:
+    """Rename a label in every stored annotation of a scheme (before storing a version that
+    renames it)."""
+    store = open_store(db_path, create=False)
+    n = store.rename_label(scheme_name, label_set, old, new)
+    click.echo(f"{n} annotation(s) of {scheme_name}/{label_set} renamed {old} -> {new}")
