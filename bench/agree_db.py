@@ -122,10 +122,10 @@ def build(path: Path) -> None:
     rng = np.random.default_rng(42)
     t0 = time.perf_counter()
     store = Store.open(path)
-    scheme_id, _ = store.add_scheme(parse_scheme(SCHEME))
-    ann_ids = [store.annotator_id(a) for a in ANNOTATORS]
+    scheme_id, _ = store.schemes.add(parse_scheme(SCHEME))
+    ann_ids = [store.schemes.annotator_id(a) for a in ANNOTATORS]
     for start in range(0, N_DOCS, 1000):
-        store.add_documents(documents(rng, start, 1000))
+        store.corpus.add_documents(documents(rng, start, 1000))
     rows = store.db.execute(
         'SELECT id, document_id, start, "end" FROM sentences ORDER BY id'
     ).fetchall()
@@ -177,8 +177,8 @@ def build(path: Path) -> None:
                 s = int(true_stance[j]) if rng.random() < 0.7 else int(rng.integers(0, 3))
                 yield ann(a, "stance", stances[s], "document", int(did), None, value=float(s))
 
-    store.bulk_insert("annotations", annotation_rows(), batch_size=20_000)
-    store.bulk_insert(
+    store.db.bulk_insert("annotations", annotation_rows(), batch_size=20_000)
+    store.db.bulk_insert(
         "progress",
         (
             {"annotator_id": a, "sentence_id": int(sid), "document_id": int(did),
@@ -188,7 +188,7 @@ def build(path: Path) -> None:
         ),
         batch_size=20_000,
     )
-    store.bulk_insert(
+    store.db.bulk_insert(
         "document_progress",
         (
             {"annotator_id": a, "document_id": int(did), "scheme_id": scheme_id,
@@ -229,7 +229,7 @@ def reference_load(path: Path) -> tuple[float, float, int]:
         n += len(rows)
     load = time.perf_counter() - t0
     t0 = time.perf_counter()
-    store.scalar("SELECT count(*) FROM annotations WHERE removed_at IS NULL")
+    store.db.scalar("SELECT count(*) FROM annotations WHERE removed_at IS NULL")
     scan = time.perf_counter() - t0
     store.close()
     return load, scan, n
@@ -248,9 +248,9 @@ def main() -> None:
             Path(str(args.db) + suffix).unlink(missing_ok=True)
         build(args.db)
     store = Store.open(args.db, create=False)
-    n_sent = store.count_sentences()
-    n_done = store.scalar("SELECT count(*) FROM progress WHERE status = 'done'")
-    n_ann = store.scalar("SELECT count(*) FROM annotations WHERE removed_at IS NULL")
+    n_sent = store.corpus.count_sentences()
+    n_done = store.db.scalar("SELECT count(*) FROM progress WHERE status = 'done'")
+    n_ann = store.db.scalar("SELECT count(*) FROM annotations WHERE removed_at IS NULL")
     store.close()
     print(f"database: {args.db} — {n_sent:,} sentences, {n_done:,} done (annotator x sentence), "
           f"{n_ann:,} current annotations, {len(ANNOTATORS)} annotators")

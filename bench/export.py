@@ -97,13 +97,13 @@ def document(rng: random.Random, i: int) -> DocumentIn:
 def build(path: Path, target: int) -> Store:
     rng = random.Random(7)
     store = Store.open(path)
-    scheme_id, _ = store.add_scheme(parse_scheme(SCHEME))
-    who = [store.annotator_id(n) for n in ANNOTATORS]
+    scheme_id, _ = store.schemes.add(parse_scheme(SCHEME))
+    who = [store.schemes.annotator_id(n) for n in ANNOTATORS]
     per_doc = SENTENCES * len(who) * 3 + len(who)
     n_docs = -(-target // per_doc)
     docs = [document(rng, i) for i in range(n_docs)]
     for i in range(0, n_docs, 500):
-        store.add_documents(docs[i : i + 500])
+        store.corpus.add_documents(docs[i : i + 500])
     stamp = "2026-03-01T10:00:00.000000Z"
     frames = ["Security_and_defense", "Political", "Economic", "Morality"]
     techniques = ["Loaded_Language", "Name_Calling", "Exaggeration", "Doubt"]
@@ -111,7 +111,7 @@ def build(path: Path, target: int) -> Store:
 
     def annotations() -> Iterator[dict[str, Any]]:
         nonlocal count
-        for doc_id in store.document_ids():
+        for doc_id in store.corpus.document_ids():
             for a in who:
                 if count >= target:
                     return
@@ -121,7 +121,7 @@ def build(path: Path, target: int) -> Store:
                        "level": "document", "document_id": doc_id, "sentence_id": None,
                        "start": None, "end": None, "value": None, "note": None,
                        "created_at": stamp, "removed_at": None}
-            for s in store.sentences(doc_id):
+            for s in store.corpus.sentences(doc_id):
                 for a in who:
                     rows = [("frame", rng.choice(frames), "sentence", None, None)]
                     for _ in range(2):
@@ -138,8 +138,8 @@ def build(path: Path, target: int) -> Store:
                                "end": en, "value": None, "note": None, "created_at": stamp,
                                "removed_at": None}
 
-    store.bulk_insert("annotations", annotations(), batch_size=10_000)
-    store.bulk_insert(
+    store.db.bulk_insert("annotations", annotations(), batch_size=10_000)
+    store.db.bulk_insert(
         "progress",
         (
             {"annotator_id": a, "sentence_id": sid, "document_id": did, "scheme_id": scheme_id,
@@ -174,17 +174,18 @@ def main() -> None:
         else:
             t, store = timed(lambda: build(db, args.annotations))
             print(f"built {db} in {t:.1f} s")
-        n = store.count_current_annotations()
-        print(f"{store.count_documents():,} documents, {store.count_sentences():,} sentences, "
+        n = store.annotations.count_current()
+        n_docs, n_sents = store.corpus.count_documents(), store.corpus.count_sentences()
+        print(f"{n_docs:,} documents, {n_sents:,} sentences, "
               f"{n:,} current annotations")
 
         def raw() -> int:
-            return sum(1 for _ in store.iter_query("SELECT * FROM annotation_view"))
+            return sum(1 for _ in store.db.iter_query("SELECT * FROM annotation_view"))
 
         def raw_json() -> int:
             return sum(
                 len(json.dumps(r, ensure_ascii=False))
-                for r in store.iter_query("SELECT * FROM annotation_view")
+                for r in store.db.iter_query("SELECT * FROM annotation_view")
             )
 
         t_raw, rows = timed(raw)

@@ -67,14 +67,15 @@ def main() -> None:
     from annotator.services.review import ReviewSession, accept_unanimous
 
     store = Store.open(args.db)
-    n_sent = store.count_sentences()
-    n_ann = int(store.scalar("SELECT count(*) FROM annotations WHERE removed_at IS NULL"))
+    n_sent = store.corpus.count_sentences()
+    n_ann = int(store.db.scalar("SELECT count(*) FROM annotations WHERE removed_at IS NULL"))
     print(
-        f"{args.db}: {store.count_documents()} documents, {n_sent} sentences, {n_ann} annotations"
+        f"{args.db}: {store.corpus.count_documents()} documents, {n_sent} sentences, "
+        f"{n_ann} annotations"
     )
 
     ref, _ = best_of(args.repeat, lambda: agreement_report(store, n_boot=0, top=1))
-    sql, _ = best_of(args.repeat, lambda: store.query("SELECT * FROM annotation_view"))
+    sql, _ = best_of(args.repeat, lambda: store.db.query("SELECT * FROM annotation_view"))
     rep_t, rep = best_of(args.repeat, lambda: build_report(store))
     txt_t, text = best_of(args.repeat, lambda: format_text(rep))
     html_t, page = best_of(args.repeat, lambda: render_html(rep))
@@ -82,7 +83,7 @@ def main() -> None:
     copy = args.db.with_name(args.db.stem + "-review-copy.db")
     shutil.copyfile(args.db, copy)
     with Store.open(copy) as c:
-        c_scheme = c.load_scheme()[1]
+        c_scheme = c.schemes.load()[1]
         rev_t, session = best_of(
             args.repeat, lambda: ReviewSession(c, c_scheme, "bench-adjudicator")
         )

@@ -132,17 +132,19 @@ def build_db(path: Path, n_sentences: int) -> None:
         p.unlink(missing_ok=True)
     t = time.perf_counter()
     store = Store.open(partial)
-    store.add_scheme(load_scheme_file(find_scheme_source(SCHEME)))
+    store.schemes.add(load_scheme_file(find_scheme_source(SCHEME)))
     batch = 5000
     gen = documents(n_docs)
-    with store.transaction():
+    with store.db.atomic():
         while True:
             chunk = [next(gen, None) for _ in range(batch)]
             items = [c for c in chunk if c is not None]
             if not items:
                 break
-            store.bulk_insert("documents", (d for d, _ in items))
-            store.bulk_insert("sentences", (s for _, rows in items for s in rows), batch_size=2000)
+            store.db.bulk_insert("documents", (d for d, _ in items))
+            store.db.bulk_insert(
+                "sentences", (s for _, rows in items for s in rows), batch_size=2000
+            )
             print(f"\r  {items[-1][0]['id'] * SENTENCES_PER_DOC:,} sentences", end="", flush=True)
     store.db.execute("ANALYZE")
     store.close()

@@ -63,8 +63,8 @@ def span(text: str, phrase: str) -> tuple[int, int]:
 
 def build(store: Store) -> dict[str, Any]:
     """Fill an empty store; returns ids useful to tests."""
-    scheme_id, _ = store.add_scheme(parse_scheme(SCHEME_YAML))
-    [(k1, _), (p2, _)] = store.add_documents(
+    scheme_id, _ = store.schemes.add(parse_scheme(SCHEME_YAML))
+    [(k1, _), (p2, _)] = store.corpus.add_documents(
         [
             make_document(TEXT_K1, external_id="k1", source="Le Quotidien",
                           url="https://example.org/k1", published="2024-08-10", language="fr",
@@ -72,9 +72,9 @@ def build(store: Store) -> dict[str, Any]:
             make_document(TEXT_P2, source="Radio Est", language="fr"),
         ]
     )
-    s1 = [s["id"] for s in store.sentences(k1)]
-    s2 = [s["id"] for s in store.sentences(p2)]
-    alice, bruno, chloe = (store.annotator_id(n) for n in ("alice", "bruno", "chloe"))
+    s1 = [s["id"] for s in store.corpus.sentences(k1)]
+    s2 = [s["id"] for s in store.corpus.sentences(p2)]
+    alice, bruno, chloe = (store.schemes.annotator_id(n) for n in ("alice", "bruno", "chloe"))
 
     def add(who: int, label_set: str, label: str, level: str, doc: int,
             sent: int | None = None, phrase: str | None = None, text: str = TEXT_K1,
@@ -82,7 +82,7 @@ def build(store: Store) -> dict[str, Any]:
         start = end = None
         if phrase is not None:
             start, end = span(text, phrase)
-        return store.add_annotation(
+        return store.annotations.add(
             who, scheme_id, label_set=label_set, label=label, level=level, document_id=doc,
             sentence_id=sent, start=start, end=end, **kw,
         )
@@ -92,7 +92,7 @@ def build(store: Store) -> dict[str, Any]:
     add(bruno, "frame", "Security_and_defense", "sentence", k1, s1[1])
     add(chloe, "frame", "Political", "sentence", k1, s1[1])
     gone = add(alice, "frame", "Political", "sentence", k1, s1[1])
-    store.remove_annotation(alice, gone)
+    store.annotations.remove(alice, gone)
     add(alice, "frame", "Political", "sentence", k1, s1[2])
     add(bruno, "frame", "Economic", "sentence", k1, s1[2])
     add(alice, "frame", "Security_and_defense", "sentence", k1, s1[3])  # tie: 1 of 2
@@ -108,7 +108,7 @@ def build(store: Store) -> dict[str, Any]:
     add(chloe, "stance", "neutral", "document", k1, value=1.0)
     for who, sents in ((alice, s1), (bruno, s1), (chloe, s1[:3])):
         for sid in sents:
-            store.mark_done(who, scheme_id, sid)
+            store.progress.mark_done(who, scheme_id, sid)
     # p2 ------------------------------------------------------------------------------
     add(alice, "frame", "Security_and_defense", "sentence", p2, s2[1], text=TEXT_P2)
     add(bruno, "frame", "Political", "sentence", p2, s2[1], text=TEXT_P2)
@@ -116,12 +116,12 @@ def build(store: Store) -> dict[str, Any]:
         text=TEXT_P2)
     for who in (alice, bruno):
         for sid in s2:
-            store.mark_done(who, scheme_id, sid)
-    store.set_flag(alice, scheme_id, s2[2], True)
-    store.set_note(alice, scheme_id, s2[2], "ton ironique ?")
-    store.add_time(alice, s2[2], 12.5)
-    store.add_time(bruno, s2[1], 3.25)
-    store.bulk_insert(
+            store.progress.mark_done(who, scheme_id, sid)
+    store.progress.set_flag(alice, scheme_id, s2[2], True)
+    store.progress.set_note(alice, scheme_id, s2[2], "ton ironique ?")
+    store.progress.add_time(alice, s2[2], 12.5)
+    store.progress.add_time(bruno, s2[1], 3.25)
+    store.db.bulk_insert(
         "document_progress",
         [
             {"annotator_id": a, "document_id": k1, "scheme_id": scheme_id, "status": "done",
@@ -130,8 +130,8 @@ def build(store: Store) -> dict[str, Any]:
         ],
     )
     # one decision of the review workflow: the tie on k1's last sentence
-    dora = store.annotator_id("dora")
-    store.adjudicate(
+    dora = store.schemes.annotator_id("dora")
+    store.adjudications.adjudicate(
         scheme_id, dora,
         {"label_set": "frame", "level": "sentence", "document_id": k1, "sentence_id": s1[3],
          "choice": "alice", "sources": ["alice"], "gold": [{"label": "Security_and_defense"}]},

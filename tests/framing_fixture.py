@@ -92,7 +92,7 @@ class Framing:
 
 
 def span_of(store: Store, sentence_id: int, phrase: str) -> tuple[int, int]:
-    s = store.sentence(sentence_id)
+    s = store.corpus.sentence(sentence_id)
     assert s is not None
     i = s["text"].index(phrase)
     return s["start"] + i, s["start"] + i + len(phrase)
@@ -116,20 +116,20 @@ def build(path: Path) -> Framing:
     from annotator.core.scheme import parse_scheme
 
     store = Store.open(path)
-    scheme_id, _ = store.add_scheme(parse_scheme(SCHEME_YAML))
-    (d1, _), (d2, _) = store.add_documents(
+    scheme_id, _ = store.schemes.add(parse_scheme(SCHEME_YAML))
+    (d1, _), (d2, _) = store.corpus.add_documents(
         [
             make_doc(GAZETTE, title="Le front vu de la capitale", source="La Gazette"),
             make_doc(VEILLEUR, title="Des mercenaires au front", source="Le Veilleur"),
         ]
     )
-    s1 = [s["id"] for s in store.sentences(d1)]
-    s2 = [s["id"] for s in store.sentences(d2)]
-    a = store.annotator_id("alice")
-    b = store.annotator_id("bob")
+    s1 = [s["id"] for s in store.corpus.sentences(d1)]
+    s2 = [s["id"] for s in store.corpus.sentences(d2)]
+    a = store.schemes.annotator_id("alice")
+    b = store.schemes.annotator_id("bob")
 
     def frame(who: int, sid: int, doc: int, label: str) -> None:
-        store.add_annotation(
+        store.annotations.add(
             who,
             scheme_id,
             label_set="frame",
@@ -141,7 +141,7 @@ def build(path: Path) -> Framing:
 
     def span(who: int, sid: int, doc: int, label: str, phrase: str) -> None:
         start, end = span_of(store, sid, phrase)
-        store.add_annotation(
+        store.annotations.add(
             who,
             scheme_id,
             label_set="technique",
@@ -154,7 +154,7 @@ def build(path: Path) -> Framing:
         )
 
     def stance(who: int, doc: int, label: str) -> None:
-        store.add_annotation(
+        store.annotations.add(
             who,
             scheme_id,
             label_set="stance",
@@ -175,8 +175,8 @@ def build(path: Path) -> Framing:
     stance(a, d1, "against")
     stance(b, d1, "against")
     for sid in s1:
-        store.mark_done(a, scheme_id, sid)
-        store.mark_done(b, scheme_id, sid)
+        store.progress.mark_done(a, scheme_id, sid)
+        store.progress.mark_done(b, scheme_id, sid)
 
     frame(a, s2[0], d2, "Security_and_defense")
     frame(b, s2[0], d2, "Security_and_defense")
@@ -185,11 +185,11 @@ def build(path: Path) -> Framing:
     span(a, s2[1], d2, "Loaded_Language", "fraternité invincible")
     stance(a, d2, "favor")
     stance(b, d2, "neutral")
-    store.mark_done(a, scheme_id, s2[0])
-    store.mark_done(a, scheme_id, s2[1])
-    store.mark_done(b, scheme_id, s2[0])
+    store.progress.mark_done(a, scheme_id, s2[0])
+    store.progress.mark_done(a, scheme_id, s2[1])
+    store.progress.mark_done(b, scheme_id, s2[0])
 
     for sid in (s1[0], s1[1], s1[2]):
-        store.add_time(a, sid, 10.0)
-    store.add_time(b, s1[0], 4.0)
+        store.progress.add_time(a, sid, 10.0)
+    store.progress.add_time(b, s1[0], 4.0)
     return Framing(store, scheme_id, d1, d2, s1, s2, a, b)

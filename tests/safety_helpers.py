@@ -95,7 +95,7 @@ def add_scheme_row(store: Store, yaml_text: str = SCHEME_YAML, name: str = "safe
 def seed(store: Store, n_docs: int = 5, n_sentences: int = 6) -> int:
     """A scheme row and ``n_docs`` articles; returns the scheme id."""
     scheme_id = add_scheme_row(store)
-    store.add_documents([simple_document(article(i, n_sentences)) for i in range(n_docs)])
+    store.corpus.add_documents([simple_document(article(i, n_sentences)) for i in range(n_docs)])
     return scheme_id
 
 

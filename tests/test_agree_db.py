@@ -74,11 +74,11 @@ class Db:
     sents: list[dict]  # every sentence in corpus order
 
     def who(self, name: str) -> int:
-        return self.store.annotator_id(name)
+        return self.store.schemes.annotator_id(name)
 
     def label(self, name: str, s: int, label_set: str, label: str) -> None:
         sent = self.sents[s]
-        self.store.add_annotation(
+        self.store.annotations.add(
             self.who(name), self.scheme_id, label_set=label_set, label=label, level="sentence",
             document_id=sent["document_id"], sentence_id=sent["id"],
             replace_in_set=label_set == "frame",
@@ -86,33 +86,33 @@ class Db:
 
     def span(self, name: str, s: int, label: str, start: int, end: int) -> None:
         sent = self.sents[s]
-        self.store.add_annotation(
+        self.store.annotations.add(
             self.who(name), self.scheme_id, label_set="technique", label=label, level="span",
             document_id=sent["document_id"], sentence_id=sent["id"],
             start=sent["start"] + start, end=sent["start"] + end,
         )
 
     def doc_label(self, name: str, d: int, label: str) -> None:
-        self.store.add_annotation(
+        self.store.annotations.add(
             self.who(name), self.scheme_id, label_set="stance", label=label, level="document",
             document_id=self.docs[d], replace_in_set=True,
         )
 
     def done(self, name: str, s: int) -> None:
-        self.store.mark_done(self.who(name), self.scheme_id, self.sents[s]["id"])
+        self.store.progress.mark_done(self.who(name), self.scheme_id, self.sents[s]["id"])
 
 
 @pytest.fixture
 def db(store: Store) -> Db:
     from annotator.core.scheme import parse_scheme
 
-    scheme_id, _ = store.add_scheme(parse_scheme(SCHEME_YAML))
+    scheme_id, _ = store.schemes.add(parse_scheme(SCHEME_YAML))
     docs = []
     for i in range(4):
         text = " ".join(sentence(i, j) for j in range(5))
-        [(doc_id, _)] = store.add_documents([make_document(text, title=f"Article {i}")])
+        [(doc_id, _)] = store.corpus.add_documents([make_document(text, title=f"Article {i}")])
         docs.append(doc_id)
-    sents = [s for d in docs for s in store.sentences(d)]
+    sents = [s for d in docs for s in store.corpus.sentences(d)]
     assert len(sents) == 20
     return Db(store, scheme_id, docs, sents)
 
@@ -205,7 +205,7 @@ def test_unseen_is_missing_with_three_annotators(db: Db) -> None:
     for i in range(5):
         db.label("carol", i, "frame", ALICE[i])
         db.done("carol", i)
-    db.store.mark_seen(db.who("carol"), db.scheme_id, db.sents[5]["id"])  # seen, not done
+    db.store.progress.mark_seen(db.who("carol"), db.scheme_id, db.sents[5]["id"])  # seen, not done
     s = set_report(db, "frame")
     assert s["annotators"] == ["alice", "bob", "carol"]
     code = {"Political": 0, "Security": 1, "Economic": 2, None: 3}
@@ -508,7 +508,7 @@ def test_several_labels_in_single_choice_set_latest_wins(db: Db) -> None:
             db.done(who, i)
     sent = db.sents[0]
     for label in ("Economic", "Security"):  # no replace: two current labels on one unit
-        db.store.add_annotation(
+        db.store.annotations.add(
             db.who("bob"), db.scheme_id, label_set="frame", label=label, level="sentence",
             document_id=sent["document_id"], sentence_id=sent["id"],
         )
@@ -527,7 +527,7 @@ def test_document_done_without_label_and_annotator_per_set(db: Db) -> None:
     db.doc_label("alice", 1, "against")
     # bob closed document 1's panel without a stance (through the store's bulk API, as a merge
     # would): an answer, but not a value on the ordinal scale.
-    db.store.bulk_insert("document_progress", [{
+    db.store.db.bulk_insert("document_progress", [{
         "annotator_id": db.who("bob"), "document_id": db.docs[1], "status": "done",
         "updated_at": "2026-01-01T00:00:00Z",
     }])
@@ -592,15 +592,15 @@ label_sets:
 def fill_scales(db: Db, label_set: str, a: list[str], b: list[str]) -> None:
     from annotator.core.scheme import parse_scheme
 
-    sid, _ = db.store.add_scheme(parse_scheme(SCALES_YAML))
+    sid, _ = db.store.schemes.add(parse_scheme(SCALES_YAML))
     for who, labels in (("alice", a), ("bob", b)):
         for i, lab in enumerate(labels):
             sent = db.sents[i]
-            db.store.add_annotation(
+            db.store.annotations.add(
                 db.who(who), sid, label_set=label_set, label=lab, level="sentence",
                 document_id=sent["document_id"], sentence_id=sent["id"], replace_in_set=True,
             )
-            db.store.mark_done(db.who(who), sid, sent["id"])
+            db.store.progress.mark_done(db.who(who), sid, sent["id"])
 
 
 def scales_report(db: Db, label_set: str, **kw: object) -> dict:
@@ -681,7 +681,7 @@ def test_lone_values_are_said_to_count_in_fleiss_and_ac1(db: Db) -> None:
     db.doc_label("alice", 0, "favor")
     db.doc_label("bob", 0, "favor")
     db.doc_label("alice", 1, "against")
-    db.store.bulk_insert("document_progress", [{
+    db.store.db.bulk_insert("document_progress", [{
         "annotator_id": db.who("bob"), "document_id": db.docs[1], "status": "done",
         "updated_at": "2026-01-01T00:00:00Z",
     }])

@@ -21,14 +21,14 @@ def test_demo_loads_and_is_idempotent(db_path: Path) -> None:
     code, out, err = invoke("demo", "--no-tui", "--db", str(db_path))
     assert code == 0, err
     with Store.open(db_path) as s:
-        n_docs, n_sents = s.count_documents(), s.count_sentences()
-        schemes = s.list_schemes()
+        n_docs, n_sents = s.corpus.count_documents(), s.corpus.count_sentences()
+        schemes = s.schemes.summary()
     assert 3 <= n_docs <= 5 and n_sents > 20
     assert len(schemes) == 1
     code, out, _ = invoke("demo", "--no-tui", "--db", str(db_path))
     assert code == 0 and "0 new document(s)" in out and "already stored" in out
     with Store.open(db_path) as s:
-        assert (s.count_documents(), s.count_sentences()) == (n_docs, n_sents)
+        assert (s.corpus.count_documents(), s.corpus.count_sentences()) == (n_docs, n_sents)
 
 
 def test_db_from_environment(tmp_path: Path) -> None:
@@ -41,11 +41,11 @@ def test_db_from_environment(tmp_path: Path) -> None:
 def test_status_json(db_path: Path) -> None:
     invoke("demo", "--no-tui", "--db", str(db_path))
     with Store.open(db_path) as s:
-        scheme_id, _ = s.load_scheme()
-        a = s.annotator_id("alice")
-        first = s.first_sentence()
+        scheme_id, _ = s.schemes.load()
+        a = s.schemes.annotator_id("alice")
+        first = s.corpus.first_sentence()
         assert first is not None
-        s.mark_done(a, scheme_id, first)
+        s.progress.mark_done(a, scheme_id, first)
     code, out, _ = invoke("status", "--db", str(db_path), "--json")
     assert code == 0
     data = json.loads(out)

@@ -36,7 +36,7 @@ def test_rule() -> None:
 
 def test_same_colour_in_annotate_review_and_report(store: Store) -> None:
     scheme = parse_scheme(YAML)
-    scheme_id, _ = store.add_scheme(scheme)
+    scheme_id, _ = store.schemes.add(scheme)
     session = Session(store, scheme, scheme_id, "alice")
     review = ReviewSession(store, scheme, "lead")
     report = {s.name: s.colors for s in _sets_from_scheme(scheme)}

@@ -35,16 +35,16 @@ def annotator_worker(path: str, name: str, seed_: int, out: str) -> None:
     try:
         rng = random.Random(seed_)
         store = Store.open(path)
-        aid = store.annotator_id(name)
-        scheme_id = int(store.scalar("SELECT id FROM schemes LIMIT 1"))
-        sentences = store.query('SELECT id, document_id, start, "end" FROM sentences')
+        aid = store.schemes.annotator_id(name)
+        scheme_id = int(store.db.scalar("SELECT id FROM schemes LIMIT 1"))
+        sentences = store.db.query('SELECT id, document_id, start, "end" FROM sentences')
         created: set[str] = set()
         for _ in range(ACTIONS):
             s = rng.choice(sentences)
             kind = rng.choice(["label", "label", "span", "doc", "remove", "done", "undo", "redo"])
             try:
                 if kind == "label":
-                    uid = store.add_annotation(
+                    uid = store.annotations.add(
                         aid, scheme_id, label_set="frame", label=rng.choice(SENTENCE_LABELS),
                         level="sentence", document_id=s["document_id"], sentence_id=s["id"],
                     )
@@ -53,7 +53,7 @@ def annotator_worker(path: str, name: str, seed_: int, out: str) -> None:
                 elif kind == "span":
                     a = rng.randrange(s["start"], s["end"] - 1)
                     b = rng.randrange(a + 1, s["end"])
-                    uid = store.add_annotation(
+                    uid = store.annotations.add(
                         aid, scheme_id, label_set="technique", label=rng.choice(TECHNIQUES),
                         level="span", document_id=s["document_id"], sentence_id=s["id"],
                         start=a, end=b,
@@ -61,28 +61,28 @@ def annotator_worker(path: str, name: str, seed_: int, out: str) -> None:
                     created.add(uid)
                     result["logged"] += 1
                 elif kind == "doc":
-                    uid = store.add_annotation(
+                    uid = store.annotations.add(
                         aid, scheme_id, label_set="stance", label=rng.choice(STANCES),
                         level="document", document_id=s["document_id"], replace_in_set=True,
                     )
                     created.add(uid)
                     result["logged"] += 1
                 elif kind == "remove":
-                    mine = store.current_annotations(aid, sentence_id=s["id"])
-                    if mine and store.remove_annotation(aid, rng.choice(mine)["uid"]):
+                    mine = store.annotations.current(aid, sentence_id=s["id"])
+                    if mine and store.annotations.remove(aid, rng.choice(mine)["uid"]):
                         result["logged"] += 1
                 elif kind == "done":
-                    before = store.progress(aid, s["id"])
-                    store.mark_done(aid, scheme_id, s["id"])
+                    before = store.progress.row(aid, s["id"])
+                    store.progress.mark_done(aid, scheme_id, s["id"])
                     if before is None or before["status"] != "done":
                         result["logged"] += 1
                 elif kind == "undo":
-                    if store.undo(aid) is not None:
+                    if store.annotations.undo(aid) is not None:
                         result["logged"] += 1
-                elif kind == "redo" and store.redo(aid) is not None:
+                elif kind == "redo" and store.annotations.redo(aid) is not None:
                     result["logged"] += 1
                 # Blind annotation: whatever this annotator reads back is their own.
-                seen = store.current_annotations(aid, sentence_id=s["id"])
+                seen = store.annotations.current(aid, sentence_id=s["id"])
                 foreign = [r["uid"] for r in seen if r["uid"] not in created]
                 if foreign:
                     result["errors"].append(f"{name} saw foreign annotations {foreign}")
@@ -102,7 +102,7 @@ def import_worker(path: str, out: str) -> None:
         store = Store.open(path)
         for b in range(IMPORT_BATCHES):
             docs = [simple_document(article(10_000 + b * 50 + i, 30)) for i in range(50)]
-            result["new"] += sum(created for _, created in store.add_documents(docs))
+            result["new"] += sum(created for _, created in store.corpus.add_documents(docs))
         store.close()
     except Exception:
         result["errors"].append(traceback.format_exc())
@@ -123,8 +123,8 @@ def reader_worker(path: str, seconds: float, out: str) -> None:
         store = Store.open(path)
         stop = time.monotonic() + seconds
         while time.monotonic() < stop:
-            store.query(AGREEMENT_SQL)
-            store.query(
+            store.db.query(AGREEMENT_SQL)
+            store.db.query(
                 "SELECT p.annotator_id, count(*) FROM progress p WHERE p.status = 'done' "
                 "GROUP BY p.annotator_id"
             )
@@ -140,7 +140,7 @@ def test_three_annotators_an_import_and_a_reader(tmp_path: Path) -> None:
     db = tmp_path / "shared.db"
     with Store.open(db) as store:
         seed(store, n_docs=8, n_sentences=8)
-        docs_before = store.count_documents()
+        docs_before = store.corpus.count_documents()
 
     ctx = mp.get_context("spawn")
     outs = {f"ann{i}": tmp_path / f"ann{i}.json" for i in range(N_ANNOTATORS)}
@@ -165,13 +165,13 @@ def test_three_annotators_an_import_and_a_reader(tmp_path: Path) -> None:
     assert read["queries"] > 0
 
     with Store.open(db) as store:
-        assert store.scalar("PRAGMA integrity_check") == "ok"
+        assert store.db.scalar("PRAGMA integrity_check") == "ok"
         assert imp["new"] == 50 * IMPORT_BATCHES
-        assert store.count_documents() == docs_before + imp["new"]
+        assert store.corpus.count_documents() == docs_before + imp["new"]
         for name, r in results.items():
-            aid = store.annotator_id(name, create=False)
+            aid = store.schemes.annotator_id(name, create=False)
             # No write lost: one event per action the worker saw succeed.
-            n_events = store.scalar("SELECT count(*) FROM events WHERE annotator_id = ?", [aid])
+            n_events = store.db.scalar("SELECT count(*) FROM events WHERE annotator_id = ?", [aid])
             assert n_events == r["logged"], name
             # Every annotation row of this annotator is one the worker created, and vice versa.
             uids = {row[0] for row in store.db.execute(
@@ -203,6 +203,6 @@ def test_many_processes_create_the_same_database_at_once(tmp_path: Path) -> None
         p.join(timeout=120)
     assert [o.read_text() for o in outs] == ["ok"] * len(outs)
     with Store.open(db) as store:
-        names = [r["name"] for r in store.query("SELECT name FROM _sqlite_migrations")]
+        names = [r["name"] for r in store.db.query("SELECT name FROM _sqlite_migrations")]
         assert sorted(names) == sorted(set(names))
-        assert store.scalar("PRAGMA integrity_check") == "ok"
+        assert store.db.scalar("PRAGMA integrity_check") == "ok"

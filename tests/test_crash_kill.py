@@ -209,16 +209,16 @@ class Terminal:
 
 def db_state(store: Store, pos: tuple[int, int]) -> Shown:
     """The same facts as a screen, read from the database for annotator alice."""
-    doc_id = store.document_ids()[pos[0] - 1]
-    sent = store.sentences(doc_id)[pos[1] - 1]
-    aid = store.annotator_id("alice")
-    anns = store.current_annotations(aid, sentence_id=sent["id"])
+    doc_id = store.corpus.document_ids()[pos[0] - 1]
+    sent = store.corpus.sentences(doc_id)[pos[1] - 1]
+    aid = store.schemes.annotator_id("alice")
+    anns = store.annotations.current(aid, sentence_id=sent["id"])
     spans: dict[str, int] = {}
     for a in anns:
         if a["level"] == "span":
             spans[a["label"]] = spans.get(a["label"], 0) + 1
-    docs = store.current_annotations(aid, document_id=doc_id, level="document")
-    prog = store.progress(aid, sent["id"])
+    docs = store.annotations.current(aid, document_id=doc_id, level="document")
+    prog = store.progress.row(aid, sent["id"])
     return Shown(
         doc=pos[0], sent=pos[1], done=bool(prog and prog["status"] == "done"),
         labels=frozenset(a["label"] for a in anns if a["level"] == "sentence"),
@@ -270,10 +270,10 @@ def verify(db: Path, journal: Journal, in_flight: str | None) -> list[str]:
     the key in flight."""
     problems: list[str] = []
     with Store.open(db) as store:
-        assert store.scalar("PRAGMA integrity_check") == "ok"
-        aid = store.annotator_id("alice")
+        assert store.db.scalar("PRAGMA integrity_check") == "ok"
+        aid = store.schemes.annotator_id("alice")
         assert replay_problems(store, aid) == []
-        store.history(aid)
+        store.annotations.history(aid)
         last = journal.last
         loose_units = 1 if in_flight == "u" else 0  # an undo may change any one unit
         for pos, shown in journal.sentences.items():

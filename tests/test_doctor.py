@@ -23,28 +23,28 @@ def worked(db_path: Path) -> Path:
     from annotator.core.scheme import parse_scheme
 
     with Store.open(db_path) as store:
-        scheme_id, _ = store.add_scheme(parse_scheme(SCHEME_YAML))
-        store.add_documents([simple_document(article(i, 5)) for i in range(3)])
-        sents = store.query('SELECT id, document_id, start, "end" FROM sentences ORDER BY id')
+        scheme_id, _ = store.schemes.add(parse_scheme(SCHEME_YAML))
+        store.corpus.add_documents([simple_document(article(i, 5)) for i in range(3)])
+        sents = store.db.query('SELECT id, document_id, start, "end" FROM sentences ORDER BY id')
         for name in ("alice", "bob"):
-            aid = store.annotator_id(name)
+            aid = store.schemes.annotator_id(name)
             for s in sents[:6]:
-                store.add_annotation(aid, scheme_id, label_set="frame", label="Political",
+                store.annotations.add(aid, scheme_id, label_set="frame", label="Political",
                                      level="sentence", document_id=s["document_id"],
                                      sentence_id=s["id"])
-                store.add_annotation(aid, scheme_id, label_set="technique",
+                store.annotations.add(aid, scheme_id, label_set="technique",
                                      label="Loaded_Language", level="span",
                                      document_id=s["document_id"], sentence_id=s["id"],
                                      start=s["start"], end=s["start"] + 5)
-                store.mark_done(aid, scheme_id, s["id"])
-            store.add_annotation(aid, scheme_id, label_set="stance", label="against",
+                store.progress.mark_done(aid, scheme_id, s["id"])
+            store.annotations.add(aid, scheme_id, label_set="stance", label="against",
                                  level="document", document_id=sents[0]["document_id"],
                                  replace_in_set=True)
-            store.set_flag(aid, scheme_id, sents[1]["id"], True)
-            store.set_note(aid, scheme_id, sents[2]["id"], "à revoir")
-            store.undo(aid)
-            store.undo(aid)
-            store.redo(aid)
+            store.progress.set_flag(aid, scheme_id, sents[1]["id"], True)
+            store.progress.set_note(aid, scheme_id, sents[2]["id"], "à revoir")
+            store.annotations.undo(aid)
+            store.annotations.undo(aid)
+            store.annotations.redo(aid)
     return db_path
 
 
@@ -65,7 +65,7 @@ def test_healthy_database_is_ok(worked: Path) -> None:
     assert code == 0, out
     assert "ok" in out
     with Store.open(worked) as store:
-        for aid in (store.annotator_id("alice"), store.annotator_id("bob")):
+        for aid in (store.schemes.annotator_id("alice"), store.schemes.annotator_id("bob")):
             assert replay_problems(store, aid) == []
 
 
@@ -83,7 +83,7 @@ def test_orphan_rows_found_and_deleted_after_backup(worked: Path) -> None:
     with Store.open(worked) as store:
         store.db.execute("PRAGMA foreign_keys = OFF")
         store.db.execute("DELETE FROM documents WHERE id = 1")
-        kept = store.scalar("SELECT count(*) FROM annotations WHERE document_id != 1")
+        kept = store.db.scalar("SELECT count(*) FROM annotations WHERE document_id != 1")
     code, out = run("doctor", "--db", str(worked))
     assert code == 1
     assert "orphans" in out and "sentences" in out and "annotations" in out
@@ -94,10 +94,10 @@ def test_orphan_rows_found_and_deleted_after_backup(worked: Path) -> None:
     backups = list(worked.parent.glob("annotations.db.doctor-*"))
     assert len(backups) == 1
     with Store.open(backups[0]) as b:
-        assert b.scalar("SELECT count(*) FROM sentences WHERE document_id = 1") > 0
+        assert b.db.scalar("SELECT count(*) FROM sentences WHERE document_id = 1") > 0
     with Store.open(worked) as store:
-        assert store.scalar("SELECT count(*) FROM sentences WHERE document_id = 1") == 0
-        assert store.scalar("SELECT count(*) FROM annotations") == kept  # others untouched
+        assert store.db.scalar("SELECT count(*) FROM sentences WHERE document_id = 1") == 0
+        assert store.db.scalar("SELECT count(*) FROM annotations") == kept  # others untouched
 
 
 def test_label_not_in_scheme_is_reported_not_repaired(worked: Path) -> None:
@@ -110,12 +110,12 @@ def test_label_not_in_scheme_is_reported_not_repaired(worked: Path) -> None:
     assert "no label set 'nowhere'" in out
     assert "rename-label" in out
     with Store.open(worked) as store:  # nothing was deleted
-        assert store.scalar("SELECT label FROM annotations WHERE id = 1") == "Invented"
+        assert store.db.scalar("SELECT label FROM annotations WHERE id = 1") == "Invented"
 
 
 def test_span_and_sentence_offsets(worked: Path) -> None:
     with Store.open(worked) as store:
-        span = store.scalar("SELECT id FROM annotations WHERE level = 'span' LIMIT 1")
+        span = store.db.scalar("SELECT id FROM annotations WHERE level = 'span' LIMIT 1")
         store.db.execute('UPDATE annotations SET "end" = "end" + 100000 WHERE id = ?', [span])
         store.db.execute('UPDATE sentences SET "end" = 999999 WHERE id = 3')
     found = checks(worked)
@@ -126,21 +126,21 @@ def test_span_and_sentence_offsets(worked: Path) -> None:
 
 def test_sentence_text_restored_from_document(worked: Path) -> None:
     with Store.open(worked) as store:
-        right = store.scalar("SELECT text FROM sentences WHERE id = 4")
+        right = store.db.scalar("SELECT text FROM sentences WHERE id = 4")
         store.db.execute("UPDATE sentences SET text = 'texte altéré' WHERE id = 4")
         store.db.execute("UPDATE documents SET n_sentences = 42 WHERE id = 2")
     assert "sentence-text" in checks(worked)
     code, out = run("doctor", "--db", str(worked), "--repair")
     assert code == 0, out
     with Store.open(worked) as store:
-        assert store.scalar("SELECT text FROM sentences WHERE id = 4") == right
-        assert store.scalar("SELECT n_sentences FROM documents WHERE id = 2") == 5
-        assert [r["id"] for r in store.search_sentences("altéré")] == []
+        assert store.db.scalar("SELECT text FROM sentences WHERE id = 4") == right
+        assert store.db.scalar("SELECT n_sentences FROM documents WHERE id = 2") == 5
+        assert [r["id"] for r in store.corpus.search("altéré")] == []
 
 
 def test_search_index_out_of_sync_and_missing_trigger(worked: Path) -> None:
     with Store.open(worked) as store:
-        row = store.query("SELECT id, text FROM sentences WHERE id = 2")[0]
+        row = store.db.query("SELECT id, text FROM sentences WHERE id = 2")[0]
         store.db.execute(
             "INSERT INTO sentences_fts(sentences_fts, rowid, text) VALUES ('delete', ?, ?)",
             [row["id"], row["text"]],
@@ -152,23 +152,23 @@ def test_search_index_out_of_sync_and_missing_trigger(worked: Path) -> None:
     code, out = run("doctor", "--db", str(worked), "--repair")
     assert code == 0, out
     with Store.open(worked) as store:
-        assert store.fts_problems() == []
-        assert 2 in [r["id"] for r in store.search_sentences("ministre fraternité")]
+        assert store.maintenance.fts_problems() == []
+        assert 2 in [r["id"] for r in store.corpus.search("ministre fraternité")]
         # The trigger is back: an edit is indexed again.
         store.db.execute("UPDATE sentences SET text = text WHERE id = 2")
-        assert store.fts_problems() == []
+        assert store.maintenance.fts_problems() == []
 
 
 def test_state_that_events_do_not_replay_to(worked: Path) -> None:
     with Store.open(worked) as store:
-        alice = store.annotator_id("alice")
-        gone = store.scalar(
+        alice = store.schemes.annotator_id("alice")
+        gone = store.db.scalar(
             "SELECT uid FROM annotations WHERE annotator_id = ? AND removed_at IS NULL LIMIT 1",
             [alice],
         )
         # A label silently removed, a done mark silently dropped, a label with no event.
         store.db.execute("UPDATE annotations SET removed_at = '2026-01-01' WHERE uid = ?", [gone])
-        sid = store.scalar(
+        sid = store.db.scalar(
             "SELECT sentence_id FROM progress WHERE annotator_id = ? AND status = 'done' LIMIT 1",
             [alice],
         )
@@ -183,28 +183,28 @@ def test_state_that_events_do_not_replay_to(worked: Path) -> None:
         )
         problems = replay_problems(store, alice)
         assert len(problems) == 3, problems
-        assert store.history(alice)  # undo history itself still readable
+        assert store.annotations.history(alice)  # undo history itself still readable
     code, out = run("doctor", "--db", str(worked))
     assert code == 1 and "events" in out and "no event records it" in out
     code, out = run("doctor", "--db", str(worked), "--repair")
     assert code == 0, out
     with Store.open(worked) as store:
-        alice = store.annotator_id("alice")
+        alice = store.schemes.annotator_id("alice")
         assert replay_problems(store, alice) == []
-        assert store.scalar("SELECT removed_at FROM annotations WHERE uid = ?", [gone]) is None
-        assert store.progress(alice, sid)["status"] == "done"
+        assert store.db.scalar("SELECT removed_at FROM annotations WHERE uid = ?", [gone]) is None
+        assert store.progress.row(alice, sid)["status"] == "done"
         # The handmade row is kept, now recorded, and not something undo would take away.
-        assert store.scalar("SELECT removed_at FROM annotations WHERE uid = 'handmade'") is None
-        before = store.history(alice)
-        assert store.scalar("SELECT action FROM events ORDER BY id DESC LIMIT 1") == "adopt"
-        assert store.history(alice) == before
+        assert store.db.scalar("SELECT removed_at FROM annotations WHERE uid = 'handmade'") is None
+        before = store.annotations.history(alice)
+        assert store.db.scalar("SELECT action FROM events ORDER BY id DESC LIMIT 1") == "adopt"
+        assert store.annotations.history(alice) == before
 
 
 def test_corrupted_file_is_explained(worked: Path) -> None:
     with Store.open(worked) as store:
         store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        page = store.scalar("PRAGMA page_size")
-        root = store.scalar(
+        page = store.db.scalar("PRAGMA page_size")
+        root = store.db.scalar(
             "SELECT rootpage FROM sqlite_master WHERE name = 'idx_events_annotator'"
         )
     data = bytearray(worked.read_bytes())

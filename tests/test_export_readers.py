@@ -27,7 +27,7 @@ def store(template: Path, tmp_path: Path) -> Store:
 
 def current_spans(store: Store, annotator: str) -> set[tuple[str, int, int, str]]:
     """(document text, start, end, label) of an annotator's current spans, from the view."""
-    rows = store.query(
+    rows = store.db.query(
         "SELECT d.text, v.start, v.\"end\", v.label FROM annotation_view v "
         "JOIN documents d ON d.id = v.document_id WHERE v.level = 'span' AND v.annotator = ?",
         [annotator],
@@ -129,7 +129,7 @@ def test_conll_bio_is_valid_and_matches_spans(store: Store, tmp_path: Path) -> N
     exporter("conll")(store, out, Selection(), warn=print)
     for f in sorted(out.glob("*.conll")):
         texts = {r["external_id"] or str(r["id"]): r["text"]
-                 for r in store.query("SELECT id, external_id, text FROM documents")}
+                 for r in store.db.query("SELECT id, external_id, text FROM documents")}
         doc = None
         prev = "O"
         spans: list[tuple[str, int, int, str]] = []

@@ -27,27 +27,27 @@ def test_real_articles_round_trip_and_offsets(tmp_path: Path) -> None:
     if not SEEDS.is_dir():
         pytest.skip("needs ../shared/corpus/seeds (only on the team machine)")
     store = Store.open(tmp_path / "a.db")
-    scheme_id, _ = store.add_scheme(parse_scheme(SCHEME_YAML))
+    scheme_id, _ = store.schemes.add(parse_scheme(SCHEME_YAML))
     summary = import_paths(store, [SEEDS])
     assert summary.new >= 1
     rng = random.Random(3)
-    who = store.annotator_id("alice")
+    who = store.schemes.annotator_id("alice")
     expected: set[tuple[str, int, int, str]] = set()
-    for doc_id in store.document_ids():
-        text = store.document(doc_id)["text"]  # type: ignore[index]
-        for s in store.sentences(doc_id):
+    for doc_id in store.corpus.document_ids():
+        text = store.corpus.document(doc_id)["text"]  # type: ignore[index]
+        for s in store.corpus.sentences(doc_id):
             if rng.random() < 0.5:
                 continue
             start = rng.randrange(s["start"], s["end"])
             end = min(len(text), start + rng.randint(1, 120))
             label = rng.choice(["Loaded_Language", "Name_Calling", "Exaggeration"])
-            store.add_annotation(who, scheme_id, label_set="technique", label=label,
+            store.annotations.add(who, scheme_id, label_set="technique", label=label,
                                  level="span", document_id=doc_id, sentence_id=s["id"],
                                  start=start, end=end)
-            store.add_annotation(who, scheme_id, label_set="frame", label="Political",
+            store.annotations.add(who, scheme_id, label_set="frame", label="Political",
                                  level="sentence", document_id=doc_id, sentence_id=s["id"])
             expected.add((text, start, end, label))
-            store.mark_done(who, scheme_id, s["id"])
+            store.progress.mark_done(who, scheme_id, s["id"])
     # jsonl round trip, byte for byte
     first, second = tmp_path / "1.jsonl", tmp_path / "2.jsonl"
     exporter("jsonl")(store, first, Selection(), warn=print)
@@ -70,7 +70,7 @@ def test_real_articles_round_trip_and_offsets(tmp_path: Path) -> None:
     third = Store.open(tmp_path / "c.db")
     import_semeval(third, [sem / "alice"], annotator="alice")
     back = {
-        (r["text"], r["start"], r["end"], r["label"]) for r in third.query(
+        (r["text"], r["start"], r["end"], r["label"]) for r in third.db.query(
             'SELECT d.text, v.start, v."end", v.label FROM annotation_view v '
             "JOIN documents d ON d.id = v.document_id WHERE v.level = 'span'")
     }

@@ -28,7 +28,7 @@ def run(db: Path, *args: str) -> tuple[int, str, str]:
 
 def counts(db: Path) -> tuple[int, int]:
     with Store.open(db) as s:
-        return s.count_documents(), s.count_sentences()
+        return s.corpus.count_documents(), s.corpus.count_sentences()
 
 
 def test_txt_import_keeps_offsets(tmp_path: Path, db_path: Path) -> None:
@@ -38,15 +38,15 @@ def test_txt_import_keeps_offsets(tmp_path: Path, db_path: Path) -> None:
     assert code == 0, err
     assert "1 new document(s)" in out
     with Store.open(db_path) as s:
-        doc = s.query("SELECT * FROM documents")[0]
+        doc = s.db.query("SELECT * FROM documents")[0]
         assert doc["title"] == "Des renforts arrivent à la frontière"
         assert "\r" not in doc["text"]
         # Only CRLF -> LF: the lone \r\n in the source became \n, nothing else changed.
         assert doc["text"] == ARTICLE.replace("\r\n", "\n")
-        for sent in s.sentences(doc["id"]):
+        for sent in s.corpus.sentences(doc["id"]):
             assert doc["text"][sent["start"] : sent["end"]] == sent["text"]
             assert sent["text"] == sent["text"].strip()
-        texts = [x["text"] for x in s.sentences(doc["id"])]
+        texts = [x["text"] for x in s.corpus.sentences(doc["id"])]
         assert texts[0] == "Des renforts arrivent à la frontière"
         assert "Photo : archives" in texts
 
@@ -56,7 +56,7 @@ def test_nfc_normalisation(tmp_path: Path, db_path: Path) -> None:
     f.write_text(unicodedata.normalize("NFD", "Été meurtrier à Koursk."), encoding="utf-8")
     assert run(db_path, str(f))[0] == 0
     with Store.open(db_path) as s:
-        text = s.query("SELECT text FROM documents")[0]["text"]
+        text = s.db.query("SELECT text FROM documents")[0]["text"]
     assert text == unicodedata.normalize("NFC", "Été meurtrier à Koursk.")
 
 
@@ -89,7 +89,7 @@ def test_jsonl_and_csv_with_metadata(tmp_path: Path, db_path: Path) -> None:
     assert code == 0, err
     assert "3 new document(s)" in out
     with Store.open(db_path) as s:
-        rows = {r["external_id"]: r for r in s.query("SELECT * FROM documents")}
+        rows = {r["external_id"]: r for r in s.db.query("SELECT * FROM documents")}
     assert rows["x1"]["source"] == "Le Monde"
     assert json.loads(rows["x1"]["meta"]) == {"section": "monde"}
     assert rows["x2"]["title"] == "Titre"
@@ -129,7 +129,7 @@ def test_latin1_needs_encoding(tmp_path: Path, db_path: Path) -> None:
     code, _, _ = run(db_path, "--encoding", "latin-1", str(f))
     assert code == 0
     with Store.open(db_path) as s:
-        assert s.query("SELECT text FROM documents")[0]["text"] == "Le général a parlé."
+        assert s.db.query("SELECT text FROM documents")[0]["text"] == "Le général a parlé."
 
 
 def test_bad_records_are_named_and_the_rest_goes_on(tmp_path: Path, db_path: Path) -> None:
@@ -154,10 +154,10 @@ def test_bad_records_are_named_and_the_rest_goes_on(tmp_path: Path, db_path: Pat
     assert "Traceback" not in err
     assert "3 new document(s)" in out and "5 failed" in out
     with Store.open(db_path) as s:
-        texts = sorted(r["text"] for r in s.query("SELECT text FROM documents"))
+        texts = sorted(r["text"] for r in s.db.query("SELECT text FROM documents"))
         # No partial document: each stored document has all its sentences.
-        for d in s.query("SELECT id, n_sentences FROM documents"):
-            assert len(s.sentences(d["id"])) == d["n_sentences"] > 0
+        for d in s.db.query("SELECT id, n_sentences FROM documents"):
+            assert len(s.corpus.sentences(d["id"])) == d["n_sentences"] > 0
     assert texts == ["Ligne correcte.", "Un bon texte.", "ok."]
 
 
@@ -174,5 +174,6 @@ def test_bom_files(tmp_path: Path, db_path: Path, bom: str) -> None:
     assert run(db_path, str(f))[0] == 0
     with Store.open(db_path) as s:
         assert (
-            s.query("SELECT text FROM documents")[0]["text"] == "Texte avec BOM. Deuxième phrase."
+            s.db.query("SELECT text FROM documents")[0]["text"]
+            == "Texte avec BOM. Deuxième phrase."
         )

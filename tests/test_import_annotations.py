@@ -33,7 +33,7 @@ def filled(template: Path, tmp_path: Path) -> Store:
 
 def counts(store: Store) -> dict[str, int]:
     return {
-        t: int(store.scalar(f"SELECT count(*) FROM {t}"))
+        t: int(store.db.scalar(f"SELECT count(*) FROM {t}"))
         for t in ("documents", "sentences", "schemes", "annotators", "annotations", "progress",
                   "document_progress", "adjudications", "gold")
     }
@@ -169,7 +169,7 @@ def test_ptc_span_files_enter_as_an_annotator(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "db.db")
     result = import_semeval(store, [labels], annotator="ptc")
     assert (result.documents_new, result.annotations_new) == (1, 3)
-    rows = store.query(
+    rows = store.db.query(
         "SELECT v.label, substr(d.text, v.start + 1, v.\"end\" - v.start) AS t, v.sentence_id, "
         "d.external_id FROM annotation_view v JOIN documents d ON d.id = v.document_id "
         "WHERE v.annotator = 'ptc' ORDER BY v.start, v.label"
@@ -179,13 +179,13 @@ def test_ptc_span_files_enter_as_an_annotator(tmp_path: Path) -> None:
         ("Loaded_Language", "chantage déguisé", "7001"),
         ("Name_Calling,Labeling", "chantage déguisé", "7001"),
     ]
-    first = store.sentence(rows[0]["sentence_id"])
+    first = store.corpus.sentence(rows[0]["sentence_id"])
     assert first is not None and "amitié éternelle" in first["text"]
     # the whole article counts as annotated: every sentence is done for "ptc"
-    n_sent = store.count_sentences()
-    assert store.scalar("SELECT count(*) FROM progress WHERE status = 'done'") == n_sent
+    n_sent = store.corpus.count_sentences()
+    assert store.db.scalar("SELECT count(*) FROM progress WHERE status = 'done'") == n_sent
     # a scheme was made from the labels found, since the database had none
-    assert store.list_schemes()[0]["name"] == "semeval"
+    assert store.schemes.summary()[0]["name"] == "semeval"
 
 
 def test_ptc_problems_name_file_and_line_and_store_nothing(tmp_path: Path) -> None:
@@ -202,7 +202,7 @@ def test_ptc_problems_name_file_and_line_and_store_nothing(tmp_path: Path) -> No
         f"{labels}:2: span 40-9999 runs past the end of article7001.txt ({len(ARTICLE)} "
         "characters)",
     ]
-    assert store.count_documents() == 0
+    assert store.corpus.count_documents() == 0
 
 
 def test_ptc_labels_must_exist_in_a_stored_scheme(filled: Store, tmp_path: Path) -> None:

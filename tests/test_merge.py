@@ -25,12 +25,12 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def dump(store: Store) -> dict[str, list[dict[str, Any]]]:
-    return {t: store.query(f"SELECT * FROM {t} ORDER BY rowid") for t in TABLES}
+    return {t: store.db.query(f"SELECT * FROM {t} ORDER BY rowid") for t in TABLES}
 
 
 def labels(store: Store, annotator: str, sentence_id: int) -> list[str]:
     return [
-        r["label"] for r in store.query(
+        r["label"] for r in store.db.query(
             "SELECT label FROM annotation_view WHERE annotator = ? AND sentence_id = ? "
             "AND label_set = 'frame' ORDER BY label",
             [annotator, sentence_id],
@@ -46,30 +46,30 @@ def two_machines(template: Path, tmp_path: Path) -> tuple[Store, Store, dict[str
     """alice's laptop (A) and desktop (B), both copies of the fixture, then diverging."""
     a = copy_db(template, tmp_path / "laptop.db")
     b = copy_db(template, tmp_path / "desktop.db")
-    scheme_id = a.load_scheme("presse")[0]
-    k1 = a.query("SELECT id FROM documents WHERE external_id = 'k1'")[0]["id"]
-    s = [r["id"] for r in a.sentences(k1)]
-    alice_a, alice_b = a.annotator_id("alice"), b.annotator_id("alice")
-    political = b.current_annotations(alice_b, sentence_id=s[2], label_set="frame")[0]["uid"]
+    scheme_id = a.schemes.load("presse")[0]
+    k1 = a.db.query("SELECT id FROM documents WHERE external_id = 'k1'")[0]["id"]
+    s = [r["id"] for r in a.corpus.sentences(k1)]
+    alice_a, alice_b = a.schemes.annotator_id("alice"), b.schemes.annotator_id("alice")
+    political = b.annotations.current(alice_b, sentence_id=s[2], label_set="frame")[0]["uid"]
     # laptop first: alice adds Economic on sentence 2 and a note on it
-    a.add_annotation(alice_a, scheme_id, label_set="frame", label="Economic", level="sentence",
+    a.annotations.add(alice_a, scheme_id, label_set="frame", label="Economic", level="sentence",
                      document_id=k1, sentence_id=s[2])
-    a.set_note(alice_a, scheme_id, s[2], "vu sur le portable")
+    a.progress.set_note(alice_a, scheme_id, s[2], "vu sur le portable")
     tick()
     # then the desktop: alice removes her Political on the same sentence, another note
-    b.remove_annotation(alice_b, political)
-    b.set_note(alice_b, scheme_id, s[2], "vu sur le fixe")
+    b.annotations.remove(alice_b, political)
+    b.progress.set_note(alice_b, scheme_id, s[2], "vu sur le fixe")
     # work only the laptop has: a new article labelled by chloe, a span by bruno
-    [(new_doc, _)] = a.add_documents([make_document(
+    [(new_doc, _)] = a.corpus.add_documents([make_document(
         "Exercices navals\n\nLa flotte du Nord manœuvre en mer de Barents.\n",
         external_id="n3")])
-    n3_s = a.sentences(new_doc)[1]["id"]
-    a.add_annotation(a.annotator_id("chloe"), scheme_id, label_set="frame",
+    n3_s = a.corpus.sentences(new_doc)[1]["id"]
+    a.annotations.add(a.schemes.annotator_id("chloe"), scheme_id, label_set="frame",
                      label="Security_and_defense", level="sentence", document_id=new_doc,
                      sentence_id=n3_s)
-    p2 = a.query("SELECT id FROM documents WHERE external_id IS NULL")[0]["id"]
-    p2_s = a.sentences(p2)[1]
-    a.add_annotation(a.annotator_id("bruno"), scheme_id, label_set="technique",
+    p2 = a.db.query("SELECT id FROM documents WHERE external_id IS NULL")[0]["id"]
+    p2_s = a.corpus.sentences(p2)[1]
+    a.annotations.add(a.schemes.annotator_id("bruno"), scheme_id, label_set="technique",
                      label="Loaded_Language", level="span", document_id=p2,
                      sentence_id=p2_s["id"], start=p2_s["start"] + 3, end=p2_s["start"] + 9)
     return a, b, {"k1": k1, "s": s, "political": political}
@@ -85,18 +85,19 @@ def test_merge_laptop_into_desktop(template: Path, tmp_path: Path) -> None:
     unit = [c for c in report.conflicts if "frame on document k1 sentence 2" in c]
     assert len(unit) == 1 and "kept the later change in desktop.db (" in unit[0]
     assert any("progress" in c and "sentence 2" in c for c in report.conflicts)
-    assert b.progress(b.annotator_id("alice"), s2)["note"] == "vu sur le fixe"
+    assert b.progress.row(b.schemes.annotator_id("alice"), s2)["note"] == "vu sur le fixe"
     # work only the laptop had came over
-    assert b.scalar("SELECT count(*) FROM documents") == 3
-    assert b.scalar("SELECT count(*) FROM annotation_view WHERE annotator = 'chloe' "
+    assert b.db.scalar("SELECT count(*) FROM documents") == 3
+    assert b.db.scalar("SELECT count(*) FROM annotation_view WHERE annotator = 'chloe' "
                     "AND label_set = 'frame' AND label = 'Security_and_defense'") == 1
-    assert b.scalar("SELECT count(*) FROM annotation_view WHERE annotator = 'bruno' "
+    assert b.db.scalar("SELECT count(*) FROM annotation_view WHERE annotator = 'bruno' "
                     "AND level = 'span'") == 3
     # the laptop's Economic is kept for audit, removed
-    assert b.scalar("SELECT count(*) FROM annotations WHERE label = 'Economic' "
+    assert b.db.scalar("SELECT count(*) FROM annotations WHERE label = 'Economic' "
                     "AND removed_at IS NOT NULL") == 1
     # every event of the laptop is in the desktop's log now
-    assert {e["uid"] for e in a.export_events()} <= {e["uid"] for e in b.export_events()}
+    a_events = {e["uid"] for e in a.annotations.events_for_export()}
+    assert a_events <= {e["uid"] for e in b.annotations.events_for_export()}
 
 
 def test_merge_desktop_into_laptop_reaches_the_same_state(template: Path, tmp_path: Path) -> None:
@@ -104,7 +105,7 @@ def test_merge_desktop_into_laptop_reaches_the_same_state(template: Path, tmp_pa
     s2 = ids["s"][2]
     report = merge_database(a, b.path)
     assert labels(a, "alice", s2) == []  # the later change (desktop) wins on this side too
-    assert a.progress(a.annotator_id("alice"), s2)["note"] == "vu sur le fixe"
+    assert a.progress.row(a.schemes.annotator_id("alice"), s2)["note"] == "vu sur le fixe"
     unit = [c for c in report.conflicts if "frame on document k1 sentence 2" in c]
     assert len(unit) == 1 and "kept the later change in desktop.db (" in unit[0]
     assert ") over laptop.db (" in unit[0]
@@ -130,12 +131,12 @@ def test_merge_without_overlap_copies_everything(template: Path, tmp_path: Path)
     report = merge_database(target, source.path)
     assert report.conflicts == []
     for t in TABLES:
-        assert target.scalar(f"SELECT count(*) FROM {t}") == source.scalar(
+        assert target.db.scalar(f"SELECT count(*) FROM {t}") == source.db.scalar(
             f"SELECT count(*) FROM {t}"), t
     # undo links survive: the events of the history replay the same stacks
     for name in ("alice", "bruno"):
-        assert len(target.history(target.annotator_id(name))[0]) == len(
-            source.history(source.annotator_id(name))[0])
+        assert len(target.annotations.history(target.schemes.annotator_id(name))[0]) == len(
+            source.annotations.history(source.schemes.annotator_id(name))[0])
 
 
 def test_merge_refuses_a_different_scheme_with_the_same_version(
@@ -145,7 +146,7 @@ def test_merge_refuses_a_different_scheme_with_the_same_version(
     from tests.export_fixture import SCHEME_YAML
 
     target = Store.open(tmp_path / "t.db")
-    target.add_scheme(parse_scheme(SCHEME_YAML.replace("Economic", "Economy")))
+    target.schemes.add(parse_scheme(SCHEME_YAML.replace("Economic", "Economy")))
     before = dump(target)
     with pytest.raises(StoreError, match="scheme 'presse' version 1 is stored here with "
                        "different content"):

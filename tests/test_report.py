@@ -125,7 +125,7 @@ def test_own_alpha_matches_agree_command(framing: Framing, rep: Report) -> None:
     from annotator.services.report import _is_answer, _units, agreement_rows, answered_units
 
     store = framing.store
-    rows = store.report_unit_labels("framing-test")
+    rows = store.annotations.unit_labels("framing-test")
     who = answered_units(store, "framing-test", rep.sets)
     units = _units(rep.sets, [r for r in rows if _is_answer(who, r[4], *r[:4])], who)
     from_command = {(a.label_set, a.label): a.alpha for a in rep.agreement}
@@ -234,7 +234,7 @@ def test_cli_report_and_html(db_path: Path, framing: Framing, tmp_path: Path) ->
 
 def test_html_escapes_database_text(framing: Framing) -> None:
     store = framing.store
-    [(doc, _)] = store.add_documents(
+    [(doc, _)] = store.corpus.add_documents(
         [
             make_doc(
                 ["Un <script>alert(1)</script> & « test »."],
@@ -243,9 +243,9 @@ def test_html_escapes_database_text(framing: Framing) -> None:
             )
         ]
     )
-    [s] = store.sentences(doc)
-    a = store.annotator_id("<img src=x>")
-    store.add_annotation(
+    [s] = store.corpus.sentences(doc)
+    a = store.schemes.annotator_id("<img src=x>")
+    store.annotations.add(
         a,
         framing.scheme_id,
         label_set="technique",
@@ -256,7 +256,7 @@ def test_html_escapes_database_text(framing: Framing) -> None:
         start=3,
         end=32,
     )
-    store.mark_done(a, framing.scheme_id, s["id"])
+    store.progress.mark_done(a, framing.scheme_id, s["id"])
     page = render_html(build_report(store))
     assert "<script>" not in page and "<b onclick" not in page and "<img" not in page
     assert "&lt;b onclick=&quot;x&quot;&gt;Le Mal&lt;/b&gt; &amp; Co" in page
@@ -270,8 +270,8 @@ def test_report_on_unannotated_database(db_path: Path, tmp_path: Path) -> None:
     from tests.framing_fixture import GAZETTE, SCHEME_YAML
 
     with Store.open(db_path) as s:
-        s.add_scheme(parse_scheme(SCHEME_YAML))
-        s.add_documents([make_doc(GAZETTE, title="t", source="La Gazette")])
+        s.schemes.add(parse_scheme(SCHEME_YAML))
+        s.corpus.add_documents([make_doc(GAZETTE, title="t", source="La Gazette")])
     out = tmp_path / "empty.html"
     r = CliRunner().invoke(cli, ["report", "--db", str(db_path), "--html", str(out)])
     assert r.exit_code == 0, r.output

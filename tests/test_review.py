@@ -37,7 +37,7 @@ def framing(db_path: Path) -> Iterator[Framing]:
 
 
 def app_for(store: Store, **kw: Any) -> Any:
-    _, scheme = store.load_scheme()
+    _, scheme = store.schemes.load()
     return make_review_app(store, scheme, "carol", **kw)
 
 
@@ -57,14 +57,14 @@ def gold(store: Store) -> list[tuple[Any, ...]]:
             json.loads(r["sources"]),
             r["adjudicator"],
         )
-        for r in store.query(
+        for r in store.db.query(
             "SELECT * FROM gold_view ORDER BY label_set, document_id, sentence_id, label"
         )
     ]
 
 
 def decisions(store: Store) -> list[dict[str, Any]]:
-    return store.query(
+    return store.db.query(
         "SELECT label_set, document_id, sentence_id, choice, sources, status, note, "
         "superseded_at IS NULL AS current FROM adjudications ORDER BY id"
     )
@@ -94,7 +94,7 @@ async def test_accept_one_annotator(framing: Framing) -> None:
     assert gold(framing.store) == [
         ("frame", s1, "Security_and_defense", None, None, "accept:bob", ["bob"], "carol")
     ]
-    [row] = framing.store.query("SELECT * FROM adjudications")
+    [row] = framing.store.db.query("SELECT * FROM adjudications")
     assert (row["level"], row["status"], row["document_id"]) == (
         "sentence",
         "resolved",
@@ -121,7 +121,7 @@ async def test_union_and_intersection(framing: Framing) -> None:
     ]
     # the intersection is a decision with no gold label: "no frame here"
     assert (
-        framing.store.scalar(
+        framing.store.db.scalar(
             "SELECT count(*) FROM gold g JOIN adjudications a ON a.id = g.adjudication_id "
             "WHERE a.sentence_id = ?",
             [s2],
@@ -142,7 +142,7 @@ async def test_union_refused_on_single_choice_set(framing: Framing) -> None:
     assert gold(framing.store) == [
         ("stance", None, "favor", None, None, "accept:alice", ["alice"], "carol")
     ]
-    [v] = framing.store.query("SELECT value FROM gold")
+    [v] = framing.store.db.query("SELECT value FROM gold")
     assert v["value"] is None  # nominal set: no numeric value
 
 
@@ -198,7 +198,7 @@ async def test_span_accept_keeps_offsets(framing: Framing) -> None:
     assert gold(framing.store) == [
         ("technique", framing.s1[2], "Doubt", start, end, "accept:alice", ["alice"], "carol")
     ]
-    doc = framing.store.document(framing.doc1)
+    doc = framing.store.corpus.document(framing.doc1)
     assert doc is not None and doc["text"][start:end] == "doutent"
 
 
@@ -429,7 +429,7 @@ async def test_background_loading_reads_units_in_a_worker(framing: Framing) -> N
     screen, then the same review screen appears and decisions work as usual."""
     from annotator.tui.review import LoadingScreen, ReviewScreen
 
-    _, scheme = framing.store.load_scheme()
+    _, scheme = framing.store.schemes.load()
     app = make_review_app(framing.store, scheme, "carol", background=True)
     async with app.run_test(size=(100, 30)) as pilot:
         assert isinstance(app.screen, LoadingScreen) or app.session is not None

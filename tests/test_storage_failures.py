@@ -56,11 +56,11 @@ def worked_db(path: Path) -> dict[str, int]:
     """A database with documents, a scheme and annotations; returns its table counts."""
     with Store.open(path) as s:
         scheme_id = seed(s, n_docs=3)
-        aid = s.annotator_id("alice")
-        sent = s.query("SELECT id, document_id FROM sentences LIMIT 1")[0]
-        s.add_annotation(aid, scheme_id, label_set="frame", label="Political", level="sentence",
+        aid = s.schemes.annotator_id("alice")
+        sent = s.db.query("SELECT id, document_id FROM sentences LIMIT 1")[0]
+        s.annotations.add(aid, scheme_id, label_set="frame", label="Political", level="sentence",
                          document_id=sent["document_id"], sentence_id=sent["id"])
-        s.mark_done(aid, scheme_id, sent["id"])
+        s.progress.mark_done(aid, scheme_id, sent["id"])
     if is_root():
         for p in path.parent.iterdir():
             os.chown(p, NOBODY, NOBODY)
@@ -110,16 +110,16 @@ def test_read_only_database_refused_before_the_first_label(shared_dir: Path) -> 
     code = (
         "import sys\nfrom annotator.store import Store, StoreError\n"
         "s = Store.open(sys.argv[1])\n"
-        "print('writable', s.writable())\n"
-        "try:\n    s.require_writable()\nexcept StoreError as e:\n    print('refused:', e)\n"
+        "print('writable', s.db.writable())\n"
+        "try:\n    s.db.require_writable()\nexcept StoreError as e:\n    print('refused:', e)\n"
     )
     res = run_python(code, str(db), as_nobody=is_root())
     assert "writable False" in res.stdout, res.stdout + res.stderr
     assert f"refused: {db}: cannot write (read-only" in res.stdout
     db.chmod(0o644)
     with Store.open(db) as s:
-        assert s.writable()
-        s.require_writable()
+        assert s.db.writable()
+        s.db.require_writable()
 
 
 def test_read_only_directory(shared_dir: Path) -> None:
@@ -148,29 +148,29 @@ def test_disk_full_during_annotation_loses_nothing(db_path: Path) -> None:
     back whole (annotation row and event together) and everything before it stays."""
     with Store.open(db_path) as s:
         scheme_id = seed(s, n_docs=2)
-        aid = s.annotator_id("alice")
-        sents = s.query("SELECT id, document_id FROM sentences")
-        pages = s.scalar("PRAGMA page_count")
+        aid = s.schemes.annotator_id("alice")
+        sents = s.db.query("SELECT id, document_id FROM sentences")
+        pages = s.db.scalar("PRAGMA page_count")
         s.db.execute(f"PRAGMA max_page_count = {pages + 2}")
         applied = 0
         with pytest.raises(sqlite3.OperationalError, match="full"):
             for i in range(100_000):
                 sent = sents[i % len(sents)]
-                s.add_annotation(aid, scheme_id, label_set="frame", label="Political",
+                s.annotations.add(aid, scheme_id, label_set="frame", label="Political",
                                  level="sentence", document_id=sent["document_id"],
                                  sentence_id=sent["id"], note="x" * 200)
                 applied += 1
         assert applied > 0
         # Nothing half-written: one event per annotation, all of them there.
-        assert s.scalar("SELECT count(*) FROM annotations") == applied
-        assert s.scalar("SELECT count(*) FROM events") == applied
-        assert s.scalar("PRAGMA integrity_check") == "ok"
+        assert s.db.scalar("SELECT count(*) FROM annotations") == applied
+        assert s.db.scalar("SELECT count(*) FROM events") == applied
+        assert s.db.scalar("PRAGMA integrity_check") == "ok"
         # Room again: work continues on the same handle.
         s.db.execute("PRAGMA max_page_count = 1073741823")
-        s.mark_done(aid, scheme_id, sents[0]["id"])
+        s.progress.mark_done(aid, scheme_id, sents[0]["id"])
     with Store.open(db_path) as s:
-        assert s.scalar("SELECT count(*) FROM annotations") == applied
-        assert s.done_count(s.annotator_id("alice")) == 1
+        assert s.db.scalar("SELECT count(*) FROM annotations") == applied
+        assert s.progress.done_count(s.schemes.annotator_id("alice")) == 1
 
 
 def test_disk_full_during_import_leaves_no_partial_document(db_path: Path) -> None:
@@ -184,11 +184,11 @@ def test_disk_full_during_import_leaves_no_partial_document(db_path: Path) -> No
 
         src.write_text("".join(json.dumps({"text": article(500 + i, 40)}) + "\n"
                                for i in range(50)))
-        s.db.execute(f"PRAGMA max_page_count = {s.scalar('PRAGMA page_count') + 3}")
+        s.db.execute(f"PRAGMA max_page_count = {s.db.scalar('PRAGMA page_count') + 3}")
         with pytest.raises(sqlite3.OperationalError, match="full"):
             import_paths(s, [src])
         assert table_counts(db_path) == before
-        orphans = s.scalar(
+        orphans = s.db.scalar(
             "SELECT count(*) FROM documents d WHERE n_sentences != "
             "(SELECT count(*) FROM sentences s WHERE s.document_id = d.id)"
         )
@@ -227,7 +227,7 @@ def test_disk_full_on_a_real_small_file_system(small_fs: Path, tmp_path: Path) -
     check_failed(res, str(db), "disk full")
     assert table_counts(db) == before
     with Store.open(db) as s:
-        assert s.scalar("PRAGMA integrity_check") == "ok"
+        assert s.db.scalar("PRAGMA integrity_check") == "ok"
 
 
 # ------------------------------------------------------------------------------ not SQLite
@@ -300,7 +300,7 @@ def test_older_database_is_backed_up_then_migrated(tmp_path: Path,
     with Store.open(db) as s:
         assert extra_migration == ["ran"]
         assert "test_extra" in s.db.table("documents").columns_dict
-        applied = {r["name"] for r in s.query("SELECT name FROM _sqlite_migrations")}
+        applied = {r["name"] for r in s.db.query("SELECT name FROM _sqlite_migrations")}
         assert "m999_test_add_column" in applied
     assert table_counts(db) == before
     [backup] = list(tmp_path.glob("annotations.db.bak-*"))
@@ -349,8 +349,9 @@ def test_every_real_migration_prefix_upgrades_with_backup(tmp_path: Path) -> Non
         conn.commit()
         conn.close()
         with Store.open(db) as s:
-            assert s.annotator_names() == ["old"]
-            assert {r["name"] for r in s.query("SELECT name FROM _sqlite_migrations")} == set(names)
+            assert [a.name for a in s.schemes.annotators()] == ["old"]
+            applied = s.db.query("SELECT name FROM _sqlite_migrations")
+            assert {r["name"] for r in applied} == set(names)
         assert list(tmp_path.glob(f"old{i}.db.bak-*"))
 
 

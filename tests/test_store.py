@@ -43,17 +43,17 @@ TEXT = "Titre du jour\n\nLe ministre a parlé. Les troupes avancent.\n"
 def filled(store: Store) -> tuple[Store, int, int, list[dict]]:
     from annotator.core.scheme import parse_scheme
 
-    scheme_id, _ = store.add_scheme(parse_scheme(SCHEME_YAML))
-    [(doc_id, created)] = store.add_documents([make_document(TEXT, source="Le Test")])
+    scheme_id, _ = store.schemes.add(parse_scheme(SCHEME_YAML))
+    [(doc_id, created)] = store.corpus.add_documents([make_document(TEXT, source="Le Test")])
     assert created
-    return store, scheme_id, doc_id, store.sentences(doc_id)
+    return store, scheme_id, doc_id, store.corpus.sentences(doc_id)
 
 
 def test_open_sets_pragmas_and_migrates(db_path: Path) -> None:
     s = Store.open(db_path)
     assert s.db.journal_mode == "wal"
-    assert s.scalar("PRAGMA foreign_keys") == 1
-    applied = {r["name"] for r in s.query("SELECT name FROM _sqlite_migrations")}
+    assert s.db.scalar("PRAGMA foreign_keys") == 1
+    applied = {r["name"] for r in s.db.query("SELECT name FROM _sqlite_migrations")}
     assert applied == set(known_migrations())
     assert "annotation_view" in s.db.view_names()
     s.close()
@@ -87,7 +87,7 @@ def test_missing_database_without_create(tmp_path: Path) -> None:
 
 def test_sentences_match_offsets(filled: tuple[Store, int, int, list[dict]]) -> None:
     store, _, doc_id, sents = filled
-    doc = store.document(doc_id)
+    doc = store.corpus.document(doc_id)
     assert doc is not None
     assert [s["text"] for s in sents] == [
         "Titre du jour",
@@ -100,16 +100,16 @@ def test_sentences_match_offsets(filled: tuple[Store, int, int, list[dict]]) -> 
 
 def test_reimport_is_noop(filled: tuple[Store, int, int, list[dict]]) -> None:
     store, _, doc_id, _ = filled
-    [(again, created)] = store.add_documents([make_document(TEXT)])
+    [(again, created)] = store.corpus.add_documents([make_document(TEXT)])
     assert (again, created) == (doc_id, False)
-    assert store.count_documents() == 1
+    assert store.corpus.count_documents() == 1
 
 
 def test_labels_view_and_undo_redo(filled: tuple[Store, int, int, list[dict]]) -> None:
     store, scheme_id, doc_id, sents = filled
-    alice = store.annotator_id("alice")
+    alice = store.schemes.annotator_id("alice")
     sid = sents[1]["id"]
-    uid = store.add_annotation(
+    uid = store.annotations.add(
         alice,
         scheme_id,
         label_set="frame",
@@ -119,7 +119,7 @@ def test_labels_view_and_undo_redo(filled: tuple[Store, int, int, list[dict]]) -
         sentence_id=sid,
     )
     start = sents[1]["start"] + 3
-    store.add_annotation(
+    store.annotations.add(
         alice,
         scheme_id,
         label_set="technique",
@@ -130,8 +130,8 @@ def test_labels_view_and_undo_redo(filled: tuple[Store, int, int, list[dict]]) -
         start=start,
         end=start + 8,
     )
-    store.mark_done(alice, scheme_id, sid)
-    view = store.query("SELECT * FROM annotation_view ORDER BY label")
+    store.progress.mark_done(alice, scheme_id, sid)
+    view = store.db.query("SELECT * FROM annotation_view ORDER BY label")
     assert [(r["annotator"], r["label"], r["scheme_version"]) for r in view] == [
         ("alice", "Loaded_Language", 1),
         ("alice", "Political", 1),
@@ -151,25 +151,26 @@ def test_labels_view_and_undo_redo(filled: tuple[Store, int, int, list[dict]]) -
         "created_at",
     }
     # Undo the done mark, then the span; redo the span.
-    assert store.undo(alice) is not None
-    assert store.progress(alice, sid)["status"] == "seen"
-    store.undo(alice)
-    assert [r["label"] for r in store.query("SELECT label FROM annotation_view")] == ["Political"]
-    store.redo(alice)
-    assert len(store.query("SELECT * FROM annotation_view")) == 2
+    assert store.annotations.undo(alice) is not None
+    assert store.progress.row(alice, sid)["status"] == "seen"
+    store.annotations.undo(alice)
+    rows = store.db.query("SELECT label FROM annotation_view")
+    assert [r["label"] for r in rows] == ["Political"]
+    store.annotations.redo(alice)
+    assert len(store.db.query("SELECT * FROM annotation_view")) == 2
     # Removal is an action too, and its undo restores the same row.
-    assert store.remove_annotation(alice, uid)
-    assert len(store.query("SELECT * FROM annotation_view")) == 1
-    store.undo(alice)
-    assert len(store.query("SELECT * FROM annotation_view WHERE label = 'Political'")) == 1
+    assert store.annotations.remove(alice, uid)
+    assert len(store.db.query("SELECT * FROM annotation_view")) == 1
+    store.annotations.undo(alice)
+    assert len(store.db.query("SELECT * FROM annotation_view WHERE label = 'Political'")) == 1
 
 
 def test_undo_history_survives_reopen(
     filled: tuple[Store, int, int, list[dict]], db_path: Path
 ) -> None:
     store, scheme_id, doc_id, _ = filled
-    bob = store.annotator_id("bob")
-    store.add_annotation(
+    bob = store.schemes.annotator_id("bob")
+    store.annotations.add(
         bob,
         scheme_id,
         label_set="stance",
@@ -179,7 +180,7 @@ def test_undo_history_survives_reopen(
         value=2,
         replace_in_set=True,
     )
-    store.add_annotation(
+    store.annotations.add(
         bob,
         scheme_id,
         label_set="stance",
@@ -189,20 +190,20 @@ def test_undo_history_survives_reopen(
         value=0,
         replace_in_set=True,
     )
-    assert [a["label"] for a in store.current_annotations(bob, document_id=doc_id)] == ["against"]
+    assert [a["label"] for a in store.annotations.current(bob, document_id=doc_id)] == ["against"]
     store.close()
     again = Store.open(db_path)
-    done, redo = again.history(bob)
+    done, redo = again.annotations.history(bob)
     assert len(done) == 2 and redo == []
-    again.undo(bob)  # the replacement is one action: favor comes back
-    assert [a["label"] for a in again.current_annotations(bob, document_id=doc_id)] == ["favor"]
+    again.annotations.undo(bob)  # the replacement is one action: favor comes back
+    assert [a["label"] for a in again.annotations.current(bob, document_id=doc_id)] == ["favor"]
     again.close()
 
 
 def test_blind_current_annotations(filled: tuple[Store, int, int, list[dict]]) -> None:
     store, scheme_id, doc_id, sents = filled
-    a, b = store.annotator_id("a"), store.annotator_id("b")
-    store.add_annotation(
+    a, b = store.schemes.annotator_id("a"), store.schemes.annotator_id("b")
+    store.annotations.add(
         a,
         scheme_id,
         label_set="frame",
@@ -211,30 +212,30 @@ def test_blind_current_annotations(filled: tuple[Store, int, int, list[dict]]) -
         document_id=doc_id,
         sentence_id=sents[0]["id"],
     )
-    assert store.current_annotations(b, sentence_id=sents[0]["id"]) == []
+    assert store.annotations.current(b, sentence_id=sents[0]["id"]) == []
 
 
 def test_done_without_labels_is_distinguishable(filled: tuple[Store, int, int, list[dict]]) -> None:
     store, scheme_id, _, sents = filled
-    a = store.annotator_id("a")
-    store.mark_seen(a, scheme_id, sents[0]["id"])
-    store.mark_done(a, scheme_id, sents[1]["id"])
-    assert store.progress(a, sents[0]["id"])["status"] == "seen"
-    assert store.progress(a, sents[1]["id"])["status"] == "done"
-    assert store.progress(a, sents[2]["id"]) is None
-    assert store.next_not_done(a, None) == sents[0]["id"]
-    assert store.next_not_done(a, sents[0]["id"]) == sents[2]["id"]
+    a = store.schemes.annotator_id("a")
+    store.progress.mark_seen(a, scheme_id, sents[0]["id"])
+    store.progress.mark_done(a, scheme_id, sents[1]["id"])
+    assert store.progress.row(a, sents[0]["id"])["status"] == "seen"
+    assert store.progress.row(a, sents[1]["id"])["status"] == "done"
+    assert store.progress.row(a, sents[2]["id"]) is None
+    assert store.progress.next_not_done(a, None) == sents[0]["id"]
+    assert store.progress.next_not_done(a, sents[0]["id"]) == sents[2]["id"]
 
 
 def test_navigation_and_search(filled: tuple[Store, int, int, list[dict]]) -> None:
     store, _, _, sents = filled
     ids = [s["id"] for s in sents]
-    assert store.neighbour_sentence(ids[0], 1) == ids[1]
-    assert store.neighbour_sentence(ids[0], -1) is None
-    assert store.neighbour_sentence(ids[2], 1) is None
-    hits = store.search_sentences("troupes")
+    assert store.corpus.neighbour_sentence(ids[0], 1) == ids[1]
+    assert store.corpus.neighbour_sentence(ids[0], -1) is None
+    assert store.corpus.neighbour_sentence(ids[2], 1) is None
+    hits = store.corpus.search("troupes")
     assert [h["id"] for h in hits] == [ids[2]]
-    assert store.search_sentences('"unbalanced AND (') == []
+    assert store.corpus.search('"unbalanced AND (') == []
 
 
 def test_foreign_keys_enforced(store: Store) -> None:
@@ -249,8 +250,8 @@ def test_scheme_versions(filled: tuple[Store, int, int, list[dict]]) -> None:
     from annotator.core.scheme import parse_scheme
 
     store, scheme_id, doc_id, sents = filled
-    a = store.annotator_id("a")
-    store.add_annotation(
+    a = store.schemes.annotator_id("a")
+    store.annotations.add(
         a,
         scheme_id,
         label_set="frame",
@@ -260,21 +261,21 @@ def test_scheme_versions(filled: tuple[Store, int, int, list[dict]]) -> None:
         sentence_id=sents[0]["id"],
     )
     # Same text again: no-op.
-    assert store.add_scheme(parse_scheme(SCHEME_YAML)) == (scheme_id, False)
+    assert store.schemes.add(parse_scheme(SCHEME_YAML)) == (scheme_id, False)
     # Adding a label is accepted.
     v2 = SCHEME_YAML.replace("version: 1", "version: 2").replace(
         "      - name: Political\n", "      - name: Political\n      - name: Economic\n"
     )
-    _, created = store.add_scheme(parse_scheme(v2))
+    _, created = store.schemes.add(parse_scheme(v2))
     assert created
     # Removing a label in use is refused with the count.
     v3 = v2.replace("version: 2", "version: 3").replace("      - name: Political\n", "")
     with pytest.raises(StoreError, match=r"frame/Political: 1 annotation"):
-        store.add_scheme(parse_scheme(v3))
+        store.schemes.add(parse_scheme(v3))
     # After renaming the label in the annotations, the version that drops it is accepted.
-    assert store.rename_label("tiny", "frame", "Political", "Economic") == 1
-    store.add_scheme(parse_scheme(v3))
-    assert store.list_schemes()[0]["version"] == 3
+    assert store.schemes.rename_label("tiny", "frame", "Political", "Economic") == 1
+    store.schemes.add(parse_scheme(v3))
+    assert store.schemes.summary()[0]["version"] == 3
 
 
 def test_history_cache_sees_other_handles(
@@ -282,9 +283,9 @@ def test_history_cache_sees_other_handles(
 ) -> None:
     """The cached replay reads new events, also those written through another connection."""
     store, scheme_id, doc_id, sents = filled
-    a = store.annotator_id("a")
+    a = store.schemes.annotator_id("a")
     sid = sents[0]["id"]
-    store.add_annotation(
+    store.annotations.add(
         a,
         scheme_id,
         label_set="frame",
@@ -293,17 +294,18 @@ def test_history_cache_sees_other_handles(
         document_id=doc_id,
         sentence_id=sid,
     )
-    assert len(store.history(a)[0]) == 1
+    assert len(store.annotations.history(a)[0]) == 1
     other = Store.open(db_path)
-    other.mark_done(a, scheme_id, sid)
+    other.progress.mark_done(a, scheme_id, sid)
     other.close()
-    done, redo = store.history(a)
+    done, redo = store.annotations.history(a)
     assert len(done) == 2 and redo == []
-    store.undo(store.annotator_id("a"))  # undoes the done mark made elsewhere
-    assert store.progress(a, sid)["status"] == "seen"
-    store.undo(a)
-    assert store.current_annotations(a, sentence_id=sid) == []
-    assert store.history(a) == ([], sorted(store.history(a)[1], reverse=True))
+    store.annotations.undo(store.schemes.annotator_id("a"))  # undoes the done mark made elsewhere
+    assert store.progress.row(a, sid)["status"] == "seen"
+    store.annotations.undo(a)
+    assert store.annotations.current(a, sentence_id=sid) == []
+    redo = store.annotations.history(a)[1]
+    assert store.annotations.history(a) == ([], sorted(redo, reverse=True))
     fresh = Store.open(db_path)
-    assert fresh.history(a) == store.history(a)
+    assert fresh.annotations.history(a) == store.annotations.history(a)
     fresh.close()

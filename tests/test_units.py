@@ -82,13 +82,13 @@ def test_answered_document_sets_count_labels_and_done_panels() -> None:
 
 # ----------------------------------------------------------------------------- on a database
 def _corpus(store: Store) -> tuple[int, list[dict]]:
-    sid, _ = store.add_scheme(parse_scheme(V1))
+    sid, _ = store.schemes.add(parse_scheme(V1))
     docs = []
     for i in range(2):
         text = " ".join(f"Phrase numéro {i}{j} sur le conflit." for j in range(5))
-        [(doc, _)] = store.add_documents([make_document(text, title=f"Article {i}")])
+        [(doc, _)] = store.corpus.add_documents([make_document(text, title=f"Article {i}")])
         docs.append(doc)
-    return sid, [s for d in docs for s in store.sentences(d)]
+    return sid, [s for d in docs for s in store.corpus.sentences(d)]
 
 
 @pytest.fixture
@@ -96,14 +96,14 @@ def grown(store: Store) -> tuple[Store, int, int, list[dict]]:
     """Two coders finish all 10 sentences under v1, then the scheme grows to v2."""
     v1, sents = _corpus(store)
     for who, labels in (("alice", ["Political", "Security"]), ("bob", ["Political"] * 2)):
-        aid = store.annotator_id(who)
+        aid = store.schemes.annotator_id(who)
         for i, s in enumerate(sents):
-            store.add_annotation(
+            store.annotations.add(
                 aid, v1, label_set="frame", label=labels[i % 2], level="sentence",
                 document_id=s["document_id"], sentence_id=s["id"], replace_in_set=True,
             )
-            store.mark_done(aid, v1, s["id"])
-    v2, _ = store.add_scheme(parse_scheme(V2))
+            store.progress.mark_done(aid, v1, s["id"])
+    v2, _ = store.schemes.add(parse_scheme(V2))
     return store, v1, v2, sents
 
 
@@ -129,7 +129,7 @@ def test_new_set_has_no_units_in_report(grown: tuple[Store, int, int, list[dict]
 
 def test_new_set_has_no_units_in_review(grown: tuple[Store, int, int, list[dict]]) -> None:
     store = grown[0]
-    _, scheme = store.load_scheme("growing")
+    _, scheme = store.schemes.load("growing")
     found = review_units(store, scheme)
     assert {u.key.label_set for u in found} == {"frame"}
     assert len(found) == 10
@@ -137,7 +137,8 @@ def test_new_set_has_no_units_in_review(grown: tuple[Store, int, int, list[dict]
 
 def test_status_says_what_is_missing(grown: tuple[Store, int, int, list[dict]]) -> None:
     store, _, v2, sents = grown
-    store.mark_done(store.annotator_id("alice"), v2, sents[0]["id"])  # looked again under v2
+    # alice looked at sentence 0 again under v2
+    store.progress.mark_done(store.schemes.annotator_id("alice"), v2, sents[0]["id"])
     by_set = {p.label_set: p for p in set_progress(store, ["alice", "bob"])}
     assert by_set["frame"].answered == {"alice": 10, "bob": 10}
     assert by_set["tone"].answered == {"alice": 1, "bob": 0}
@@ -159,19 +160,19 @@ def test_marking_done_again_records_the_new_version(
     grown: tuple[Store, int, int, list[dict]],
 ) -> None:
     store, v1, v2, sents = grown
-    aid = store.annotator_id("alice")
-    assert store.progress(aid, sents[3]["id"])["done_scheme_id"] == v1
-    store.mark_done(aid, v2, sents[3]["id"])
-    assert store.progress(aid, sents[3]["id"])["done_scheme_id"] == v2
-    store.undo(aid)  # back to done under v1
-    assert store.progress(aid, sents[3]["id"])["done_scheme_id"] == v1
+    aid = store.schemes.annotator_id("alice")
+    assert store.progress.row(aid, sents[3]["id"])["done_scheme_id"] == v1
+    store.progress.mark_done(aid, v2, sents[3]["id"])
+    assert store.progress.row(aid, sents[3]["id"])["done_scheme_id"] == v2
+    store.annotations.undo(aid)  # back to done under v1
+    assert store.progress.row(aid, sents[3]["id"])["done_scheme_id"] == v1
     # the annotation screen's "next not done" sends the coder back to sentences done under v1
     versions = store.schemes.label_sets_by_version("growing")
     complete = versions.complete(["frame", "tone", "technique"])
     assert complete == [v2]
-    assert store.next_not_done(aid, None, complete) == sents[0]["id"]
-    assert store.next_not_done(aid, None) is None  # any version: everything is done
-    assert store.done_count(aid, complete) == 0
+    assert store.progress.next_not_done(aid, None, complete) == sents[0]["id"]
+    assert store.progress.next_not_done(aid, None) is None  # any version: everything is done
+    assert store.progress.done_count(aid, complete) == 0
 
 
 def test_label_without_done_mark_is_no_answer_even_with_duplicates(store: Store) -> None:
@@ -179,30 +180,31 @@ def test_label_without_done_mark_is_no_answer_even_with_duplicates(store: Store)
     label wins' pass used to write a label on a sentence its annotator never marked done into
     the matrix as an answer."""
     sid, sents = _corpus(store)
-    a, b = store.annotator_id("alice"), store.annotator_id("bob")
+    a, b = store.schemes.annotator_id("alice"), store.schemes.annotator_id("bob")
 
     def label(who: int, i: int, lab: str) -> None:
         s = sents[i]
-        store.add_annotation(who, sid, label_set="frame", label=lab, level="sentence",
+        store.annotations.add(who, sid, label_set="frame", label=lab, level="sentence",
                              document_id=s["document_id"], sentence_id=s["id"])
 
     for i in (0, 1):  # both done with a label
         label(a, i, "Political")
         label(b, i, "Political")
-        store.mark_done(a, sid, sents[i]["id"])
-        store.mark_done(b, sid, sents[i]["id"])
+        store.progress.mark_done(a, sid, sents[i]["id"])
+        store.progress.mark_done(b, sid, sents[i]["id"])
     label(a, 1, "Security")  # a duplicate in the single-choice set on a done sentence
     # sentence 2: bob done with Political; alice labels twice but never marks it done
     label(b, 2, "Political")
-    store.mark_done(b, sid, sents[2]["id"])
-    store.mark_done(store.annotator_id("carol"), sid, sents[2]["id"])  # so it has 2 answers
+    store.progress.mark_done(b, sid, sents[2]["id"])
+    # carol too, so sentence 2 has two answers
+    store.progress.mark_done(store.schemes.annotator_id("carol"), sid, sents[2]["id"])
     label(a, 2, "Security")
     label(a, 2, "Political")
     versions = store.schemes.label_sets_by_version("growing")
-    _, scheme = store.load_scheme("growing")
+    _, scheme = store.schemes.load("growing")
     frame = scheme.label_set("frame")
     assert frame is not None
-    people = [(a, "alice"), (b, "bob"), (store.annotator_id("carol"), "carol")]
+    people = [(a, "alice"), (b, "bob"), (store.schemes.annotator_id("carol"), "carol")]
     um = agree_db.load_units(store.columnar, versions, frame, people)
     col = int(np.flatnonzero(um.unit_ids == sents[2]["id"])[0])
     assert np.isnan(um.codes[0, col])  # alice did not answer sentence 2
@@ -213,11 +215,11 @@ def test_migration_attributes_done_marks_to_their_version(db_path: Path) -> None
     even where a later note under another version overwrote the row's scheme_id."""
     store = Store.open(db_path)
     v1, sents = _corpus(store)
-    v2, _ = store.add_scheme(parse_scheme(V2))
-    aid = store.annotator_id("alice")
-    store.mark_done(aid, v1, sents[0]["id"])
-    store.set_note(aid, v2, sents[0]["id"], "looked at it under v2")
-    store.mark_done(aid, v2, sents[1]["id"])
+    v2, _ = store.schemes.add(parse_scheme(V2))
+    aid = store.schemes.annotator_id("alice")
+    store.progress.mark_done(aid, v1, sents[0]["id"])
+    store.progress.set_note(aid, v2, sents[0]["id"], "looked at it under v2")
+    store.progress.mark_done(aid, v2, sents[1]["id"])
     # make it a 0.1 database again
     store.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm003_done_scheme_version'")
     store.db.execute("ALTER TABLE progress DROP COLUMN done_scheme_id")
@@ -250,7 +252,7 @@ def test_import_and_merge_keep_done_versions(
     merged = Store.open(tmp_path / "merged.db")
     merge_database(merged, store.path)
     for other in (imported, merged):
-        assert other.scalar(
+        assert other.db.scalar(
             "SELECT count(*) FROM progress WHERE status = 'done' AND done_scheme_id IS NULL"
         ) == 0
         by_set = {

@@ -174,7 +174,7 @@ def run_db(
     from annotator.store import Store
 
     with Store.open(db_path, create=False) as store:
-        store.agreement_read_mode()
+        store.columnar.read_mode()
         report = agreement_report(store, scheme, label_set, annotators, n_boot=n_boot,
                                   seed=seed, top=top, kappa_distance=kappa_distance)
     report["database"] = db_path

@@ -31,7 +31,7 @@ def demo_cmd(db_path: str, annotator_name: str | None, no_tui: bool) -> None:
 
     store = open_store(db_path)
     scheme = load_scheme_file(find_scheme_source(DEFAULT_SCHEME))
-    _, created = store.add_scheme(scheme)
+    _, created = store.schemes.add(scheme)
     demo = Path(__file__).resolve().parents[1] / "demo" / "articles.jsonl"
     summary = import_paths(store, [demo])
     if summary.failed:  # the package is broken: say so rather than open an empty screen
@@ -57,8 +57,8 @@ def run_tui(
     """Open the annotation screen (imports Textual only here)."""
     from annotator.tui.app import KeymapError, make_app
 
-    _, scheme = store.load_scheme(scheme_name)
-    if document is not None and store.document(document) is None:
+    _, scheme = store.schemes.load(scheme_name)
+    if document is not None and store.corpus.document(document) is None:
         raise click.ClickException(f"no document with id {document} in {store.path}")
     try:
         app = make_app(store, scheme, annotator_name, document_id=document, keymap=keymap)
@@ -94,9 +94,9 @@ def annotate_cmd(
     from annotator.core.scheme import DEFAULT_SCHEME, find_scheme_source, load_scheme_file
 
     store = open_store(db_path)
-    if not store.list_schemes():
-        store.add_scheme(load_scheme_file(find_scheme_source(scheme_name or DEFAULT_SCHEME)))
-    if store.count_sentences() == 0:
+    if not store.schemes.summary():
+        store.schemes.add(load_scheme_file(find_scheme_source(scheme_name or DEFAULT_SCHEME)))
+    if store.corpus.count_sentences() == 0:
         raise click.ClickException(
             f"{db_path}: no documents yet; run `annotator import FILE...` first"
         )

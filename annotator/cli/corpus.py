@@ -57,14 +57,14 @@ def status_cmd(db_path: str, as_json: bool) -> None:
     from annotator.services.units import set_progress
 
     store = open_store(db_path, create=False)
-    rows = store.status()
+    rows = store.progress.status()
     sets = set_progress(store, [r["annotator"] for r in rows])
     if as_json:
         click.echo(
             json.dumps(
                 {
-                    "documents": store.count_documents(),
-                    "sentences": store.count_sentences(),
+                    "documents": store.corpus.count_documents(),
+                    "sentences": store.corpus.count_sentences(),
                     "annotators": rows,
                     "label_sets": [asdict(s) for s in sets],
                 },
@@ -73,7 +73,8 @@ def status_cmd(db_path: str, as_json: bool) -> None:
             )
         )
         return
-    click.echo(f"{store.count_documents()} documents, {store.count_sentences()} sentences")
+    n_docs, n_sents = store.corpus.count_documents(), store.corpus.count_sentences()
+    click.echo(f"{n_docs} documents, {n_sents} sentences")
     if not rows:
         click.echo("no annotator yet")
     for r in rows:

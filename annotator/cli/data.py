@@ -40,9 +40,9 @@ def export_cmd(
 
     store = open_store(db_path, create=False)
     selection = Selection(parse_list(annotators), parse_list(label_sets), gold)
-    n_docs = store.count_documents()
+    n_docs = store.corpus.count_documents()
     show = not quiet and sys.stderr.isatty() and (
-        n_docs >= 500 or store.count_current_annotations() >= 50_000
+        n_docs >= 500 or store.annotations.count_current() >= 50_000
     )
     warnings: list[str] = []
     try:

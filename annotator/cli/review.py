@@ -42,7 +42,7 @@ def review_cmd(
     stored at once with their provenance and feed `export --gold adjudicated`.
     """
     store = open_store(db_path, create=False)
-    _, scheme = store.load_scheme(scheme_name)
+    _, scheme = store.schemes.load(scheme_name)
     if label_set is not None and scheme.label_set(label_set) is None:
         known = ", ".join(ls.name for ls in scheme.label_sets)
         raise click.BadParameter(f"no label set {label_set!r} in {scheme.name} ({known})",

@@ -106,8 +106,8 @@ def scheme_add(file: str, db_path: str) -> None:
 
     scheme = load_scheme_file(find_scheme_source(file))
     store = open_store(db_path)
-    previous = store.latest_scheme_row(scheme.name)
-    scheme_id, created = store.add_scheme(scheme)
+    previous = store.schemes.latest_row(scheme.name)
+    scheme_id, created = store.schemes.add(scheme)
     state = "stored" if created else "already stored"
     click.echo(
         f"{scheme.name} v{scheme.version}: {state} (id {scheme_id}, sha256 {scheme.sha256[:12]})"
@@ -150,7 +150,7 @@ def scheme_list(db_path: str, shipped: bool) -> None:
             click.echo(f"{name}\t{path}")
         return
     store = open_store(db_path)
-    rows = store.list_schemes()
+    rows = store.schemes.summary()
     if not rows:
         click.echo("no scheme stored (annotator scheme add FILE)")
     for r in rows:
@@ -171,5 +171,5 @@ def scheme_rename_label(scheme_name: str, label_set: str, old: str, new: str, db
     """Rename a label in every stored annotation of a scheme (before storing a version that
     renames it)."""
     store = open_store(db_path, create=False)
-    n = store.rename_label(scheme_name, label_set, old, new)
+    n = store.schemes.rename_label(scheme_name, label_set, old, new)
     click.echo(f"{n} annotation(s) of {scheme_name}/{label_set} renamed {old} -> {new}")

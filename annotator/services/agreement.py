@@ -1065,11 +1065,11 @@ def agreement_report(
 
     if scheme is None:
         # Name the only scheme here: load_scheme(None) would count every annotation to list them.
-        stored = store.agreement_scheme_names()
+        stored = store.schemes.names()
         scheme = stored[0] if len(stored) == 1 else None
-    _, sch = store.load_scheme(scheme)
+    _, sch = store.schemes.load(scheme)
     versions = store.schemes.label_sets_by_version(sch.name)
-    known = store.agreement_annotators()
+    known = [(a.id, a.name) for a in store.schemes.annotators()]
     if annotators:
         by_name = {n: i for i, n in known}
         missing = [n for n in annotators if n not in by_name]
@@ -1185,7 +1185,7 @@ def _attach_texts(store: Store, report: dict[str, Any]) -> None:
     for s in report["label_sets"]:
         for u in s.get("most_disagreement", []):
             (sent_ids if s["level"] == "sentence" else doc_ids).add(u["unit_id"])
-    sents, docs = store.agreement_unit_texts(sorted(sent_ids), sorted(doc_ids))
+    sents, docs = store.corpus.unit_texts(sorted(sent_ids), sorted(doc_ids))
     for s in report["label_sets"]:
         for u in s.get("most_disagreement", []):
             if s["level"] == "sentence":

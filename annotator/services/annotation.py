@@ -63,18 +63,18 @@ class Session:
         self.scheme = scheme
         self.scheme_id = scheme_id
         self.annotator = annotator
-        self.annotator_id = store.annotator_id(annotator)
+        self.annotator_id = store.schemes.annotator_id(annotator)
         self.clock = clock
         self.timer = ActiveTimer()
-        self.total_sentences = store.count_sentences()
-        self.total_documents = store.count_documents()
+        self.total_sentences = store.corpus.count_sentences()
+        self.total_documents = store.corpus.count_documents()
         # Done marks made under a version that lacked one of today's sentence or span sets do
         # not count here: the sentence still has a set to answer (annotator.core.units).
         sentence_sets = [ls.name for ls in scheme.label_sets if ls.level != "document"]
         self.complete_versions = store.schemes.label_sets_by_version(
             scheme.name, {scheme_id: scheme}
         ).complete(sentence_sets)
-        self.done_total = store.done_count(self.annotator_id, self.complete_versions)
+        self.done_total = store.progress.done_count(self.annotator_id, self.complete_versions)
         self.doc: DocumentCache | None = None
         self.sentence: dict[str, Any] = {}
         self.annotations: list[dict[str, Any]] = []
@@ -121,13 +121,13 @@ class Session:
         first sentence. False when the database has no sentence."""
         sid: int | None = None
         if document_id is not None:
-            sid = self.store.first_sentence(document_id)
+            sid = self.store.corpus.first_sentence(document_id)
         if sid is None:
-            sid = self.store.position(self.annotator_id, self.scheme_id)
-            if sid is not None and self.store.sentence(sid) is None:
+            sid = self.store.progress.position(self.annotator_id, self.scheme_id)
+            if sid is not None and self.store.corpus.sentence(sid) is None:
                 sid = None
         if sid is None:
-            sid = self.store.first_sentence()
+            sid = self.store.corpus.first_sentence()
         if sid is None:
             return False
         self.goto(sid)
@@ -140,7 +140,7 @@ class Session:
         left = int(self.sentence["id"]) if self.sentence else None
         seconds = self.timer.take(now) if left is not None else 0.0
         row = self._sentence_row(sentence_id)
-        self.store.tui_visit(
+        self.store.progress.visit(
             self.annotator_id,
             self.scheme_id,
             int(row["id"]),
@@ -155,7 +155,7 @@ class Session:
         """Store the active time on the current sentence (on quit)."""
         if self.sentence:
             seconds = self.timer.take(self.clock())
-            self.store.add_time(self.annotator_id, self.sentence_id, seconds)
+            self.store.progress.add_time(self.annotator_id, self.sentence_id, seconds)
 
     def touch(self) -> None:
         self.timer.touch(self.clock())
@@ -163,7 +163,7 @@ class Session:
     def _sentence_row(self, sentence_id: int) -> dict[str, Any]:
         if self.doc is not None and sentence_id in self.doc.by_id:
             return self.doc.sentences[self.doc.by_id[sentence_id]]
-        row = self.store.sentence(sentence_id)
+        row = self.store.corpus.sentence(sentence_id)
         if row is None:
             raise LookupError(f"no sentence {sentence_id}")
         self._load_document(int(row["document_id"]))
@@ -171,34 +171,34 @@ class Session:
         return self.doc.sentences[self.doc.by_id[sentence_id]]
 
     def _load_document(self, document_id: int) -> None:
-        row = self.store.document(document_id)
+        row = self.store.corpus.document(document_id)
         if row is None:
             raise LookupError(f"no document {document_id}")
         if self.doc is not None:
             # Position relative to the document we come from: cheap for neighbours.
             here = int(self.doc.row["id"])
-            moved = self.store.tui_documents_between(here, document_id)
+            moved = self.store.corpus.documents_between(here, document_id)
             position = self.doc.index[0] + (moved if document_id > here else -moved)
         else:
-            position = self.store.document_index(document_id)[0]
+            position = self.store.corpus.document_index(document_id)[0]
         self.doc = DocumentCache(
             row=row,
-            sentences=self.store.sentences(document_id),
+            sentences=self.store.corpus.sentences(document_id),
             index=(position, self.total_documents),
         )
-        self.doc_annotations = self.store.current_annotations(
+        self.doc_annotations = self.store.annotations.current(
             self.annotator_id, document_id=document_id, level="document"
         )
 
     def reload(self) -> None:
         """Re-read this annotator's labels on the current sentence (blind: only theirs)."""
-        self.annotations = self.store.current_annotations(
+        self.annotations = self.store.annotations.current(
             self.annotator_id, sentence_id=self.sentence_id
         )
-        self.progress = self.store.progress(self.annotator_id, self.sentence_id)
+        self.progress = self.store.progress.row(self.annotator_id, self.sentence_id)
 
     def reload_document_labels(self) -> None:
-        self.doc_annotations = self.store.current_annotations(
+        self.doc_annotations = self.store.annotations.current(
             self.annotator_id, document_id=self.document_id, level="document"
         )
 
@@ -208,23 +208,23 @@ class Session:
         i = self.doc.by_id[self.sentence_id] + step
         if 0 <= i < len(self.doc.sentences):
             return int(self.doc.sentences[i]["id"])
-        return self.store.neighbour_sentence(self.sentence_id, step)
+        return self.store.corpus.neighbour_sentence(self.sentence_id, step)
 
     def is_last_in_document(self) -> bool:
         assert self.doc is not None
         return self.doc.by_id[self.sentence_id] == len(self.doc.sentences) - 1
 
     def next_document(self, step: int) -> int | None:
-        doc = self.store.neighbour_document(self.document_id, step)
+        doc = self.store.corpus.neighbour_document(self.document_id, step)
         while doc is not None:
-            sid = self.store.first_sentence(doc)
+            sid = self.store.corpus.first_sentence(doc)
             if sid is not None:
                 return sid
-            doc = self.store.neighbour_document(doc, step)
+            doc = self.store.corpus.neighbour_document(doc, step)
         return None
 
     def next_not_done(self) -> int | None:
-        return self.store.next_not_done(
+        return self.store.progress.next_not_done(
             self.annotator_id, self.sentence_id, self.complete_versions
         )
 
@@ -236,23 +236,23 @@ class Session:
             raise ValueError("type a document id, doc:sentence, :sentence or #sentence-id")
         if text.startswith("#"):
             sid = _int(text[1:], "sentence id")
-            if self.store.sentence(sid) is None:
+            if self.store.corpus.sentence(sid) is None:
                 raise ValueError(f"no sentence with id {sid}")
             return sid
         doc_part, _, sent_part = text.partition(":")
         if doc_part.strip():
-            doc_id = self.store.tui_find_document(doc_part.strip())
+            doc_id = self.store.corpus.find_document(doc_part.strip())
             if doc_id is None:
                 raise ValueError(f"no document {doc_part.strip()!r}")
         else:
             doc_id = self.document_id
         if not sent_part.strip():
-            first = self.store.first_sentence(doc_id)
+            first = self.store.corpus.first_sentence(doc_id)
             if first is None:
                 raise ValueError(f"document {doc_id} has no sentences")
             return first
         n = _int(sent_part, "sentence number")
-        found = self.store.tui_sentence_at(doc_id, n - 1)
+        found = self.store.corpus.sentence_at(doc_id, n - 1)
         if found is None:
             raise ValueError(f"document {doc_id} has no sentence {n}")
         return found
@@ -327,10 +327,10 @@ class Session:
             raise ValueError("span label: select text first (s or v)")
         existing = self.applied(set_name, label, level)
         if existing is not None:
-            self.store.remove_annotation(self.annotator_id, existing["uid"])
+            self.store.annotations.remove(self.annotator_id, existing["uid"])
             msg = f"removed {label}"
         else:
-            self.store.add_annotation(
+            self.store.annotations.add(
                 self.annotator_id,
                 self.scheme_id,
                 label_set=set_name,
@@ -354,10 +354,10 @@ class Session:
         base = int(self.sentence["start"])
         for s in self.spans():
             if (s["rs"], s["re"], s["label_set"], s["label"]) == (start, end, set_name, label):
-                self.store.remove_annotation(self.annotator_id, s["uid"])
+                self.store.annotations.remove(self.annotator_id, s["uid"])
                 self.reload()
                 return f"removed span {label}"
-        self.store.add_annotation(
+        self.store.annotations.add(
             self.annotator_id,
             self.scheme_id,
             label_set=set_name,
@@ -380,37 +380,48 @@ class Session:
             suggestion.label_set, suggestion.label, suggestion.start, suggestion.end
         )
 
+    def search(self, query: str, limit: int = 50) -> list[dict[str, Any]]:
+        """Sentences of the corpus matching ``query`` (full-text, any text is safe)."""
+        return self.store.corpus.search(query, limit)
+
+    def label_of(self, uid: str) -> str | None:
+        """The label of one of the annotator's annotations (to say what an undo undid)."""
+        return self.store.annotations.label_of(uid)
+
     def remove(self, uid: str) -> None:
-        self.store.remove_annotation(self.annotator_id, uid)
+        self.store.annotations.remove(self.annotator_id, uid)
         self.reload()
         self.reload_document_labels()
 
     def mark_done(self) -> None:
         if not self.done:
-            self.store.mark_done(self.annotator_id, self.scheme_id, self.sentence_id)
+            self.store.progress.mark_done(self.annotator_id, self.scheme_id, self.sentence_id)
             self.done_total += 1
         self.reload()
 
     def toggle_done(self) -> None:
         if self.done:
-            self.store.mark_not_done(self.annotator_id, self.scheme_id, self.sentence_id)
+            self.store.progress.mark_not_done(self.annotator_id, self.scheme_id, self.sentence_id)
             self.done_total -= 1
             self.reload()
         else:
             self.mark_done()
 
     def set_note(self, note: str | None) -> None:
-        self.store.set_note(self.annotator_id, self.scheme_id, self.sentence_id, note)
+        self.store.progress.set_note(self.annotator_id, self.scheme_id, self.sentence_id, note)
         self.reload()
 
     def toggle_flag(self) -> bool:
-        self.store.set_flag(self.annotator_id, self.scheme_id, self.sentence_id, not self.flagged)
+        self.store.progress.set_flag(
+            self.annotator_id, self.scheme_id, self.sentence_id, not self.flagged
+        )
         self.reload()
         return self.flagged
 
     def undo(self, redo: bool = False) -> dict[str, Any] | None:
         """Undo (or redo) the annotator's last action, then show where it happened."""
-        row = self.store.redo(self.annotator_id) if redo else self.store.undo(self.annotator_id)
+        log = self.store.annotations
+        row = log.redo(self.annotator_id) if redo else log.undo(self.annotator_id)
         if row is None:
             return None
         before = json.loads(row["before"] or "{}")
@@ -428,7 +439,7 @@ class Session:
             and row.get("document_id") is not None
             and (int(row["document_id"]) != self.document_id)
         ):
-            sid = self.store.first_sentence(int(row["document_id"]))
+            sid = self.store.corpus.first_sentence(int(row["document_id"]))
             if sid is not None:
                 self.goto(sid)
         self.reload()

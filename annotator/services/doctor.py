@@ -37,7 +37,7 @@ class Finding:
 
 # ------------------------------------------------------------------------------------ checks
 def check_integrity(store: Store) -> list[Finding]:
-    errors = store.integrity_errors()
+    errors = store.maintenance.integrity_errors()
     if not errors:
         return []
     return [
@@ -51,7 +51,7 @@ def check_integrity(store: Store) -> list[Finding]:
 
 
 def check_orphans(store: Store) -> list[Finding]:
-    bad = store.foreign_key_violations()
+    bad = store.maintenance.foreign_key_violations()
     if not bad:
         return []
     per_table: dict[str, int] = {}
@@ -169,7 +169,7 @@ def check_offsets(store: Store) -> list[Finding]:
 
 
 def check_fts(store: Store) -> list[Finding]:
-    problems = store.fts_problems()
+    problems = store.maintenance.fts_problems()
     if not problems:
         return []
     return [
@@ -311,14 +311,15 @@ def repair(store: Store, findings: list[Finding]) -> tuple[str | None, list[str]
     todo = {f.check for f in findings if f.repairable}
     if not todo:
         return None, []
-    backup = store.backup("doctor")
+    backup = store.db.backup("doctor")
     done: list[str] = []
     if "orphans" in todo:
-        done.append(f"deleted {store.delete_orphans()} orphan row(s)")
+        done.append(f"deleted {store.maintenance.delete_orphans()} orphan row(s)")
     if "sentence-text" in todo:
-        done.append(f"restored {store.fix_sentence_texts()} sentence text(s) from their documents")
+        n = store.maintenance.fix_sentence_texts()
+        done.append(f"restored {n} sentence text(s) from their documents")
     if "search-index" in todo or "sentence-text" in todo or "orphans" in todo:
-        store.rebuild_fts()
+        store.maintenance.rebuild_fts()
         done.append("rebuilt the full-text index")
     if "events" in todo:
         n = 0
@@ -326,10 +327,10 @@ def repair(store: Store, findings: list[Finding]) -> tuple[str | None, list[str]
             aid = a.id
             state = replay(store, aid)
             if replay_problems(store, aid, state):
-                store.restore_state(aid, state.annotations, state.progress)
+                store.annotations.restore_state(aid, state.annotations, state.progress)
                 for uid in store.annotations.current_uids(aid):
                     if uid not in state.annotations:
-                        store.adopt_annotation(aid, uid)
+                        store.annotations.adopt(aid, uid)
                 n += 1
         done.append(f"set the state of {n} annotator(s) to the replay of their events")
     return backup, done

@@ -99,20 +99,20 @@ class Records:
                 raise self.fail(lineno, f"scheme {s['name']} v{s['version']}: sha256 does not "
                                 "match its text")
             try:
-                sid = self.store.import_scheme_row(
+                sid = self.store.schemes.import_row(
                     s["name"], int(s["version"]), s["sha256"], text, s["added_at"] or now()
                 )
             except StoreError as exc:
                 raise self.fail(lineno, str(exc)) from None
             self.schemes[(s["name"], int(s["version"]))] = sid
         for a in header.get("annotators") or []:
-            self.annotators[a["name"]] = self.store.import_annotator(
+            self.annotators[a["name"]] = self.store.schemes.import_annotator(
                 a["name"], a["created_at"] or now()
             )
 
     def annotator(self, name: str) -> int:
         if name not in self.annotators:
-            self.annotators[name] = self.store.annotator_id(name)
+            self.annotators[name] = self.store.schemes.annotator_id(name)
         return self.annotators[name]
 
     def scheme(self, lineno: int, name: str | None, version: int | None) -> int | None:
@@ -120,7 +120,7 @@ class Records:
             return None
         key = (name, int(version or 0))
         if key not in self.schemes:
-            known = self.store.scheme_ids_by_key().get(key)
+            known = self.store.schemes.ids_by_key().get(key)
             if known is None:
                 raise self.fail(lineno, f"scheme {name} v{version} is neither in the header nor "
                                 "in the database")
@@ -153,7 +153,7 @@ class Records:
             "meta": json.dumps(rec.get("meta") or {}, ensure_ascii=False, sort_keys=True),
             "origin": rec.get("origin"), "imported_at": rec.get("imported_at") or now(),
         }
-        doc_id, sent_ids, created = self.store.import_document(row, sentences)
+        doc_id, sent_ids, created = self.store.corpus.import_document(row, sentences)
         if created:
             self.result.documents_new += 1
         else:
@@ -252,20 +252,20 @@ class InsertNew:
         text = rec["text"]
         anns = [(a, False) for a in rec.get("annotations") or []]
         anns += [(a, True) for a in rec.get("removed_annotations") or []]
-        present = r.store.annotation_states([a["uid"] for a, _ in anns])
+        present = r.store.annotations.removed_at_of([a["uid"] for a, _ in anns])
         rows = []
         for a, removed in anns:
             if a["uid"] in present:
                 r.result.annotations_present += 1
                 continue
             rows.append(r.annotation_row(lineno, a, removed, text, doc_id, sent_ids))
-        r.store.bulk_insert("annotations", rows)
+        r.store.db.bulk_insert("annotations", rows)
         r.result.annotations_new += len(rows)
 
     def progress(
         self, r: Records, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
     ) -> None:
-        r.store.bulk_insert(
+        r.store.db.bulk_insert(
             "progress",
             (r.progress_row(lineno, p, doc_id, sent_ids) for p in rec.get("progress") or []),
             ignore=True,
@@ -274,7 +274,7 @@ class InsertNew:
     def document_progress(
         self, r: Records, lineno: int, rec: dict[str, Any], doc_id: int
     ) -> None:
-        r.store.bulk_insert(
+        r.store.db.bulk_insert(
             "document_progress",
             (r.document_progress_row(lineno, p, doc_id) for p in rec.get("document_progress")
              or []),
@@ -285,7 +285,7 @@ class InsertNew:
         self, r: Records, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
     ) -> None:
         if self.known_adjudications is None:
-            self.known_adjudications = r.store.adjudication_uids()
+            self.known_adjudications = r.store.adjudications.uids()
         for j in rec.get("adjudications") or []:
             if j["uid"] in self.known_adjudications:
                 continue
@@ -293,7 +293,7 @@ class InsertNew:
             sentence = (
                 None if j["sentence"] is None else r.sentence(lineno, sent_ids, j["sentence"])
             )
-            r.store.insert_adjudication(
+            r.store.adjudications.insert(
                 {"uid": j["uid"],
                  "scheme_id": r.scheme(lineno, j["scheme"], j["scheme_version"]),
                  "label_set": j["label_set"], "level": j["level"], "document_id": doc_id,
@@ -337,7 +337,7 @@ class JsonlImport:
             raise r.fail(lineno, f"format version {header.get('format_version')} is newer than "
                          "this annotator reads; upgrade annotator")
         try:
-            with self.store.transaction():
+            with self.store.db.atomic():
                 try:
                     r.header(lineno, header)
                 except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -513,24 +513,24 @@ def import_semeval(
             [f"... and {len(problems) - MAX_PROBLEMS} more problem(s)"]
             if len(problems) > MAX_PROBLEMS else []
         ))
-    with store.transaction():
+    with store.db.atomic():
         if scheme_id is None:
             assert scheme_yaml is not None
-            scheme_id, _ = store.add_scheme(parse_scheme(scheme_yaml, "<semeval import>"))
-        who = store.annotator_id(annotator)
+            scheme_id, _ = store.schemes.add(parse_scheme(scheme_yaml, "<semeval import>"))
+        who = store.schemes.annotator_id(annotator)
         for art in sorted(texts, key=natural_key):
             text = texts[art]
             doc = make_document(text, external_id=art, origin=article_path[art].name)
-            [(doc_id, created)] = store.add_documents([doc])
+            [(doc_id, created)] = store.corpus.add_documents([doc])
             if created:
                 result.documents_new += 1
             else:
                 result.documents_present += 1
-            sents = store.sentences(doc_id)
+            sents = store.corpus.sentences(doc_id)
             starts = [int(s["start"]) for s in sents]
             existing = {
                 (a["start"], a["end"], a["label"])
-                for a in store.current_annotations(who, document_id=doc_id, label_set=set_name)
+                for a in store.annotations.current(who, document_id=doc_id, label_set=set_name)
             }
             rows = []
             ts = now()
@@ -548,9 +548,9 @@ def import_semeval(
                      "end": s.end, "value": None, "note": None, "created_at": ts,
                      "removed_at": None}
                 )
-            store.bulk_insert("annotations", rows)
+            store.db.bulk_insert("annotations", rows)
             result.annotations_new += len(rows)
-            store.bulk_insert(
+            store.db.bulk_insert(
                 "progress",
                 (
                     {"annotator_id": who, "sentence_id": s["id"], "document_id": doc_id,
@@ -569,7 +569,7 @@ def _semeval_scheme(
     problems: list[str],
 ) -> tuple[int | None, str, str | None]:
     """(scheme id, span set name, YAML of a scheme to create when the database has none)."""
-    stored = store.list_schemes()
+    stored = store.schemes.summary()
     if not stored and scheme_name is None:
         name = label_set or "technique"
         yaml_text = "name: semeval\nversion: 1\nlabel_sets:\n" f"  - name: {name}\n" \
@@ -578,7 +578,7 @@ def _semeval_scheme(
             )
         return None, name, yaml_text
     try:
-        scheme_id, scheme = store.load_scheme(scheme_name)
+        scheme_id, scheme = store.schemes.load(scheme_name)
     except StoreError as exc:
         problems.append(str(exc))
         return None, "", None

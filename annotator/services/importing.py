@@ -303,7 +303,7 @@ def import_paths(
     def flush() -> None:
         if not batch:
             return
-        for doc, (doc_id, created) in zip(batch, store.add_documents(batch), strict=True):
+        for doc, (doc_id, created) in zip(batch, store.corpus.add_documents(batch), strict=True):
             summary.document_ids.append(doc_id)
             if created:
                 summary.new += 1

@@ -86,13 +86,13 @@ class MergeParts:
         self.source = source
         self.report = report
         self.insert = InsertNew()
-        self.src_events = source.export_events()
-        self.tgt_events = store.export_events()
+        self.src_events = source.annotations.events_for_export()
+        self.tgt_events = store.annotations.events_for_export()
         src_uids = {e["uid"] for e in self.src_events}
         tgt_uids = {e["uid"] for e in self.tgt_events}
         self.src_news, self.src_prog_news = _news(self.src_events, tgt_uids)
         self.tgt_news, self.tgt_prog_news = _news(self.tgt_events, src_uids)
-        self.tgt_removed = store.export_removed_annotations()
+        self.tgt_removed = store.annotations.removed_by_document()
         # annotations some event speaks about: their state is explained by the logs
         self.evented = set().union(*(_touched(e) for e in self.src_events + self.tgt_events))
         self.doc_sha = ""
@@ -100,7 +100,7 @@ class MergeParts:
     def run(self) -> None:
         r = Records(self.store, Path(self.source.path))
         walker = Walker(self.source, Selection(), lambda _m: None)
-        with self.store.transaction():
+        with self.store.db.atomic():
             r.header(0, header_record(self.source, walker))
             for doc in walker:
                 rec = document_record(doc)
@@ -118,7 +118,7 @@ class MergeParts:
         src = [(a, False) for a in rec["annotations"]] + [
             (a, True) for a in rec["removed_annotations"]
         ]
-        tgt_rows = self.store.export_annotations(doc_id) + self.tgt_removed.get(doc_id, [])
+        tgt_rows = self.store.annotations.of_document(doc_id) + self.tgt_removed.get(doc_id, [])
         tgt = {r["uid"]: r for r in tgt_rows}
         units: dict[Unit, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
         for a, _ in src:
@@ -156,8 +156,8 @@ class MergeParts:
                 for uid, r in t_map.items():
                     if uid not in s_map and r["removed_at"] is None:
                         updates.append((s_ts, uid))
-        self.store.bulk_insert("annotations", inserts)
-        self.store.set_removed_at(updates)
+        self.store.db.bulk_insert("annotations", inserts)
+        self.store.annotations.set_removed_at(updates)
         records.result.annotations_new += len(inserts)
         self.report.annotations_changed += len(updates)
 
@@ -194,7 +194,7 @@ class MergeParts:
     def progress(
         self, r: Records, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
     ) -> None:
-        current = self.store.progress_rows(doc_id)
+        current = self.store.progress.rows_of_document(doc_id)
         rows = []
         for p in rec["progress"]:
             row = r.progress_row(lineno, p, doc_id, sent_ids)
@@ -226,13 +226,13 @@ class MergeParts:
                 )
             if not t_ts or s_ts > t_ts:
                 rows.append({**row, "seconds": seconds})
-        self.store.bulk_insert("progress", rows, replace=True)
+        self.store.db.bulk_insert("progress", rows, replace=True)
         self.report.progress_changed += len(rows)
 
     def document_progress(
         self, r: Records, lineno: int, rec: dict[str, Any], doc_id: int
     ) -> None:
-        current = self.store.document_progress_rows(doc_id)
+        current = self.store.progress.panel_rows_of_document(doc_id)
         rows = []
         for p in rec["document_progress"]:
             row = r.document_progress_row(lineno, p, doc_id)
@@ -243,23 +243,23 @@ class MergeParts:
                 and row["updated_at"] > old["updated_at"]
             ):
                 rows.append(row)
-        self.store.bulk_insert("document_progress", rows, replace=True)
+        self.store.db.bulk_insert("document_progress", rows, replace=True)
         self.report.progress_changed += len(rows)
 
     def adjudications(
         self, r: Records, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
     ) -> None:
         if self.insert.known_adjudications is None:
-            self.insert.known_adjudications = self.store.adjudication_uids()
+            self.insert.known_adjudications = self.store.adjudications.uids()
         for j in rec["adjudications"]:
             if j["uid"] in self.insert.known_adjudications and j["superseded_at"]:
-                self.store.supersede_adjudication(j["uid"], j["superseded_at"])
+                self.store.adjudications.supersede(j["uid"], j["superseded_at"])
         self.insert.adjudications(r, lineno, rec, doc_id, sent_ids)
 
     # ---------------------------------------------------------------- events
     def _events(self, r: Records) -> None:
-        known = self.store.event_ids_by_uid()
-        docs = {d["sha256"]: int(d["id"]) for d in self.store.export_documents()}
+        known = self.store.annotations.event_ids_by_uid()
+        docs = {d["sha256"]: int(d["id"]) for d in self.store.corpus.documents()}
         sent_cache: dict[int, list[int]] = {}
         rows = []
         undo: list[tuple[str, str]] = []
@@ -270,7 +270,7 @@ class MergeParts:
             sid = None
             if doc_id is not None and e["sentence_idx"] is not None:
                 if doc_id not in sent_cache:
-                    sent_cache[doc_id] = [int(s["id"]) for s in self.store.sentences(doc_id)]
+                    sent_cache[doc_id] = [int(s["id"]) for s in self.store.corpus.sentences(doc_id)]
                 sid = sent_cache[doc_id][int(e["sentence_idx"])]
             rows.append(
                 {"uid": e["uid"], "annotator_id": r.annotator(e["annotator"]),
@@ -281,8 +281,8 @@ class MergeParts:
             )
             if e["undo_of_uid"]:
                 undo.append((e["undo_of_uid"], e["uid"]))
-        self.store.bulk_insert("events", rows)
-        self.store.link_undo_events(undo)
+        self.store.db.bulk_insert("events", rows)
+        self.store.annotations.link_undo_events(undo)
         self.report.events_new += len(rows)
 
 

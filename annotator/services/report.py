@@ -160,13 +160,13 @@ class Report:
 # ------------------------------------------------------------------------------------ building
 def build_report(store: Store, scheme_name: str | None = None, *, top: int = 5) -> Report:
     """Compute every table of the report from the database."""
-    _, scheme = store.load_scheme(scheme_name)
+    _, scheme = store.schemes.load(scheme_name)
     name = scheme.name
     sets = _sets_from_scheme(scheme)
-    unit_rows = store.report_unit_labels(name)
+    unit_rows = store.annotations.unit_labels(name)
     _add_unknown_sets(sets, unit_rows)
 
-    docs = store.report_documents()
+    docs = store.corpus.documents()
     source_of = {int(d["id"]): d["source"] or UNKNOWN_SOURCE for d in docs}
     outlets = _outlets(docs)
     who = answered_units(store, name, sets)
@@ -200,7 +200,7 @@ def build_report(store: Store, scheme_name: str | None = None, *, top: int = 5) 
     ]
     spans = [
         r
-        for r in store.report_span_texts(name)
+        for r in store.annotations.span_texts(name)
         if _is_answer(who, r["label_set"], r["annotator"], "span", r["document_id"],
                       r["sentence_id"])
     ]
@@ -227,19 +227,19 @@ def build_report(store: Store, scheme_name: str | None = None, *, top: int = 5) 
         agreement.extend(with_agree_command(rows, entry))
         confusions.append(confusion(s, units[s.name]))
 
-    status = {r["annotator"]: r for r in store.status()}
+    status = {r["annotator"]: r for r in store.progress.status()}
     labelled_by = {u[0] for u in unit_rows}
     progress = [
         ProgressRow(
             annotator=r["annotator"],
             done=int(r["done"]),
             seen=int(r["seen"]),
-            total=store.count_sentences(),
+            total=store.corpus.count_sentences(),
             documents_done=int(status.get(r["annotator"], {}).get("documents_done", 0)),
             seconds=float(r["seconds"]),
             timed=int(r["timed"]),
         )
-        for r in store.report_time()
+        for r in store.progress.time()
         if int(r["seen"]) > 0 or r["annotator"] in labelled_by
     ]
     return Report(
@@ -247,7 +247,7 @@ def build_report(store: Store, scheme_name: str | None = None, *, top: int = 5) 
         scheme_version=int(scheme.version),
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         n_documents=len(docs),
-        n_sentences=store.count_sentences(),
+        n_sentences=store.corpus.count_sentences(),
         outlets=outlets,
         sets=sets,
         outlet_rates=outlet_rates,

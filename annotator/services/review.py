@@ -49,15 +49,15 @@ class ReviewSession:
         own connection); read here when not given."""
         self.store = store
         self.scheme = scheme
-        row = store.latest_scheme_row(scheme.name)
+        row = store.schemes.latest_row(scheme.name)
         if row is None:
-            store.add_scheme(scheme)
-            row = store.latest_scheme_row(scheme.name)
+            store.schemes.add(scheme)
+            row = store.schemes.latest_row(scheme.name)
         assert row is not None
         self.scheme_id = int(row["id"])
         self.adjudicator = adjudicator
         self.colors = scheme_colors(scheme)  # one colour rule: annotate, review and the report
-        self.adjudicator_id = store.annotator_id(adjudicator)
+        self.adjudicator_id = store.schemes.annotator_id(adjudicator)
         if label_set is not None and scheme.label_set(label_set) is None:
             known = ", ".join(ls.name for ls in scheme.label_sets)
             raise ValueError(f"no label set {label_set!r} in scheme {scheme.name} ({known})")
@@ -80,7 +80,7 @@ class ReviewSession:
     def reload_decisions(self) -> None:
         self.decisions = {}
         names = {s.name for s in self.sets}
-        for r in self.store.current_adjudications():
+        for r in self.store.adjudications.current():
             if r["label_set"] not in names:
                 continue
             key = adj.UnitKey(int(r["document_id"]), r["sentence_id"], r["label_set"])
@@ -101,12 +101,12 @@ class ReviewSession:
 
     def sentences(self, document_id: int) -> list[dict[str, Any]]:
         if document_id not in self._sentences:
-            self._sentences[document_id] = self.store.sentences(document_id)
+            self._sentences[document_id] = self.store.corpus.sentences(document_id)
         return self._sentences[document_id]
 
     def document(self, document_id: int) -> dict[str, Any]:
         if document_id not in self._documents:
-            self._documents[document_id] = self.store.document(document_id) or {}
+            self._documents[document_id] = self.store.corpus.document(document_id) or {}
         return self._documents[document_id]
 
     @property
@@ -135,7 +135,7 @@ class ReviewSession:
                 gold.append({"label": item[2], "start": item[0], "end": item[1]})
             else:
                 gold.append({"label": item, "value": ls.value_of(item)})
-        self.store.adjudicate(
+        self.store.adjudications.adjudicate(
             self.scheme_id,
             self.adjudicator_id,
             {
@@ -159,7 +159,7 @@ class ReviewSession:
         )
 
     def undo(self) -> adj.UnitKey | None:
-        row = self.store.undo_adjudication(self.adjudicator_id, [ls.name for ls in self.sets])
+        row = self.store.adjudications.undo(self.adjudicator_id, [ls.name for ls in self.sets])
         if row is None:
             return None
         self.reload_decisions()
@@ -180,7 +180,7 @@ def load_rows(store: Store, scheme: Scheme) -> adj.ReviewRows:
     """Current annotations and, per label set, who answered which unit (the units rule)."""
     from annotator.services.units import who_answered_by_set
 
-    annotations = store.review_annotations(scheme.name)
+    annotations = store.annotations.compared(scheme.name)
     levels = {ls.name: ls.level for ls in scheme.label_sets}
     for r in annotations:  # sets only older versions had keep their level
         levels.setdefault(r[1], r[2])
@@ -219,5 +219,5 @@ def accept_unanimous(
                 "gold": gold,
             }
         )
-    n = store.adjudicate_many(session.scheme_id, session.adjudicator_id, decisions)
+    n = store.adjudications.adjudicate_many(session.scheme_id, session.adjudicator_id, decisions)
     return n, skipped

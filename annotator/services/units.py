@@ -104,7 +104,7 @@ def set_progress(store: Store, annotators: Iterable[str]) -> list[SetProgress]:
     """Answered and missing units per label set (latest version of every stored scheme) for the
     given annotators: where a scheme grew, the new set shows what is still to do."""
     people = list(annotators)
-    n_sent, n_doc = store.count_sentences(), store.count_documents()
+    n_sent, n_doc = store.corpus.count_sentences(), store.corpus.count_documents()
     out: list[SetProgress] = []
     for name in store.schemes.names():
         _, scheme = store.schemes.load(name)

@@ -481,7 +481,7 @@ class AnnotateScreen(Screen[None]):
                 self.go(sid)
 
         self.app.push_screen(
-            SearchScreen(self.session.store.search_sentences), guard(self.app, done)
+            SearchScreen(self.session.search), guard(self.app, done)
         )
 
     # ------------------------------------------------------------------ labels
@@ -775,7 +775,7 @@ class AnnotateScreen(Screen[None]):
             self.clear_modes()
             what = row["action"]
             if row.get("annotation_uid"):
-                label = s.store.annotations.label_of(row["annotation_uid"])
+                label = s.label_of(row["annotation_uid"])
                 if label is not None:
                     what = f"{what} {label}"
             self.say(f"{word}: {what}", "$success")
@@ -909,9 +909,9 @@ def make_app(
 
     store = store_or_path if isinstance(store_or_path, Store) else Store.open(store_or_path)
     if scheme is None or isinstance(scheme, str):
-        scheme_id, scheme_obj = store.load_scheme(scheme)
+        scheme_id, scheme_obj = store.schemes.load(scheme)
     else:
-        scheme_id, _ = store.add_scheme(scheme)
+        scheme_id, _ = store.schemes.add(scheme)
         scheme_obj = scheme
     if keymap is None:
         keymap = os.environ.get("ANNOTATOR_KEYMAP") or None

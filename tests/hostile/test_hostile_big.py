@@ -54,14 +54,14 @@ def test_fifty_megabyte_single_line(tmp_path: Path, kind: str) -> None:
     assert "Traceback" not in res.stderr
     assert peak < LIMIT_MB, f"peak memory {peak:.0f} MB"
     with Store.open(db) as s:
-        docs = s.query("SELECT id, length(text) AS n, n_sentences FROM documents ORDER BY id")
+        docs = s.db.query("SELECT id, length(text) AS n, n_sentences FROM documents ORDER BY id")
         assert len(docs) == (1 if kind == "txt" else 2)
         big = docs[0]
         n = 50 * 1024 * 1024 // len(SENTENCE.encode())
         assert big["n"] == n * len(SENTENCE)
         assert big["n_sentences"] == n  # one sentence per repetition
         # Offsets exact at the far end of the 50 MB text.
-        last = s.query('SELECT start, "end", text FROM sentences WHERE document_id = ? '
+        last = s.db.query('SELECT start, "end", text FROM sentences WHERE document_id = ? '
                        "ORDER BY idx DESC LIMIT 1", [big["id"]])[0]
         assert last["text"] == SENTENCE.strip() and last["end"] == big["n"] - 1
     print(f"{kind}: 50 MB single line imported, peak {peak:.0f} MB")

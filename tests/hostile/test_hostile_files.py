@@ -48,7 +48,7 @@ def seeded(db_path: Path) -> tuple[Path, dict[str, object]]:
     res = CliRunner().invoke(cli, ["import", str(_existing(db_path.parent)), "--db", str(db_path)])
     assert res.exit_code == 0, res.output
     with Store.open(db_path) as s:
-        snap = {"doc": s.document(1), "sentences": s.sentences(1)}
+        snap = {"doc": s.corpus.document(1), "sentences": s.corpus.sentences(1)}
     return db_path, snap
 
 
@@ -60,11 +60,11 @@ def _existing(d: Path) -> Path:
 
 def check_db(db: Path, snap: dict[str, object], docs_before: int, new: int) -> None:
     with Store.open(db) as s:
-        assert s.count_documents() == docs_before + new
-        assert s.document(1) == snap["doc"] and s.sentences(1) == snap["sentences"]
-        assert s.scalar("PRAGMA integrity_check") == "ok"
+        assert s.corpus.count_documents() == docs_before + new
+        assert s.corpus.document(1) == snap["doc"] and s.corpus.sentences(1) == snap["sentences"]
+        assert s.db.scalar("PRAGMA integrity_check") == "ok"
         assert check_offsets(s) == []  # no partial document, every sentence its slice
-        for d in s.query("SELECT id, text FROM documents"):
+        for d in s.db.query("SELECT id, text FROM documents"):
             assert not d["text"].startswith("\ufeff") and "\r\n" not in d["text"]
 
 
@@ -151,7 +151,7 @@ def test_unreadable_file_in_a_directory(tmp_path: Path) -> None:
         assert res.stderr.strip() == f"error: {secret}: Permission denied", res.stderr
         assert "1 new document(s)" in res.stdout
         with Store.open(db) as s:
-            titles = [d["title"] for d in s.query("SELECT title FROM documents")]
+            titles = [d["title"] for d in s.db.query("SELECT title FROM documents")]
             assert titles == ["Lisible du jour"]
     finally:
         for p in base.rglob("*"):
@@ -175,7 +175,7 @@ def test_hostile_scheme_check_and_add(name: str, schemes: dict[str, SchemeCase],
     Store.open(db_path).close()
     res = invoke("scheme", "add", str(case.path), "--db", str(db_path))
     with Store.open(db_path) as s:
-        stored = s.list_schemes()
+        stored = s.schemes.summary()
     if case.ok:
         assert res.exit_code == 0, res.output
         assert [r["name"] for r in stored] == ["hostile"]

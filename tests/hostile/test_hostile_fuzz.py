@@ -71,9 +71,9 @@ def _encode(text: str, how: str) -> bytes:
 
 
 def _check_store(store: Store, before: int, summary_new: int) -> None:
-    assert store.count_documents() == before + summary_new
+    assert store.corpus.count_documents() == before + summary_new
     assert check_offsets(store) == []
-    assert store.scalar("SELECT count(*) FROM sentences WHERE document_id NOT IN "
+    assert store.db.scalar("SELECT count(*) FROM sentences WHERE document_id NOT IN "
                         "(SELECT id FROM documents)") == 0
 
 

@@ -138,8 +138,8 @@ def scheme() -> Scheme:
 def corpus(db_path: Path, scheme: Scheme) -> Path:
     """A database file with the scheme and the three fixture documents."""
     s = Store.open(db_path)
-    s.add_scheme(scheme)
-    s.add_documents([make_doc(d) for d in DOCS])
+    s.schemes.add(scheme)
+    s.corpus.add_documents([make_doc(d) for d in DOCS])
     s.close()
     return db_path
 

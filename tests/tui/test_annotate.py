@@ -16,20 +16,20 @@ App = Callable[..., AnnotatorApp]
 
 
 def labels(db: Store, name: str = "alice", **where: Any) -> list[tuple[str, str]]:
-    aid = db.annotator_id(name)
-    return sorted((a["label_set"], a["label"]) for a in db.current_annotations(aid, **where))
+    aid = db.schemes.annotator_id(name)
+    return sorted((a["label_set"], a["label"]) for a in db.annotations.current(aid, **where))
 
 
 def spans(db: Store, name: str = "alice") -> list[tuple[str, int, int, str]]:
-    aid = db.annotator_id(name)
-    rows = db.query(
+    aid = db.schemes.annotator_id(name)
+    rows = db.db.query(
         'SELECT label, start, "end", document_id FROM annotations WHERE annotator_id = ? '
         "AND level = 'span' AND removed_at IS NULL ORDER BY start",
         [aid],
     )
     out = []
     for r in rows:
-        text = db.document(r["document_id"])["text"]  # type: ignore[index]
+        text = db.corpus.document(r["document_id"])["text"]  # type: ignore[index]
         out.append((r["label"], r["start"], r["end"], text[r["start"] : r["end"]]))
     return out
 
@@ -202,12 +202,12 @@ async def test_done_without_labels_is_stored(new_app: App, db: Store) -> None:
     async with app.run_test() as pilot:
         first = current(app)["id"]
         await pilot.press("enter")
-        aid = db.annotator_id("alice")
-        assert db.progress(aid, first)["status"] == "done"  # type: ignore[index]
-        assert db.current_annotations(aid, sentence_id=first) == []
+        aid = db.schemes.annotator_id("alice")
+        assert db.progress.row(aid, first)["status"] == "done"  # type: ignore[index]
+        assert db.annotations.current(aid, sentence_id=first) == []
         second = current(app)["id"]
         assert second != first
-        assert db.progress(aid, second)["status"] == "seen"  # type: ignore[index]
+        assert db.progress.row(aid, second)["status"] == "seen"  # type: ignore[index]
         assert "1/12 done" in rendered(app, "header")
 
 
@@ -285,8 +285,8 @@ async def test_undo_of_done_updates_progress(new_app: App, db: Store) -> None:
         assert "1/12 done" in rendered(app, "header")
         await pilot.press("u")
         assert current(app)["id"] == first
-        aid = db.annotator_id("alice")
-        assert (db.progress(aid, first) or {}).get("status") != "done"
+        aid = db.schemes.annotator_id("alice")
+        assert (db.progress.row(aid, first) or {}).get("status") != "done"
         assert "0/12 done" in rendered(app, "header")
 
 
@@ -312,23 +312,23 @@ async def test_note_and_flag(new_app: App, db: Store) -> None:
     async with app.run_test() as pilot:
         sid = current(app)["id"]
         await pilot.press("c", *"à revoir [b]", "enter")
-        aid = db.annotator_id("alice")
-        assert db.progress(aid, sid)["note"] == "à revoir [b]"  # type: ignore[index]
+        aid = db.schemes.annotator_id("alice")
+        assert db.progress.row(aid, sid)["note"] == "à revoir [b]"  # type: ignore[index]
         await pilot.press("f")
-        assert db.progress(aid, sid)["flag"] == 1  # type: ignore[index]
+        assert db.progress.row(aid, sid)["flag"] == 1  # type: ignore[index]
         assert "flagged" in rendered(app, "header")
         assert "note" in rendered(app, "header")
         await pilot.press("f")
-        assert db.progress(aid, sid)["flag"] == 0  # type: ignore[index]
+        assert db.progress.row(aid, sid)["flag"] == 0  # type: ignore[index]
         await pilot.press("c", "ctrl+u", "enter")  # empty note removes it
-        assert db.progress(aid, sid)["note"] is None  # type: ignore[index]
+        assert db.progress.row(aid, sid)["note"] is None  # type: ignore[index]
 
 
 async def test_blind_to_other_annotators(new_app: App, db: Store, scheme: Any) -> None:
-    bob = db.annotator_id("bob")
-    scheme_id = db.load_scheme("tui-test")[0]
-    sent = db.sentences(1)[2]
-    db.add_annotation(
+    bob = db.schemes.annotator_id("bob")
+    scheme_id = db.schemes.load("tui-test")[0]
+    sent = db.corpus.sentences(1)[2]
+    db.annotations.add(
         bob,
         scheme_id,
         label_set="frame",
@@ -337,7 +337,7 @@ async def test_blind_to_other_annotators(new_app: App, db: Store, scheme: Any) -
         document_id=1,
         sentence_id=sent["id"],
     )
-    db.add_annotation(
+    db.annotations.add(
         bob,
         scheme_id,
         label_set="technique",
@@ -348,10 +348,10 @@ async def test_blind_to_other_annotators(new_app: App, db: Store, scheme: Any) -
         start=sent["start"] + 3,
         end=sent["start"] + 11,
     )
-    db.add_annotation(
+    db.annotations.add(
         bob, scheme_id, label_set="stance", label="favor", level="document", document_id=1
     )
-    db.mark_done(bob, scheme_id, sent["id"])
+    db.progress.mark_done(bob, scheme_id, sent["id"])
     app = new_app()
     async with app.run_test() as pilot:
         await pilot.press("j", "j")
@@ -449,9 +449,9 @@ async def test_active_time_is_recorded(new_app: App, db: Store) -> None:
         await pilot.press(*keys)
 
     def seconds(sid: int) -> float:
-        aid = db.annotator_id("alice")
+        aid = db.schemes.annotator_id("alice")
         return float(
-            db.query(
+            db.db.query(
                 "SELECT seconds FROM progress WHERE annotator_id = ? AND sentence_id = ?",
                 [aid, sid],
             )[0]["seconds"]
@@ -482,8 +482,8 @@ async def test_every_label_of_the_default_scheme_in_three_keys(tmp_path: Any) ->
     scheme = load_scheme_file(find_scheme_source(DEFAULT_SCHEME))
     path = tmp_path / "default.db"
     s = Store.open(path)
-    s.add_scheme(scheme)
-    s.add_documents([make_doc(d) for d in DOCS])
+    s.schemes.add(scheme)
+    s.corpus.add_documents([make_doc(d) for d in DOCS])
     app = make_app(path, scheme, "alice")
     async with app.run_test() as pilot:
         await pilot.press("j", "j")
@@ -502,7 +502,7 @@ async def test_every_label_of_the_default_scheme_in_three_keys(tmp_path: Any) ->
                 await pilot.press("space", *c.code, "enter")
                 got = {
                     (a["label_set"], a["label"])
-                    for a in s.current_annotations(s.annotator_id("alice"), sentence_id=sid)
+                    for a in s.annotations.current(s.schemes.annotator_id("alice"), sentence_id=sid)
                 }
                 assert (c.label_set, c.label) in got, c
             await pilot.press("escape")
@@ -548,8 +548,8 @@ async def test_document_panel_opens_at_the_end_of_the_corpus(new_app: App, db: S
         assert isinstance(app.screen, DocumentPanel)
         await pilot.press("o", "enter")
         assert labels(db, document_id=3, level="document") == [("stance", "favor")]
-        aid = db.annotator_id("alice")
-        assert db.progress(aid, current(app)["id"])["status"] == "done"  # type: ignore[index]
+        aid = db.schemes.annotator_id("alice")
+        assert db.progress.row(aid, current(app)["id"])["status"] == "done"  # type: ignore[index]
         await pilot.press("enter")  # answered: no panel, just the message
         assert isinstance(app.screen, AnnotateScreen)
         assert "last sentence" in rendered(app, "message")
@@ -599,11 +599,11 @@ async def test_keys_typed_fast_keep_their_order(new_app: App, db: Store) -> None
             app.post_message(Key(key, char))
         await pilot.pause()
         await pilot.pause()
-        aid = db.annotator_id("alice")
+        aid = db.schemes.annotator_id("alice")
         second = first + 1
         assert labels(db, sentence_id=first) == []
         assert labels(db, sentence_id=second) == [("tone", "Negative")]
-        assert db.progress(aid, second)["status"] == "done"  # type: ignore[index]
+        assert db.progress.row(aid, second)["status"] == "done"  # type: ignore[index]
         assert labels(db, sentence_id=second + 1) == [("tone", "Neutral")]
 
 
@@ -654,6 +654,6 @@ async def test_keys_typed_right_after_a_dialog_closes(new_app: App, db: Store) -
         await pilot.pause()
         await pilot.pause()
         assert labels(db, sentence_id=sid) == [("frame", "Human_interest"), ("tone", "Negative")]
-        aid = db.annotator_id("alice")
-        row = db.progress(aid, sid)
+        aid = db.schemes.annotator_id("alice")
+        row = db.progress.row(aid, sid)
         assert row is not None and row["note"] == "x" and row["flag"] == 1

@@ -16,12 +16,13 @@ from tests.tui.conftest import rendered
 
 def state(db: Store, name: str = "alice") -> list[tuple[Any, ...]]:
     """This annotator's current annotations and progress, read from the file."""
-    aid = db.annotator_id(name)
-    anns = db.query(
+    aid = db.schemes.annotator_id(name)
+    anns = db.db.query(
         'SELECT label_set, label, sentence_id, start, "end" FROM annotations '
         "WHERE annotator_id = ? AND removed_at IS NULL ORDER BY id", [aid])
-    prog = db.query("SELECT sentence_id, status, flag, note FROM progress WHERE annotator_id = ? "
-                    "ORDER BY sentence_id", [aid])
+    prog = db.db.query(
+        "SELECT sentence_id, status, flag, note FROM progress WHERE annotator_id = ? "
+        "ORDER BY sentence_id", [aid])
     return [tuple(r.values()) for r in anns + prog]
 
 
@@ -66,7 +67,7 @@ async def test_huge_paste_into_note_and_search(new_app: Callable[..., AnnotatorA
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
-        note = db.progress(db.annotator_id("alice"), sid)["note"]
+        note = db.progress.row(db.schemes.annotator_id("alice"), sid)["note"]
         assert note is not None and note.startswith("fraternité invincible") and len(note) > 1000
         # Search: a huge query, then escape.
         await pilot.press("slash")
@@ -133,7 +134,7 @@ async def test_disk_full_mid_session_keeps_the_screen_alive(
         await label_a_little(app, pilot)
         before = state(db)
         # Let the file grow by one page at most, then fill it.
-        store.db.execute(f"PRAGMA max_page_count = {store.scalar('PRAGMA page_count') + 1}")
+        store.db.execute(f"PRAGMA max_page_count = {store.db.scalar('PRAGMA page_count') + 1}")
         store.db.execute("CREATE TABLE filler (x)")
         for size in (1000, 100, 10, 1):
             try:

@@ -114,7 +114,7 @@ def label_set_levels(store: Store, selection: Selection) -> dict[str, str]:
 
     levels: dict[str, str] = {}
     latest: dict[str, dict[str, Any]] = {}
-    for row in store.export_schemes():
+    for row in store.schemes.versions():
         latest[row["name"]] = row
     for row in latest.values():
         try:
@@ -123,7 +123,7 @@ def label_set_levels(store: Store, selection: Selection) -> dict[str, str]:
             continue
         for ls in scheme.label_sets:
             levels.setdefault(ls.name, ls.level)
-    for name, level in store.export_label_sets():
+    for name, level in store.annotations.label_sets():
         levels.setdefault(name, level)
     if selection.label_sets:
         unknown = [s for s in selection.label_sets if s not in levels]
@@ -156,7 +156,7 @@ def scheme_labels(store: Store) -> dict[str, list[str]]:
     from annotator.core.scheme import SchemeError, parse_scheme
 
     latest: dict[str, dict[str, Any]] = {}
-    for row in store.export_schemes():
+    for row in store.schemes.versions():
         latest[row["name"]] = row
     out: dict[str, list[str]] = {}
     for row in latest.values():
@@ -179,7 +179,7 @@ class Walker:
         self.store = store
         self.selection = selection
         self.warn = warn
-        known = set(store.annotator_names())
+        known = {a.name for a in store.schemes.annotators()}
         if selection.annotators:
             unknown = [a for a in selection.annotators if a not in known]
             if unknown:
@@ -188,7 +188,7 @@ class Walker:
                     f"(known: {', '.join(sorted(known)) or 'none'})"
                 )
         self.levels = label_set_levels(store, selection)
-        self.docs = store.export_documents()
+        self.docs = store.corpus.documents()
         self.names = document_names(self.docs)
         self.ties = 0
         self.who_answered = answered_by_set(store) if selection.gold == "majority" else {}
@@ -201,7 +201,7 @@ class Walker:
         """The annotator names (or the gold pseudo-annotator) the export is about."""
         if self.selection.gold != "none":
             return [gold_name(self.selection.gold)]
-        names = self.store.annotator_names()
+        names = [a.name for a in self.store.schemes.annotators()]
         if self.selection.annotators:
             return [n for n in names if n in self.selection.annotators]
         return names
@@ -212,19 +212,22 @@ class Walker:
         sets = list(self.levels)
         full = sel.gold == "none"
         removed = (
-            store.export_removed_annotations(annotators=sel.annotators, label_sets=sets)
+            store.annotations.removed_by_document(annotators=sel.annotators, label_sets=sets)
             if full else {}
         )
-        doc_progress = store.export_document_progress(annotators=sel.annotators)
-        adjudications = store.export_adjudications() if full else {}
-        gold = store.export_gold(label_sets=sets) if sel.gold == "adjudicated" else {}
+        doc_progress = store.progress.document_panels(annotators=sel.annotators)
+        adjudications = store.adjudications.by_document() if full else {}
+        gold = (
+            store.adjudications.gold_by_document(label_sets=sets)
+            if sel.gold == "adjudicated" else {}
+        )
         for d in self.docs:
             doc_id = int(d["id"])
-            row = store.document(doc_id)
+            row = store.corpus.document(doc_id)
             assert row is not None
-            sentences = store.sentences(doc_id)
-            anns = store.export_annotations(doc_id, annotators=sel.annotators, label_sets=sets)
-            progress = store.export_progress(doc_id, annotators=sel.annotators)
+            sentences = store.corpus.sentences(doc_id)
+            anns = store.annotations.of_document(doc_id, annotators=sel.annotators, label_sets=sets)
+            progress = store.progress.of_document(doc_id, annotators=sel.annotators)
             dprog = doc_progress.get(doc_id, [])
             doc = ExportDoc(
                 row=row, name=self.names[doc_id], sentences=sentences, annotations=anns,

@@ -28,8 +28,8 @@ def header_record(store: Store, walker: Walker) -> dict[str, Any]:
         annotators = [{"name": n, "created_at": None} for n in walker.who]
     else:
         annotators = [
-            a for a in store.export_annotators()
-            if not sel.annotators or a["name"] in sel.annotators
+            {"name": a.name, "created_at": a.created_at} for a in store.schemes.annotators()
+            if not sel.annotators or a.name in sel.annotators
         ]
     return {
         "type": "header",
@@ -39,7 +39,7 @@ def header_record(store: Store, walker: Walker) -> dict[str, Any]:
         "schemes": [
             {"name": s["name"], "version": s["version"], "sha256": s["sha256"],
              "added_at": s["added_at"], "yaml": s["yaml"]}
-            for s in store.export_schemes()
+            for s in store.schemes.versions()
         ],
         "annotators": annotators,
     }
