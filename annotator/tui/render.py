@@ -105,6 +105,11 @@ def header_content(session: Session, width: int) -> Content:
     state: list[tuple[str, str] | str] = []
     if bits:
         state.append((" · ".join(bits) + "  ", "$text-muted"))
+    if session.queue and session.outside_queue:
+        state.append(("not in your queue  ", "bold $warning"))
+    elif session.queue:
+        shared = " shared" if session.document_id in session.shared else ""
+        state.append((f"queue{shared} ", "$text-muted"))
     state.append(f"doc {i}/{n} · sentence {j}/{m}")
     if session.done:
         state.append(("  ✓ done", "bold $success"))
