@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from annotator.core.units import NO_SCHEME, Marks, Versions
+from annotator.core.units import NO_SCHEME, Marks
 from annotator.services.agreement import (
     ColumnReads,
     ScopedReads,
@@ -31,6 +31,7 @@ from annotator.services.agreement import (
     analyse_units,
     load_spans,
     load_units,
+    scheme_versions,
 )
 
 if TYPE_CHECKING:
@@ -190,11 +191,7 @@ def against_report(
     ``documents`` when given: ``--shared-only``)."""
     from annotator.store import StoreError
 
-    if scheme is None:
-        stored = store.schemes.names()
-        scheme = stored[0] if len(stored) == 1 else None
-    _, sch = store.schemes.load(scheme)
-    versions: Versions = store.schemes.label_sets_by_version(sch.name)
+    sch, versions = scheme_versions(store, scheme)
     known = [(a.id, a.name) for a in store.schemes.annotators()]
     by_name = {n: i for i, n in known}
     is_gold = reference in GOLD_REFERENCES

@@ -36,7 +36,7 @@ from annotator.core import units
 from annotator.core.units import Marks, Versions
 
 if TYPE_CHECKING:
-    from annotator.core.scheme import LabelSet
+    from annotator.core.scheme import LabelSet, Scheme
     from annotator.store import Store
 
 NONE_LABEL = "(none)"
@@ -1087,6 +1087,17 @@ def _keep_active_spans(sd: SpanData, requested: list[str] | None) -> SpanData:
     return sd
 
 
+def scheme_versions(store: Store, scheme: str | None) -> tuple[Scheme, Versions]:
+    """The scheme agreement is about (the only stored one when ``scheme`` is None) and the
+    label sets of its stored versions."""
+    if scheme is None:
+        # Name the only scheme here: load_scheme(None) would count every annotation to list them.
+        stored = store.schemes.names()
+        scheme = stored[0] if len(stored) == 1 else None
+    _, sch = store.schemes.load(scheme)
+    return sch, store.schemes.label_sets_by_version(sch.name)
+
+
 def agreement_report(
     store: Store,
     scheme: str | None = None,
@@ -1107,12 +1118,7 @@ def agreement_report(
     """
     from annotator.store import StoreError
 
-    if scheme is None:
-        # Name the only scheme here: load_scheme(None) would count every annotation to list them.
-        stored = store.schemes.names()
-        scheme = stored[0] if len(stored) == 1 else None
-    _, sch = store.schemes.load(scheme)
-    versions = store.schemes.label_sets_by_version(sch.name)
+    sch, versions = scheme_versions(store, scheme)
     known = [(a.id, a.name) for a in store.schemes.annotators()]
     if annotators:
         by_name = {n: i for i, n in known}
