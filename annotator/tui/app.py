@@ -274,8 +274,7 @@ class AnnotateScreen(Screen[None]):
         s = self.session
         if s.queue:
             first = f", {len(s.shared)} shared first" if s.shared else ""
-            self.say(f"your queue: {len(s.queue)} document(s){first} · n: next not done · "
-                     "N/P: next/previous document")
+            self.say(f"your queue: {len(s.queue)} document(s){first} · n N P follow it")
         self.redraw()
 
     def on_resize(self, event: Resize) -> None:

@@ -40,11 +40,12 @@ async def test_screen_follows_the_queue_shared_first(
         assert at(app) == (3, 0)  # the shared document comes first, though last in the corpus
         assert "your queue: 2 document(s), 1 shared first" in rendered(app, "message")
         header = rendered(app, "header")
-        assert "queue shared" in header and "doc 1/2 · sentence 1/3" in header
+        assert "queue 1/2 shared · sentence 1/3" in header
         assert "0/9 done" in header  # the queue's sentences, not the corpus's 12
+        assert app.size.width == 80 and all(len(ln) <= 78 for ln in header.splitlines())
         await pilot.press("N")
         assert at(app) == (1, 0)
-        assert "doc 2/2 · sentence 1/6" in rendered(app, "header")
+        assert "queue 2/2 · sentence 1/6" in rendered(app, "header")
         await pilot.press("N")
         assert at(app) == (1, 0)
         assert "last document of your queue" in rendered(app, "message")
