@@ -159,6 +159,9 @@ async def test_split_annotate_merge_round_trip(main_db: Path, tmp_path: Path) ->
         assert a.db.scalar("SELECT count(*) FROM annotation_view") == 1  # her work so far
         assert a.db.scalar("SELECT count(*) FROM gold") == 0
         assert len(a.assignments.queue(a.schemes.annotator_id("alice"))) == len(mine)
+        # `annotator annotate --db alice.db` without --annotator works as alice, not as the
+        # laptop's login name
+        assert campaign.copy_owner(a) == "alice" and campaign.copy_owner(m) is None
         plans = {"alice": share(m, "alice"), "bruno": share(m, "bruno")}
 
     # The same work: in the copies, and on the single database.

@@ -295,6 +295,16 @@ def check_file_names(annotators: Iterable[str]) -> None:
                           "use `annotator checkout NAME FILE`")
 
 
+def copy_owner(store: Store) -> str | None:
+    """The annotator an offline copy belongs to: its only annotator, when they have assigned
+    documents (what ``checkout`` writes). The screen defaults to them, so a coder who forgets
+    ``--annotator`` on their laptop does not work under their login name."""
+    people = store.schemes.annotators()
+    if len(people) == 1 and store.assignments.queue(people[0].id):
+        return people[0].name
+    return None
+
+
 def split(store: Store, annotators: Iterable[str], directory: str | Path) -> list[CheckoutResult]:
     """One offline copy per annotator: ``DIRECTORY/NAME.db``."""
     names = list(annotators)
