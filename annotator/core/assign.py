@@ -131,14 +131,14 @@ def plan(
 
     # The calibration set: what is already shared, topped up from the documents nobody codes
     # yet (then from the others), spread over sources.
-    already = [d for d in docs if any(existing.get(d.id, {}).values())]
+    already = {d.id for d in docs if any(existing.get(d.id, {}).values())}
     want = max(0, shared - len(already))
     fresh = [d for d in docs if d.id not in existing]
-    taken = [d for d in docs if d.id in existing and d not in already]
+    taken = [d for d in docs if d.id in existing and d.id not in already]
     picked = spread_over_sources(fresh, want, rng)
     if len(picked) < want:
         picked += spread_over_sources(taken, want - len(picked), rng)
-    shared_ids = {d.id for d in already} | {d.id for d in picked}
+    shared_ids = already | {d.id for d in picked}
     result.new_shared = sorted(d.id for d in picked)
     result.shared = sorted(shared_ids)
     for d in sorted((d for d in docs if d.id in shared_ids), key=lambda d: d.id):
