@@ -13,6 +13,7 @@ view ``annotation_view`` stays stable whatever the internal tables become. Migra
     store.annotations    annotations and the event log
     store.progress       seen/done marks, positions, time
     store.adjudications  gold decisions
+    store.assignments    campaign assignments (who codes which document)
     store.columnar       bulk numpy reads for statistics
     store.maintenance    integrity checks and repairs
 
@@ -26,6 +27,7 @@ import os
 
 from annotator.db.adjudications import Adjudications
 from annotator.db.annotations import UNDOABLE, Annotations
+from annotator.db.assignments import Assignments
 from annotator.db.columnar import Columnar
 from annotator.db.connection import (
     APPLICATION_ID,
@@ -79,6 +81,7 @@ class Store:
             db, events=self.annotations, corpus=self.corpus, schemes=self.schemes
         )
         self.adjudications = Adjudications(db)
+        self.assignments = Assignments(db)
         self.columnar = Columnar(db)
         self.maintenance = Maintenance(db)
 

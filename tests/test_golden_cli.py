@@ -24,6 +24,8 @@ commands run with that directory as working directory, so no temporary path is p
 * ``framing.db``: tests/framing_fixture.py (2 annotators, 2 outlets; numbers hand-checked in
   tests/test_report.py);
 * ``demo.db``: ``annotator demo --no-tui`` (bundled corpus and default scheme, no annotation);
+* ``campaign.db``: a copy of ``presse.db`` with a campaign (``annotator assign`` of alice, bruno
+  and chloe, two per document, one shared document, seed 0);
 * ``example_c.csv``: Krippendorff's (2011) example C for ``agree --table``.
 
 Normalised before comparing (tests/golden_helpers.py ``normalise``), because they vary from run to
@@ -41,6 +43,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import shutil
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -153,6 +156,10 @@ EXAMPLE_C = {  # Krippendorff (2011), example C: coders x 12 units, None = missi
 }
 
 
+ASSIGN = ["assign", "--db", "campaign.db", "--annotators", "alice,bruno,chloe", "--shared", "1",
+          "--seed", "0"]
+
+
 @dataclass
 class Fixtures:
     dir: Path
@@ -169,6 +176,9 @@ def fx(tmp_path_factory: pytest.TempPathFactory) -> Fixtures:
     make_db(d / "presse.db").close()
     build(d / "framing.db").store.close()
     demo_first = invoke(["demo", "--no-tui", "--db", "demo.db"], d)
+    shutil.copy(d / "presse.db", d / "campaign.db")
+    assigned = invoke(ASSIGN, d)
+    assert assigned.exit_code == 0, assigned.stderr
     demo_again = invoke(["demo", "--no-tui", "--db", "demo.db"], d)
     lines = ["unit,annotator,label"] + [
         f"u{unit},{coder},{'' if v is None else v}"
@@ -191,6 +201,9 @@ JSON_CASES: dict[str, list[str]] = {
         "--json",
     ],
     "agree-table-nominal": ["agree", "--table", "example_c.csv", "--json"],
+    "agree-presse-against-alice": ["agree", "--db", "presse.db", "--against", "alice", "--json"],
+    "status-campaign": ["status", "--db", "campaign.db", "--json"],
+    "assignments-campaign": ["assignments", "--db", "campaign.db", "--json"],
     "agree-table-ordinal-linear": [
         "agree", "--table", "example_c.csv", "--level", "ordinal", "--weights", "linear", "--json",
     ],
@@ -228,6 +241,11 @@ TEXT_CASES: dict[str, list[str]] = {
     "report-presse.txt": ["report", "--db", "presse.db"],
     "report-framing.txt": ["report", "--db", "framing.db"],
     "report-demo.txt": ["report", "--db", "demo.db"],
+    "agree-presse-against-gold.txt": ["agree", "--db", "presse.db", "--against", "gold"],
+    "assign-campaign-again.txt": ASSIGN,
+    "status-campaign.txt": ["status", "--db", "campaign.db"],
+    "assignments-campaign.txt": ["assignments", "--db", "campaign.db"],
+    "report-campaign.txt": ["report", "--db", "campaign.db"],
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -80,6 +81,14 @@ def report_cmd(db_path: str, scheme_name: str | None, html_path: str | None, top
 @click.option(
     "--n-boot", type=int, default=1000, show_default=True, help="Bootstrap resamples (0 = none)."
 )
+@click.option(
+    "--against", "against",
+    help="Score every annotator against a reference on the units both have: gold (resolved "
+    "decisions of `annotator review`), adjudicated (the same without unanimous ones) or an "
+    "annotator's name (database mode).",
+)
+@click.option("--shared-only", is_flag=True,
+              help="Only the campaign's calibration set (documents assigned with --shared).")
 @friendly_errors
 def agree_cmd(
     db_path: str,
@@ -94,6 +103,8 @@ def agree_cmd(
     as_csv: bool,
     seed: int,
     n_boot: int,
+    against: str | None,
+    shared_only: bool,
 ) -> None:
     """Inter-annotator agreement: percent agreement, Krippendorff's alpha with a bootstrap 95% CI,
     Fleiss' kappa, Gwet's AC1, Cohen's kappa (pairwise; weighted with --weights, and on the
@@ -105,6 +116,8 @@ def agree_cmd(
     --weights apply to --table; without --table the database is read (--scheme, --label-set,
     --annotators, --csv).
     """
+    if table_path is not None and (against or shared_only):
+        raise click.UsageError("--against and --shared-only read the database, not --table")
     if table_path is not None:
         text, code = run_table(table_path, level, weights, as_json, seed=seed, n_boot=n_boot,
                                kappa_distance=kappa_distance)
@@ -113,15 +126,21 @@ def agree_cmd(
             sys.exit(code)
         return
     names = [a.strip() for a in annotators.split(",") if a.strip()] if annotators else None
+    fmt = "json" if as_json else "csv" if as_csv else "text"
+    if against is not None:
+        click.echo(run_against(db_path, against, scheme_name, label_set, names, fmt,
+                               shared_only=shared_only, seed=seed), nl=False)
+        return
     text, code = run_db(
         db_path,
         scheme_name,
         label_set,
         names,
-        "json" if as_json else "csv" if as_csv else "text",
+        fmt,
         n_boot=n_boot,
         seed=seed,
         kappa_distance=kappa_distance,
+        shared_only=shared_only,
     )
     click.echo(text, nl=not text.endswith("\n"), err=code != 0)
     if code:
@@ -166,6 +185,7 @@ def run_db(
     seed: int = 0,
     top: int = 10,
     kappa_distance: str = "positions",
+    shared_only: bool = False,
 ) -> tuple[str, int]:
     """``annotator agree`` on a database: (output text, exit status). ``fmt`` is text, json or
     csv. Store problems raise ``StoreError`` (the command prints them as one line)."""
@@ -175,11 +195,55 @@ def run_db(
 
     with Store.open(db_path, create=False) as store:
         store.columnar.read_mode()
+        documents = shared_documents(store) if shared_only else None
         report = agreement_report(store, scheme, label_set, annotators, n_boot=n_boot,
-                                  seed=seed, top=top, kappa_distance=kappa_distance)
+                                  seed=seed, top=top, kappa_distance=kappa_distance,
+                                  documents=documents)
     report["database"] = db_path
     if fmt == "json":
         return json.dumps(report, ensure_ascii=False, indent=2) + "\n", 0
     if fmt == "csv":
         return render_csv(report), 0
     return render_text(report), 0
+
+
+def shared_documents(store: Any) -> set[int]:
+    """The calibration set, or a one-line error when the database has none."""
+    from annotator.store import StoreError
+
+    docs: set[int] = store.assignments.shared_documents()
+    if not docs:
+        raise StoreError(
+            f"{store.path}: no shared documents (assign a calibration set with "
+            "`annotator assign --annotators a,b,c --shared N`)"
+        )
+    return docs
+
+
+def run_against(
+    db_path: str,
+    reference: str,
+    scheme: str | None = None,
+    label_set: str | None = None,
+    annotators: list[str] | None = None,
+    fmt: str = "text",
+    *,
+    shared_only: bool = False,
+    seed: int = 0,
+) -> str:
+    """``annotator agree --against REFERENCE``: every annotator scored against it."""
+    from annotator.render.agree_against import render_against_csv, render_against_text
+    from annotator.services.agree_against import against_report
+    from annotator.store import Store
+
+    with Store.open(db_path, create=False) as store:
+        store.columnar.read_mode()
+        documents = shared_documents(store) if shared_only else None
+        report = against_report(store, reference, scheme, label_set, annotators,
+                                documents=documents, seed=seed)
+    report["database"] = db_path
+    if fmt == "json":
+        return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        return render_against_csv(report)
+    return render_against_text(report)

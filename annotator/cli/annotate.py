@@ -90,8 +90,13 @@ def annotate_cmd(
     document: int | None,
     keymap: str | None,
 ) -> None:
-    """Open the annotation screen (keys: see `?` on the screen and the README)."""
+    """Open the annotation screen (keys: see `?` on the screen and the README).
+
+    On an offline copy (`annotator checkout`) the annotator defaults to the copy's owner."""
+    import os
+
     from annotator.core.scheme import DEFAULT_SCHEME, find_scheme_source, load_scheme_file
+    from annotator.services.campaign import copy_owner
 
     store = open_store(db_path)
     if not store.schemes.summary():
@@ -100,4 +105,5 @@ def annotate_cmd(
         raise click.ClickException(
             f"{db_path}: no documents yet; run `annotator import FILE...` first"
         )
-    run_tui(store, scheme_name, annotator_name or default_annotator(), document, keymap)
+    name = annotator_name or os.environ.get("ANNOTATOR_NAME") or copy_owner(store)
+    run_tui(store, scheme_name, name or default_annotator(), document, keymap)

@@ -83,7 +83,16 @@ def status_cmd(db_path: str, as_json: bool) -> None:
             f"{r['annotator']}: documents {r['documents_done']}/{r['documents_total']}, "
             f"sentences {r['sentences_done']}/{r['sentences_total']}, {labels}"
         )
-    if rows and sets:
+    if rows and sets and sets[0].assigned is not None:
+        click.echo("campaign, per label set (units done / assigned, missing):")
+        for s in sets:
+            assert s.assigned is not None and s.done is not None
+            who = ", ".join(
+                f"{a} {s.done[a]}/{n} ({s.missing[a]} missing)" for a, n in s.assigned.items()
+                if n or s.answered[a]
+            )
+            click.echo(f"  {s.scheme}/{s.label_set} ({s.level}): {who or 'nothing assigned'}")
+    elif rows and sets:
         click.echo("answered per label set (units answered / asked):")
         for s in sets:
             who = ", ".join(f"{a} {n}/{s.asked}" for a, n in s.answered.items())

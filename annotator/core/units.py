@@ -25,8 +25,10 @@ Vocabulary (the README's "Units and answers" section says the same for users):
 - A label on a unit its annotator has not answered is *not an answer*: callers leave it out and
   say how many they left out.
 - An (annotator, unit, label set) is *asked* when the annotator takes part and the unit is in
-  the corpus (every annotator walks the whole corpus until campaigns assign work); asked and not
-  answered is *missing*.
+  the corpus, as long as nobody assigns work. Once a campaign assigns documents
+  (``annotator assign``, :class:`Campaign`), an annotator is asked exactly the units of the
+  documents assigned to them: *asked* becomes *assigned*. Asked and not answered is *missing*
+  (never "answered: none"); an answer outside one's assignment is still an answer.
 
 Everything is vectorised: arrays of (annotator, unit, scheme) integer triples, as
 ``annotator.db`` reads them in bulk, so 200,000 sentences x 3 annotators take milliseconds.
@@ -167,10 +169,100 @@ def answered(
 
 
 def asked_count(level: str, n_sentences: int, n_documents: int) -> int:
-    """How many units of a set each taking-part annotator is asked (today: all of them)."""
+    """How many units of a set each taking-part annotator is asked when no campaign assigns
+    work: all of them."""
     return n_documents if UNIT_LEVEL[level] == "document" else n_sentences
 
 
 def missing_count(level: str, n_answered: int, n_sentences: int, n_documents: int) -> int:
-    """Asked and not answered."""
+    """Asked and not answered, when no campaign assigns work."""
     return max(0, asked_count(level, n_sentences, n_documents) - n_answered)
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A campaign's assignments: (annotator, document) pairs, parallel integer arrays.
+
+    With a campaign an annotator is asked exactly the units of the documents assigned to them;
+    where a campaign is expected, ``None`` means nobody assigns work (everyone is asked all)."""
+
+    annotator: IntArray
+    document: IntArray
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[int, int]]) -> Campaign | None:
+        """From (annotator, document) rows; None when there is none (no campaign)."""
+        data = [(int(a), int(d)) for a, d in rows]
+        if not data:
+            return None
+        arr = np.array(data, dtype=np.int64)
+        return cls(arr[:, 0], arr[:, 1])
+
+    def units(
+        self, level: str, sentence_ids: IntArray, sentence_documents: IntArray
+    ) -> tuple[IntArray, IntArray]:
+        """The (annotator, unit) pairs asked for a set of ``level``: the assigned documents,
+        or every sentence of them (``sentence_documents``: the document of each id)."""
+        if UNIT_LEVEL[level] == "document":
+            return _pairs(self.annotator, self.document)
+        order = np.argsort(sentence_documents, kind="stable")
+        docs_sorted = sentence_documents[order]
+        lo = np.searchsorted(docs_sorted, self.document, "left")
+        hi = np.searchsorted(docs_sorted, self.document, "right")
+        n = hi - lo
+        ann = np.repeat(self.annotator, n)
+        # positions lo..hi-1 of each assignment, laid end to end
+        starts = np.repeat(lo - np.concatenate([[0], np.cumsum(n)[:-1]]), n)
+        pos = starts + np.arange(int(n.sum()))
+        return _pairs(ann, sentence_ids[order][pos])
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What one label set asks of each annotator: every unit of the corpus (``pairs`` None: no
+    campaign), or the (annotator, unit) pairs a campaign assigns."""
+
+    level: str
+    n_units: int  # units of the set in the corpus
+    pairs: tuple[IntArray, IntArray] | None = None
+
+    @property
+    def campaign(self) -> bool:
+        return self.pairs is not None
+
+    def count(self, annotator: int) -> int:
+        """Units the annotator is asked."""
+        if self.pairs is None:
+            return self.n_units
+        return int((self.pairs[0] == annotator).sum())
+
+    def done(self, answered: Answered, annotator: int) -> int:
+        """Units the annotator is asked and answered."""
+        if self.pairs is None:
+            return int((answered.annotator == annotator).sum())
+        mine = self.pairs[0] == annotator
+        return int(answered.contains(self.pairs[0][mine], self.pairs[1][mine]).sum())
+
+    def missing(self, answered: Answered, annotator: int) -> int:
+        """Asked and not answered."""
+        return max(0, self.count(annotator) - self.done(answered, annotator))
+
+
+def asked(
+    level: str,
+    n_sentences: int,
+    n_documents: int,
+    campaign: Campaign | None = None,
+    sentences: tuple[IntArray, IntArray] | None = None,
+) -> Asked:
+    """THE rule for what a set of ``level`` asks: everything, or what ``campaign`` assigns
+    (``sentences``: sentence ids and their documents, needed for sentence and span sets)."""
+    n_units = asked_count(level, n_sentences, n_documents)
+    if campaign is None:
+        return Asked(level, n_units)
+    if UNIT_LEVEL[level] == "document":
+        return Asked(level, n_units, campaign.units(level, np.zeros(0, np.int64),
+                                                    np.zeros(0, np.int64)))
+    if sentences is None:
+        raise ValueError("a campaign's sentence units need the sentences' documents")
+    return Asked(level, n_units, campaign.units(level, sentences[0], sentences[1]))

@@ -7,6 +7,7 @@
 - ``annotations``: annotations and the event log (undo/redo)
 - ``progress``: seen/done marks, positions, time
 - ``adjudications``: gold decisions
+- ``assignments``: campaign assignments (who codes which document)
 - ``columnar``: bulk reads for statistics (numpy arrays)
 - ``maintenance``: integrity and consistency checks and repairs (`doctor`)
 

@@ -319,6 +319,49 @@ def m003_done_scheme_version(db: sqlite_utils.Database) -> None:
         db.execute(sql)
 
 
+@migrations()
+def m004_assignments(db: sqlite_utils.Database) -> None:
+    """Campaigns: which annotator codes which document (``annotator assign``).
+
+    One row per (annotator, document). ``shared`` marks the calibration set every named annotator
+    codes. A document handed over with ``annotator assign --move`` keeps its row for the
+    annotator it was taken from, with ``released_at`` set (their finished work stays theirs),
+    and gets a row for the new annotator with ``moved_from``. While no row exists every
+    annotator is asked the whole corpus, as before campaigns (``annotator.core.units``)."""
+    db.executescript(
+        """
+        CREATE TABLE assignments (
+            id INTEGER PRIMARY KEY,
+            annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            shared INTEGER NOT NULL DEFAULT 0 CHECK (shared IN (0, 1)),
+            assigned_at TEXT NOT NULL,
+            seed INTEGER,
+            moved_from INTEGER REFERENCES annotators(id),
+            released_at TEXT,
+            UNIQUE (annotator_id, document_id)
+        );
+        CREATE INDEX idx_assignments_document ON assignments(document_id);
+
+        CREATE VIEW assignment_view AS
+        SELECT
+            annotators.name AS annotator,
+            a.document_id AS document_id,
+            documents.external_id AS external_id,
+            documents.source AS source,
+            documents.n_sentences AS sentences,
+            a.shared AS shared,
+            a.assigned_at AS assigned_at,
+            previous.name AS moved_from
+        FROM assignments a
+        JOIN annotators ON annotators.id = a.annotator_id
+        JOIN documents ON documents.id = a.document_id
+        LEFT JOIN annotators previous ON previous.id = a.moved_from
+        WHERE a.released_at IS NULL;
+        """
+    )
+
+
 # --- add new migrations ABOVE this line, numbered after the last one (m004_...) ---
 
 

@@ -416,3 +416,15 @@ class Progress:
                 "SELECT * FROM document_progress WHERE document_id = ?", [document_id]
             )
         }
+
+    # ---------------------------------------------------------------- pace
+    def done_seconds(self) -> dict[str, list[float]]:
+        """Per annotator name: the active seconds of each sentence they marked done with time
+        recorded (their pace, for a campaign's time estimates)."""
+        out: dict[str, list[float]] = {}
+        for name, secs in self.db.execute(
+            "SELECT n.name, p.seconds FROM progress p JOIN annotators n ON n.id = p.annotator_id "
+            "WHERE p.status = 'done' AND p.seconds > 0"
+        ):
+            out.setdefault(str(name), []).append(float(secs))
+        return out

@@ -81,6 +81,9 @@ def render_text(report: dict[str, Any]) -> str:
         f"Agreement — scheme {report['scheme']} v{report['scheme_version']}, "
         f"annotators: {', '.join(report['annotators']) or 'none'}",
     ]
+    if report.get("shared_only"):
+        n = numbers.count(report["shared_only"]["documents"], "shared document")
+        lines.append(f"Calibration set only (--shared-only): {n}")
     for s in report["label_sets"]:
         lines.append("")
         kind = ("multi-label" if s.get("multiple") else "single choice") if s["level"] != "span" \

@@ -12,7 +12,12 @@ from collections.abc import Callable, Sequence
 from html import escape
 
 from annotator.core.colors import FALLBACK
-from annotator.render.report_text import agreement_table_rows, fmt_seconds, progress_table
+from annotator.render.report_text import (
+    agreement_table_rows,
+    campaign_table,
+    fmt_seconds,
+    progress_table,
+)
 from annotator.services.report import (
     NONE,
     AgreementRow,
@@ -142,6 +147,12 @@ def render_html(rep: Report) -> str:
         if c.units:
             add(f"<h3>{escape(c.label_set)} <small>({c.units} units)</small></h3>")
             add(_confusion_heatmap(c))
+
+    if rep.campaign:
+        add('<h2 id="campaign">Campaign</h2>')
+        add('<p class="note">Units assigned to each annotator, done (answered) and missing, per '
+            "label set.</p>")
+        add(_table(*campaign_table(rep)))
 
     add('<h2 id="progress">Progress and active time</h2>')
     add(_progress_bars(rep))

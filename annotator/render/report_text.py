@@ -99,6 +99,21 @@ def progress_table(rep: Report) -> tuple[list[str], list[list[Any]]]:
 
 
 
+CAMPAIGN_HEADERS = ("annotator", "label set", "assigned", "done", "missing")
+
+
+def campaign_table(rep: Report) -> tuple[list[str], list[list[Any]]]:
+    """Headers and rows of the campaign table (units assigned, done, missing per annotator and
+    label set), shared by the terminal and HTML reports; no rows without a campaign."""
+    rows = [
+        [who, s.label_set, n, (s.done or {}).get(who, 0), s.missing[who]]
+        for s in rep.campaign
+        for who, n in (s.assigned or {}).items()
+        if n or s.answered.get(who)
+    ]
+    return list(CAMPAIGN_HEADERS), sorted(rows, key=lambda r: str(r[0]))
+
+
 def format_text(rep: Report) -> str:
     """The report for the terminal: titled sections of aligned tables."""
     out: list[str] = []
@@ -176,6 +191,10 @@ def format_text(rep: Report) -> str:
             align="lllrrrr",
         )
     )
+
+    if rep.campaign:
+        section("Campaign (units assigned, done and missing per annotator)")
+        out.append(format_table(*campaign_table(rep), align="llrrr"))
 
     section("Progress and active time")
     if not rep.progress:

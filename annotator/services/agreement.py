@@ -26,6 +26,7 @@ Units:
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -35,7 +36,7 @@ from annotator.core import units
 from annotator.core.units import Marks, Versions
 
 if TYPE_CHECKING:
-    from annotator.core.scheme import LabelSet
+    from annotator.core.scheme import LabelSet, Scheme
     from annotator.store import Store
 
 NONE_LABEL = "(none)"
@@ -1009,6 +1010,47 @@ class PrefetchedReads:
         self._pool.shutdown(wait=True)
 
 
+class ScopedReads:
+    """Column reads restricted to some documents (``agree --shared-only``: the calibration set
+    of a campaign): done marks and labels on units outside them are left out, as if those
+    documents were not in the corpus."""
+
+    def __init__(
+        self,
+        base: ColumnReads,
+        sentence_documents: tuple[np.ndarray, np.ndarray],
+        documents: Collection[int],
+    ) -> None:
+        ids, docs = sentence_documents
+        self.base = base
+        self.documents = np.array(sorted(int(d) for d in documents), dtype=np.int64)
+        self.sentences = np.asarray(ids)[np.isin(docs, self.documents)]
+
+    def _allowed(self, level: str) -> np.ndarray:
+        return self.documents if units.UNIT_LEVEL[level] == "document" else self.sentences
+
+    def done_marks(self, level: str) -> Marks:
+        marks = self.base.done_marks(level)
+        return marks.select(np.isin(marks.unit, self._allowed(level)))
+
+    def labels(self, scheme_ids: tuple[int, ...], label_set: str, level: str) -> Any:
+        allowed = self._allowed(level)
+        out = {}
+        for label, cols in self.base.labels(scheme_ids, label_set, level).items():
+            keep = np.isin(cols[1], allowed)
+            if keep.any():
+                out[label] = tuple(np.asarray(c)[keep] for c in cols)
+        return out
+
+    def latest_labels(self, scheme_ids: tuple[int, ...], label_set: str, level: str) -> Any:
+        allowed = set(self._allowed(level).tolist())
+        return [r for r in self.base.latest_labels(scheme_ids, label_set, level)
+                if r[1] in allowed]
+
+    def sentence_bounds(self) -> Any:
+        return self.base.sentence_bounds()
+
+
 def _keep_active_units(um: UnitMatrix, requested: list[str] | None) -> UnitMatrix:
     """Drop annotators with no answer in this set (saying so if they were asked for)."""
     if um.n_answers is None:
@@ -1045,6 +1087,17 @@ def _keep_active_spans(sd: SpanData, requested: list[str] | None) -> SpanData:
     return sd
 
 
+def scheme_versions(store: Store, scheme: str | None) -> tuple[Scheme, Versions]:
+    """The scheme agreement is about (the only stored one when ``scheme`` is None) and the
+    label sets of its stored versions."""
+    if scheme is None:
+        # Name the only scheme here: load_scheme(None) would count every annotation to list them.
+        stored = store.schemes.names()
+        scheme = stored[0] if len(stored) == 1 else None
+    _, sch = store.schemes.load(scheme)
+    return sch, store.schemes.label_sets_by_version(sch.name)
+
+
 def agreement_report(
     store: Store,
     scheme: str | None = None,
@@ -1055,20 +1108,17 @@ def agreement_report(
     seed: int = 0,
     top: int = 10,
     kappa_distance: str = "positions",
+    documents: Collection[int] | None = None,
 ) -> dict[str, Any]:
     """The whole agreement report of a database as a JSON-ready dict (see README, Agreement).
 
     Every annotator is considered (or those named); per label set, only those who answered it
-    appear.
+    appear. ``documents``: only units of these documents (``--shared-only``, the calibration
+    set).
     """
     from annotator.store import StoreError
 
-    if scheme is None:
-        # Name the only scheme here: load_scheme(None) would count every annotation to list them.
-        stored = store.schemes.names()
-        scheme = stored[0] if len(stored) == 1 else None
-    _, sch = store.schemes.load(scheme)
-    versions = store.schemes.label_sets_by_version(sch.name)
+    sch, versions = scheme_versions(store, scheme)
     known = [(a.id, a.name) for a in store.schemes.annotators()]
     if annotators:
         by_name = {n: i for i, n in known}
@@ -1111,12 +1161,16 @@ def agreement_report(
     reads: Any = store.columnar
     if store.path != ":memory:" and len(sets) > 1:
         reads = PrefetchedReads(store, jobs)
+    prefetched = reads
+    if documents is not None:
+        report["shared_only"] = {"documents": len(documents)}
+        reads = ScopedReads(reads, store.columnar.sentence_documents(), documents)
     try:
         _analyse_sets(report, reads, versions, sets, chosen, annotators, n_boot, seed, top,
                       kappa_distance)
     finally:
-        if isinstance(reads, PrefetchedReads):
-            reads.close()
+        if isinstance(prefetched, PrefetchedReads):
+            prefetched.close()
     _attach_texts(store, report)
     return report
 

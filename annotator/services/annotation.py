@@ -75,6 +75,17 @@ class Session:
             scheme.name, {scheme_id: scheme}
         ).complete(sentence_sets)
         self.done_total = store.progress.done_count(self.annotator_id, self.complete_versions)
+        # A campaign's queue: the documents assigned to this annotator, shared ones first. With
+        # one, navigation, the header and the progress bar follow it; without (nobody assigned
+        # this annotator anything) the whole corpus, as for a researcher working alone.
+        assigned = store.assignments.queue(self.annotator_id)
+        self.queue: list[int] = [d for d, _ in assigned]
+        self.queue_index = {d: i for i, d in enumerate(self.queue)}
+        self.shared = {d for d, sh in assigned if sh}
+        if self.queue:
+            self.total_sentences, self.done_total = store.assignments.queue_progress(
+                self.annotator_id, self.complete_versions
+            )
         self.doc: DocumentCache | None = None
         self.sentence: dict[str, Any] = {}
         self.annotations: list[dict[str, Any]] = []
@@ -116,12 +127,32 @@ class Session:
     def document_id(self) -> int:
         return int(self.sentence["document_id"])
 
+    @property
+    def scope(self) -> str:
+        """What navigation walks, in words: the queue or the corpus."""
+        return "your queue" if self.queue else "the corpus"
+
+    def in_scope(self, document_id: int) -> bool:
+        """Whether a document counts in the progress bar: any, or an assigned one."""
+        return not self.queue or document_id in self.queue_index
+
+    @property
+    def outside_queue(self) -> bool:
+        """On a document that is not assigned to this annotator (opened with `g` or search)."""
+        return bool(self.queue) and self.document_id not in self.queue_index
+
     def start(self, document_id: int | None = None) -> bool:
-        """Go to the starting sentence: the given document, else the stored position, else the
-        first sentence. False when the database has no sentence."""
+        """Go to the starting sentence: the given document; else, in a campaign, the first
+        sentence not done of the queue (the first assigned document when all are done); else
+        the stored position, else the first sentence. False when the database has no
+        sentence."""
         sid: int | None = None
         if document_id is not None:
             sid = self.store.corpus.first_sentence(document_id)
+        if sid is None and self.queue:
+            sid = self.store.assignments.next_open(
+                self.annotator_id, None, self.complete_versions
+            ) or self.store.corpus.first_sentence(self.queue[0])
         if sid is None:
             sid = self.store.progress.position(self.annotator_id, self.scheme_id)
             if sid is not None and self.store.corpus.sentence(sid) is None:
@@ -174,7 +205,10 @@ class Session:
         row = self.store.corpus.document(document_id)
         if row is None:
             raise LookupError(f"no document {document_id}")
-        if self.doc is not None:
+        total = self.total_documents
+        if document_id in self.queue_index:
+            position, total = self.queue_index[document_id] + 1, len(self.queue)
+        elif self.doc is not None and not self.queue:
             # Position relative to the document we come from: cheap for neighbours.
             here = int(self.doc.row["id"])
             moved = self.store.corpus.documents_between(here, document_id)
@@ -184,7 +218,7 @@ class Session:
         self.doc = DocumentCache(
             row=row,
             sentences=self.store.corpus.sentences(document_id),
-            index=(position, self.total_documents),
+            index=(position, total),
         )
         self.doc_annotations = self.store.annotations.current(
             self.annotator_id, document_id=document_id, level="document"
@@ -203,11 +237,22 @@ class Session:
         )
 
     def neighbour(self, step: int) -> int | None:
-        """The next/previous sentence id, from the cached document when possible."""
+        """The next/previous sentence id, from the cached document when possible. At a
+        document's edge: the next (previous) document of the queue, or of the corpus when the
+        document is not in a queue."""
         assert self.doc is not None
         i = self.doc.by_id[self.sentence_id] + step
         if 0 <= i < len(self.doc.sentences):
             return int(self.doc.sentences[i]["id"])
+        if self.document_id in self.queue_index:
+            j = self.queue_index[self.document_id] + step
+            if not 0 <= j < len(self.queue):
+                return None
+            doc = self.queue[j]
+            if step > 0:
+                return self.store.corpus.first_sentence(doc)
+            n = len(self.store.corpus.sentences(doc))
+            return self.store.corpus.sentence_at(doc, n - 1) if n else None
         return self.store.corpus.neighbour_sentence(self.sentence_id, step)
 
     def is_last_in_document(self) -> bool:
@@ -215,6 +260,16 @@ class Session:
         return self.doc.by_id[self.sentence_id] == len(self.doc.sentences) - 1
 
     def next_document(self, step: int) -> int | None:
+        """First sentence of the next/previous document: in the queue when there is one (from
+        a document outside it, back to the queue's first unfinished document)."""
+        if self.queue:
+            if self.document_id not in self.queue_index:
+                return self.store.assignments.next_open(
+                    self.annotator_id, None, self.complete_versions
+                ) or self.store.corpus.first_sentence(self.queue[0])
+            j = self.queue_index[self.document_id] + step
+            return self.store.corpus.first_sentence(self.queue[j]) if (
+                0 <= j < len(self.queue)) else None
         doc = self.store.corpus.neighbour_document(self.document_id, step)
         while doc is not None:
             sid = self.store.corpus.first_sentence(doc)
@@ -224,6 +279,16 @@ class Session:
         return None
 
     def next_not_done(self) -> int | None:
+        """The next sentence not done: in queue order when there is a queue (from a document
+        outside it: the queue's first), else in corpus order; wrapping once."""
+        if self.queue:
+            after = None
+            if self.document_id in self.queue_index:
+                after = (self.document_id in self.shared, self.document_id,
+                         int(self.sentence["idx"]))
+            return self.store.assignments.next_open(
+                self.annotator_id, after, self.complete_versions
+            )
         return self.store.progress.next_not_done(
             self.annotator_id, self.sentence_id, self.complete_versions
         )
@@ -396,13 +461,13 @@ class Session:
     def mark_done(self) -> None:
         if not self.done:
             self.store.progress.mark_done(self.annotator_id, self.scheme_id, self.sentence_id)
-            self.done_total += 1
+            self.done_total += self.in_scope(self.document_id)
         self.reload()
 
     def toggle_done(self) -> None:
         if self.done:
             self.store.progress.mark_not_done(self.annotator_id, self.scheme_id, self.sentence_id)
-            self.done_total -= 1
+            self.done_total -= self.in_scope(self.document_id)
             self.reload()
         else:
             self.mark_done()
@@ -430,7 +495,9 @@ class Session:
         if "progress" in old or "progress" in new:
             was = (old.get("progress") or {}).get("status") == "done"
             now = (new.get("progress") or {}).get("status") == "done"
-            self.done_total += int(now) - int(was)
+            doc = row.get("document_id")
+            if doc is None or self.in_scope(int(doc)):
+                self.done_total += int(now) - int(was)
         target = row.get("sentence_id")
         if target is not None and int(target) != self.sentence_id:
             self.goto(int(target))

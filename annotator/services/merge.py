@@ -75,18 +75,40 @@ def _news(events: Iterable[dict[str, Any]], other: set[str]) -> tuple[dict[str, 
     return per_uid, per_progress
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Part of the other database to merge: some annotators' work on some documents (source
+    database ids), without decisions or gold. An offline copy (``annotator checkout``) is a
+    scoped merge into an empty file."""
+
+    annotators: list[str]
+    documents: set[int]
+
+
 class MergeParts:
     """How a merge stores a document's parts: what only the other database has is copied, and
     where the same unit changed on both sides the later change (by the event logs) wins and the
     conflict is reported. Composes the import's reading of records (:class:`Records`) and its
     plain insertion (:class:`InsertNew`) instead of inheriting from them."""
 
-    def __init__(self, store: Store, source: Store, report: MergeReport) -> None:
+    def __init__(
+        self, store: Store, source: Store, report: MergeReport, scope: Scope | None = None
+    ) -> None:
         self.store = store
         self.source = source
         self.report = report
+        self.scope = scope
         self.insert = InsertNew()
         self.src_events = source.annotations.events_for_export()
+        if scope is not None:
+            shas = {
+                d["sha256"] for d in source.corpus.documents() if int(d["id"]) in scope.documents
+            }
+            self.src_events = [
+                e for e in self.src_events
+                if e["annotator"] in scope.annotators
+                and (e["document_sha256"] is None or e["document_sha256"] in shas)
+            ]
         self.tgt_events = store.annotations.events_for_export()
         src_uids = {e["uid"] for e in self.src_events}
         tgt_uids = {e["uid"] for e in self.tgt_events}
@@ -99,7 +121,11 @@ class MergeParts:
 
     def run(self) -> None:
         r = Records(self.store, Path(self.source.path))
-        walker = Walker(self.source, Selection(), lambda _m: None)
+        selection = Selection()
+        if self.scope is not None:
+            selection = Selection(annotators=self.scope.annotators,
+                                  documents=frozenset(self.scope.documents))
+        walker = Walker(self.source, selection, lambda _m: None)
         with self.store.db.atomic():
             r.header(0, header_record(self.source, walker))
             for doc in walker:
@@ -249,6 +275,8 @@ class MergeParts:
     def adjudications(
         self, r: Records, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]
     ) -> None:
+        if self.scope is not None:
+            return  # a scoped merge carries work, not decisions
         if self.insert.known_adjudications is None:
             self.insert.known_adjudications = self.store.adjudications.uids()
         for j in rec["adjudications"]:
@@ -284,6 +312,16 @@ class MergeParts:
         self.store.db.bulk_insert("events", rows)
         self.store.annotations.link_undo_events(undo)
         self.report.events_new += len(rows)
+
+
+def merge_scoped(store: Store, source: Store, scope: Scope) -> MergeReport:
+    """Merge part of an open database (``scope``) into ``store``; all or nothing."""
+    report = MergeReport(source=str(source.path))
+    try:
+        MergeParts(store, source, report, scope).run()
+    except AnnotationImportError as exc:
+        raise StoreError(str(exc)) from None
+    return report
 
 
 def merge_database(store: Store, other: str | Path) -> MergeReport:

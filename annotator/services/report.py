@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from annotator.core.colors import scheme_colors
 
 if TYPE_CHECKING:
+    from annotator.services.units import SetProgress
     from annotator.store import Store
 
 NONE = "(none)"
@@ -155,6 +156,7 @@ class Report:
     agreement: list[AgreementRow]
     confusions: list[Confusion]
     progress: list[ProgressRow]
+    campaign: list[SetProgress] = field(default_factory=list)  # when documents are assigned
 
 
 # ------------------------------------------------------------------------------------ building
@@ -242,7 +244,16 @@ def build_report(store: Store, scheme_name: str | None = None, *, top: int = 5) 
         for r in store.progress.time()
         if int(r["seen"]) > 0 or r["annotator"] in labelled_by
     ]
+    campaign = []
+    if store.assignments.exists():
+        from annotator.services.units import set_progress
+
+        campaign = [
+            sp for sp in set_progress(store, [a.name for a in store.schemes.annotators()])
+            if sp.scheme == name
+        ]
     return Report(
+        campaign=campaign,
         scheme=name,
         scheme_version=int(scheme.version),
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

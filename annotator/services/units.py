@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from annotator.core import units
-from annotator.core.units import UNIT_LEVEL, Answered, Marks, Versions
+from annotator.core.units import UNIT_LEVEL, Answered, Campaign, Marks, Versions
 
 if TYPE_CHECKING:
     from annotator.store import Store
@@ -95,33 +95,48 @@ class SetProgress:
     scheme: str
     label_set: str
     level: str
-    asked: int  # units each taking-part annotator is asked
+    asked: int  # units of the set in the corpus (what everyone is asked without a campaign)
     answered: dict[str, int]  # annotator -> units answered
-    missing: dict[str, int]  # annotator -> asked and not answered
+    missing: dict[str, int]  # annotator -> asked (in a campaign: assigned) and not answered
+    assigned: dict[str, int] | None = None  # campaign: annotator -> units assigned
+    done: dict[str, int] | None = None  # campaign: annotator -> units assigned and answered
+
+
+def campaign(store: Store) -> Campaign | None:
+    """The database's campaign for the units rule (None: no assignment, everyone is asked
+    everything)."""
+    return Campaign.from_rows((a, d) for a, d, _ in store.assignments.active())
 
 
 def set_progress(store: Store, annotators: Iterable[str]) -> list[SetProgress]:
     """Answered and missing units per label set (latest version of every stored scheme) for the
-    given annotators: where a scheme grew, the new set shows what is still to do."""
+    given annotators: where a scheme grew, the new set shows what is still to do; in a campaign,
+    what each annotator was assigned, answered of it, and has still to do."""
     people = list(annotators)
     n_sent, n_doc = store.corpus.count_sentences(), store.corpus.count_documents()
+    work = campaign(store)
     out: list[SetProgress] = []
     for name in store.schemes.names():
         _, scheme = store.schemes.load(name)
         answers = load_answers(store, name)
+        sentences = (answers.sentence_ids, answers.sentence_documents)
         for ls in scheme.label_sets:
-            got = answers.answered(ls.name, ls.level).count_by_annotator()
-            asked = units.asked_count(ls.level, n_sent, n_doc)
-            answered = {p: got.get(answers.ids.get(p, -1), 0) for p in people}
+            ans = answers.answered(ls.name, ls.level)
+            got = ans.count_by_annotator()
+            rule = units.asked(ls.level, n_sent, n_doc, work, sentences)
+            ids = {p: answers.ids.get(p, -1) for p in people}
             out.append(
                 SetProgress(
                     scheme=name,
                     label_set=ls.name,
                     level=ls.level,
-                    asked=asked,
-                    answered=answered,
-                    missing={p: units.missing_count(ls.level, n, n_sent, n_doc)
-                             for p, n in answered.items()},
+                    asked=rule.n_units,
+                    answered={p: got.get(i, 0) for p, i in ids.items()},
+                    missing={p: rule.missing(ans, i) for p, i in ids.items()},
+                    assigned={p: rule.count(i) for p, i in ids.items()} if rule.campaign
+                    else None,
+                    done={p: rule.done(ans, i) for p, i in ids.items()} if rule.campaign
+                    else None,
                 )
             )
     return out

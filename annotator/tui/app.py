@@ -271,6 +271,10 @@ class AnnotateScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#find", FindInput).display = False
         self.apply_size(self.app.size.width, self.app.size.height)
+        s = self.session
+        if s.queue:
+            first = f", {len(s.shared)} shared first" if s.shared else ""
+            self.say(f"your queue: {len(s.queue)} document(s){first} · n N P follow it")
         self.redraw()
 
     def on_resize(self, event: Resize) -> None:
@@ -425,13 +429,15 @@ class AnnotateScreen(Screen[None]):
     def action_done_next(self) -> None:
         s = self.session
         s.mark_done()
-        self.go(s.neighbour(1), forward=True, what="✓ done · last sentence of the corpus")
+        self.go(s.neighbour(1), forward=True, what=f"✓ done · last sentence of {s.scope}")
 
     def action_next(self) -> None:
-        self.go(self.session.neighbour(1), forward=True, what="last sentence of the corpus")
+        s = self.session
+        self.go(s.neighbour(1), forward=True, what=f"last sentence of {s.scope}")
 
     def action_previous(self) -> None:
-        self.go(self.session.neighbour(-1), what="first sentence of the corpus")
+        s = self.session
+        self.go(s.neighbour(-1), what=f"first sentence of {s.scope}")
 
     def action_word(self, step: int) -> None:
         """Arrows while selecting: move the selection (or the span cursor) instead of the
@@ -442,13 +448,28 @@ class AnnotateScreen(Screen[None]):
             self.set_selection(textops.move_word(self.text, self.selection, step))
 
     def action_next_not_done(self) -> None:
-        self.go(self.session.next_not_done(), forward=True, what="every sentence is done")
+        s = self.session
+        self.go(s.next_not_done(), forward=True,
+                what="every sentence of your queue is done" if s.queue
+                else "every sentence is done")
 
     def action_next_document(self) -> None:
-        self.go(self.session.next_document(1), what="last document")
+        s = self.session
+        self.go(s.next_document(1), what="last document" + (" of your queue" if s.queue else ""))
 
     def action_previous_document(self) -> None:
-        self.go(self.session.next_document(-1), what="first document")
+        s = self.session
+        self.go(s.next_document(-1),
+                what="first document" + (" of your queue" if s.queue else ""))
+
+    def say_if_outside_queue(self) -> None:
+        """After `g` or a search: a document nobody assigned to this annotator still opens, but
+        the screen says so (n, N and P lead back to the queue)."""
+        s = self.session
+        if s.outside_queue:
+            self.say(f"document {s.document_id} is not in your queue (not assigned to you); "
+                     "N: back to your queue", "$warning")
+            self.redraw()
 
     def action_goto(self) -> None:
         resolved: dict[str, int] = {}
@@ -463,6 +484,7 @@ class AnnotateScreen(Screen[None]):
         def done(value: str | None) -> None:
             if value is not None and "id" in resolved:
                 self.go(resolved["id"])
+                self.say_if_outside_queue()
 
         self.app.push_screen(
             PromptScreen(
@@ -479,6 +501,7 @@ class AnnotateScreen(Screen[None]):
         def done(sid: int | None) -> None:
             if sid is not None:
                 self.go(sid)
+                self.say_if_outside_queue()
 
         self.app.push_screen(
             SearchScreen(self.session.search), guard(self.app, done)

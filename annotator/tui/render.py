@@ -103,9 +103,26 @@ def header_content(session: Session, width: int) -> Content:
     j = session.doc.by_id[session.sentence_id] + 1
     m = len(session.doc.sentences)
     state: list[tuple[str, str] | str] = []
+    if session.queue and session.outside_queue:
+        state.append(("not in your queue · ", "bold $warning"))
+        state.append(f"doc {i}/{n} · sentence {j}/{m}")
+    elif session.queue:
+        state.append(f"queue {i}/{n}")
+        if session.document_id in session.shared:
+            state.append((" shared", "bold"))
+        state.append(f" · sentence {j}/{m}")
+    else:
+        state.append(f"doc {i}/{n} · sentence {j}/{m}")
     if bits:
-        state.append((" · ".join(bits) + "  ", "$text-muted"))
-    state.append(f"doc {i}/{n} · sentence {j}/{m}")
+        source = " · ".join(bits)
+        if session.queue:
+            # The queue's words take room: the source gives way, so 80 columns still fit.
+            rest = Content.assemble(*state).cell_length
+            room = width - 2 - rest - progress_bar(
+                session.done_total, session.total_sentences, 4).cell_length - 4
+            source = source if len(source) <= room else source[: max(0, room - 1)] + "…"
+        if source.strip("…"):
+            state.insert(0, (source + "  ", "$text-muted"))
     if session.done:
         state.append(("  ✓ done", "bold $success"))
     if session.flagged:

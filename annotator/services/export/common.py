@@ -38,6 +38,7 @@ class Selection:
     annotators: list[str] | None = None
     label_sets: list[str] | None = None
     gold: str = "none"
+    documents: frozenset[int] | None = None  # database ids (an offline copy's share); None: all
 
     def as_dict(self) -> dict[str, Any]:
         return {"annotators": self.annotators, "label_sets": self.label_sets, "gold": self.gold}
@@ -188,7 +189,10 @@ class Walker:
                     f"(known: {', '.join(sorted(known)) or 'none'})"
                 )
         self.levels = label_set_levels(store, selection)
-        self.docs = store.corpus.documents()
+        self.docs = [
+            d for d in store.corpus.documents()
+            if selection.documents is None or int(d["id"]) in selection.documents
+        ]
         self.names = document_names(self.docs)
         self.ties = 0
         self.who_answered = answered_by_set(store) if selection.gold == "majority" else {}
