@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from annotator import __version__
-from annotator.cli import analysis, annotate, corpus, data, doctor, review, schemes
+from annotator.cli import analysis, annotate, corpus, data, doctor, review, schemes, serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,3 +33,5 @@ cli.add_command(review.review_cmd)
 cli.add_command(data.export_cmd)
 cli.add_command(data.import_annotations_cmd)
 cli.add_command(data.merge_cmd)
+cli.add_command(serve.serve_cmd)
+cli.add_command(serve.tokens_group)
