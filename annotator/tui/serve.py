@@ -31,6 +31,7 @@ import asyncio
 import html
 import logging
 import shlex
+import shutil
 import string
 import sys
 from collections.abc import Callable
@@ -93,8 +94,11 @@ def session_command(config: ServeConfig, grant: Grant) -> str:
         args = ["annotate", "--db", config.db_path, "--annotator", grant.annotator]
     if config.scheme:
         args += ["--scheme", config.scheme]
-    # exec: the shell becomes the session's process, so stopping it stops the screen itself
-    return "exec " + shlex.join([sys.executable, "-m", "annotator", *args])
+    # exec: the shell becomes the session's process, so stopping it stops the screen itself.
+    # setpriv (Linux, util-linux): the screen gets SIGTERM when the server dies, even by
+    # SIGKILL or the OOM killer; else it would wait for input that never comes, forever.
+    guard = ["setpriv", "--pdeathsig", "TERM", "--"] if shutil.which("setpriv") else []
+    return "exec " + shlex.join([*guard, sys.executable, "-m", "annotator", *args])
 
 
 class AnnotatorServer(Server):
