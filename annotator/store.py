@@ -16,6 +16,7 @@ view ``annotation_view`` stays stable whatever the internal tables become. Migra
     store.assignments    campaign assignments (who codes which document)
     store.columnar       bulk numpy reads for statistics
     store.maintenance    integrity checks and repairs
+    store.tokens         access tokens of `annotator serve`
 
 Callers name the part they use (``store.progress.mark_done(...)``): the facade has no methods of
 its own beyond opening and closing, so a concept lives in exactly one part.
@@ -48,6 +49,7 @@ from annotator.db.maintenance import Maintenance
 from annotator.db.migrations import known_migrations, migrations
 from annotator.db.progress import Progress
 from annotator.db.schemes import AnnotatorRow, Schemes
+from annotator.db.tokens import Grant, Tokens
 
 __all__ = [
     "APPLICATION_ID",
@@ -58,6 +60,7 @@ __all__ = [
     "AnnotatorRow",
     "DatabaseError",
     "DocumentIn",
+    "Grant",
     "Store",
     "StoreError",
     "default_db_path",
@@ -84,6 +87,7 @@ class Store:
         self.assignments = Assignments(db)
         self.columnar = Columnar(db)
         self.maintenance = Maintenance(db)
+        self.tokens = Tokens(db, schemes=self.schemes)
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:

@@ -12,7 +12,7 @@ from annotator.store import Store
 from tests.safety_helpers import seed
 
 PARTS = ("db", "corpus", "schemes", "annotations", "progress", "adjudications", "columnar",
-         "maintenance")
+         "maintenance", "tokens")
 
 
 def test_store_is_only_its_parts(tmp_path: Path) -> None:

@@ -10,7 +10,17 @@ from __future__ import annotations
 import click
 
 from annotator import __version__
-from annotator.cli import analysis, annotate, campaign, corpus, data, doctor, review, schemes
+from annotator.cli import (
+    analysis,
+    annotate,
+    campaign,
+    corpus,
+    data,
+    doctor,
+    review,
+    schemes,
+    serve,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,3 +46,5 @@ cli.add_command(data.merge_cmd)
 cli.add_command(campaign.assign_cmd)
 cli.add_command(campaign.assignments_cmd)
 cli.add_command(campaign.checkout_cmd)
+cli.add_command(serve.serve_cmd)
+cli.add_command(serve.tokens_group)

@@ -10,6 +10,7 @@
 - ``assignments``: campaign assignments (who codes which document)
 - ``columnar``: bulk reads for statistics (numpy arrays)
 - ``maintenance``: integrity and consistency checks and repairs (`doctor`)
+- ``tokens``: access tokens of ``annotator serve`` (hashed; they decide the annotator)
 
 ``annotator.store.Store`` opens a database and holds one of each part.
 """

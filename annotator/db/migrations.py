@@ -362,7 +362,31 @@ def m004_assignments(db: sqlite_utils.Database) -> None:
     )
 
 
-# --- add new migrations ABOVE this line, numbered after the last one (m004_...) ---
+@migrations()
+def m006_access_tokens(db: sqlite_utils.Database) -> None:
+    """Access tokens for ``annotator serve``: who may open the annotation screen in a browser.
+
+    Only a SHA-256 of each token is stored (a copy of the file does not let anyone in); the token
+    decides the annotator, so a coder cannot write under another's name. ``role`` says which
+    screen the token opens (``annotate``, or ``review`` for a lead). A revoked token keeps its row
+    (``revoked_at``) so ``annotator tokens list`` can say when access ended."""
+    db.executescript(
+        """
+        CREATE TABLE access_tokens (
+            id INTEGER PRIMARY KEY,
+            annotator_id INTEGER NOT NULL REFERENCES annotators(id) ON DELETE CASCADE,
+            role TEXT NOT NULL DEFAULT 'annotate' CHECK (role IN ('annotate', 'review')),
+            token_sha256 TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            last_used_at TEXT,
+            revoked_at TEXT
+        );
+        CREATE INDEX idx_access_tokens_annotator ON access_tokens(annotator_id);
+        """
+    )
+
+
+# --- add new migrations ABOVE this line, numbered after the last one (m007_...) ---
 
 
 def known_migrations() -> frozenset[str]:
