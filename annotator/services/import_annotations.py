@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from annotator.services.doctor import log_imported_state
 from annotator.store import Store, StoreError, new_uid, now
 
 MAX_PROBLEMS = 20
@@ -351,6 +352,7 @@ class JsonlImport:
                         raise r.fail(lineno, f"bad document record ({exc!r})") from None
                     except StoreError as exc:
                         raise r.fail(lineno, str(exc)) from None
+                log_imported_state(self.store, set(r.annotators.values()))
         except StoreError as exc:
             raise AnnotationImportError([f"{self.path}: {exc}"]) from None
         return r.result
@@ -561,6 +563,7 @@ def import_semeval(
                 ),
                 ignore=True,
             )
+        log_imported_state(store, {who})
     return result
 
 
