@@ -96,7 +96,8 @@ def test_html_without_trafilatura_is_a_one_line_hint(
     (tmp_path / "ok.txt").write_text("Un article. Deux phrases.", "utf-8")
     code, out, err = run(tmp_path / "a.db", str(page), str(tmp_path / "ok.txt"))
     assert code == 1
-    assert err.strip() == f"error: {page}: web pages need trafilatura: pip install 'annotator[html]'"
+    hint = "web pages need trafilatura: pip install 'annotator[html]'"
+    assert err.strip() == f"error: {page}: {hint}"
     assert "1 new document(s)" in out  # the rest goes on
 
 

@@ -28,11 +28,16 @@ from annotator.cli.common import db_option, friendly_errors, open_store
     "who answered the unit chose (ties reported on stderr, left out); adjudicated: the "
     "decisions of `annotator review`.",
 )
+@click.option(
+    "--semeval-layout", type=click.Choice(["2023", "ptc"]), default="2023", show_default=True,
+    help="semeval: 2023 = SemEval-2023 Task 3 bundle names (article<ID>-labels-subtask-3.txt); "
+    "ptc = SemEval-2020 Task 11 / PTC scorer (<set>-labels/article<ID>.labels and <set>.labels).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @friendly_errors
 def export_cmd(
     fmt: str, out: str, db_path: str, annotators: str | None, label_sets: str | None,
-    gold: str, quiet: bool,
+    gold: str, semeval_layout: str, quiet: bool,
 ) -> None:
     """Export the annotations as a dataset (see the README for each format's layout)."""
     from annotator.services.export import exporter
@@ -50,8 +55,9 @@ def export_cmd(
             length=n_docs, label=f"exporting {fmt}",
             file=sys.stderr if show else open(os.devnull, "w"),
         ) as bar:
+            extra = {"layout": semeval_layout} if fmt == "semeval" else {}
             counts = exporter(fmt)(
-                store, Path(out), selection, warn=warnings.append, advance=bar.update
+                store, Path(out), selection, warn=warnings.append, advance=bar.update, **extra
             )
     except ExportError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -73,8 +79,8 @@ def export_cmd(
 @db_option
 @click.option(
     "--format", "fmt", type=click.Choice(["jsonl", "semeval"]), default=None,
-    help="jsonl: an `annotator export` file; semeval: SemEval-2023/PTC span label files "
-    "(default: jsonl for *.jsonl, else semeval).",
+    help="jsonl: an `annotator export` file; semeval: SemEval-2023/PTC span, paragraph and "
+    "article label files and .template files (default: jsonl for *.jsonl, else semeval).",
 )
 @click.option("--annotator", "annotator_name",
               help="semeval: the annotator the imported spans belong to (required).")
