@@ -4,6 +4,7 @@ JSON)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 HINT_LS = (
@@ -39,3 +40,47 @@ def json_kind(data: Any) -> str:
     ):
         return "records"
     return UNKNOWN
+
+
+def guess_format(paths: list[Path]) -> str:
+    """The import-annotations format of the given files: by suffix, then by a look at the
+    first record (our JSONL export starts with its header record)."""
+    first = paths[0] if paths else None
+    if first is None:
+        return "semeval"
+    if first.is_dir():
+        return "labelstudio" if (first / "tasks.json").is_file() else "semeval"
+    suffix = first.suffix.lower()
+    if suffix == ".json":
+        return "labelstudio"
+    if suffix == ".spacy":
+        return "spacy"
+    if suffix in (".conllu", ".conllup"):
+        return "conllu"
+    head = _head(first)
+    if suffix == ".tsv" or head.startswith("#FORMAT=WebAnno TSV"):
+        return "webanno"
+    if suffix == ".jsonl":
+        import json
+
+        try:
+            rec = json.loads(head) if head.strip() else {}
+        except ValueError:
+            return "jsonl"  # its own reader reports the line
+        if not isinstance(rec, dict) or rec.get("type") == "header":
+            return "jsonl"
+        if any(k in rec for k in ("_input_hash", "_task_hash", "spans", "accept")):
+            return "prodigy"
+        if any(k in rec for k in ("label", "entities", "cats")):
+            return "doccano"
+        return "jsonl"
+    return "semeval"
+
+
+def _head(path: Path) -> str:
+    """The first line of a file (empty when it cannot be read)."""
+    try:
+        with path.open("rb") as f:
+            return f.readline(1 << 20).decode("utf-8", "replace")
+    except OSError:
+        return ""
