@@ -241,3 +241,115 @@ def test_prodigy_rejected_tasks_are_left_out(tmp_path: Path) -> None:
     assert result.warnings == [f"{path}: 1 rejected or ignored task(s) left out"]
     assert {(r[0], r[2], r[3]) for r in view(store)} == {
         ("news-ana", "Name_Calling", "span"), ("news-ana", "against", "document")}
+
+
+# ------------------------------------------------------------------------------ token formats
+def test_conllu_plus_round_trip(filled: Store, tmp_path: Path) -> None:
+    other = round_trip(filled, tmp_path, "conllu", "cu")
+    texts = {r["sha256"]: r["text"] for r in filled.db.query("SELECT sha256, text FROM documents")}
+    before, after = view(filled, notes=False), view(other, notes=False)  # no notes in CoNLL-U
+    crossing = {r for r in before if r[3] == "span" and "\n" in texts[r[4]][r[6]:r[7]]}
+    assert after - (after - before) == before - crossing
+    # the span across a line break comes back as one span per sentence
+    assert sorted(texts[r[4]][r[6]:r[7]] for r in after - before) == [
+        "Moscou dénonce", "les peuples."]
+
+
+def test_conllu_package_reads_our_files(filled: Store, tmp_path: Path) -> None:
+    conllu = pytest.importorskip("conllu", reason="conllu (the [formats] extra) is not installed")
+    out = tmp_path / "cu"
+    exporter("conllu")(filled, out, Selection(), warn=print)
+    text = (out / "alice.conllup").read_text("utf-8")
+    assert text.startswith("# global.columns = ID FORM MISC ANNOTATOR:TECHNIQUE\n")
+    fields = ["id", "form", "misc", "annotator:technique"]
+    sentences = conllu.parse(text.split("\n", 1)[1], fields=fields)
+    assert len(sentences) == 7
+    first = sentences[0]
+    assert first.metadata["newdoc id"] == "k1"
+    doc_text = json.loads(first.metadata["doc_text"])
+    for sent in sentences:
+        assert sent.metadata["sent_id"] and sent.metadata["text"]
+        for tok in sent:
+            start, end = map(int, tok["misc"]["TokenRange"].split(":"))
+            if sent.metadata["sent_id"].startswith("k1-"):
+                assert doc_text[start:end] == tok["form"]
+            assert tok["annotator:technique"] == "O" or tok["annotator:technique"][:2] in (
+                "B-", "I-")
+    tags = [tok["annotator:technique"] for s in sentences for tok in s]
+    assert "B-Loaded_Language" in tags
+
+
+def webanno_rules(path: Path) -> None:
+    """The TSV 3 file rules (INCEpTION's "WebAnno TSV 3.3" format description): the format
+    line, span layer declarations, two blank lines, then per sentence a blank line, `#Text=`
+    lines and token lines `s-t<TAB>begin-end<TAB>token<TAB>one column per feature<TAB>`; a
+    multi-token annotation has the same [n] on every one of its tokens."""
+    lines = path.read_text("utf-8").split("\n")
+    assert lines[0] == "#FORMAT=WebAnno TSV 3.3"
+    layers = [ln for ln in lines[1:] if ln.startswith("#T_SP=")]
+    n_features = sum(len(ln.split("|")) - 1 for ln in layers)
+    assert lines[1 + len(layers)] == "" and lines[2 + len(layers)] == ""
+    ids: dict[str, set[str]] = {}
+    sentence = 0
+    for line in lines[3 + len(layers):]:
+        if not line or line.startswith("#Text="):
+            continue
+        cols = line.split("\t")
+        assert cols[-1] == ""  # trailing tab
+        s, t = cols[0].split("-")
+        assert int(s) >= sentence and int(t) >= 1
+        sentence = int(s)
+        begin, end = map(int, cols[1].split("-"))
+        assert begin < end and len(cols[2]) == end - begin - cols[2].count("\\\\")
+        assert len(cols) == 3 + n_features + 1
+        for cell in cols[3:-1]:
+            for part in cell.split("|"):
+                if part.endswith("]"):
+                    ids.setdefault(part[part.index("[") + 1:-1], set()).add(cols[0])
+    assert all(len(tokens) > 1 for tokens in ids.values())
+
+
+def test_webanno_round_trip_and_file_rules(filled: Store, tmp_path: Path) -> None:
+    other = round_trip(filled, tmp_path, "webanno", "wa")
+    no_doc = {r for r in view(filled) if r[3] != "document"}  # TSV has no document labels
+    assert view(other) == no_doc
+    files = sorted((tmp_path / "wa" / "annotation").rglob("*.tsv"))
+    assert [f.relative_to(tmp_path / "wa").as_posix() for f in files][:2] == [
+        "annotation/2.txt/alice.tsv", "annotation/2.txt/bruno.tsv"]
+    for f in files:
+        webanno_rules(f)
+    head = (tmp_path / "wa" / "annotation" / "k1.txt" / "bruno.tsv").read_text("utf-8")
+    assert "#T_SP=webanno.custom.Frame|label|note\n" in head
+    assert "Name\\_Calling[" in head and "citation du Kremlin[" in head  # escaped _, the note
+    # without the source folder the text is rebuilt from #Text and the tokens
+    alone = tmp_path / "bruno-k1.tsv"
+    alone.write_text(head, "utf-8")
+    third = with_scheme(tmp_path / "c.db")
+    import_files(third, "webanno", [alone])
+    [text] = [r["text"] for r in third.db.query("SELECT text FROM documents")]
+    assert "fraternité invincible" in text
+    assert {(r[0], r[2], r[3]) for r in view(third)} == {
+        ("bruno-k1", r[2], r[3]) for r in no_doc if r[0] == "bruno" and r[4] == next(
+            iter({x[4] for x in no_doc if x[2] == "Name_Calling"}))}
+
+
+def test_spacy_docbin_round_trip_and_spacy_reads_it(filled: Store, tmp_path: Path) -> None:
+    spacy = pytest.importorskip("spacy", reason="spaCy (the [spacy] extra) is not installed")
+    from spacy.tokens import DocBin
+
+    other = round_trip(filled, tmp_path, "spacy", "a.spacy")
+    assert view(other) == view(filled)
+    assert seconds(other) == seconds(filled)
+    docs = list(DocBin().from_disk(tmp_path / "a.spacy").get_docs(spacy.blank("fr").vocab))
+    texts = {r["text"] for r in filled.db.query("SELECT text FROM documents")}
+    assert {d.text for d in docs} == texts  # the exact texts
+    got = {(d.user_data["annotator"], s.text, s.label_) for d in docs
+           for s in d.spans.get("technique", [])}
+    assert ("bruno", "provocation terroriste", "Name_Calling") in got
+    assert ("alice", "les peuples.\nMoscou dénonce", "Exaggeration") in got
+    alice_k1 = next(d for d in docs if d.user_data["annotator"] == "alice"
+                    and d.user_data["document"]["id"] == "k1")
+    assert alice_k1.cats == {"against": 1.0}
+    # spaCy keeps the blank line after the title in the title's sentence
+    first_sentence = next(iter(alice_k1.sents)).text.strip()
+    assert first_sentence == "Kursk : la contre-offensive s'enlise"

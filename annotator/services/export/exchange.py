@@ -15,6 +15,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from annotator.services.export.common import ExportDoc, Walker
@@ -141,3 +142,20 @@ def cue_suggestions(store: Store, doc: ExportDoc) -> list[Mark]:
                              sentence=int(s["idx"]))
                 out.setdefault((m.level, m.label_set, m.label, m.start, m.end), m)
     return sorted(out.values(), key=lambda m: (m.start or 0, m.end or 0, m.label))
+
+
+def split_tokens(
+    sentences: list[dict[str, Any]], cuts: set[int]
+) -> list[tuple[int, int, int]]:
+    """(sentence idx, start, end) of the CoNLL export's tokens of each sentence, cut again at
+    every offset in ``cuts`` (the edges of the spans to write), so that every span is a run of
+    whole tokens and its offsets survive token-based formats exactly."""
+    from annotator.services.export.conll import tokenize
+
+    out: list[tuple[int, int, int]] = []
+    for s in sentences:
+        for _, ts, te in tokenize(str(s["text"]), int(s["start"])):
+            edges = [ts, *sorted(c for c in cuts if ts < c < te), te]
+            out.extend((int(s["idx"]), a, b) for a, b in pairwise(edges))
+    return out
+

@@ -95,8 +95,11 @@ class _Sets:
         levels = ("span", "sentence") if has_offsets else ("document",)
         sets = [s for s in self.scheme.label_sets if s.level in levels]
         wanted = item.label_set or None
-        if wanted is not None and any(s.name == wanted for s in sets):
-            chosen = [s for s in sets if s.name == wanted]
+        named = [s for s in sets if s.name == wanted] or [
+            s for s in sets if wanted and _loose(s.name) == _loose(wanted)
+        ]  # a WebAnno layer PrimaryFrame is the set primary_frame
+        if named:
+            chosen = named
         else:
             chosen = [s for s in sets if s.label(item.label) is not None]
             if self.label_set and any(s.name == self.label_set for s in chosen):
@@ -149,6 +152,10 @@ class _Sets:
         scheme = parse_scheme(text, "<imported scheme>")
         self.scheme_id, _ = store.schemes.add(scheme)
         self.scheme = scheme
+
+
+def _loose(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 def _set_name(name: str | None) -> str | None:
