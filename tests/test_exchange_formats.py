@@ -88,7 +88,7 @@ def test_labelstudio_round_trip_keeps_annotators_labels_notes_and_time(
 
 def test_labelstudio_converter_reads_our_export(filled: Store, tmp_path: Path) -> None:
     if importlib.util.find_spec("label_studio_converter") is None:
-        pytest.skip("label-studio-converter (the [formats] extra) is not installed")
+        pytest.skip("label-studio-converter (in the [test] extra) is not installed")
     from label_studio_converter import Converter
 
     out = tmp_path / "ls"
@@ -256,7 +256,7 @@ def test_conllu_plus_round_trip(filled: Store, tmp_path: Path) -> None:
 
 
 def test_conllu_package_reads_our_files(filled: Store, tmp_path: Path) -> None:
-    conllu = pytest.importorskip("conllu", reason="conllu (the [formats] extra) is not installed")
+    conllu = pytest.importorskip("conllu", reason="conllu (in the [test] extra) is not installed")
     out = tmp_path / "cu"
     exporter("conllu")(filled, out, Selection(), warn=print)
     text = (out / "alice.conllup").read_text("utf-8")

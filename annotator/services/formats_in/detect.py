@@ -49,7 +49,13 @@ def guess_format(paths: list[Path]) -> str:
     if first is None:
         return "semeval"
     if first.is_dir():
-        return "labelstudio" if (first / "tasks.json").is_file() else "semeval"
+        if (first / "tasks.json").is_file():
+            return "labelstudio"
+        for pattern, fmt in (("*.conllup", "conllu"), ("*.conllu", "conllu"),
+                             ("*.tsv", "webanno"), ("*.spacy", "spacy")):
+            if next(first.rglob(pattern), None) is not None:
+                return fmt
+        return "semeval"
     suffix = first.suffix.lower()
     if suffix == ".json":
         return "labelstudio"
