@@ -17,17 +17,7 @@ from annotator.services.export.common import Selection
 from annotator.services.formats_in import import_files
 from annotator.services.import_annotations import AnnotationImportError
 from annotator.store import Store
-from tests.export_fixture import SCHEME_YAML, build_template, copy_db
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_template(tmp_path_factory.mktemp("fixture"))
-
-
-@pytest.fixture
-def filled(template: Path, tmp_path: Path) -> Store:
-    return copy_db(template, tmp_path / "fixture.db")
+from tests.export_fixture import SCHEME_YAML
 
 
 def with_scheme(path: Path) -> Store:

@@ -17,17 +17,6 @@ from annotator.cli import cli
 from annotator.services.formats_in import FORMATS, import_files
 from annotator.services.import_annotations import AnnotationImportError
 from annotator.store import Store
-from tests.export_fixture import build_template, copy_db
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_template(tmp_path_factory.mktemp("fixture"))
-
-
-@pytest.fixture
-def filled(template: Path, tmp_path: Path) -> Store:
-    return copy_db(template, tmp_path / "fixture.db")
 
 
 def invoke(*args: str) -> tuple[int, str, str]:

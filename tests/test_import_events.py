@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from annotator.core.scheme import parse_scheme
 from annotator.services.doctor import diagnose, replay_problems
 from annotator.services.export import exporter
@@ -15,17 +13,7 @@ from annotator.services.export.common import Selection
 from annotator.services.import_annotations import import_jsonl, import_semeval
 from annotator.services.importing import make_document
 from annotator.store import Store
-from tests.export_fixture import SCHEME_YAML, build_template, copy_db
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_template(tmp_path_factory.mktemp("fixture"))
-
-
-@pytest.fixture
-def filled(template: Path, tmp_path: Path) -> Store:
-    return copy_db(template, tmp_path / "fixture.db")
+from tests.export_fixture import SCHEME_YAML
 
 
 def test_doctor_is_clean_after_jsonl_and_semeval_imports(filled: Store, tmp_path: Path) -> None:

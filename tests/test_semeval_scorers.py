@@ -14,17 +14,6 @@ from annotator.services.import_annotations import AnnotationImportError, import_
 from annotator.services.importing import make_document
 from annotator.store import Store
 from tests import scorer_rules as rules
-from tests.export_fixture import build_template, copy_db
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_template(tmp_path_factory.mktemp("fixture"))
-
-
-@pytest.fixture
-def filled(template: Path, tmp_path: Path) -> Store:
-    return copy_db(template, tmp_path / "fixture.db")
 
 
 def view(store: Store, level: str | None = None) -> set[tuple]:

@@ -822,15 +822,25 @@ def _store_article(
                             add(set_name, "sentence", lab, int(sent["id"]))
     store.db.bulk_insert("annotations", rows)
     result.annotations_new += len(rows)
-    if answered:
+    mark_imported_done(store, who, doc_id, scheme_id, sents, ts, sentences=answered, panel=panel)
+
+
+def mark_imported_done(
+    store: Store, who: int, doc_id: int, scheme_id: int, sents: list[dict[str, Any]], ts: str,
+    *, sentences: bool = True, panel: bool = True, seconds: float = 0.0,
+) -> None:
+    """Imported work counts as finished: the document's sentences (and its document panel)
+    are marked done for the annotator under ``scheme_id``, ``seconds`` of active time on the
+    first sentence. Marks already there stay as they are."""
+    if sentences:
         store.db.bulk_insert(
             "progress",
             (
                 {"annotator_id": who, "sentence_id": s["id"], "document_id": doc_id,
-                 "scheme_id": scheme_id, "status": "done", "seconds": 0.0, "flag": 0,
-                 "note": None, "seen_at": ts, "done_at": ts, "updated_at": ts,
-                 "done_scheme_id": scheme_id}
-                for s in sents
+                 "scheme_id": scheme_id, "status": "done",
+                 "seconds": float(seconds) if i == 0 else 0.0, "flag": 0, "note": None,
+                 "seen_at": ts, "done_at": ts, "updated_at": ts, "done_scheme_id": scheme_id}
+                for i, s in enumerate(sents)
             ),
             ignore=True,
         )

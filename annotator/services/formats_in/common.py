@@ -16,12 +16,14 @@ import json
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from annotator.services.import_annotations import (
     MAX_PROBLEMS,
     AnnotationImportError,
     ImportResult,
+    mark_imported_done,
 )
 from annotator.store import Store, StoreError, new_uid, now
 
@@ -275,21 +277,13 @@ def _store_work(
     store.db.bulk_insert("annotations", rows)
     result.annotations_new += len(rows)
     if w.done and sents and scheme_id is not None:
-        store.db.bulk_insert(
-            "progress",
-            (
-                {"annotator_id": who, "sentence_id": s["id"], "document_id": doc_id,
-                 "scheme_id": scheme_id, "status": "done",
-                 "seconds": float(w.seconds or 0) if i == 0 else 0.0, "flag": 0, "note": None,
-                 "seen_at": ts, "done_at": ts, "updated_at": ts, "done_scheme_id": scheme_id}
-                for i, s in enumerate(sents)
-            ),
-            ignore=True,
-        )
-        store.db.bulk_insert(
-            "document_progress",
-            [{"annotator_id": who, "document_id": doc_id, "scheme_id": scheme_id,
-              "status": "done", "flag": 0, "note": None, "updated_at": ts,
-              "done_scheme_id": scheme_id}],
-            ignore=True,
-        )
+        mark_imported_done(store, who, doc_id, scheme_id, sents, ts, seconds=w.seconds or 0)
+
+
+def read_lines(path: Path, problems: list[str]) -> list[str] | None:
+    """The file's lines (UTF-8), or None after recording why it cannot be read."""
+    try:
+        return path.read_text("utf-8").split("\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{path}: cannot read ({exc})")
+        return None

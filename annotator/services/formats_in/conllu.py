@@ -15,7 +15,7 @@ import json
 import re
 from pathlib import Path
 
-from annotator.services.formats_in.common import ForeignDoc, ForeignWork, Item
+from annotator.services.formats_in.common import ForeignDoc, ForeignWork, Item, read_lines
 
 RANGE = re.compile(r"(?:^|\|)TokenRange=(\d+):(\d+)(?:\||$)")
 
@@ -28,10 +28,8 @@ def read(
         for f in sorted([*path.rglob("*.conllup"), *path.rglob("*.conllu")]):
             out += read(f, problems, warnings, annotator)
         return out
-    try:
-        lines = path.read_text("utf-8").split("\n")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(f"{path}: cannot read ({exc})")
+    lines = read_lines(path, problems)
+    if lines is None:
         return []
     if not lines or not lines[0].startswith("# global.columns ="):
         problems.append(f"{path}:1: not CoNLL-U Plus (the first line must be "

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from annotator.services.formats_in.common import read_lines
+
 SIDE_FILES = ("article-ids.tsv", "label-map.tsv")
 BUNDLE_SETS = {"1": "genre", "2": "frames", "3": "technique"}  # SemEval-2023 subtask -> set name
 _BUNDLE = re.compile(r".*labels-subtask-([123])\.txt")
@@ -74,12 +76,8 @@ def parse_units(path: Path, kind: str, problems: list[str]) -> list[UnitLabels]:
     """Paragraph or article label lines (an empty label column: no label)."""
     out: list[UnitLabels] = []
     want = 3 if kind == "paragraphs" else 2
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(f"{path}: cannot read ({exc})")
-        return out
-    for lineno, raw in enumerate(text.split("\n"), start=1):
+    lines = read_lines(path, problems)
+    for lineno, raw in enumerate(lines or [], start=1):
         line = raw.rstrip("\r")
         if not line.strip():
             continue
@@ -110,23 +108,19 @@ def parse_units(path: Path, kind: str, problems: list[str]) -> list[UnitLabels]:
 def parse_template(path: Path, problems: list[str]) -> dict[str, dict[int, tuple[int, str]]]:
     """article -> line number -> (file line, paragraph text)."""
     out: dict[str, dict[int, tuple[int, str]]] = {}
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(f"{path}: cannot read ({exc})")
-        return out
-    for lineno, raw in enumerate(text.split("\n"), start=1):
+    lines = read_lines(path, problems)
+    for lineno, raw in enumerate(lines or [], start=1):
         if not raw.strip():
             continue
         cols = raw.split("\t", 2)
         if len(cols) != 3 or not cols[1].isdigit() or int(cols[1]) < 1:
             problems.append(f"{path}:{lineno}: expected article_id<TAB>line<TAB>text")
             continue
-        lines = out.setdefault(cols[0].strip(), {})
-        if int(cols[1]) in lines:
+        by_line = out.setdefault(cols[0].strip(), {})
+        if int(cols[1]) in by_line:
             problems.append(f"{path}:{lineno}: line {cols[1]} of article {cols[0]} given twice")
             continue
-        lines[int(cols[1])] = (lineno, cols[2])
+        by_line[int(cols[1])] = (lineno, cols[2])
     return out
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from annotator.services.formats_in.common import ForeignDoc, ForeignWork, Item
+from annotator.services.formats_in.common import ForeignDoc, ForeignWork, Item, read_lines
 
 ID = re.compile(r"^(.*?)(?:\[(\d+)\])?$", re.S)
 
@@ -65,10 +65,8 @@ def read(
         for f in sorted(path.rglob("*.tsv")):
             out += read(f, problems, warnings, annotator)
         return out
-    try:
-        lines = path.read_text("utf-8").split("\n")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(f"{path}: cannot read ({exc})")
+    lines = read_lines(path, problems)
+    if lines is None:
         return []
     if not lines[0].startswith("#FORMAT=WebAnno TSV 3"):
         problems.append(f"{path}:1: not WebAnno TSV 3 (no `#FORMAT=WebAnno TSV 3.x` line)")
