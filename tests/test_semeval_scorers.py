@@ -125,9 +125,18 @@ def test_labels_with_commas_survive_the_comma_separated_files(tmp_path: Path) ->
         "Loaded_Language", "Name_Calling-Labeling-2"]
     assert (out / "label-map.tsv").read_text("utf-8") == (
         "label_set\twritten\tlabel\ntechnique\tName_Calling-Labeling-2\tName_Calling,Labeling\n")
-    # span files keep the name as it is (tab-separated: PTC writes it so)
+    # span files keep the name as it is (tab-separated: PTC writes it so), with their own
+    # classes file for the TC scorer
     [span_file] = (d / "technique-spans").iterdir()
     assert "\tName_Calling,Labeling\t" in span_file.read_text("utf-8")
+    span_classes = rules.read_classes(d / "technique-span-techniques.txt")
+    assert span_classes == ["Name_Calling,Labeling", "Name_Calling-Labeling", "Loaded_Language"]
+    rules.ptc_submission(span_file, span_classes)
+    ptc = tmp_path / "ptc"
+    exporter("semeval")(store, ptc, Selection(), warn=print, layout="ptc")
+    gold = rules.ptc_gold_folder(ptc / "ptc" / "technique-labels", span_classes)
+    assert sorted(t for rows in gold.values() for t, _, _ in rows) == [
+        "Loaded_Language", "Name_Calling,Labeling"]
     # the paragraph file alone, back into the scheme: the comma comes back
     other = Store.open(tmp_path / "b.db")
     other.schemes.add(parse_scheme(COMMA_SCHEME))

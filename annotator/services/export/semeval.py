@@ -27,7 +27,8 @@ columns: there the comma becomes ``-`` (``Name_Calling-Labeling``, the SemEval-2
 with a numbered suffix if that name is taken, and ``label-map.tsv`` says which name stands for
 which (``import-annotations`` reads it back). Span files keep the names as they are. Each set's
 ``<set>-techniques.txt`` lists the names as written in its comma-separated files, one per line:
-the classes file the scorers take. ``paragraphs.template`` gives ``ID<TAB>line<TAB>text`` for
+the classes file the scorers take (``<set>-span-techniques.txt``, the names with their commas,
+when a span set's span files need it). ``paragraphs.template`` gives ``ID<TAB>line<TAB>text`` for
 every non-empty line of every article (the SemEval-2023 template).
 """
 
@@ -227,6 +228,12 @@ def _write_side_files(
                     out / d / f"{label_set}-techniques.txt",
                     "".join(f"{w}\n" for w in names.values()),
                 )
+                if levels[label_set] == "span" and any(w != lab for lab, w in names.items()):
+                    # span files keep the names with commas: their classes file for the TC scorer
+                    write_text(
+                        out / d / f"{label_set}-span-techniques.txt",
+                        "".join(f"{lab}\n" for lab in names),
+                    )
     template.sort(key=lambda x: x[0])
     write_text(out / TEMPLATE_FILE, "".join(r + "\n" for _, r in template))
 
