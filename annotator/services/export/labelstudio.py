@@ -69,7 +69,9 @@ def label_config(store: Store, levels: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def results(text: str, marks: list[Mark], prefix: str) -> list[dict[str, Any]]:
+def results(
+    text: str, marks: list[Mark], prefix: str, origin: str = "manual"
+) -> list[dict[str, Any]]:
     """Label Studio result entries for spans, sentence labels, document labels and notes."""
     out: list[dict[str, Any]] = []
     doc_sets: dict[str, list[str]] = {}
@@ -81,20 +83,20 @@ def results(text: str, marks: list[Mark], prefix: str) -> list[dict[str, Any]]:
         rid = m.uid[-10:] if m.uid else f"{prefix}{i}"  # region id, unique in the task
         out.append({
             "id": rid, "from_name": m.label_set, "to_name": TEXT_TAG, "type": "labels",
-            "origin": "manual",
+            "origin": origin,
             "value": {"start": m.start, "end": m.end, "text": text[m.start:m.end],
                       "labels": [m.label]},
         })
         if m.note:
             out.append({
                 "id": rid, "from_name": NOTE_TAG, "to_name": TEXT_TAG, "type": "textarea",
-                "origin": "manual",
+                "origin": origin,
                 "value": {"start": m.start, "end": m.end, "text": [m.note]},
             })
     for set_name, labels in doc_sets.items():
         out.append({
             "id": f"{prefix}{set_name}"[:10], "from_name": set_name, "to_name": TEXT_TAG,
-            "type": "choices", "origin": "manual", "value": {"choices": labels},
+            "type": "choices", "origin": origin, "value": {"choices": labels},
         })
     return out
 
@@ -128,7 +130,8 @@ def export(
             "data": {"text": doc.text, **document_fields(doc)},
             "meta": {"sha256": doc.row["sha256"]},
             "annotations": annotations,
-            "predictions": [{"model_version": MODEL, "result": results(doc.text, suggested, "p")}]
+            "predictions": [{"model_version": MODEL,
+                             "result": results(doc.text, suggested, "p", "prediction")}]
             if suggested else [],
         })
         if advance is not None:
