@@ -2,7 +2,8 @@
 ``# global.columns = ID FORM MISC <SET>...`` with one BIO column per span set (named
 ``ANNOTATOR:<SET>`` in capitals).
 
-Each document opens with ``# newdoc id = <name>``, ``# doc_text = <the text as a JSON
+The annotator's name follows (``# annotator = <name>``: the file name may have had to change
+it). Each document opens with ``# newdoc id = <name>``, ``# doc_text = <the text as a JSON
 string>`` (so that the text, line breaks included, comes back exactly), its fields as
 ``# doc_<field> = ...`` and its document labels as ``# doc_label <set> = L1|L2``; each sentence
 has ``# sent_id``, ``# text`` and its labels as ``# label <set> = L1|L2``. MISC gives each
@@ -68,7 +69,7 @@ def export(
                 for i in hit:
                     column[i] = ("B-" if tokens[i][0] != prev else "I-") + m.label
                     prev = tokens[i][0]
-            lines = files.setdefault(w.annotator, [header])
+            lines = files.setdefault(w.annotator, [header, f"# annotator = {w.annotator}\n"])
             lines.append(f"# newdoc id = {doc.name}\n")
             lines.append(f"# doc_text = {json.dumps(text, ensure_ascii=False)}\n")
             for key, value in document_fields(doc).items():

@@ -6,7 +6,7 @@ paragraph each. Token offsets come from MISC ``TokenRange``
 (else from finding each FORM in the text in order). A BIO column ``NS:NAME`` fills the label
 set ``name`` (lower case); ``# label <set> = A|B`` are sentence labels, ``# doc_label <set> =``
 document labels, ``# doc_<field> =`` the document's fields. The annotator is
-``--annotator``, else the file name (``alice.conllup`` -> alice).
+``--annotator``, else the file's ``# annotator =`` line, else the file name (``alice.conllup``).
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ def read(
     bio = [(i, c.split(":")[-1].lower()) for i, c in enumerate(columns)
            if c not in ("ID", "FORM", "LEMMA", "UPOS", "XPOS", "FEATS", "HEAD", "DEPREL",
                         "DEPS", "MISC")]
-    name = annotator or path.stem
-    reader = _Reader(path, columns, bio, name, problems)
+    reader = _Reader(path, columns, bio, annotator or path.stem, problems)
+    reader.fixed_name = annotator is not None
     for lineno, line in enumerate(lines[1:], start=2):
         reader.line(lineno, line.rstrip("\r"))
     reader.finish()
@@ -58,6 +58,7 @@ class _Reader:
         self.columns = columns
         self.bio = bio
         self.name = name
+        self.fixed_name = False  # --annotator given: the file's own `# annotator` is ignored
         self.problems = problems
         self.docs: list[ForeignDoc] = []
         self.doc: ForeignDoc | None = None
@@ -75,7 +76,9 @@ class _Reader:
             key, value = key.strip(), value.strip()
             if not sep:
                 return
-            if key == "newdoc id":
+            if key == "annotator" and self.doc is None and not self.fixed_name:
+                self.name = value  # the file names its annotator (the file name may not)
+            elif key == "newdoc id":
                 self.finish()
                 self.doc = ForeignDoc(where, "", {"id": value})
                 self.doc.works.append(ForeignWork(self.name))
