@@ -727,11 +727,13 @@ def _check_lines(
     src: _SemevalSources, plan: _SemevalPlan, texts: dict[str, str], problems: list[str]
 ) -> None:
     for art, spans in src.spans.items():
-        text = texts.get(art)
-        for s in spans if text is not None else []:
-            if s.end > len(text):  # type: ignore[arg-type]
+        if art not in texts:
+            continue  # its missing article is already a problem
+        size = len(texts[art])
+        for s in spans:
+            if s.end > size:
                 problems.append(f"{s.file}:{s.line}: span {s.start}-{s.end} runs past the end "
-                                f"of article{art}.txt ({len(text)} characters)")  # type: ignore
+                                f"of article{art}.txt ({size} characters)")
     for f, kind, _, rows in src.units:
         if kind != "paragraphs" or not plan.unit_sets.get(f):
             continue
