@@ -31,6 +31,22 @@ def store(db_path: Path) -> Iterator[Store]:
     s.close()
 
 
+@pytest.fixture(scope="module")
+def export_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The annotated fixture database of tests/export_fixture.py, built once per module."""
+    from tests.export_fixture import build_template
+
+    return build_template(tmp_path_factory.mktemp("fixture"))
+
+
+@pytest.fixture
+def filled(export_template: Path, tmp_path: Path) -> Store:
+    """A writable copy of the annotated fixture database."""
+    from tests.export_fixture import copy_db
+
+    return copy_db(export_template, tmp_path / "fixture.db")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Keep the developer's own settings out of tests."""

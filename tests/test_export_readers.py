@@ -108,12 +108,15 @@ def test_semeval_span_files_offsets_match_article_files(store: Store, tmp_path: 
 def test_semeval_paragraph_lines_follow_the_article_lines(store: Store, tmp_path: Path) -> None:
     out = tmp_path / "sem"
     exporter("semeval")(store, out, Selection(annotators=["bruno"]), warn=print)
-    text = (out / "articles" / "articlek1.txt").read_text("utf-8")
+    # k1 is not a number: its SemEval id is the one article-ids.tsv gives it
+    k1 = next(r.split("\t")[0] for r in (out / "article-ids.tsv").read_text("utf-8").splitlines()
+              if r.split("\t")[1] == "k1")
+    text = (out / "articles" / f"article{k1}.txt").read_text("utf-8")
     lines = text.split("\n")
     rows = [
         r.split("\t") for r in (out / "bruno" / "technique-paragraphs.txt").read_text(
             "utf-8").splitlines()
-        if r.startswith("k1\t")
+        if r.startswith(f"{k1}\t")
     ]
     # every non-empty line is listed once, by its 1-based number (title = line 1)
     assert [int(r[1]) for r in rows] == [i + 1 for i, ln in enumerate(lines) if ln.strip()]

@@ -21,10 +21,13 @@ from annotator.cli.common import db_option, friendly_errors, open_store
 def import_cmd(
     paths: tuple[str, ...], db_path: str, encoding: str | None, source: str | None, quiet: bool
 ) -> None:
-    """Import articles from .txt, .jsonl and .csv files or directories (recursive).
+    """Import articles from .txt, .jsonl, .csv, .json files, web pages (.html) or directories
+    (recursive).
 
-    JSONL and CSV records need a `text` field and may have id, title, source, url, published and
-    language; other fields are kept as metadata. Re-importing the same text does nothing.
+    JSONL, CSV and JSON records need a `text` field and may have id, title, source, url,
+    published and language; other fields are kept as metadata. A .txt file may open with a YAML
+    front-matter block (title, source, url, published); article<DIGITS>.txt keeps DIGITS as its
+    id. Web pages need the [html] extra (trafilatura). Re-importing the same text does nothing.
     """
     from annotator.services.importing import import_paths, iter_files
 

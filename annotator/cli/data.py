@@ -14,8 +14,10 @@ from annotator.cli.common import db_option, friendly_errors, open_store
 @click.command("export")
 @click.option(
     "--format", "fmt", required=True,
-    type=click.Choice(["jsonl", "csv", "semeval", "brat", "conll", "parquet"]),
-    help="jsonl and csv write a file; semeval, brat, conll and parquet write a directory.",
+    type=click.Choice(["jsonl", "csv", "semeval", "brat", "conll", "parquet", "labelstudio",
+                       "doccano", "prodigy", "webanno", "conllu", "spacy"]),
+    help="jsonl, csv, doccano, prodigy and spacy write a file; the others a directory "
+    "(docs/formats.md says what each keeps).",
 )
 @click.option("--out", "out", required=True, type=click.Path(), help="Output file or directory.")
 @db_option
@@ -28,11 +30,16 @@ from annotator.cli.common import db_option, friendly_errors, open_store
     "who answered the unit chose (ties reported on stderr, left out); adjudicated: the "
     "decisions of `annotator review`.",
 )
+@click.option(
+    "--semeval-layout", type=click.Choice(["2023", "ptc"]), default="2023", show_default=True,
+    help="semeval: 2023 = SemEval-2023 Task 3 bundle names (article<ID>-labels-subtask-3.txt); "
+    "ptc = SemEval-2020 Task 11 / PTC scorer (<set>-labels/article<ID>.labels and <set>.labels).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @friendly_errors
 def export_cmd(
     fmt: str, out: str, db_path: str, annotators: str | None, label_sets: str | None,
-    gold: str, quiet: bool,
+    gold: str, semeval_layout: str, quiet: bool,
 ) -> None:
     """Export the annotations as a dataset (see the README for each format's layout)."""
     from annotator.services.export import exporter
@@ -50,8 +57,9 @@ def export_cmd(
             length=n_docs, label=f"exporting {fmt}",
             file=sys.stderr if show else open(os.devnull, "w"),
         ) as bar:
+            extra = {"layout": semeval_layout} if fmt == "semeval" else {}
             counts = exporter(fmt)(
-                store, Path(out), selection, warn=warnings.append, advance=bar.update
+                store, Path(out), selection, warn=warnings.append, advance=bar.update, **extra
             )
     except ExportError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -72,27 +80,36 @@ def export_cmd(
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @db_option
 @click.option(
-    "--format", "fmt", type=click.Choice(["jsonl", "semeval"]), default=None,
-    help="jsonl: an `annotator export` file; semeval: SemEval-2023/PTC span label files "
-    "(default: jsonl for *.jsonl, else semeval).",
+    "--format", "fmt",
+    type=click.Choice(["jsonl", "semeval", "labelstudio", "doccano", "prodigy", "webanno",
+                       "conllu", "spacy"]),
+    default=None,
+    help="jsonl: an `annotator export` file; semeval: SemEval-2023/PTC span, paragraph and "
+    "article label files and .template files; the others: those tools' files (default: "
+    "guessed from the files).",
 )
 @click.option("--annotator", "annotator_name",
-              help="semeval: the annotator the imported spans belong to (required).")
+              help="Whose work it is: required for semeval, and for files that name no "
+              "annotator.")
 @click.option("--articles", type=click.Path(file_okay=False),
               help="semeval: directory of the article<ID>.txt files.")
-@click.option("--scheme", "scheme_name", help="semeval: the stored scheme of the labels.")
-@click.option("--label-set", "label_set", help="semeval: the span label set of the labels.")
+@click.option("--scheme", "scheme_name", help="The stored scheme of the labels.")
+@click.option("--label-set", "label_set",
+              help="The label set of labels the files do not place (semeval: the span set).")
 @friendly_errors
 def import_annotations_cmd(
     paths: tuple[str, ...], db_path: str, fmt: str | None, annotator_name: str | None,
     articles: str | None, scheme_name: str | None, label_set: str | None,
 ) -> None:
     """Import annotations: an `annotator export --format jsonl` file (documents, schemes,
-    annotators and all annotations), or SemEval/PTC span files as one annotator's work.
+    annotators and all annotations), SemEval/PTC files as one annotator's work, or another
+    tool's export (Label Studio, doccano, Prodigy, INCEpTION/WebAnno TSV 3, CoNLL-U Plus, spaCy).
 
     All or nothing: any problem is reported as FILE:LINE: cause and nothing is stored.
     Importing the same file twice adds nothing.
     """
+    from annotator.services.formats_in import FORMATS, import_files
+    from annotator.services.formats_in.detect import guess_format
     from annotator.services.import_annotations import (
         AnnotationImportError,
         ImportResult,
@@ -101,10 +118,15 @@ def import_annotations_cmd(
     )
 
     if fmt is None:
-        fmt = "jsonl" if all(p.endswith(".jsonl") for p in paths) else "semeval"
+        fmt = guess_format([Path(p) for p in paths])
     store = open_store(db_path)
     try:
-        if fmt == "jsonl":
+        if fmt in FORMATS:
+            if articles:
+                raise click.UsageError("--articles is for --format semeval")
+            result = import_files(store, fmt, paths, annotator=annotator_name,
+                                  scheme_name=scheme_name, label_set=label_set)
+        elif fmt == "jsonl":
             if annotator_name or articles:
                 raise click.UsageError("--annotator and --articles are for --format semeval")
             result = ImportResult()
@@ -126,6 +148,8 @@ def import_annotations_cmd(
             click.echo(f"error: {problem}", err=True)
         click.echo("nothing was imported", err=True)
         sys.exit(1)
+    for warning in result.warnings:
+        click.echo(f"note: {warning}", err=True)
     click.echo(
         f"{result.documents_new} new document(s), {result.documents_present} already present; "
         f"{result.annotations_new} new annotation(s), {result.annotations_present} already present"

@@ -183,6 +183,39 @@ class Annotations:
                 annotation_uid=uid,
             )
 
+    def adopt_state(self, annotator_id: int, changes: Iterable[dict[str, Any]]) -> int:
+        """Record stored state that no event records yet (what an import wrote) as ``adopt``
+        events, one per change ``{scheme_id, document_id, sentence_id, before, after}``:
+        replayable, not undoable. Returns how many were logged."""
+        rows = [
+            (
+                new_uid(), annotator_id, c["scheme_id"], now(), "adopt", c["document_id"],
+                c["sentence_id"], None,
+                json.dumps(c["before"], ensure_ascii=False, sort_keys=True),
+                json.dumps(c["after"], ensure_ascii=False, sort_keys=True),
+            )
+            for c in changes
+        ]
+        with self.db.atomic():
+            self.db.executemany(
+                "INSERT INTO events (uid, annotator_id, scheme_id, ts, action, document_id, "
+                "sentence_id, annotation_uid, before, after) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+        return len(rows)
+
+    def places_of(self, annotator_id: int) -> dict[str, tuple[bool, int, int, int | None]]:
+        """uid -> (current, scheme id, document id, sentence id) of every annotation of the
+        annotator: where an ``adopt`` event for it belongs."""
+        return {
+            str(r[0]): (bool(r[1]), int(r[2]), int(r[3]), None if r[4] is None else int(r[4]))
+            for r in self.db.execute(
+                "SELECT uid, removed_at IS NULL, scheme_id, document_id, sentence_id "
+                "FROM annotations WHERE annotator_id = ?",
+                [annotator_id],
+            )
+        }
+
     def events_of(self, annotator_id: int) -> Iterator[dict[str, Any]]:
         """The annotator's events in order (id, action, sentence_id, before, after, undo_of),
         for replaying them (`doctor`)."""

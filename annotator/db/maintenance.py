@@ -83,14 +83,24 @@ class Maintenance:
         )
 
     def bad_annotation_offsets(self) -> list[dict[str, Any]]:
-        """Current annotations outside their sentence (spans) or on a sentence of another
-        document: id, start, end, s_start, s_end, s_doc (the sentence's) and document_id."""
+        """Current annotations whose span does not start in its sentence or runs past its
+        document, or on a sentence of another document: id, start, end, s_start, s_end, s_doc
+        (the sentence's) and document_id.
+
+        A span starts in its sentence's stretch of text: from the sentence's start (0 for the
+        first sentence) up to the next sentence's start. It may end further on: spans imported
+        from PTC or SemEval files cross sentence boundaries and may end with the line break
+        after a sentence, and they are attached to the sentence where they start."""
         return self.db.query(
             'SELECT a.id, a.start, a."end", s.start AS s_start, s."end" AS s_end, '
             "s.document_id AS s_doc, a.document_id FROM annotations a "
-            "JOIN sentences s ON s.id = a.sentence_id WHERE a.removed_at IS NULL AND ("
-            "(a.level = 'span' AND (a.start < s.start OR a.\"end\" > s.\"end\" "
-            "OR a.\"end\" <= a.start)) "
+            "JOIN sentences s ON s.id = a.sentence_id JOIN documents d ON d.id = a.document_id "
+            "WHERE a.removed_at IS NULL AND ("
+            "(a.level = 'span' AND (a.\"end\" <= a.start "
+            "OR a.start < CASE WHEN s.idx = 0 THEN 0 ELSE s.start END "
+            "OR a.start >= coalesce((SELECT n.start FROM sentences n WHERE "
+            "n.document_id = s.document_id AND n.idx = s.idx + 1), length(d.text)) "
+            "OR a.\"end\" > length(d.text))) "
             "OR s.document_id != a.document_id)"
         )
 

@@ -345,11 +345,13 @@ class Progress:
         return out
 
     def marks_of(self, annotator_id: int) -> dict[int, dict[str, Any]]:
-        """sentence id -> (sentence_id, status, flag, note) of every sentence the annotator saw."""
+        """sentence id -> (sentence_id, status, flag, note, document_id, scheme_id) of every
+        sentence the annotator saw."""
         return {
             int(r["sentence_id"]): r
             for r in self.db.iter_query(
-                "SELECT sentence_id, status, flag, note FROM progress WHERE annotator_id = ?",
+                "SELECT sentence_id, status, flag, note, document_id, scheme_id FROM progress "
+                "WHERE annotator_id = ?",
                 [annotator_id],
             )
         }

@@ -156,7 +156,9 @@ def check_offsets(store: Store) -> list[Finding]:
     if bad_span:
         findings.append(
             Finding(
-                "span-offsets", "annotations outside their sentence or document", len(bad_span),
+                "span-offsets",
+                "spans that do not start in their sentence or run past their document",
+                len(bad_span),
                 "remove them in the annotation screen or with SQL; not repaired automatically",
                 examples=[
                     f"annotation {r['id']} [{r['start']}, {r['end']}) vs sentence "
@@ -255,6 +257,53 @@ def replay_problems(store: Store, annotator_id: int, state: Replayed | None = No
                 f"events say {_fmt(state.progress.get(sid))}"
             )
     return problems
+
+
+def log_imported_state(store: Store, annotator_ids: list[int] | set[int]) -> int:
+    """Append ``adopt`` events so that each annotator's event log replays to the stored state.
+
+    Imports write annotations and done marks directly (in bulk, from files that are the source
+    of truth); this records them in the log afterwards, the opposite direction of ``repair``,
+    so that `doctor` finds nothing right after a clean import. One event per sentence (or per
+    document for document labels) carries that unit's annotations and marks. Call it inside the
+    import's transaction. Returns the number of events logged."""
+    total = 0
+    for aid in sorted(annotator_ids):
+        state = replay(store, aid)
+        changes: dict[tuple[int, int | None], dict[str, Any]] = {}
+
+        def change(
+            scheme_id: int | None, doc: int, sentence: int | None,
+            changes: dict[tuple[int, int | None], dict[str, Any]] = changes,
+        ) -> dict[str, Any]:
+            return changes.setdefault(
+                (doc, sentence),
+                {"scheme_id": scheme_id, "document_id": doc, "sentence_id": sentence,
+                 "before": {}, "after": {}},
+            )
+
+        for uid, (active, scheme_id, doc, sentence) in store.annotations.places_of(aid).items():
+            if state.annotations.get(uid, False) != active:
+                c = change(scheme_id, doc, sentence)
+                c["before"].setdefault("annotations", {})[uid] = not active
+                c["after"].setdefault("annotations", {})[uid] = active
+        marks = store.progress.marks_of(aid)
+        for sid, row in marks.items():
+            before = state.progress.get(sid)
+            if not _same_progress(before, row):
+                c = change(row["scheme_id"], int(row["document_id"]), sid)
+                c["before"]["progress"] = before
+                c["after"]["progress"] = {
+                    "status": row["status"], "flag": int(row["flag"] or 0), "note": row["note"]
+                }
+        for sid, before in state.progress.items():
+            if sid not in marks and not _same_progress(before, None):
+                row_ = store.corpus.sentence(sid)
+                if row_ is not None:
+                    c = change(None, int(row_["document_id"]), sid)
+                    c["before"]["progress"], c["after"]["progress"] = before, None
+        total += store.annotations.adopt_state(aid, changes.values())
+    return total
 
 
 def _fmt(s: dict[str, Any] | None) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from annotator.services.doctor import log_imported_state
 from annotator.store import Store, StoreError, new_uid, now
 
 MAX_PROBLEMS = 20
@@ -351,6 +352,7 @@ class JsonlImport:
                         raise r.fail(lineno, f"bad document record ({exc!r})") from None
                     except StoreError as exc:
                         raise r.fail(lineno, str(exc)) from None
+                log_imported_state(self.store, set(r.annotators.values()))
         except StoreError as exc:
             raise AnnotationImportError([f"{self.path}: {exc}"]) from None
         return r.result
@@ -374,13 +376,17 @@ class _Span:
 
 
 def span_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Label files given, and those found under directories (``*.labels``, ``*-labels*.txt``)."""
+    """Label files given, and those found under directories (``*.labels``, ``*-labels*.txt``,
+    our ``*-paragraphs.txt``, ``*-articles.txt`` and ``*.template``)."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
             out += sorted(
                 c for c in p.rglob("*")
-                if c.is_file() and (c.suffix == ".labels" or "-labels" in c.name)
+                if c.is_file() and (
+                    c.suffix in (".labels", ".template") or "-labels" in c.name
+                    or c.name.endswith(("-paragraphs.txt", "-articles.txt"))
+                )
             )
         else:
             out.append(p)
@@ -447,155 +453,409 @@ def import_semeval(
     scheme_name: str | None = None,
     label_set: str | None = None,
 ) -> ImportResult:
-    """Import SemEval-2023 / PTC technique span files as the annotations of ``annotator``.
+    """Import SemEval-2023 / PTC files as the annotations of ``annotator``: technique span files,
+    paragraph label files (``ID<TAB>LINE<TAB>L1,L2``), article label files (``ID<TAB>L1,L2``)
+    and ``.template`` paragraph files (which carry articles, not labels).
 
     Articles come from ``article<ID>.txt`` next to the label files (or in a sibling directory
-    whose name contains "article", or ``articles``). Every article read counts as fully
-    annotated: its sentences are marked done for the annotator (no span = no technique).
+    whose name contains "article", or ``articles``), else from a template. Every article read
+    counts as fully annotated for the files given: span and paragraph files mark its sentences
+    done for the annotator (no span = no technique), article files its document panel. Our
+    export's ``article-ids.tsv`` and ``label-map.tsv`` give back the documents' names and the
+    labels whose commas were replaced. A paragraph file of a span set that span files of the
+    same import already give is skipped (it is derived from them).
     """
-    from annotator.core.scheme import parse_scheme
-    from annotator.services.export.semeval import natural_key
-    from annotator.services.importing import decode, make_document, normalise
+    from annotator.services.formats_in import semeval as sf
 
-    result = ImportResult()
     problems: list[str] = []
     files = span_files(paths)
     if not files:
-        raise AnnotationImportError(["no span label files found in the given paths"])
+        raise AnnotationImportError(["no SemEval/PTC label files found in the given paths"])
     adir = Path(articles) if articles is not None else None
     if adir is not None and not adir.is_dir():
         raise AnnotationImportError([f"{adir}: not a directory"])
-    by_article: dict[str, list[_Span]] = {}
-    article_path: dict[str, Path] = {}
+    result = ImportResult()
+    src = _SemevalSources()
     for f in files:
         if not f.exists():
             problems.append(f"{f}: no such file")
             continue
-        spans, file_article = _parse_span_file(f, problems)
-        ids = {s.article for s in spans} | ({file_article} if file_article else set())
-        for art in sorted(ids):
-            by_article.setdefault(art, [])
-            if art not in article_path:
-                found = next(
-                    (d / f"article{art}.txt" for d in _article_dirs(f, adir)
-                     if (d / f"article{art}.txt").is_file()),
-                    None,
-                )
-                if found is None:
-                    problems.append(f"{f}: article{art}.txt not found (next to the labels, in an "
-                                    "*articles* directory nearby, or pass --articles DIR)")
-                    continue
-                article_path[art] = found
-        for s in spans:
-            by_article[s.article].append(s)
-    texts: dict[str, str] = {}
-    for art, p in article_path.items():
-        try:
-            raw = decode(p.read_bytes(), str(p))
-        except Exception as exc:  # InputError or OSError: one line either way
-            problems.append(f"{p}: {exc}")
+        kind = sf.kind_of(f)
+        if kind == "side":
             continue
-        if normalise(raw) != raw:
-            problems.append(f"{p}: has CRLF line ends or non-NFC characters; offsets would not "
-                            "match the stored text (convert the file to LF/NFC and its offsets)")
-            continue
-        texts[art] = raw
-        for s in by_article[art]:
-            if s.end > len(raw):
-                problems.append(f"{s.file}:{s.line}: span {s.start}-{s.end} runs past the end of "
-                                f"{p.name} ({len(raw)} characters)")
-    labels = sorted({s.label for spans in by_article.values() for s in spans})
-    scheme_id, set_name, scheme_yaml = _semeval_scheme(
-        store, scheme_name, label_set, labels, problems
-    )
+        if kind == "spans":
+            spans, file_article = _parse_span_file(f, problems)
+            src.span_files.append(f)
+            for sp in spans:
+                src.spans.setdefault(sp.article, []).append(sp)
+            src.need(f, {sp.article for sp in spans} | ({file_article} if file_article else set()))
+        elif kind == "template":
+            for art, lines in sf.parse_template(f, problems).items():
+                src.templates[art] = (f, lines)
+        else:
+            rows = sf.parse_units(f, kind, problems)
+            src.units.append((f, kind, sf.set_hint(f), rows))
+            src.need(f, {r.article for r in rows})
+    label_map = sf.read_label_map(sf.find_side_file("label-map.tsv", [f.parent for f in files]))
+    id_map = sf.read_id_map(sf.find_side_file("article-ids.tsv", [f.parent for f in files]))
+    texts, origins = _semeval_texts(src, adir, problems)
+    plan = _SemevalPlan(store, scheme_name, label_set, label_map, problems)
+    plan.resolve(src, files)
+    if src.spans or src.units:
+        _check_lines(src, plan, texts, problems)
     if problems:
         raise AnnotationImportError(problems[:MAX_PROBLEMS] + (
             [f"... and {len(problems) - MAX_PROBLEMS} more problem(s)"]
             if len(problems) > MAX_PROBLEMS else []
         ))
+    result.warnings += plan.skipped
     with store.db.atomic():
-        if scheme_id is None:
-            assert scheme_yaml is not None
-            scheme_id, _ = store.schemes.add(parse_scheme(scheme_yaml, "<semeval import>"))
+        plan.store_scheme()
         who = store.schemes.annotator_id(annotator)
-        for art in sorted(texts, key=natural_key):
-            text = texts[art]
-            doc = make_document(text, external_id=art, origin=article_path[art].name)
-            [(doc_id, created)] = store.corpus.add_documents([doc])
-            if created:
-                result.documents_new += 1
-            else:
-                result.documents_present += 1
-            sents = store.corpus.sentences(doc_id)
-            starts = [int(s["start"]) for s in sents]
-            existing = {
-                (a["start"], a["end"], a["label"])
-                for a in store.annotations.current(who, document_id=doc_id, label_set=set_name)
-            }
-            rows = []
-            ts = now()
-            for s in sorted(by_article[art], key=lambda x: (x.start, x.end, x.label)):
-                key = (s.start, s.end, s.label)
-                if key in existing:
-                    result.annotations_present += 1
-                    continue
-                existing.add(key)
-                i = max(0, bisect_right(starts, s.start) - 1)
-                rows.append(
-                    {"uid": new_uid(), "annotator_id": who, "scheme_id": scheme_id,
-                     "label_set": set_name, "label": s.label, "level": "span",
-                     "document_id": doc_id, "sentence_id": sents[i]["id"], "start": s.start,
-                     "end": s.end, "value": None, "note": None, "created_at": ts,
-                     "removed_at": None}
-                )
-            store.db.bulk_insert("annotations", rows)
-            result.annotations_new += len(rows)
-            store.db.bulk_insert(
-                "progress",
-                (
-                    {"annotator_id": who, "sentence_id": s["id"], "document_id": doc_id,
-                     "scheme_id": scheme_id, "status": "done", "seconds": 0.0, "flag": 0,
-                     "note": None, "seen_at": ts, "done_at": ts, "updated_at": ts,
-                     "done_scheme_id": scheme_id}
-                    for s in sents
-                ),
-                ignore=True,
-            )
+        for art in sorted(texts, key=_natural):
+            _store_article(store, plan, src, who, art, texts[art], origins[art],
+                           id_map.get(art, art), result)
+        log_imported_state(store, {who})
     return result
 
 
-def _semeval_scheme(
-    store: Store, scheme_name: str | None, label_set: str | None, labels: list[str],
-    problems: list[str],
-) -> tuple[int | None, str, str | None]:
-    """(scheme id, span set name, YAML of a scheme to create when the database has none)."""
-    stored = store.schemes.summary()
-    if not stored and scheme_name is None:
-        name = label_set or "technique"
-        yaml_text = "name: semeval\nversion: 1\nlabel_sets:\n" f"  - name: {name}\n" \
-            "    level: span\n    multiple: true\n    labels:\n" + "".join(
-                f"      - name: {json.dumps(lab)}\n" for lab in labels
+def _natural(name: str) -> tuple[int, str]:
+    from annotator.services.export.semeval import natural_key
+
+    return natural_key(name)
+
+
+@dataclass
+class _SemevalSources:
+    """What the given files hold, by article id."""
+
+    spans: dict[str, list[_Span]] = field(default_factory=dict)
+    span_files: list[Path] = field(default_factory=list)
+    units: list[tuple[Path, str, str | None, list[Any]]] = field(default_factory=list)
+    templates: dict[str, tuple[Path, dict[int, tuple[int, str]]]] = field(default_factory=dict)
+    wanted: dict[str, Path] = field(default_factory=dict)  # article -> a label file naming it
+
+    def need(self, label_file: Path, arts: set[str]) -> None:
+        for art in sorted(arts):
+            self.wanted.setdefault(art, label_file)
+
+
+def _semeval_texts(
+    src: _SemevalSources, adir: Path | None, problems: list[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """article -> text (the article file, else the template) and -> origin file name."""
+    from annotator.services.formats_in.semeval import text_from_template
+    from annotator.services.importing import decode, normalise
+
+    texts: dict[str, str] = {}
+    origins: dict[str, str] = {}
+    for art in sorted(set(src.wanted) | set(src.templates), key=_natural):
+        near = src.wanted.get(art) or src.templates[art][0]
+        found = next(
+            (d / f"article{art}.txt" for d in _article_dirs(near, adir)
+             if (d / f"article{art}.txt").is_file()),
+            None,
+        )
+        template = src.templates.get(art)
+        if found is None:
+            if template is None:
+                problems.append(f"{near}: article{art}.txt not found (next to the labels, in an "
+                                "*articles* directory nearby, or pass --articles DIR)")
+                continue
+            texts[art], origins[art] = text_from_template(template[1]), template[0].name
+            continue
+        try:
+            raw = decode(found.read_bytes(), str(found))
+        except Exception as exc:  # InputError or OSError: one line either way
+            problems.append(f"{found}: {exc}")
+            continue
+        if normalise(raw) != raw:
+            problems.append(f"{found}: has CRLF line ends or non-NFC characters; offsets would "
+                            "not match the stored text (convert the file to LF/NFC and its "
+                            "offsets)")
+            continue
+        texts[art], origins[art] = raw, found.name
+        if template is not None:
+            lines = raw.split("\n")
+            for number, (lineno, para) in template[1].items():
+                if number > len(lines) or lines[number - 1] != para:
+                    problems.append(f"{template[0]}:{lineno}: line {number} differs from line "
+                                    f"{number} of {found.name}")
+    return texts, origins
+
+
+class _SemevalPlan:
+    """Which stored label set each file's labels go to (or the scheme to create)."""
+
+    def __init__(
+        self, store: Store, scheme_name: str | None, label_set: str | None,
+        label_map: dict[str, dict[str, str]], problems: list[str],
+    ) -> None:
+        self.store = store
+        self.scheme_name = scheme_name
+        self.label_set = label_set
+        self.label_map = label_map
+        self.problems = problems
+        self.scheme: Any = None
+        self.scheme_id: int | None = None
+        self.new_sets: dict[str, tuple[str, list[str], bool]] = {}  # name -> level, labels, multi
+        self.span_set = ""
+        self.unit_sets: dict[Path, str] = {}  # unit file -> set name ("" = skipped)
+        self.skipped: list[str] = []
+
+    def resolve(self, src: _SemevalSources, files: list[Path]) -> None:
+        from annotator.services.formats_in.semeval import find_side_file, read_classes
+
+        if self.store.schemes.summary() or self.scheme_name is not None:
+            try:
+                self.scheme_id, self.scheme = self.store.schemes.load(self.scheme_name)
+            except StoreError as exc:
+                self.problems.append(str(exc))
+                return
+        span_labels = sorted({s.label for spans in src.spans.values() for s in spans})
+        if src.span_files:
+            self.span_set = self._span_set(span_labels)
+            if self.scheme is None:
+                name = self.span_set
+                classes = find_side_file(f"{name}-techniques.txt",
+                                         [f.parent for f in src.span_files])
+                known = [self._unmap(name, c) for c in read_classes(classes)] if classes else []
+                self.new_sets[name] = ("span", known + [x for x in span_labels
+                                                        if x not in known], True)
+        for f, kind, hint, rows in src.units:
+            if kind == "paragraphs" and src.span_files and hint in (None, self.span_set):
+                self.unit_sets[f] = ""
+                self.skipped.append(f"{f}: skipped (paragraph labels of the spans imported from "
+                                    "the span files)")
+                continue
+            labels = sorted({self._unmap(hint or "", lab) for r in rows for lab in r.labels})
+            self.unit_sets[f] = self._unit_set(f, kind, hint, labels, rows)
+
+    def _unmap(self, label_set: str, label: str) -> str:
+        return self.label_map.get(label_set, {}).get(label, label)
+
+    def label(self, f: Path, label: str) -> str:
+        return self._unmap(self.unit_sets.get(f) or "", label)
+
+    def _span_set(self, labels: list[str]) -> str:
+        if self.scheme is None:
+            return self.label_set or "technique"
+        span_sets = [s for s in self.scheme.label_sets if s.level == "span"]
+        if self.label_set is not None:
+            chosen = self.scheme.label_set(self.label_set)
+            if chosen is None or chosen.level != "span":
+                self.problems.append(
+                    f"scheme {self.scheme.name} has no span label set {self.label_set!r} "
+                    f"(span sets: {', '.join(s.name for s in span_sets) or 'none'})")
+                return ""
+        elif len(span_sets) != 1:
+            self.problems.append(f"scheme {self.scheme.name} has {len(span_sets)} span label "
+                                 "sets; name one with --label-set")
+            return ""
+        else:
+            chosen = span_sets[0]
+        unknown = [lab for lab in labels if chosen.label(lab) is None]
+        if unknown:
+            self.problems.append(f"labels not in {self.scheme.name}/{chosen.name}: "
+                                 f"{', '.join(unknown)}")
+        return str(chosen.name)
+
+    def _unit_set(
+        self, f: Path, kind: str, hint: str | None, labels: list[str], rows: list[Any]
+    ) -> str:
+        levels = ("document",) if kind == "documents" else ("sentence", "span")
+        if self.scheme is None:
+            name = hint or self.label_set or ("labels" if kind == "documents" else "paragraph")
+            level = "document" if kind == "documents" else "sentence"
+            multiple = kind != "documents" or any(len(r.labels) > 1 for r in rows)
+            old = self.new_sets.get(name)
+            if old is not None and old[0] != level:
+                self.problems.append(f"{f}: label set {name!r} is {old[0]}-level in this import")
+                return ""
+            merged = (old[1] if old else []) + [x for x in labels if not old or x not in old[1]]
+            self.new_sets[name] = (level, merged, multiple or bool(old and old[2]))
+            return name
+        candidates = [s for s in self.scheme.label_sets if s.level in levels]
+        chosen = next((s for s in candidates if s.name == hint), None)
+        if chosen is None and self.label_set is not None:
+            chosen = next((s for s in candidates if s.name == self.label_set), None)
+        if chosen is None:
+            fitting = [s for s in candidates if all(s.label(x) is not None for x in labels)]
+            if len(fitting) == 1:
+                chosen = fitting[0]
+        if chosen is None:
+            self.problems.append(
+                f"{f}: which {'/'.join(levels)} label set of {self.scheme.name} are these labels "
+                f"for? name it with --label-set ({', '.join(s.name for s in candidates) or 'none'})"
             )
-        return None, name, yaml_text
-    try:
-        scheme_id, scheme = store.schemes.load(scheme_name)
-    except StoreError as exc:
-        problems.append(str(exc))
-        return None, "", None
-    span_sets = [s for s in scheme.label_sets if s.level == "span"]
-    if label_set is not None:
-        chosen = scheme.label_set(label_set)
-        if chosen is None or chosen.level != "span":
-            problems.append(f"scheme {scheme.name} has no span label set {label_set!r} "
-                            f"(span sets: {', '.join(s.name for s in span_sets) or 'none'})")
-            return None, "", None
-    elif len(span_sets) != 1:
-        problems.append(f"scheme {scheme.name} has {len(span_sets)} span label sets; "
-                        "name one with --label-set")
-        return None, "", None
+            return ""
+        unknown = [lab for lab in labels if chosen.label(lab) is None]
+        if unknown:
+            self.problems.append(f"{f}: labels not in {self.scheme.name}/{chosen.name}: "
+                                 f"{', '.join(unknown)}")
+        return str(chosen.name)
+
+    def store_scheme(self) -> None:
+        """Store the scheme made from the labels found, when the database had none (a set
+        with no label is left out; with none at all, articles come in without labels)."""
+        from annotator.core.scheme import parse_scheme
+
+        sets = [(n, lv, labels, m) for n, (lv, labels, m) in self.new_sets.items() if labels]
+        if self.scheme is not None or not sets:
+            return
+        yaml_text = "name: semeval\nversion: 1\nlabel_sets:\n" + "".join(
+            f"  - name: {name}\n    level: {level}\n    multiple: {str(multi).lower()}\n"
+            "    labels:\n" + "".join(f"      - name: {json.dumps(lab)}\n" for lab in labels)
+            for name, level, labels, multi in sets
+        )
+        scheme = parse_scheme(yaml_text, "<semeval import>")
+        self.scheme_id, _ = self.store.schemes.add(scheme)
+        self.scheme = scheme
+
+
+def _line_span(text: str, number: int) -> tuple[int, int] | None:
+    """[start, end) of 1-based line ``number`` of ``text``, None past the last line."""
+    pos = 0
+    for n, line in enumerate(text.split("\n"), start=1):
+        if n == number:
+            return pos, pos + len(line)
+        pos += len(line) + 1
+    return None
+
+
+def _check_lines(
+    src: _SemevalSources, plan: _SemevalPlan, texts: dict[str, str], problems: list[str]
+) -> None:
+    for art, spans in src.spans.items():
+        if art not in texts:
+            continue  # its missing article is already a problem
+        size = len(texts[art])
+        for s in spans:
+            if s.end > size:
+                problems.append(f"{s.file}:{s.line}: span {s.start}-{s.end} runs past the end "
+                                f"of article{art}.txt ({size} characters)")
+    for f, kind, _, rows in src.units:
+        if kind != "paragraphs" or not plan.unit_sets.get(f):
+            continue
+        for r in rows:
+            text = texts.get(r.article)
+            if text is not None and (_line_span(text, r.line) is None or (
+                    r.labels and not text.split("\n")[r.line - 1].strip())):
+                problems.append(f"{r.file}:{r.lineno}: article {r.article} has no paragraph on "
+                                f"line {r.line}")
+
+
+def _store_article(
+    store: Store, plan: _SemevalPlan, src: _SemevalSources, who: int, art: str, text: str,
+    origin: str, external_id: str, result: ImportResult,
+) -> None:
+    """One article, its spans and unit labels, and its done marks."""
+    from annotator.services.importing import make_document
+
+    doc = make_document(text, external_id=external_id, origin=origin)
+    [(doc_id, created)] = store.corpus.add_documents([doc])
+    if created:
+        result.documents_new += 1
     else:
-        chosen = span_sets[0]
-    unknown = [lab for lab in labels if chosen.label(lab) is None]
-    if unknown:
-        problems.append(f"labels not in {scheme.name}/{chosen.name}: {', '.join(unknown)}")
-    return scheme_id, chosen.name, None
+        result.documents_present += 1
+    scheme_id = plan.scheme_id
+    if scheme_id is None or plan.scheme is None:
+        return  # a template alone: the article, no labels
+    sents = store.corpus.sentences(doc_id)
+    starts = [int(s["start"]) for s in sents]
+    existing = {
+        (a["label_set"], a["level"], a["sentence_id"], a["start"], a["end"], a["label"])
+        for a in store.annotations.current(who, document_id=doc_id)
+    }
+    rows: list[dict[str, Any]] = []
+    ts = now()
+
+    def add(label_set: str, level: str, label: str, sentence_id: int | None,
+            start: int | None = None, end: int | None = None) -> None:
+        key = (label_set, level, sentence_id, start, end, label)
+        if key in existing:
+            result.annotations_present += 1
+            return
+        existing.add(key)
+        ls = plan.scheme.label_set(label_set)
+        value = ls.value_of(label) if ls is not None else None
+        rows.append(
+            {"uid": new_uid(), "annotator_id": who, "scheme_id": scheme_id,
+             "label_set": label_set, "label": label, "level": level, "document_id": doc_id,
+             "sentence_id": sentence_id, "start": start, "end": end, "value": value,
+             "note": None, "created_at": ts, "removed_at": None}
+        )
+
+    def sentence_at(pos: int) -> int:
+        return int(sents[max(0, bisect_right(starts, pos) - 1)]["id"])
+
+    # a span file names its article: the article was read, no span = no technique
+    answered = art in src.spans or any(_file_article(f) == art for f in src.span_files)
+    for s in sorted(src.spans.get(art, []), key=lambda x: (x.start, x.end, x.label)):
+        add(plan.span_set, "span", s.label, sentence_at(s.start), s.start, s.end)
+    panel = False
+    for f, kind, _, units in src.units:
+        set_name = plan.unit_sets.get(f)
+        if not set_name:
+            continue
+        ls = plan.scheme.label_set(set_name)
+        for r in units:
+            if r.article != art:
+                continue
+            labels = [plan.label(f, x) for x in r.labels]
+            if kind == "documents":
+                panel = True
+                for lab in labels:
+                    add(set_name, "document", lab, None)
+                continue
+            answered = True
+            start, end = _line_span(text, r.line) or (0, 0)
+            if ls is not None and ls.level == "span":
+                body = text[start:end]
+                lo = start + len(body) - len(body.lstrip())
+                hi = end - (len(body) - len(body.rstrip()))
+                for lab in labels:
+                    if hi > lo:
+                        add(set_name, "span", lab, sentence_at(lo), lo, hi)
+            else:
+                for sent in sents:
+                    if int(sent["start"]) < end and int(sent["end"]) > start:
+                        for lab in labels:
+                            add(set_name, "sentence", lab, int(sent["id"]))
+    store.db.bulk_insert("annotations", rows)
+    result.annotations_new += len(rows)
+    mark_imported_done(store, who, doc_id, scheme_id, sents, ts, sentences=answered, panel=panel)
+
+
+def mark_imported_done(
+    store: Store, who: int, doc_id: int, scheme_id: int, sents: list[dict[str, Any]], ts: str,
+    *, sentences: bool = True, panel: bool = True, seconds: float = 0.0,
+) -> None:
+    """Imported work counts as finished: the document's sentences (and its document panel)
+    are marked done for the annotator under ``scheme_id``, ``seconds`` of active time on the
+    first sentence. Marks already there stay as they are."""
+    if sentences:
+        store.db.bulk_insert(
+            "progress",
+            (
+                {"annotator_id": who, "sentence_id": s["id"], "document_id": doc_id,
+                 "scheme_id": scheme_id, "status": "done",
+                 "seconds": float(seconds) if i == 0 else 0.0, "flag": 0, "note": None,
+                 "seen_at": ts, "done_at": ts, "updated_at": ts, "done_scheme_id": scheme_id}
+                for i, s in enumerate(sents)
+            ),
+            ignore=True,
+        )
+    if panel:
+        store.db.bulk_insert(
+            "document_progress",
+            [{"annotator_id": who, "document_id": doc_id, "scheme_id": scheme_id,
+              "status": "done", "flag": 0, "note": None, "updated_at": ts,
+              "done_scheme_id": scheme_id}],
+            ignore=True,
+        )
+
+
+def _file_article(path: Path) -> str | None:
+    m = SPAN_FILE.search(path.name)
+    return m.group(1) if m else None

@@ -1,9 +1,20 @@
-"""Importing articles: plain text, JSONL and CSV files, or directories of them.
+"""Importing articles: plain text, JSONL, CSV and JSON files, web pages, or directories of them.
 
 The stored text is the input decoded with only CRLF -> LF and Unicode NFC applied, so sentence
 offsets stay valid against the original files. A document is identified by the SHA-256 of that
 text: importing it again does nothing. Each bad file or record gets a one-line problem naming the
 file and line; the rest of the import goes on and nothing partial is stored.
+
+- ``.txt``: one article; ``article<DIGITS>.txt`` (PTC/SemEval) keeps DIGITS as its id. A file may
+  open with a YAML front-matter block (``---`` ... ``---``) whose ``title``, ``source``, ``url``,
+  ``published``, ``language`` and ``id`` set the metadata (other keys go to ``meta``); the text
+  stored is the body after it, so offsets are offsets into the body.
+- ``.json``: a list of records with a ``text`` field (as in JSONL). An annotation tool's export
+  (Label Studio tasks) or any other JSON is refused with a message naming the file: never stored
+  as an article of raw JSON.
+- ``.html``/``.htm``: the article's main text, title, date, URL and site, extracted with
+  trafilatura (optional extra ``[html]``); the page itself is kept in ``meta["html"]`` so that
+  the extraction can be redone.
 """
 
 from __future__ import annotations
@@ -13,6 +24,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +34,11 @@ from typing import Any
 from annotator.core.segment import segment
 from annotator.store import DocumentIn, Store
 
-SUFFIXES = (".txt", ".jsonl", ".csv")
+SUFFIXES = (".txt", ".jsonl", ".csv", ".json", ".html", ".htm")
+HTML_SUFFIXES = (".html", ".htm")
+PTC_ARTICLE = re.compile(r"article(\d+)\.txt")
+FRONT_MATTER_FIELDS = ("title", "source", "url", "published", "language", "id")
+MAX_FRONT_MATTER = 64 * 1024
 KNOWN_FIELDS = ("id", "title", "source", "url", "published", "language", "text")
 BATCH = 200
 # A batch is one write transaction; annotators' writes wait for it (busy timeout 30 s), so a
@@ -92,7 +108,11 @@ def make_document(
 
 
 class InputError(Exception):
-    """A whole file cannot be read (encoding, binary, empty)."""
+    """A whole file cannot be read (encoding, binary, empty); ``line`` when it is known."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 def decode(data: bytes, path: str, encoding: str | None = None) -> str:
@@ -215,9 +235,142 @@ def read_file(
         yield from _read_jsonl(name, text, source)
     elif suffix == ".csv":
         yield from _read_csv(name, text, source)
+    elif suffix == ".json":
+        yield from _read_json(name, text, source)
+    elif suffix in HTML_SUFFIXES:
+        yield _read_html(path, text, source)
     else:
-        doc = make_document(text, origin=path.name, source=source)
-        yield doc
+        yield _read_txt(path, text, source)
+
+
+def _read_txt(path: Path, text: str, source: str | None) -> DocumentIn | Problem:
+    """A plain-text article, with an optional YAML front-matter block."""
+    m = PTC_ARTICLE.fullmatch(path.name)
+    fields: dict[str, Any] = {"id": m.group(1) if m else None, "source": source}
+    meta: dict[str, Any] = {}
+    body = text
+    if text.startswith(("---\n", "---\r\n")):
+        try:
+            header, body = _front_matter(text)
+        except InputError as exc:
+            return Problem(str(path), exc.line, str(exc))
+        for key, value in header.items():
+            if key in FRONT_MATTER_FIELDS:
+                fields[key] = _clean(value.isoformat() if hasattr(value, "isoformat") else value)
+            else:
+                plain = isinstance(value, (str, int, float, bool, list))
+                meta[key] = value if plain else str(value)
+        if not body.strip():
+            return Problem(str(path), None, "nothing after the front-matter block")
+    return make_document(
+        body, title=fields.get("title"), external_id=fields.get("id"),
+        source=fields.get("source") or source, url=fields.get("url"),
+        published=fields.get("published"), language=fields.get("language"), meta=meta,
+        origin=path.name,
+    )
+
+
+def _front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """(fields, body) of a text opening with ``---``; the block ends at the next ``---`` line
+    (Jekyll/Hugo style)."""
+    import yaml
+
+    norm = text.replace("\r\n", "\n")
+    end = norm.find("\n---\n", 3)
+    if end < 0 and norm.endswith("\n---"):
+        end = len(norm) - 4
+    if end < 0 or end > MAX_FRONT_MATTER:
+        raise InputError("front matter: no closing `---` line (or a block over 64 KB)", 1)
+    block = norm[4:end + 1]
+    data: dict[str, Any] = {}
+    try:
+        # composed, not loaded: aliases stay shared nodes (no alias bomb can expand), and only
+        # flat `key: value` pairs (values plain or lists of plain values) are taken
+        loader = yaml.SafeLoader(block)
+        try:
+            root = loader.get_single_node()
+            if root is not None and not isinstance(root, yaml.MappingNode):
+                raise InputError("front matter must be `key: value` lines (title, url, ...)", 2)
+            for knode, vnode in root.value if root is not None else []:
+                line = knode.start_mark.line + 2
+                if not isinstance(knode, yaml.ScalarNode):
+                    raise InputError("front matter keys must be plain names", line)
+                key = str(loader.construct_object(knode))
+                if isinstance(vnode, yaml.ScalarNode):
+                    data[key] = loader.construct_object(vnode)
+                elif isinstance(vnode, yaml.SequenceNode) and all(
+                    isinstance(n, yaml.ScalarNode) for n in vnode.value
+                ):
+                    data[key] = [str(loader.construct_object(n)) for n in vnode.value]
+                else:
+                    raise InputError(f"front matter value of {key!r} must be plain text", line)
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(
+            f"front matter is not valid YAML ({getattr(exc, 'problem', None) or exc})",
+            mark.line + 2 if mark is not None else 1,
+        ) from None
+    return data, norm[end + 5:]  # the body: what is stored, offsets count from here
+
+
+def _read_json(name: str, text: str, source: str | None) -> Iterator[DocumentIn | Problem]:
+    """A JSON array of article records; an annotation tool's export is refused with a hint."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        yield Problem(name, exc.lineno, f"malformed JSON ({exc.msg}, column {exc.colno})")
+        return
+    except RecursionError:
+        yield Problem(name, None, "malformed JSON (nested too deeply)")
+        return
+    from annotator.services.formats_in.detect import json_kind
+
+    kind = json_kind(data)
+    if kind != "records":
+        yield Problem(name, None, kind)
+        return
+    records = [data] if isinstance(data, dict) else data
+    for i, rec in enumerate(records, start=1):
+        if source and not rec.get("source"):
+            rec["source"] = source
+        try:
+            yield _record_doc(rec, f"{Path(name).name}#{i}")
+        except InputError as exc:
+            yield Problem(name, None, f"record {i}: {exc}")
+
+
+def _read_html(path: Path, html: str, source: str | None) -> DocumentIn | Problem:
+    """The main text of a saved web page and its metadata, with trafilatura."""
+    try:
+        import trafilatura
+    except ImportError:
+        return Problem(str(path), None, "web pages need trafilatura: pip install 'annotator[html]'")
+    try:
+        found = trafilatura.bare_extraction(
+            html, with_metadata=True, include_comments=False, include_tables=True
+        )
+    except Exception as exc:  # a parser failure on a hostile page is one line, not a traceback
+        return Problem(str(path), None, f"cannot extract the article ({type(exc).__name__})")
+    info: dict[str, Any] = {}
+    if found is not None:
+        info = found if isinstance(found, dict) else found.as_dict()
+    body = info.get("text") or ""
+    if not body.strip():
+        return Problem(str(path), None, "no article text found in the page")
+    meta = {
+        "html": html,
+        "extracted_with": f"trafilatura {getattr(trafilatura, '__version__', '?')}",
+    }
+    for key in ("author", "hostname", "description", "sitename"):
+        if info.get(key):
+            meta[key] = info[key]
+    return make_document(
+        body, title=_clean(info.get("title")), source=source or _clean(info.get("sitename")),
+        url=_clean(info.get("url")), published=_clean(info.get("date")),
+        language=_clean(info.get("language")), meta=meta, origin=path.name,
+    )
 
 
 def _read_jsonl(name: str, text: str, source: str | None) -> Iterator[DocumentIn | Problem]:

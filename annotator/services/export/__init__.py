@@ -6,14 +6,21 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-FORMATS = ("jsonl", "csv", "semeval", "brat", "conll", "parquet")
-DIRECTORY_FORMATS = frozenset({"semeval", "brat", "conll", "parquet"})
+FORMATS = (
+    "jsonl", "csv", "semeval", "brat", "conll", "parquet",
+    "labelstudio", "doccano", "prodigy", "webanno", "conllu", "spacy",
+)
+DIRECTORY_FORMATS = frozenset({"semeval", "brat", "conll", "parquet", "labelstudio", "webanno",
+                               "conllu"})
+MODULES = {"spacy": "spacy_docbin"}  # format -> module, where the names differ
 
 
 def exporter(fmt: str) -> Callable[..., dict[str, int]]:
     """The ``export`` function of a format (its module is imported only now)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
-    module: Any = importlib.import_module(f"annotator.services.export.{fmt}")
+    module: Any = importlib.import_module(
+        f"annotator.services.export.{MODULES.get(fmt, fmt)}"
+    )
     fn: Callable[..., dict[str, int]] = module.export
     return fn

@@ -7,7 +7,9 @@ Encoding (brat has no sentence or document labels):
 - a sentence label is a ``T`` entity of type ``<set>`` over the sentence, with an attribute
   ``A<n><TAB>Label T<n> <label>``; a document label is the same over the whole text;
 - a ``T`` whose text crosses line breaks is split into fragments ``s1 e1;s2 e2`` at each newline
-  (brat draws one line at a time), the text field joining the fragments with a space;
+  (brat draws one line at a time), the text field joining the fragments with a space; a line
+  break at the very start or end of a span stays in its first or last fragment (shown as a
+  space), so the span keeps every character;
 - a note becomes ``#<n><TAB>AnnotatorNotes T<n><TAB><note>``.
 
 Type and label names are made brat-safe (characters other than letters, digits, ``_`` and ``-``
@@ -35,8 +37,13 @@ def brat_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", name) or "_"
 
 
-def fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """[start, end) cut at newlines, empty pieces dropped."""
+def fragments(
+    text: str, start: int, end: int, *, keep_edges: bool = False
+) -> list[tuple[int, int]]:
+    """[start, end) cut at newlines, empty pieces dropped. With ``keep_edges`` (spans) the
+    first piece still starts at ``start`` and the last still ends at ``end``, so a span that
+    begins or ends with a line break keeps it: its extent, first start .. last end, is the
+    span's. Sentence and document units need no such care (their extent is the unit)."""
     out: list[tuple[int, int]] = []
     pos = start
     while pos < end:
@@ -45,12 +52,16 @@ def fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if stop > pos:
             out.append((pos, stop))
         pos = stop + 1
+    if out and keep_edges:
+        out[0] = (start, out[0][1])
+        out[-1] = (out[-1][0], end)
     return out
 
 
 def t_line(n: int, typ: str, text: str, frags: list[tuple[int, int]]) -> str:
     offsets = ";".join(f"{s} {e}" for s, e in frags)
-    shown = " ".join(text[s:e] for s, e in frags)
+    # a line break kept at either end of the span is shown as a space (one line per T)
+    shown = " ".join(text[s:e].replace("\n", " ") for s, e in frags)
     return f"T{n}\t{typ} {offsets}\t{shown}\n"
 
 
@@ -111,7 +122,7 @@ def export(
                     start, end, typ = int(s["start"]), int(s["end"]), brat_name(a["label_set"])
                 else:
                     start, end, typ = 0, len(text), brat_name(a["label_set"])
-                frags = fragments(text, start, end)
+                frags = fragments(text, start, end, keep_edges=level == "span")
                 if not frags:
                     warn(f"brat: document {doc.name}: {a['label']} [{start}:{end}] covers only "
                          "line breaks; left out")
