@@ -39,6 +39,7 @@ from annotator.tui.render import (
     header_content,
     labels_content,
     legend_content,
+    safe,
     sentence_content,
 )
 
@@ -366,6 +367,7 @@ class AnnotateScreen(Screen[None]):
         layout pass only if its height changed: a key press then repaints the few widgets it
         changes in place instead of moving and repainting the whole screen (the layout and
         repaint were most of a key's latency). ``fixed``: the height is fixed by the CSS."""
+        content = safe(content)  # the last check before the terminal
         shown = self._shown.get(widget_id)
         if shown is not None and shown.is_same(content):
             return
