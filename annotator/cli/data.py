@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from annotator.cli.common import db_option, friendly_errors, open_store
+from annotator.cli.common import db_option, friendly_errors, open_store, raw_stderr
 
 
 @click.command("export")
@@ -28,18 +28,26 @@ from annotator.cli.common import db_option, friendly_errors, open_store
     "who answered the unit chose (ties reported on stderr, left out); adjudicated: the "
     "decisions of `annotator review`.",
 )
+@click.option(
+    "--spreadsheet-safe", is_flag=True,
+    help="csv: prefix cells starting with = + - @ with ' so spreadsheets do not run them as "
+    "formulas (article text is untrusted); off by default, data stays exact for programs.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @friendly_errors
 def export_cmd(
     fmt: str, out: str, db_path: str, annotators: str | None, label_sets: str | None,
-    gold: str, quiet: bool,
+    gold: str, spreadsheet_safe: bool, quiet: bool,
 ) -> None:
     """Export the annotations as a dataset (see the README for each format's layout)."""
     from annotator.services.export import exporter
     from annotator.services.export.common import ExportError, Selection, parse_list
 
-    store = open_store(db_path, create=False)
+    if spreadsheet_safe and fmt != "csv":
+        raise click.UsageError("--spreadsheet-safe is for --format csv")
+    store = open_store(db_path, create=False, readonly=True)
     selection = Selection(parse_list(annotators), parse_list(label_sets), gold)
+    options = {"spreadsheet_safe": True} if spreadsheet_safe else {}
     n_docs = store.corpus.count_documents()
     show = not quiet and sys.stderr.isatty() and (
         n_docs >= 500 or store.annotations.count_current() >= 50_000
@@ -48,10 +56,10 @@ def export_cmd(
     try:
         with click.progressbar(
             length=n_docs, label=f"exporting {fmt}",
-            file=sys.stderr if show else open(os.devnull, "w"),
+            file=raw_stderr() if show else open(os.devnull, "w"),
         ) as bar:
             counts = exporter(fmt)(
-                store, Path(out), selection, warn=warnings.append, advance=bar.update
+                store, Path(out), selection, warn=warnings.append, advance=bar.update, **options
             )
     except ExportError as exc:
         click.echo(f"error: {exc}", err=True)

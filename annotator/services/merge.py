@@ -293,7 +293,7 @@ def merge_database(store: Store, other: str | Path) -> MergeReport:
         raise StoreError(f"{path}: no such database")
     if store.path != ":memory:" and path.resolve() == Path(store.path).resolve():
         raise StoreError(f"{path}: is the target database itself")
-    source = Store.open(path, create=False)
+    source = Store.open(path, create=False, readonly=True)
     report = MergeReport(source=str(path))
     try:
         MergeParts(store, source, report).run()

@@ -21,8 +21,10 @@ from annotator.services.export.common import (
     ExportDoc,
     Selection,
     Walker,
+    inside,
     prepare_dir,
     safe_file_name,
+    unique_file_names,
     write_text,
 )
 from annotator.store import Store
@@ -62,13 +64,15 @@ def export(
     walker = Walker(store, selection, warn)
     prepare_dir(out)
     who = walker.who
+    dirs = unique_file_names(who)
     levels = walker.levels
+    set_files = {s: safe_file_name(s) for s in levels}
     # (who, file) -> (article order, line); articles in natural order of their IDs, the order
     # import-annotations reads them in, so that a re-export gives the same files
     lines: dict[tuple[str, str], list[tuple[tuple[int, str], str]]] = {}
     n = 0
     for doc in walker:
-        write_text(out / "articles" / article_file(doc.name), doc.text)
+        write_text(inside(out, "articles", article_file(doc.name)), doc.text)
         bounds = line_bounds(doc.text)
         order = natural_key(doc.name)
         sents = {int(s["idx"]): s for s in doc.sentences}
@@ -77,12 +81,12 @@ def export(
                 continue
             mine = [a for a in doc.annotations if a["annotator"] == person]
             n += len(mine)
-            d = safe_file_name(person)
+            d = dirs[person]
             for label_set, level in levels.items():
                 in_set = [a for a in mine if a["label_set"] == label_set]
                 if level == "document":
                     joined = ",".join(sorted({a["label"] for a in in_set}))
-                    lines.setdefault((d, f"{label_set}-articles.txt"), []).append(
+                    lines.setdefault((d, f"{set_files[label_set]}-articles.txt"), []).append(
                         (order, f"{doc.name}\t{joined}")
                     )
                     continue
@@ -91,8 +95,10 @@ def export(
                     rows = "".join(
                         f"{doc.name}\t{lab}\t{s}\t{e}\n" for s, e, lab in sorted(items)
                     )
-                    write_text(out / d / f"{label_set}-spans" / span_file(doc.name), rows)
-                para = lines.setdefault((d, f"{label_set}-paragraphs.txt"), [])
+                    write_text(
+                        inside(out, d, f"{set_files[label_set]}-spans", span_file(doc.name)), rows
+                    )
+                para = lines.setdefault((d, f"{set_files[label_set]}-paragraphs.txt"), [])
                 para.extend(
                     (order, f"{doc.name}\t{number}\t{_labels(items, s, e)}")
                     for number, s, e in bounds
@@ -101,7 +107,7 @@ def export(
             advance(1)
     for (d, fname), content in lines.items():
         content.sort(key=lambda x: x[0])  # stable: line order within an article is kept
-        write_text(out / d / fname, "".join(r + "\n" for _, r in content))
+        write_text(inside(out, d, fname), "".join(r + "\n" for _, r in content))
     return {"documents": len(walker), "annotations": n}
 
 
