@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -115,13 +116,30 @@ def import_annotations_cmd(
         if fmt == "jsonl":
             if annotator_name or articles:
                 raise click.UsageError("--annotator and --articles are for --format semeval")
+            # Each file is all or nothing; the others go on, and the summary says what each
+            # file gave (a failed file after a good one must not read "nothing was imported").
             result = ImportResult()
+            failed = []
             for p in paths:
-                r = import_jsonl(store, p)
+                try:
+                    r = import_jsonl(store, p)
+                except AnnotationImportError as exc:
+                    for problem in exc.problems:
+                        click.echo(f"error: {problem}", err=True)
+                    click.echo(f"error: {p}: nothing imported from this file", err=True)
+                    failed.append(p)
+                    continue
+                if len(paths) > 1:
+                    click.echo(f"{p}: {_summary(r)}")
                 result.documents_new += r.documents_new
                 result.documents_present += r.documents_present
                 result.annotations_new += r.annotations_new
                 result.annotations_present += r.annotations_present
+            if failed:
+                done = len(paths) - len(failed)
+                click.echo(f"{done} of {len(paths)} file(s) imported: {_summary(result)}"
+                           if done else "nothing was imported", err=True)
+                sys.exit(1)
         else:
             if not annotator_name:
                 raise click.UsageError("--format semeval needs --annotator NAME")
@@ -134,7 +152,11 @@ def import_annotations_cmd(
             click.echo(f"error: {problem}", err=True)
         click.echo("nothing was imported", err=True)
         sys.exit(1)
-    click.echo(
+    click.echo(_summary(result))
+
+
+def _summary(result: Any) -> str:
+    return (
         f"{result.documents_new} new document(s), {result.documents_present} already present; "
         f"{result.annotations_new} new annotation(s), {result.annotations_present} already present"
     )

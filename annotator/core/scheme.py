@@ -21,7 +21,7 @@ from typing import Any, Literal, get_args
 
 import yaml
 
-from annotator.core.untrusted import describe, escape, first_unsafe
+from annotator.core.untrusted import describe, escape, first_unsafe, not_regular_file
 
 # Versions are stored as SQLite integers and compared; a billion versions is plenty.
 MAX_VERSION = 1_000_000_000
@@ -833,6 +833,9 @@ def read_scheme_text(path: str | Path) -> str:
     try:
         if p.is_dir():
             raise SchemeError([Problem(str(path), 0, 0, "is a directory, not a scheme file")])
+        special = not_regular_file(p)
+        if special is not None:  # a FIFO would block the read forever
+            raise SchemeError([Problem(str(path), 0, 0, special)])
         size = p.stat().st_size
         if size > MAX_BYTES:
             raise SchemeError([Problem(str(path), 0, 0, f"file is {size / 1e6:.1f} MB; a scheme "
