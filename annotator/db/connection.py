@@ -159,6 +159,7 @@ class Connection:
         self.path = path
         self._utils: sqlite_utils.Database | None = None
         self.cleanup: str | None = None  # a temporary folder to remove on close
+        self.opened_identity = self.file_identity()
 
     @classmethod
     def connect(cls, path: str) -> Connection:
@@ -378,6 +379,24 @@ class Connection:
         """sqlite-utils' table object (``.columns_dict``, ``.indexes``...), for tests and scripts;
         the tool itself does not use it."""
         return self.utils().table(name)
+
+    # ------------------------------------------------------------------ other writers
+    def data_version(self) -> int:
+        """SQLite's ``PRAGMA data_version``: changes when another connection commits to the
+        file (not on this connection's own commits). Costs no disk read."""
+        return int(self.scalar("PRAGMA data_version"))
+
+    def file_identity(self) -> tuple[int, int] | None:
+        """(device, inode) of the file under this path now: another value than at opening
+        means the file was replaced (restored from a backup, copied over, synced by a cloud
+        folder), and this connection still writes to the old, unlinked one."""
+        if self.path == ":memory:":
+            return None
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return (-1, -1)  # gone
+        return (st.st_dev, st.st_ino)
 
     # ------------------------------------------------------------------ writability, backups
     def writable(self) -> bool:

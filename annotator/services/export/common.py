@@ -415,28 +415,11 @@ def prepare_dir(out: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_file(path: Path, *, newline: str | None = "\n") -> Iterator[IO[str]]:
-    """Write a UTF-8 text file all or nothing: into a temporary file in the same folder, flushed
-    to disk, then renamed over ``path``. A kill -9, a full disk or an error leaves the previous
-    file (or none) under the final name, never a truncated one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:60]}.", suffix=".tmp", dir=path.parent)
-    try:
-        with open(fd, "w", encoding="utf-8", newline=newline) as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-@contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path next to ``path`` for a writer that opens files itself (parquet); renamed
-    over ``path`` when the block ends without error, removed otherwise."""
+    """Write ``path`` all or nothing: the block writes the temporary path it is given, in the
+    same folder; when the block ends without error that file is flushed to disk and renamed over
+    ``path``, otherwise removed. A kill -9, a full disk or an error leaves the previous file (or
+    none) under the final name, never a truncated one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:60]}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -449,6 +432,13 @@ def atomic_path(path: Path) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path, *, newline: str | None = "\n") -> Iterator[IO[str]]:
+    """A UTF-8 text file written all or nothing (:func:`atomic_path`)."""
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline=newline) as f:
+        yield f
 
 
 def write_text(path: Path, text: str) -> None:
