@@ -49,11 +49,13 @@ class ImportResult:
 
 
 def _is_int(v: object) -> TypeGuard[int]:
-    return isinstance(v, int) and not isinstance(v, bool)
+    """An integer SQLite can store (a Python int may have any number of digits)."""
+    return isinstance(v, int) and not isinstance(v, bool) and -(2**63) <= v < 2**63
 
 
 def _is_number(v: object) -> TypeGuard[int | float]:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+    """A storable integer or a finite float."""
+    return _is_int(v) or (isinstance(v, float) and math.isfinite(v))
 
 
 def _text_or_none(v: object) -> bool:
@@ -383,7 +385,7 @@ class Records:
                             f"{idx} ({s_start}-{s_end})")
 
     def check_value(self, lineno: int, value: object, what: str) -> None:
-        if value is not None and not (_is_number(value) and math.isfinite(value)):
+        if value is not None and not _is_number(value):
             raise self.fail(lineno, f"{what}: value must be a finite number, not {value!r}")
 
     def check_mark(self, lineno: int, p: dict[str, Any], what: str) -> None:

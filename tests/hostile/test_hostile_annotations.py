@@ -449,3 +449,37 @@ def test_doctor_on_a_read_only_database(template: Path) -> None:
             assert "problem: span-offsets" in res.stdout, res.stdout
             assert "search-index" not in res.stdout and "out of sync" not in res.stdout
             db.parent.chmod(0o555)
+
+
+def test_read_only_file_system_gets_a_hint(tmp_path: Path) -> None:
+    """SQLite only says "unable to open database file": the error now says the place is
+    read-only and what still works. On a real read-only mount when this machine allows
+    mounting one (root), and always in a folder the user may not write."""
+    import subprocess
+    import tempfile
+
+    src = tmp_path / "a.txt"
+    src.write_text("Titre\n\nUne phrase.\n", "utf-8")
+    src.chmod(0o644)
+    tmp_path.chmod(0o755)
+    base = Path(tempfile.mkdtemp(prefix="annotator-ro-fs-"))
+    try:
+        base.chmod(0o555)
+        res = run_cli("import", str(src), "--db", str(base / "new.db"), as_nobody=is_root())
+        assert res.returncode == 1 and "Traceback" not in res.stderr
+        assert f"error: {base / 'new.db'}: cannot write: the folder {base} is read-only" \
+            in res.stderr, res.stderr
+        base.chmod(0o755)
+        mounted = is_root() and subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(base)],
+            capture_output=True).returncode == 0
+        if mounted:
+            try:
+                res = run_cli("import", str(src), "--db", str(base / "new.db"))
+                assert f"the file system of {base} is mounted read-only" in res.stderr, res.stderr
+                assert "commands that only read" in res.stderr
+            finally:
+                subprocess.run(["umount", str(base)], check=False)
+    finally:
+        base.chmod(0o755)
+        shutil.rmtree(base, ignore_errors=True)
