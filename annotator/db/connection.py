@@ -602,6 +602,7 @@ def _migrated_copy(db: Connection) -> Connection:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     copy.path = db.path
+    copy.opened_identity = copy.file_identity()
     copy.cleanup = folder
     return copy
 
