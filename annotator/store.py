@@ -90,14 +90,18 @@ class Store:
         self.tokens = Tokens(db, schemes=self.schemes)
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:
-        """Open (and create or migrate) the database at ``path``.
+    def open(
+        cls, path: str | os.PathLike[str] | None = None, *, create: bool = True,
+        readonly: bool = False,
+    ) -> Store:
+        """Open (and create or migrate) the database at ``path``; ``readonly``: for reading
+        only, never written nor migrated in place (annotator.db.connection.open_database).
 
         Raises StoreError with a one-line message for: a file that is not SQLite, a database
         written by a newer version of the tool, a read-only location, a missing file when
         ``create`` is false.
         """
-        return cls(open_database(path, create=create))
+        return cls(open_database(path, create=create, readonly=readonly))
 
     def close(self) -> None:
         self.db.close()

@@ -21,12 +21,14 @@ from annotator.cli import (
     schemes,
     serve,
 )
+from annotator.cli.common import safe_output
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="annotator")
 def cli() -> None:
     """Annotate propaganda and framing in news articles, measure agreement, export datasets."""
+    click.get_current_context().call_on_close(safe_output())
 
 
 main = cli

@@ -29,14 +29,16 @@ def report_cmd(db_path: str, scheme_name: str | None, html_path: str | None, top
     from annotator.render.report_text import format_text
     from annotator.services.report import build_report
 
-    store = open_store(db_path, create=False)
+    store = open_store(db_path, create=False, readonly=True)
     rep = build_report(store, scheme_name, top=top)
     click.echo(format_text(rep), nl=False)
     if html_path:
         from annotator.render.report_html import render_html
+        from annotator.services.export.common import atomic_file
 
         try:
-            Path(html_path).write_text(render_html(rep), encoding="utf-8")
+            with atomic_file(Path(html_path)) as f:
+                f.write(render_html(rep))
         except OSError as exc:
             msg = f"{html_path}: cannot write ({exc.strerror or exc})"
             raise click.ClickException(msg) from None
@@ -193,7 +195,7 @@ def run_db(
     from annotator.services.agreement import agreement_report
     from annotator.store import Store
 
-    with Store.open(db_path, create=False) as store:
+    with Store.open(db_path, create=False, readonly=True) as store:
         store.columnar.read_mode()
         documents = shared_documents(store) if shared_only else None
         report = agreement_report(store, scheme, label_set, annotators, n_boot=n_boot,

@@ -65,6 +65,8 @@ def run_tui(
     except KeymapError as exc:
         raise click.ClickException(str(exc)) from None
     app.run()
+    if app.return_code:  # the screen ended on an error (Textual printed it): say so by the status
+        raise SystemExit(app.return_code)
 
 
 @click.command("annotate")

@@ -5,14 +5,82 @@ from __future__ import annotations
 
 import functools
 import getpass
+import io
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 
+from annotator.core.untrusted import escape
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class SafeOutput(io.TextIOBase):
+    """A text stream that writes unsafe characters (annotator.core.untrusted) as ``\\uXXXX``:
+    every command prints titles, names and labels that came from files, and none of them may
+    drive the terminal (set its title or clipboard, move the cursor, reverse the text).
+
+    Installed as ``sys.stdout`` and ``sys.stderr`` for the duration of a command (see
+    :func:`safe_output`), so every ``click.echo`` of every command goes through it. Output that
+    is the tool's own terminal control (a progress bar) uses :func:`raw_stderr`."""
+
+    def __init__(self, raw: TextIO) -> None:
+        super().__init__()
+        self.raw = raw
+
+    def write(self, s: str) -> int:
+        if not isinstance(s, str):  # click probes text streams with b"": not a binary stream
+            raise TypeError("SafeOutput writes text")
+        text = escape(s)
+        try:
+            self.raw.write(text)
+        except UnicodeEncodeError:  # a terminal configured as ASCII: "?" rather than a crash
+            self.raw.write(text.encode(self.encoding, "replace").decode(self.encoding))
+        return len(s)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+    def isatty(self) -> bool:
+        return self.raw.isatty()
+
+    def fileno(self) -> int:
+        return self.raw.fileno()
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self.raw, "encoding", None) or "utf-8")
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return getattr(self.raw, "errors", None)
+
+
+def safe_output() -> Callable[[], None]:
+    """Route ``sys.stdout``/``sys.stderr`` through :class:`SafeOutput`; returns the function
+    that puts the previous streams back."""
+    before = sys.stdout, sys.stderr
+    if sys.stdout is not None and not isinstance(sys.stdout, SafeOutput):
+        sys.stdout = SafeOutput(sys.stdout)
+    if sys.stderr is not None and not isinstance(sys.stderr, SafeOutput):
+        sys.stderr = SafeOutput(sys.stderr)
+
+    def restore() -> None:
+        sys.stdout, sys.stderr = before
+
+    return restore
+
+
+def raw_stderr() -> TextIO:
+    """The real standard error, for the tool's own terminal control (progress bars)."""
+    err = sys.stderr
+    return err.raw if isinstance(err, SafeOutput) else err
 
 
 def db_option(f: F) -> F:
@@ -56,10 +124,12 @@ def friendly_errors(f: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def open_store(db_path: str, *, create: bool = True) -> Any:
+def open_store(db_path: str, *, create: bool = True, readonly: bool = False) -> Any:
+    """The database of a command; ``readonly`` for commands that only read (they then work on
+    read-only media and never migrate or lock the file)."""
     from annotator.store import Store
 
-    return Store.open(db_path, create=create)
+    return Store.open(db_path, create=create, readonly=readonly)
 
 
 def default_annotator() -> str:

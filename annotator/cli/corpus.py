@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from annotator.cli.common import db_option, friendly_errors, open_store
+from annotator.cli.common import db_option, friendly_errors, open_store, raw_stderr
 
 
 @click.command("import")
@@ -36,7 +36,7 @@ def import_cmd(
     total = sum(p.stat().st_size for p in files if p.is_file())
     show = not quiet and total > 1_000_000 and sys.stderr.isatty()
     with click.progressbar(
-        length=total, label="importing", file=sys.stderr if show else open(os.devnull, "w")
+        length=total, label="importing", file=raw_stderr() if show else open(os.devnull, "w")
     ) as bar:
         summary = import_paths(store, paths, encoding=encoding, source=source, progress=bar.update)
     for problem in summary.problems:
@@ -59,7 +59,7 @@ def status_cmd(db_path: str, as_json: bool) -> None:
 
     from annotator.services.units import set_progress
 
-    store = open_store(db_path, create=False)
+    store = open_store(db_path, create=False, readonly=True)
     rows = store.progress.status()
     sets = set_progress(store, [r["annotator"] for r in rows])
     if as_json:

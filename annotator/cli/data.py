@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from annotator.cli.common import db_option, friendly_errors, open_store
+from annotator.cli.common import db_option, friendly_errors, open_store, raw_stderr
 
 
 @click.command("export")
@@ -35,18 +36,26 @@ from annotator.cli.common import db_option, friendly_errors, open_store
     help="semeval: 2023 = SemEval-2023 Task 3 bundle names (article<ID>-labels-subtask-3.txt); "
     "ptc = SemEval-2020 Task 11 / PTC scorer (<set>-labels/article<ID>.labels and <set>.labels).",
 )
+@click.option(
+    "--spreadsheet-safe", is_flag=True,
+    help="csv: prefix cells starting with = + - @ with ' so spreadsheets do not run them as "
+    "formulas (article text is untrusted); off by default, data stays exact for programs.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @friendly_errors
 def export_cmd(
     fmt: str, out: str, db_path: str, annotators: str | None, label_sets: str | None,
-    gold: str, semeval_layout: str, quiet: bool,
+    gold: str, semeval_layout: str, spreadsheet_safe: bool, quiet: bool,
 ) -> None:
     """Export the annotations as a dataset (see the README for each format's layout)."""
     from annotator.services.export import exporter
     from annotator.services.export.common import ExportError, Selection, parse_list
 
-    store = open_store(db_path, create=False)
+    if spreadsheet_safe and fmt != "csv":
+        raise click.UsageError("--spreadsheet-safe is for --format csv")
+    store = open_store(db_path, create=False, readonly=True)
     selection = Selection(parse_list(annotators), parse_list(label_sets), gold)
+    options = {"spreadsheet_safe": True} if spreadsheet_safe else {}
     n_docs = store.corpus.count_documents()
     show = not quiet and sys.stderr.isatty() and (
         n_docs >= 500 or store.annotations.count_current() >= 50_000
@@ -55,11 +64,12 @@ def export_cmd(
     try:
         with click.progressbar(
             length=n_docs, label=f"exporting {fmt}",
-            file=sys.stderr if show else open(os.devnull, "w"),
+            file=raw_stderr() if show else open(os.devnull, "w"),
         ) as bar:
             extra = {"layout": semeval_layout} if fmt == "semeval" else {}
             counts = exporter(fmt)(
-                store, Path(out), selection, warn=warnings.append, advance=bar.update, **extra
+                store, Path(out), selection, warn=warnings.append, advance=bar.update,
+                **extra, **options,
             )
     except ExportError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -129,13 +139,30 @@ def import_annotations_cmd(
         elif fmt == "jsonl":
             if annotator_name or articles:
                 raise click.UsageError("--annotator and --articles are for --format semeval")
+            # Each file is all or nothing; the others go on, and the summary says what each
+            # file gave (a failed file after a good one must not read "nothing was imported").
             result = ImportResult()
+            failed = []
             for p in paths:
-                r = import_jsonl(store, p)
+                try:
+                    r = import_jsonl(store, p)
+                except AnnotationImportError as exc:
+                    for problem in exc.problems:
+                        click.echo(f"error: {problem}", err=True)
+                    click.echo(f"error: {p}: nothing imported from this file", err=True)
+                    failed.append(p)
+                    continue
+                if len(paths) > 1:
+                    click.echo(f"{p}: {_summary(r)}")
                 result.documents_new += r.documents_new
                 result.documents_present += r.documents_present
                 result.annotations_new += r.annotations_new
                 result.annotations_present += r.annotations_present
+            if failed:
+                done = len(paths) - len(failed)
+                click.echo(f"{done} of {len(paths)} file(s) imported: {_summary(result)}"
+                           if done else "nothing was imported", err=True)
+                sys.exit(1)
         else:
             if not annotator_name:
                 raise click.UsageError("--format semeval needs --annotator NAME")
@@ -150,7 +177,11 @@ def import_annotations_cmd(
         sys.exit(1)
     for warning in result.warnings:
         click.echo(f"note: {warning}", err=True)
-    click.echo(
+    click.echo(_summary(result))
+
+
+def _summary(result: Any) -> str:
+    return (
         f"{result.documents_new} new document(s), {result.documents_present} already present; "
         f"{result.annotations_new} new annotation(s), {result.annotations_present} already present"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -22,7 +23,12 @@ def doctor_cmd(db_path: str, repair: bool) -> None:
     from annotator.services.doctor import diagnose
     from annotator.services.doctor import repair as do_repair
 
-    store = open_store(db_path, create=False)
+    # Checking only: a database that cannot be written (read-only file, folder or medium) is
+    # opened read-only rather than refused; a writable one normally, for SQLite's own full-text
+    # index check (a write statement).
+    folder = os.path.dirname(os.path.abspath(db_path))
+    writable = os.access(db_path, os.W_OK) and os.access(folder, os.W_OK)
+    store = open_store(db_path, create=False, readonly=not repair and not writable)
     findings = diagnose(store)
     if not findings:
         click.echo(f"{db_path}: ok (integrity, orphans, labels, offsets, search index, events)")

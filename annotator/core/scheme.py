@@ -21,6 +21,10 @@ from typing import Any, Literal, get_args
 
 import yaml
 
+from annotator.core.untrusted import describe, escape, first_unsafe, not_regular_file
+
+# Versions are stored as SQLite integers and compared; a billion versions is plenty.
+MAX_VERSION = 1_000_000_000
 Level = Literal["document", "sentence", "span"]
 Scale = Literal["nominal", "ordinal", "interval", "ratio"]
 LEVELS: tuple[str, ...] = get_args(Level)
@@ -410,7 +414,18 @@ class _Checker:
         if oneline and ("\t" in v or "\n" in v or "\r" in v):
             self.at(node, f"{name} of {what} must not contain tabs or line breaks")
             return default
+        if not self.safe(node, v, f"{name} of {what}"):
+            return default
         return v
+
+    def safe(self, node: _Node, v: str, what: str) -> bool:
+        """Scheme texts are shown on screens and printed: no control characters (a YAML
+        escape such as "\\e" or "\\u202e" can write one; annotator.core.untrusted)."""
+        bad = first_unsafe(v)
+        if bad is None:
+            return True
+        self.at(node, f"{what} contains the control character {describe(v[bad])}")
+        return False
 
     def flag(self, m: _Node, name: str, what: str) -> bool:
         if name not in m.entries:
@@ -427,7 +442,7 @@ class _Checker:
             return ()
         node = m.entries[name][1]
         if node.kind == "scalar" and isinstance(node.value, str):
-            return (node.value,)
+            return (node.value,) if self.safe(node, node.value, f"{name} of {what}") else ()
         if node.kind != "seq":
             got = _type_name(node.value) if node.kind == "scalar" else "a mapping"
             self.at(node, f"{name} of {what} must be a list of strings, got {got}")
@@ -437,6 +452,8 @@ class _Checker:
             if item.kind != "scalar" or not isinstance(item.value, str):
                 got = _kind_name(item)
                 self.at(item, f"{name} of {what}: each entry must be a string, got {got}")
+            elif not self.safe(item, item.value, f"{name} of {what}"):
+                continue
             elif item.value.strip():
                 out.append(item.value)
         return tuple(out)
@@ -481,6 +498,8 @@ class _Checker:
                 self.at(node, f"version must be a whole number (1, 2, ...), got {got}")
             elif v < 1:
                 self.at(node, f"version must be 1 or more, not {v}")
+            elif v > MAX_VERSION:
+                self.at(node, f"version must be at most {MAX_VERSION}, not {v}")
             else:
                 version = v
         language = self.text(root, "language", "the scheme", default="fr", oneline=True) or "fr"
@@ -674,7 +693,7 @@ class _Checker:
         if name != name.strip():
             self.at(node, f'label name "{name}" must not start or end with spaces')
             return False
-        return True
+        return self.safe(node, name, f"label name {escape(name)!r}")
 
     def key(self, node: _Node, what: str) -> str | None:
         if "key" not in node.entries:
@@ -814,6 +833,9 @@ def read_scheme_text(path: str | Path) -> str:
     try:
         if p.is_dir():
             raise SchemeError([Problem(str(path), 0, 0, "is a directory, not a scheme file")])
+        special = not_regular_file(p)
+        if special is not None:  # a FIFO would block the read forever
+            raise SchemeError([Problem(str(path), 0, 0, special)])
         size = p.stat().st_size
         if size > MAX_BYTES:
             raise SchemeError([Problem(str(path), 0, 0, f"file is {size / 1e6:.1f} MB; a scheme "

@@ -15,6 +15,7 @@ import decimal
 import json
 import os
 import sqlite3
+import urllib.parse
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -79,12 +80,33 @@ def explain_error(path: str, exc: sqlite3.DatabaseError) -> str:
             "directory for its -wal and -shm files)"
         )
     if "unable to open" in msg:
+        hint = _read_only_place(path)
+        if hint:
+            return f"{path}: cannot write: {hint}"
         return f"{path}: cannot open the database ({msg})"
     if "database or disk is full" in msg:
         return f"{path}: disk full; nothing was written by the failed operation"
     if "locked" in msg or "busy" in msg:
         return f"{path}: database is busy (another process holds a long write); try again"
     return f"{path}: {msg}"
+
+
+def _read_only_place(path: str) -> str | None:
+    """Why a database cannot be opened for writing where it is, when the place says so: a file
+    system mounted read-only, or a folder this user may not write (SQLite then only says
+    "unable to open database file")."""
+    folder = os.path.dirname(os.path.abspath(path)) or "."
+    fix = ("copy the database to a writable folder to change it; commands that only read "
+           "(status, report, agree, export, doctor) work on it where it is")
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return f"the file system of {folder} is mounted read-only; {fix}"
+    except OSError:
+        return None
+    if os.path.isdir(folder) and not os.access(folder, os.W_OK):
+        return (f"the folder {folder} is read-only (SQLite's WAL mode needs to create -wal "
+                f"and -shm files there); {fix}")
+    return None
 
 
 def quote(identifier: str) -> str:
@@ -136,6 +158,8 @@ class Connection:
         self.conn = conn
         self.path = path
         self._utils: sqlite_utils.Database | None = None
+        self.cleanup: str | None = None  # a temporary folder to remove on close
+        self.opened_identity = self.file_identity()
 
     @classmethod
     def connect(cls, path: str) -> Connection:
@@ -156,6 +180,11 @@ class Connection:
 
     def close(self) -> None:
         self.conn.close()
+        if self.cleanup is not None:
+            import shutil
+
+            shutil.rmtree(self.cleanup, ignore_errors=True)
+            self.cleanup = None
 
     # ------------------------------------------------------------------ statements
     @property
@@ -351,6 +380,24 @@ class Connection:
         the tool itself does not use it."""
         return self.utils().table(name)
 
+    # ------------------------------------------------------------------ other writers
+    def data_version(self) -> int:
+        """SQLite's ``PRAGMA data_version``: changes when another connection commits to the
+        file (not on this connection's own commits). Costs no disk read."""
+        return int(self.scalar("PRAGMA data_version"))
+
+    def file_identity(self) -> tuple[int, int] | None:
+        """(device, inode) of the file under this path now: another value than at opening
+        means the file was replaced (restored from a backup, copied over, synced by a cloud
+        folder), and this connection still writes to the old, unlinked one."""
+        if self.path == ":memory:":
+            return None
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return (-1, -1)  # gone
+        return (st.st_dev, st.st_ino)
+
     # ------------------------------------------------------------------ writability, backups
     def writable(self) -> bool:
         """Whether this database can be written (file, directory and disk permitting).
@@ -383,15 +430,15 @@ class Connection:
             )
 
     def backup(self, label: str = "backup") -> str:
-        """A consistent copy of the database next to it (SQLite online backup); returns its path."""
+        """A complete, verified copy of the database next to it; returns its path.
+
+        SQLite's online backup API writes a consistent copy into a temporary file, which is
+        then opened and checked (``PRAGMA integrity_check``, same tables and row counts) and
+        flushed to disk; only then is it renamed to its final name. A kill -9 or a full disk
+        during the copy therefore never leaves a "backup" that opens as an empty or partial
+        database under a name doctor would advise restoring."""
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
-        target = f"{self.path}.{label}-{stamp}"
-        dest = sqlite3.connect(target)
-        try:
-            self.conn.backup(dest)
-        finally:
-            dest.close()
-        return target
+        return verified_copy(self.conn, f"{self.path}.{label}-{stamp}", self.path)
 
     def backup_before_migration(self) -> None:
         """Copy an older database aside before migrating it, so nothing can be lost.
@@ -399,25 +446,65 @@ class Connection:
         The copy is read through a second connection: this one already holds the migration's
         write lock, and a backup through it would wait on that lock forever."""
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-        target = f"{self.path}.bak-{stamp}"
         src = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
-        dest = sqlite3.connect(target)
         try:
-            src.backup(dest)
+            verified_copy(src, f"{self.path}.bak-{stamp}", self.path)
         finally:
-            dest.close()
             src.close()
 
 
+def _schema(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    return sorted(conn.execute("SELECT type, name FROM sqlite_master").fetchall())
+
+
+def verified_copy(src: sqlite3.Connection, target: str, what: str) -> str:
+    """Copy the database of ``src`` to ``target`` with the backup API, through a temporary file
+    that is verified (integrity check, the same tables, indexes and triggers) and synced before
+    it is renamed to ``target``. Raises StoreError (the temporary file removed) when the copy is
+    not sound. (Row counts are not compared: other annotators may write meanwhile, and the
+    copy is the snapshot the backup API read.)"""
+    folder = os.path.dirname(os.path.abspath(target))
+    partial = os.path.join(folder, f"{os.path.basename(what)}-partial-{uuid.uuid4().hex[:8]}")
+    try:
+        dest = sqlite3.connect(partial)
+        try:
+            src.backup(dest)
+            check = dest.execute("PRAGMA integrity_check").fetchone()[0]
+            same = _schema(dest) == _schema(src)
+        finally:
+            dest.close()
+        if check != "ok" or not same:
+            raise StoreError(f"{what}: the backup copy did not verify ({check}); nothing was "
+                             "changed")
+        fd = os.open(partial, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(partial, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        raise
+    return target
+
+
 # ---------------------------------------------------------------------------------- opening
-def open_database(path: str | os.PathLike[str] | None = None, *, create: bool = True) -> Connection:
+def open_database(
+    path: str | os.PathLike[str] | None = None, *, create: bool = True, readonly: bool = False
+) -> Connection:
     """Open (and create or migrate) the database at ``path``.
+
+    ``readonly``: open it for reading only (a merge's source, a command that only reads), never
+    writing it, not even to migrate it: see :func:`_open_readonly`.
 
     Raises StoreError with a one-line message for: a file that is not SQLite, a database
     written by a newer version of the tool, a read-only location, a missing file when
     ``create`` is false.
     """
     p = str(path) if path is not None else default_db_path()
+    if readonly and p != ":memory:":
+        return _open_readonly(p)
     if p != ":memory:":
         exists = Path(p).exists()
         if not exists and not create:
@@ -438,6 +525,88 @@ def open_database(path: str | os.PathLike[str] | None = None, *, create: bool = 
         raise StoreError(explain_error(p, exc)) from None
 
 
+def _ro_uri(path: str, how: str) -> str:
+    return "file:" + urllib.parse.quote(os.path.abspath(path)) + f"?{how}"
+
+
+def _open_readonly(p: str) -> Connection:
+    """Open ``p`` read-only (``mode=ro``; ``immutable=1`` where the folder cannot hold the
+    -shm file SQLite needs and no -wal file holds unmerged changes: read-only media).
+
+    Nothing is written to the file, ever: an older database is not migrated in place but read
+    through a migrated temporary copy (removed on close), and triggers that are not this
+    tool's are dropped from that copy before the migration runs, so a trigger planted in a
+    database received from someone else cannot fire and change what is read."""
+    if not Path(p).exists():
+        raise StoreError(f"{p}: no such database")
+    if Path(p).is_dir():
+        raise StoreError(f"{p}: is a directory, not a database file")
+    wal = Path(p + "-wal")
+    try:
+        conn = sqlite3.connect(_ro_uri(p, "mode=ro"), uri=True, isolation_level=None,
+                               timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if "readonly" not in str(exc) and "unable to open" not in str(exc):
+                raise
+            if wal.exists() and wal.stat().st_size > 0:
+                raise StoreError(
+                    f"{p}: cannot be read in place (its -wal file holds changes not yet in the "
+                    "database and its folder is read-only); copy it with its -wal file to a "
+                    "writable folder"
+                ) from None
+            conn = sqlite3.connect(_ro_uri(p, "immutable=1"), uri=True, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db = Connection(conn, p)
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        applied = _applied_migrations(db)
+        from annotator.db.migrations import known_migrations
+
+        known = known_migrations()
+        if applied - known:
+            raise StoreError(
+                f"{p}: written by a newer version of annotator (unknown migrations: "
+                f"{', '.join(sorted(applied - known))}); upgrade annotator to open it"
+            )
+        if known - applied:
+            db = _migrated_copy(db)
+        db.execute("PRAGMA query_only = ON")
+        return db
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(explain_error(p, exc)) from None
+
+
+def _migrated_copy(db: Connection) -> Connection:
+    """An older database read through a temporary copy, migrated there (see _open_readonly)."""
+    import shutil
+    import tempfile
+
+    from annotator.db.maintenance import FTS_TRIGGERS
+
+    folder = tempfile.mkdtemp(prefix="annotator-readonly-")
+    copy_path = os.path.join(folder, "copy.db")
+    try:
+        dest = sqlite3.connect(copy_path)
+        try:
+            db.conn.backup(dest)
+        finally:
+            dest.close()
+        db.close()
+        copy = Connection.connect(copy_path)
+        for name in copy.trigger_names() - set(FTS_TRIGGERS):
+            copy.execute(f"DROP TRIGGER {quote(name)}")
+        _prepare(copy, backup=False)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    copy.path = db.path
+    copy.opened_identity = copy.file_identity()
+    copy.cleanup = folder
+    return copy
+
+
 def _applied_migrations(db: Connection) -> set[str]:
     if not db.table_exists("_sqlite_migrations"):
         return set()
@@ -449,8 +618,9 @@ def _applied_migrations(db: Connection) -> set[str]:
     }
 
 
-def _prepare(db: Connection) -> None:
-    """Check the file, refuse a newer database, switch to WAL, apply pending migrations."""
+def _prepare(db: Connection, *, backup: bool = True) -> None:
+    """Check the file, refuse a newer database, switch to WAL, apply pending migrations (after
+    a backup copy of an older file, unless ``backup`` is false: a temporary copy)."""
     from annotator.db.migrations import known_migrations, migrations
 
     # Fail early and clearly on a file that is not SQLite.
@@ -471,7 +641,7 @@ def _prepare(db: Connection) -> None:
         with db.atomic():
             applied = _applied_migrations(db)
             if known - applied:
-                if applied and db.path != ":memory:":
+                if applied and backup and db.path != ":memory:":
                     db.backup_before_migration()
                 migrations.apply(db.utils())
                 if not applied:

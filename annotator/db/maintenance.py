@@ -54,9 +54,25 @@ class Maintenance:
             self.db.execute(
                 "INSERT INTO sentences_fts(sentences_fts, rank) VALUES ('integrity-check', 1)"
             )
-        except sqlite3.DatabaseError:
-            problems.append("the full-text index sentences_fts is out of sync with sentences")
+        except sqlite3.DatabaseError as exc:
+            if "readonly" not in str(exc) and "read-only" not in str(exc):
+                problems.append("the full-text index sentences_fts is out of sync with sentences")
+            elif self._fts_rows_differ():
+                # FTS5's own check is a write statement: a database opened read-only (or on
+                # read-only media) gets this lighter one, every sentence indexed exactly once.
+                problems.append("the full-text index sentences_fts is out of sync with "
+                                "sentences (not every sentence indexed exactly once)")
         return problems
+
+    def _fts_rows_differ(self) -> bool:
+        if not self.db.table_exists("sentences_fts_docsize"):
+            return False
+        return bool(self.db.scalar(
+            "SELECT EXISTS (SELECT 1 FROM sentences s WHERE NOT EXISTS (SELECT 1 FROM "
+            "sentences_fts_docsize d WHERE d.id = s.id)) OR EXISTS (SELECT 1 FROM "
+            "sentences_fts_docsize d WHERE NOT EXISTS (SELECT 1 FROM sentences s "
+            "WHERE s.id = d.id))"
+        ))
 
     def bad_sentence_offsets(self) -> list[dict[str, Any]]:
         """Sentences whose offsets fall outside their document: id, document_id, start, end and

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from annotator.core.untrusted import name_problem
 from annotator.db.connection import Connection, StoreError, now
 
 if TYPE_CHECKING:
@@ -209,7 +210,12 @@ class Schemes:
         return {(r[0], r[1]): int(r[2]) for r in rows}
 
     def rename_label(self, scheme_name: str, label_set: str, old: str, new: str) -> int:
-        """Rename a label in every annotation of a scheme (and gold); returns rows changed."""
+        """Rename a label in every annotation of a scheme (and gold); returns rows changed. The new
+        name obeys the rule of every label name (no tab, line break or control character: it
+        would forge rows in the TSV exports and reach terminals)."""
+        problem = name_problem(new, "the new label name")
+        if problem is not None:
+            raise StoreError(problem)
         ids = self.ids(scheme_name)
         if not ids:
             raise StoreError(f"no scheme named {scheme_name!r}")
@@ -242,6 +248,7 @@ class Schemes:
             return int(row[0])
         if not create:
             raise StoreError(f"no annotator named {name!r} in {self.db.path}")
+        self.check_name(name)
         with self.db.atomic():
             self.db.execute(
                 "INSERT OR IGNORE INTO annotators (name, created_at) VALUES (?, ?)", [name, now()]
@@ -249,8 +256,17 @@ class Schemes:
         row = self.db.execute("SELECT id FROM annotators WHERE name = ?", [name]).fetchone()
         return int(row[0])
 
+    @staticmethod
+    def check_name(name: object) -> None:
+        """A new annotator's name must be a name (annotator.core.untrusted.name_problem): it is
+        shown on every screen, printed by every command and made into export file names."""
+        problem = name_problem(name, "annotator name")
+        if problem is not None:
+            raise StoreError(problem)
+
     def import_annotator(self, name: str, created_at: str) -> int:
         """Add an annotator with the creation time of another database (kept if present)."""
+        self.check_name(name)
         with self.db.atomic():
             self.db.execute(
                 "INSERT OR IGNORE INTO annotators (name, created_at) VALUES (?, ?)",

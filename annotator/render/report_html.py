@@ -1,7 +1,8 @@
 """The report as ONE self-contained HTML file: inline CSS and SVG charts drawn here, no script,
 no font, no image and no stylesheet fetched from anywhere, so it opens offline and can be mailed.
 
-Every piece of text from the database goes through ``html.escape``.
+Every piece of text from the database goes through :func:`escape`: ``html.escape``, and control
+characters as visible ``\\uXXXX`` (annotator.core.untrusted: the file may be printed with cat).
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from html import escape
+from html import escape as html_escape
 
 from annotator.core.colors import FALLBACK
+from annotator.core.untrusted import escape as escape_controls
 from annotator.render.report_text import (
     agreement_table_rows,
     campaign_table,
@@ -49,6 +51,11 @@ svg text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif
 ul.spans { margin: .2rem 0 .8rem; padding-left: 1.2rem; font-size: .9rem; }
 .toc a { margin-right: 1rem; }
 """
+
+
+def escape(text: str) -> str:
+    """Text from the database, safe in HTML and in a terminal that prints the file."""
+    return html_escape(escape_controls(text))
 
 
 def render_html(rep: Report) -> str:

@@ -21,6 +21,8 @@ from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
+from annotator.core.untrusted import not_regular_file
+
 REQUIRED = ("unit", "annotator", "label")
 
 
@@ -34,6 +36,9 @@ def read_table(
     """Parse and validate the CSV; return the ``(unit, annotator, label)`` rows and whether the
     labels are numeric. Raises :class:`TableError` with ``FILE:LINE: cause``."""
     name = str(path)
+    special = not_regular_file(path)
+    if special is not None and not Path(path).is_dir():
+        raise TableError(f"{name}: {special}")
     try:
         raw = Path(path).read_bytes()
     except FileNotFoundError:

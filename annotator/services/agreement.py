@@ -986,7 +986,7 @@ class PrefetchedReads:
     def _run(self, name: str, args: tuple[Any, ...]) -> Any:
         from annotator.store import Store
 
-        with Store.open(self.path, create=False) as st:  # opened and closed here
+        with Store.open(self.path, create=False, readonly=True) as st:  # opened, closed here
             st.columnar.read_mode()
             return getattr(st.columnar, name)(*args)
 

@@ -285,11 +285,11 @@ def checkout(store: Store, annotator: str, out: str | Path) -> CheckoutResult:
 
 
 def check_file_names(annotators: Iterable[str]) -> None:
-    """``--split`` names each copy after its annotator: refuse names that are not file names
-    (before anything is assigned)."""
-    from annotator.services.export.common import SAFE_NAME
+    """``--split`` names each copy after its annotator: refuse names the one safe-name rule
+    would have to change (before anything is assigned), so ``NAME.db`` is the name typed."""
+    from annotator.services.export.common import safe_file_name
 
-    unsafe = [n for n in annotators if not SAFE_NAME.fullmatch(n)]
+    unsafe = [n for n in annotators if safe_file_name(n) != n]
     if unsafe:
         raise AssignError(f"--split: {', '.join(map(repr, unsafe))} cannot be a file name; "
                           "use `annotator checkout NAME FILE`")

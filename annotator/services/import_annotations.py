@@ -9,18 +9,27 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
+from annotator.core.untrusted import clean_field, first_unsafe, name_problem, not_regular_file
 from annotator.services.doctor import log_imported_state
-from annotator.store import Store, StoreError, new_uid, now
+from annotator.store import DatabaseError, Store, StoreError, new_uid, now
+
+if TYPE_CHECKING:
+    from annotator.core.scheme import LabelSet, Scheme
 
 MAX_PROBLEMS = 20
 SPAN_FILE = re.compile(r"article([A-Za-z0-9_.-]+?)(?:-labels.*|\.task.*|\.labels)?\.(txt|labels)$")
+# An article id names the file article<ID>.txt: letters, digits, "_", "-" and inner dots only,
+# so that no id can climb out of the articles folder ("s/../../etc/x").
+ARTICLE_ID = re.compile(r"[A-Za-z0-9_-](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
+OFFSET = re.compile(r"[0-9]{1,12}")  # ASCII digits: "²".isdigit() is true, int("²") fails
 
 
 class AnnotationImportError(Exception):
@@ -40,12 +49,41 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
 
 
+def _is_int(v: object) -> TypeGuard[int]:
+    """An integer SQLite can store (a Python int may have any number of digits)."""
+    return isinstance(v, int) and not isinstance(v, bool) and -(2**63) <= v < 2**63
+
+
+def _is_number(v: object) -> TypeGuard[int | float]:
+    """A storable integer or a finite float."""
+    return _is_int(v) or (isinstance(v, float) and math.isfinite(v))
+
+
+def _text_or_none(v: object) -> bool:
+    return v is None or isinstance(v, str)
+
+
+def _field(value: object) -> str | None:
+    """A document's metadata field from a record: text, cleaned only when it holds control
+    characters or line breaks (annotator.core.untrusted), so clean exports round-trip exactly."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"metadata must be text, not {type(value).__name__}")
+    if first_unsafe(value) is None and "\n" not in value and "\t" not in value:
+        return value
+    return clean_field(value) or None
+
+
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # ----------------------------------------------------------------------------------- jsonl
 def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    special = not_regular_file(path)
+    if special is not None:
+        raise AnnotationImportError([f"{path}: {special}"])
     try:
         f = path.open("rb")  # closed below; streamed line by line
     except OSError as exc:
@@ -55,23 +93,19 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _records(path: Path, f: Iterable[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
+    from annotator.services.importing import InputError, json_record
+
     for lineno, raw in enumerate(f, start=1):
         if not raw.strip():
             continue
         try:
-            rec = json.loads(raw.decode("utf-8"))
+            rec = json_record(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:
             raise AnnotationImportError(
                 [f"{path}:{lineno}: not UTF-8 (byte {exc.start} of the line)"]
             ) from None
-        except json.JSONDecodeError as exc:
-            raise AnnotationImportError(
-                [f"{path}:{lineno}: malformed JSON ({exc.msg} at column {exc.colno})"]
-            ) from None
-        except RecursionError:
-            raise AnnotationImportError(
-                [f"{path}:{lineno}: malformed JSON (nested too deeply)"]
-            ) from None
+        except InputError as exc:
+            raise AnnotationImportError([f"{path}:{lineno}: {exc}"]) from None
         if not isinstance(rec, dict):
             raise AnnotationImportError([f"{path}:{lineno}: expected a JSON object"])
         yield lineno, rec
@@ -88,28 +122,72 @@ class Records:
         self.path = path
         self.result = ImportResult()
         self.schemes: dict[tuple[str, int], int] = {}
+        self.parsed: dict[int, Scheme] = {}
         self.annotators: dict[str, int] = {}
+        self.bounds: list[tuple[int, int]] = []  # the current document's sentences
+        self.uids: set[Any] = set()  # uids of the annotations and decisions read so far
 
     def fail(self, lineno: int, message: str) -> AnnotationImportError:
+        """One problem, on one line whatever the data quoted in it holds."""
+        message = message.replace("\r", "\\r").replace("\n", "\\n")
         return AnnotationImportError([f"{self.path}:{lineno}: {message}"])
 
     def header(self, lineno: int, header: dict[str, Any]) -> None:
+        """Store the header's schemes (each a valid scheme whose name, version and hash are its
+        text's) and annotators (valid names)."""
+        from annotator.core.scheme import SchemeError, parse_scheme
+
         for s in header.get("schemes") or []:
             text = s["yaml"]
+            name, version = s["name"], s["version"]
+            if not (isinstance(text, str) and _is_int(version) and isinstance(name, str)
+                    and isinstance(s["sha256"], str) and _text_or_none(s["added_at"])):
+                raise self.fail(lineno, "bad header record (a scheme needs a name, an integer "
+                                "version, its yaml text and sha256, and a time stamp or null)")
             if hashlib.sha256(text.encode("utf-8")).hexdigest() != s["sha256"]:
-                raise self.fail(lineno, f"scheme {s['name']} v{s['version']}: sha256 does not "
+                raise self.fail(lineno, f"scheme {name} v{version}: sha256 does not "
                                 "match its text")
             try:
+                parsed = parse_scheme(text, f"<scheme {name} v{version}>")
+            except SchemeError as exc:
+                first = str(exc).splitlines()[0]
+                raise self.fail(lineno, f"scheme {name} v{version} is not a valid scheme "
+                                f"({first})") from None
+            if (parsed.name, parsed.version) != (name, version):
+                raise self.fail(lineno, f"scheme {name} v{version}: its text is scheme "
+                                f"{parsed.name} v{parsed.version}")
+            try:
                 sid = self.store.schemes.import_row(
-                    s["name"], int(s["version"]), s["sha256"], text, s["added_at"] or now()
+                    name, version, s["sha256"], text, s["added_at"] or now()
                 )
             except StoreError as exc:
                 raise self.fail(lineno, str(exc)) from None
-            self.schemes[(s["name"], int(s["version"]))] = sid
+            self.schemes[(name, version)] = sid
+            self.parsed[sid] = parsed
         for a in header.get("annotators") or []:
+            self.check_name(lineno, a["name"], "annotator name")
+            if not _text_or_none(a["created_at"]):
+                raise self.fail(lineno, f"annotator {a['name']}: created_at must be a time "
+                                "stamp or null")
             self.annotators[a["name"]] = self.store.schemes.import_annotator(
                 a["name"], a["created_at"] or now()
             )
+
+    def check_name(self, lineno: int, name: object, what: str) -> None:
+        problem = name_problem(name, what)
+        if problem is not None:
+            raise self.fail(lineno, problem)
+
+    def scheme_object(self, scheme_id: int) -> Scheme:
+        """The parsed scheme version of a stored scheme id (its label sets validate rows)."""
+        from annotator.core.scheme import parse_scheme
+
+        if scheme_id not in self.parsed:
+            row = next(r for r in self.store.schemes.versions() if int(r["id"]) == scheme_id)
+            self.parsed[scheme_id] = parse_scheme(
+                row["yaml"], f"<stored {row['name']} v{row['version']}>"
+            )
+        return self.parsed[scheme_id]
 
     def annotator(self, name: str) -> int:
         if name not in self.annotators:
@@ -119,6 +197,9 @@ class Records:
     def scheme(self, lineno: int, name: str | None, version: int | None) -> int | None:
         if name is None:
             return None
+        if not isinstance(name, str) or not (version is None or _is_int(version)):
+            raise self.fail(lineno, f"scheme {name!r} v{version!r}: a scheme is a name and an "
+                            "integer version")
         key = (name, int(version or 0))
         if key not in self.schemes:
             known = self.store.schemes.ids_by_key().get(key)
@@ -143,16 +224,30 @@ class Records:
         if sha != rec["sha256"]:
             raise self.fail(lineno, "sha256 does not match the text (edited by hand?)")
         sentences = rec["sentences"]
-        for s in sentences:
+        end = 0
+        for i, s in enumerate(sentences):
+            if not all(_is_int(s[k]) for k in ("idx", "start", "end", "paragraph")):
+                raise self.fail(lineno, f"sentence {i}: idx, start, end and paragraph must be "
+                                "integers")
             if not (0 <= s["start"] < s["end"] <= len(text)):
                 raise self.fail(lineno, f"sentence {s['idx']}: offsets {s['start']}-{s['end']} "
                                 f"outside the text ({len(text)} characters)")
+            if s["idx"] != i or s["start"] < end:
+                raise self.fail(lineno, f"sentence {s['idx']}: sentences must be numbered from 0 "
+                                "in text order, without overlapping")
+            end = s["end"]
+        self.bounds = [(int(s["start"]), int(s["end"])) for s in sentences]
+        if not _text_or_none(rec.get("imported_at")):
+            raise self.fail(lineno, "imported_at must be a time stamp or null")
+        self.check_parts(lineno, rec, text)
         row = {
-            "external_id": rec.get("id"), "title": rec.get("title"), "source": rec.get("source"),
-            "url": rec.get("url"), "published": rec.get("published"),
-            "language": rec.get("language"), "text": text, "sha256": sha,
-            "meta": json.dumps(rec.get("meta") or {}, ensure_ascii=False, sort_keys=True),
-            "origin": rec.get("origin"), "imported_at": rec.get("imported_at") or now(),
+            "external_id": _field(rec.get("id")), "title": _field(rec.get("title")),
+            "source": _field(rec.get("source")), "url": _field(rec.get("url")),
+            "published": _field(rec.get("published")), "language": _field(rec.get("language")),
+            "text": text, "sha256": sha,
+            "meta": json.dumps(rec.get("meta") or {}, ensure_ascii=False, sort_keys=True,
+                               allow_nan=False),
+            "origin": _field(rec.get("origin")), "imported_at": rec.get("imported_at") or now(),
         }
         doc_id, sent_ids, created = self.store.corpus.import_document(row, sentences)
         if created:
@@ -163,6 +258,152 @@ class Records:
         parts.progress(self, lineno, rec, doc_id, sent_ids)
         parts.document_progress(self, lineno, rec, doc_id)
         parts.adjudications(self, lineno, rec, doc_id, sent_ids)
+
+    # ------------------------------------------------------------ the annotation screen's rules
+    def check_parts(self, lineno: int, rec: dict[str, Any], text: str) -> None:
+        """Every annotation, progress mark and decision of a document record obeys the rules
+        the annotation screen applies, against its scheme version and the document text:
+        known label sets of the right level, labels of the set (names without tabs, line breaks
+        or control characters), valid annotator names, spans inside their sentence, one label
+        per unit in a single-choice set, done/seen marks, numeric times. Raises the first
+        problem as ``FILE:LINE: cause`` (the whole file is then refused)."""
+        single: set[tuple[Any, ...]] = set()
+        for removed, key in ((False, "annotations"), (True, "removed_annotations")):
+            for a in rec.get(key) or []:
+                self.check_name(lineno, a["annotator"], "annotator name")
+                ls = self.check_label(lineno, a, f"annotation {a['uid']!r}")
+                if not isinstance(a["uid"], str) or not a["uid"]:
+                    raise self.fail(lineno, f"annotation {a['uid']!r}: uid must be a string")
+                if a["uid"] in self.uids:
+                    raise self.fail(lineno, f"annotation {a['uid']}: its uid is used twice")
+                self.uids.add(a["uid"])
+                self.check_unit(lineno, a, ls.level, text, f"annotation {a['uid']}")
+                self.check_value(lineno, a.get("value"), f"annotation {a['uid']}")
+                self.check_times(lineno, a, ("created_at",), ("note", "removed_at"),
+                                 f"annotation {a['uid']}")
+                if not removed and not ls.multiple:
+                    unit = (a["annotator"], ls.name, a["sentence"],
+                            (a["start"], a["end"]) if ls.level == "span" else None)
+                    if unit in single:
+                        raise self.fail(lineno, f"annotation {a['uid']}: {ls.name} takes one "
+                                        f"label per unit and {a['annotator']} has two")
+                    single.add(unit)
+        for p in rec.get("progress") or []:
+            self.check_name(lineno, p["annotator"], "annotator name")
+            self.check_sentence(lineno, p["sentence"])
+            self.check_mark(lineno, p, "progress")
+            seconds = p["seconds"]
+            if not _is_number(seconds) or seconds < 0:
+                raise self.fail(lineno, f"progress of sentence {p['sentence']}: seconds must be "
+                                f"a number of seconds, not {seconds!r}")
+            self.check_times(lineno, p, ("seen_at", "updated_at"), ("note", "done_at"),
+                             f"progress of sentence {p['sentence']}")
+        for p in rec.get("document_progress") or []:
+            self.check_name(lineno, p["annotator"], "annotator name")
+            self.check_mark(lineno, p, "document progress")
+            self.check_times(lineno, p, ("updated_at",), ("note",), "document progress")
+        for j in rec.get("adjudications") or []:
+            what = f"decision {j['uid']!r}"
+            if not isinstance(j["uid"], str) or not j["uid"]:
+                raise self.fail(lineno, f"{what}: uid must be a string")
+            if ("decision", j["uid"]) in self.uids:
+                raise self.fail(lineno, f"{what}: its uid is used twice")
+            self.uids.add(("decision", j["uid"]))
+            self.check_name(lineno, j["adjudicator"], "adjudicator name")
+            if j["status"] not in ("resolved", "unresolved"):
+                raise self.fail(lineno, f"{what}: status must be resolved or unresolved, not "
+                                f"{j['status']!r}")
+            if not isinstance(j["choice"], str) or not isinstance(j["sources"], list):
+                raise self.fail(lineno, f"{what}: choice must be a string and sources a list")
+            self.check_times(lineno, j, ("created_at",), ("note", "superseded_at"), what)
+            own = self.check_label(lineno, {**j, "label": None}, what)
+            if own.level == "document" and j["sentence"] is not None:
+                raise self.fail(lineno, f"{what}: a document-level decision has no sentence")
+            if own.level != "document":
+                self.check_sentence(lineno, j["sentence"])
+            for g in j["gold"]:
+                if (g["label_set"], g["level"]) != (j["label_set"], j["level"]):
+                    raise self.fail(lineno, f"{what}: a gold label of another label set or level")
+                ls = self.check_label(lineno, {**j, **g}, f"{what}: gold label")
+                self.check_unit(lineno, {**g, "sentence": j["sentence"]}, ls.level, text,
+                                f"{what}: gold label")
+                self.check_value(lineno, g.get("value"), f"{what}: gold label")
+
+    def check_label(self, lineno: int, a: dict[str, Any], what: str) -> LabelSet:
+        """The label set of ``a`` in its scheme version (of ``a``'s level), and its label
+        (unless ``a["label"]`` is None: a decision's own set)."""
+        sid = self.scheme(lineno, a["scheme"], a["scheme_version"])
+        if sid is None:
+            raise self.fail(lineno, f"{what}: no scheme")
+        scheme = self.scheme_object(sid)
+        self.check_name(lineno, a["label_set"], "label set name")
+        ls = scheme.label_set(a["label_set"])
+        if ls is None:
+            raise self.fail(lineno, f"{what}: label set {a['label_set']!r} is not in scheme "
+                            f"{scheme.name} v{scheme.version}")
+        if ls.level != a["level"]:
+            raise self.fail(lineno, f"{what}: {ls.name} is a {ls.level}-level label set, not "
+                            f"{a['level']!r}")
+        if a["label"] is not None:
+            self.check_name(lineno, a["label"], "label")
+            if ls.label(a["label"]) is None:
+                raise self.fail(lineno, f"{what}: label {a['label']!r} is not in "
+                                f"{scheme.name} v{scheme.version}/{ls.name}")
+        return ls
+
+    def check_sentence(self, lineno: int, idx: object) -> tuple[int, int]:
+        if _is_int(idx) and 0 <= idx < len(self.bounds):
+            return self.bounds[idx]
+        raise self.fail(lineno, f"sentence index {idx!r} out of range "
+                        f"(the document has {len(self.bounds)} sentences)")
+
+    def check_unit(self, lineno: int, a: dict[str, Any], level: str, text: str,
+                   what: str) -> None:
+        """Document labels name no sentence and no offsets; sentence labels a sentence; spans
+        a sentence and offsets in the text that start in that sentence (the sentence a span
+        belongs to is the one it starts in; a SemEval technique span may run on into the next
+        sentences)."""
+        start, end = a.get("start"), a.get("end")
+        if level == "document":
+            if a["sentence"] is not None or start is not None or end is not None:
+                raise self.fail(lineno, f"{what}: a document label has no sentence or offsets")
+            return
+        if a["sentence"] is None:
+            raise self.fail(lineno, f"{what}: a {level} label needs a sentence")
+        s_start, s_end = self.check_sentence(lineno, a["sentence"])
+        if level == "sentence":
+            if start is not None or end is not None:
+                raise self.fail(lineno, f"{what}: a sentence label has no offsets")
+            return
+        if not (_is_int(start) and _is_int(end) and 0 <= start < end <= len(text)):
+            raise self.fail(lineno, f"{what}: span offsets {start}-{end} outside the text "
+                            f"({len(text)} characters)")
+        assert isinstance(start, int)
+        idx = a["sentence"]
+        following = self.bounds[idx + 1][0] if idx + 1 < len(self.bounds) else len(text)
+        if not s_start <= start < following:
+            raise self.fail(lineno, f"{what}: span {start}-{end} does not start in its sentence "
+                            f"{idx} ({s_start}-{s_end})")
+
+    def check_value(self, lineno: int, value: object, what: str) -> None:
+        if value is not None and not _is_number(value):
+            raise self.fail(lineno, f"{what}: value must be a finite number, not {value!r}")
+
+    def check_mark(self, lineno: int, p: dict[str, Any], what: str) -> None:
+        if p["status"] not in ("seen", "done"):
+            raise self.fail(lineno, f"{what}: status must be seen or done, not {p['status']!r}")
+        if not (_is_int(p["flag"]) or isinstance(p["flag"], bool)) or p["flag"] not in (0, 1):
+            raise self.fail(lineno, f"{what}: flag must be true or false, not {p['flag']!r}")
+        self.scheme(lineno, p["scheme"], p["scheme_version"])
+
+    def check_times(self, lineno: int, row: dict[str, Any], required: tuple[str, ...],
+                    optional: tuple[str, ...], what: str) -> None:
+        for k in required:
+            if not isinstance(row[k], str) or not row[k]:
+                raise self.fail(lineno, f"{what}: {k} must be a time stamp (text)")
+        for k in optional:
+            if row.get(k) is not None and not isinstance(row[k], str):
+                raise self.fail(lineno, f"{what}: {k} must be text or null")
 
     def progress_row(
         self, lineno: int, p: dict[str, Any], doc_id: int, sent_ids: list[int]
@@ -334,8 +575,11 @@ class JsonlImport:
         if header.get("type") != "header" or header.get("format") != FORMAT:
             raise r.fail(lineno, "not an annotator JSONL export (the first line must be its "
                          "header record); to import articles use `annotator import`")
-        if int(header.get("format_version") or 0) > FORMAT_VERSION:
-            raise r.fail(lineno, f"format version {header.get('format_version')} is newer than "
+        version = header.get("format_version")
+        if not (_is_int(version) and version >= 1):
+            raise r.fail(lineno, f"format_version must be a whole number, not {version!r}")
+        if version > FORMAT_VERSION:
+            raise r.fail(lineno, f"format version {version} is newer than "
                          "this annotator reads; upgrade annotator")
         try:
             with self.store.db.atomic():
@@ -352,6 +596,8 @@ class JsonlImport:
                         raise r.fail(lineno, f"bad document record ({exc!r})") from None
                     except StoreError as exc:
                         raise r.fail(lineno, str(exc)) from None
+                    except DatabaseError as exc:  # a constraint the checks above missed
+                        raise r.fail(lineno, f"refused by the database ({exc})") from None
                 log_imported_state(self.store, set(r.annotators.values()))
         except StoreError as exc:
             raise AnnotationImportError([f"{self.path}: {exc}"]) from None
@@ -404,10 +650,24 @@ def _article_dirs(label_file: Path, articles: Path | None) -> list[Path]:
     return list(dict.fromkeys(dirs))
 
 
+def _article_file(folder: Path, art: str) -> bool:
+    """Whether ``folder/article<art>.txt`` is a regular file that really is in ``folder`` (a
+    symbolic link out of it, to /etc or a home directory, is not)."""
+    path = folder / f"article{art}.txt"
+    try:
+        return path.is_file() and path.resolve().parent == folder.resolve()
+    except OSError:
+        return False
+
+
 def _parse_span_file(path: Path, problems: list[str]) -> tuple[list[_Span], str | None]:
     m = SPAN_FILE.search(path.name)
-    file_article = m.group(1) if m else None
+    file_article = m.group(1) if m and ARTICLE_ID.fullmatch(m.group(1)) else None
     spans: list[_Span] = []
+    special = not_regular_file(path)
+    if special is not None:
+        problems.append(f"{path}: {special}")
+        return spans, file_article
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -430,7 +690,15 @@ def _parse_span_file(path: Path, problems: list[str]) -> tuple[list[_Span], str 
         if not art or not label:
             problems.append(f"{path}:{lineno}: empty article id or technique")
             continue
-        if not (s.isdigit() and e.isdigit()):
+        if not ARTICLE_ID.fullmatch(art) or ".." in art:
+            problems.append(f"{path}:{lineno}: article id {art!r} must be letters, digits, "
+                            "'_', '-' or inner dots (it names the file article<ID>.txt)")
+            continue
+        problem = name_problem(label, "technique")
+        if problem is not None:
+            problems.append(f"{path}:{lineno}: {problem}")
+            continue
+        if not (OFFSET.fullmatch(s) and OFFSET.fullmatch(e)):
             problems.append(f"{path}:{lineno}: start and end must be integers ({s!r}, {e!r})")
             continue
         if int(e) <= int(s):
@@ -468,6 +736,9 @@ def import_semeval(
     from annotator.services.formats_in import semeval as sf
 
     problems: list[str] = []
+    bad_name = name_problem(annotator, "annotator name")
+    if bad_name is not None:
+        raise AnnotationImportError([bad_name])
     files = span_files(paths)
     if not files:
         raise AnnotationImportError(["no SemEval/PTC label files found in the given paths"])
@@ -488,14 +759,21 @@ def import_semeval(
             src.span_files.append(f)
             for sp in spans:
                 src.spans.setdefault(sp.article, []).append(sp)
-            src.need(f, {sp.article for sp in spans} | ({file_article} if file_article else set()))
+            src.need(
+                f, {sp.article for sp in spans} | ({file_article} if file_article else set()),
+                problems,
+            )
         elif kind == "template":
             for art, lines in sf.parse_template(f, problems).items():
+                if not ARTICLE_ID.fullmatch(art) or ".." in art:
+                    problems.append(f"{f}: article id {art!r} must be letters, digits, '_', '-' "
+                                    "or inner dots (it names the file article<ID>.txt)")
+                    continue
                 src.templates[art] = (f, lines)
         else:
             rows = sf.parse_units(f, kind, problems)
             src.units.append((f, kind, sf.set_hint(f), rows))
-            src.need(f, {r.article for r in rows})
+            src.need(f, {r.article for r in rows}, problems)
     label_map = sf.read_label_map(sf.find_side_file("label-map.tsv", [f.parent for f in files]))
     id_map = sf.read_id_map(sf.find_side_file("article-ids.tsv", [f.parent for f in files]))
     texts, origins = _semeval_texts(src, adir, problems)
@@ -535,8 +813,14 @@ class _SemevalSources:
     templates: dict[str, tuple[Path, dict[int, tuple[int, str]]]] = field(default_factory=dict)
     wanted: dict[str, Path] = field(default_factory=dict)  # article -> a label file naming it
 
-    def need(self, label_file: Path, arts: set[str]) -> None:
+    def need(self, label_file: Path, arts: set[str], problems: list[str]) -> None:
+        """Articles the file names; an id that could name a path outside the articles folder
+        (``../x``, ``/etc/x``) is a problem, never a file to read."""
         for art in sorted(arts):
+            if not ARTICLE_ID.fullmatch(art) or ".." in art:
+                problems.append(f"{label_file}: article id {art!r} must be letters, digits, "
+                                "'_', '-' or inner dots (it names the file article<ID>.txt)")
+                continue
             self.wanted.setdefault(art, label_file)
 
 
@@ -552,8 +836,7 @@ def _semeval_texts(
     for art in sorted(set(src.wanted) | set(src.templates), key=_natural):
         near = src.wanted.get(art) or src.templates[art][0]
         found = next(
-            (d / f"article{art}.txt" for d in _article_dirs(near, adir)
-             if (d / f"article{art}.txt").is_file()),
+            (d / f"article{art}.txt" for d in _article_dirs(near, adir) if _article_file(d, art)),
             None,
         )
         template = src.templates.get(art)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.core.segment import segment
+from annotator.core.untrusted import clean_field, not_regular_file
 from annotator.store import DocumentIn, Store
 
 SUFFIXES = (".txt", ".jsonl", ".csv", ".json", ".html", ".htm")
@@ -87,23 +88,24 @@ def make_document(
     meta: dict[str, Any] | None = None,
     origin: str | None = None,
 ) -> DocumentIn:
-    """Normalise, hash and segment one text."""
+    """Normalise, hash and segment one text. The text is kept exactly (offsets); the metadata
+    fields are cleaned of control characters and line breaks (annotator.core.untrusted)."""
     norm = normalise(text)
     sents = [(s.start, s.end, s.paragraph) for s in segment(norm)]
     if title is None:
-        title = next((ln.strip() for ln in norm.splitlines() if ln.strip()), "")[:300]
+        title = clean_field(next((ln for ln in norm.splitlines() if clean_field(ln)), ""))[:300]
     return DocumentIn(
         text=norm,
         sha256=hashlib.sha256(norm.encode("utf-8", "surrogatepass")).hexdigest(),
         sentences=sents,
-        external_id=external_id,
-        title=title,
-        source=source,
-        url=url,
-        published=published,
-        language=language,
+        external_id=_clean(external_id),
+        title=clean_field(title),
+        source=_clean(source),
+        url=_clean(url),
+        published=_clean(published),
+        language=_clean(language),
         meta=meta or {},
-        origin=origin,
+        origin=_clean(origin),
     )
 
 
@@ -115,17 +117,20 @@ class InputError(Exception):
         self.line = line
 
 
-def decode(data: bytes, path: str, encoding: str | None = None) -> str:
+def decode(data: bytes, path: str, encoding: str | None = None, *, lenient: bool = False) -> str:
     """Decode strictly; BOMs (UTF-8, UTF-16) are honoured and removed, anything else must be
     UTF-8 unless ``encoding`` says otherwise. Text with NUL characters is refused whatever the
-    encoding (SQLite's text functions stop at NUL, so offsets would break)."""
-    text = _decode_bytes(data, encoding)
+    encoding (SQLite's text functions stop at NUL, so offsets would break).
+
+    ``lenient`` (files of records): bytes that are not UTF-8 are kept as surrogate escapes for
+    the caller to refuse the records that hold them (:func:`bad_bytes`), not the whole file."""
+    text = _decode_bytes(data, encoding, lenient)
     if "\x00" in text:
         raise InputError("contains NUL characters; expected text")
     return text
 
 
-def _decode_bytes(data: bytes, encoding: str | None) -> str:
+def _decode_bytes(data: bytes, encoding: str | None, lenient: bool = False) -> str:
     if encoding:
         try:
             codecs.lookup(encoding)
@@ -151,7 +156,7 @@ def _decode_bytes(data: bytes, encoding: str | None) -> str:
             )
         raise InputError("binary file (NUL bytes); expected UTF-8 text")
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8", "surrogateescape" if lenient else "strict")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(
@@ -160,6 +165,35 @@ def _decode_bytes(data: bytes, encoding: str | None) -> str:
     if "\x00" in text:
         raise InputError("contains NUL characters; expected text")
     return text
+
+
+def bad_bytes(text: str) -> str | None:
+    """Why a record decoded by ``decode(lenient=True)`` cannot be read (its first byte that is not
+    UTF-8), or None."""
+    for i, ch in enumerate(text):
+        if "\udc80" <= ch <= "\udcff":
+            return (f"not UTF-8 (byte 0x{ord(ch) - 0xDC00:02X} at character {i + 1}); pass "
+                    "--encoding (e.g. --encoding latin-1)")
+    return None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number (write null or a string)")
+
+
+def json_record(line: str) -> Any:
+    """One JSONL line parsed, or InputError with the one-line cause: malformed JSON, nesting too
+    deep, NaN/Infinity (not JSON: other programs cannot read them back), an integer too long for
+    Python to convert (over 4,300 digits)."""
+    try:
+        return json.loads(line, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"malformed JSON ({exc.msg}, column {exc.colno})") from None
+    except RecursionError:
+        raise InputError("malformed JSON (nested too deeply)") from None
+    except ValueError as exc:  # NaN/Infinity; int max str digits
+        msg = str(exc).split(";")[0].split(":")[0]
+        raise InputError(f"unreadable JSON value ({msg})") from None
 
 
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -175,10 +209,10 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
 
 
 def _clean(value: Any) -> str | None:
+    """A metadata field as stored: one line, no control characters (core/untrusted.py)."""
     if value is None:
         return None
-    value = str(value).strip()
-    return value or None
+    return clean_field(str(value)) or None
 
 
 def _record_doc(rec: dict[str, Any], origin: str) -> DocumentIn:
@@ -213,6 +247,10 @@ def read_file(
 ) -> Iterator[DocumentIn | Problem]:
     """Documents (or problems) from one file, in order."""
     name = str(path)
+    special = not_regular_file(path)
+    if special is not None:
+        yield Problem(name, None, special)
+        return
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -222,15 +260,15 @@ def read_file(
     except OSError as exc:
         yield Problem(name, None, exc.strerror or str(exc))
         return
+    suffix = path.suffix.lower()
     try:
-        text = decode(data, name, encoding)
+        text = decode(data, name, encoding, lenient=suffix in (".jsonl", ".csv"))
     except InputError as exc:
         yield Problem(name, None, str(exc))
         return
     if not text.strip():
         yield Problem(name, None, "empty file")
         return
-    suffix = path.suffix.lower()
     if suffix == ".jsonl":
         yield from _read_jsonl(name, text, source)
     elif suffix == ".csv":
@@ -378,12 +416,12 @@ def _read_jsonl(name: str, text: str, source: str | None) -> Iterator[DocumentIn
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Problem(name, lineno, f"malformed JSON ({exc.msg}, column {exc.colno})")
-            continue
-        except RecursionError:
-            yield Problem(name, lineno, "malformed JSON (nested too deeply)")
+            bad = bad_bytes(line)
+            if bad is not None:
+                raise InputError(bad)
+            rec = json_record(line)
+        except InputError as exc:
+            yield Problem(name, lineno, str(exc))
             continue
         if not isinstance(rec, dict):
             yield Problem(name, lineno, "expected a JSON object with a `text` field")
@@ -405,6 +443,10 @@ def _read_csv(name: str, text: str, source: str | None) -> Iterator[DocumentIn |
         yield Problem(name, 1, f"bad CSV header ({exc})")
         return
     header = [h.strip().lstrip("\ufeff") for h in header]
+    bad = bad_bytes("".join(header))
+    if bad is not None:
+        yield Problem(name, 1, f"CSV header {bad}")
+        return
     if "text" not in header:
         yield Problem(name, 1, "CSV header has no `text` column")
         return
@@ -428,6 +470,10 @@ def _read_csv(name: str, text: str, source: str | None) -> Iterator[DocumentIn |
                 lineno,
                 f"expected {len(header)} fields, found {len(row)} (unbalanced quotes?)",
             )
+            continue
+        bad = bad_bytes("\t".join(row))
+        if bad is not None:
+            yield Problem(name, lineno, bad)
             continue
         rec: dict[str, Any] = dict(zip(header, row, strict=True))
         if source and not rec.get("source"):

@@ -23,7 +23,7 @@ from annotator.services.import_annotations import (
     InsertNew,
     Records,
 )
-from annotator.store import Store, StoreError
+from annotator.store import DatabaseError, Store, StoreError
 
 Unit = tuple[str, str, str, int | None]  # annotator, label set, level, sentence idx
 
@@ -285,6 +285,33 @@ class MergeParts:
         self.insert.adjudications(r, lineno, rec, doc_id, sent_ids)
 
     # ---------------------------------------------------------------- events
+    @staticmethod
+    def _check_event(r: Records, e: dict[str, Any]) -> None:
+        """An event of the other database is what this tool writes: a uid, a known action, a
+        time, a valid annotator, JSON states, and a sentence of its own document."""
+        what = f"event {e['uid']!r}"
+        if not isinstance(e["uid"], str) or not e["uid"]:
+            raise r.fail(0, f"{what}: uid must be text")
+        r.check_name(0, e["annotator"], "annotator name")
+        if not isinstance(e["action"], str) or not e["action"].isidentifier():
+            raise r.fail(0, f"{what}: unknown action {e['action']!r}")
+        if not isinstance(e["ts"], str) or not e["ts"]:
+            raise r.fail(0, f"{what}: ts must be a time stamp")
+        idx = e["sentence_idx"]
+        if idx is not None and (not isinstance(idx, int) or isinstance(idx, bool) or idx < 0):
+            raise r.fail(0, f"{what}: bad sentence index {idx!r}")
+        if idx is not None and not e["document_sha256"]:
+            raise r.fail(0, f"{what}: a sentence without its document")
+        for key in ("before", "after"):
+            if e[key] is None:
+                continue
+            try:
+                state = json.loads(e[key])
+            except (TypeError, ValueError):
+                raise r.fail(0, f"{what}: {key} is not JSON") from None
+            if not isinstance(state, dict):
+                raise r.fail(0, f"{what}: {key} is not a JSON object")
+
     def _events(self, r: Records) -> None:
         known = self.store.annotations.event_ids_by_uid()
         docs = {d["sha256"]: int(d["id"]) for d in self.store.corpus.documents()}
@@ -294,12 +321,17 @@ class MergeParts:
         for e in self.src_events:
             if e["uid"] in known:
                 continue
+            self._check_event(r, e)
             doc_id = docs.get(e["document_sha256"]) if e["document_sha256"] else None
             sid = None
             if doc_id is not None and e["sentence_idx"] is not None:
                 if doc_id not in sent_cache:
                     sent_cache[doc_id] = [int(s["id"]) for s in self.store.corpus.sentences(doc_id)]
-                sid = sent_cache[doc_id][int(e["sentence_idx"])]
+                sents = sent_cache[doc_id]
+                if not 0 <= int(e["sentence_idx"]) < len(sents):
+                    raise r.fail(0, f"event {e['uid']}: sentence {e['sentence_idx']} of a "
+                                 f"document of {len(sents)} sentences")
+                sid = sents[int(e["sentence_idx"])]
             rows.append(
                 {"uid": e["uid"], "annotator_id": r.annotator(e["annotator"]),
                  "scheme_id": r.scheme(0, e["scheme"], e["scheme_version"]),
@@ -331,12 +363,28 @@ def merge_database(store: Store, other: str | Path) -> MergeReport:
         raise StoreError(f"{path}: no such database")
     if store.path != ":memory:" and path.resolve() == Path(store.path).resolve():
         raise StoreError(f"{path}: is the target database itself")
-    source = Store.open(path, create=False)
+    try:
+        source = Store.open(path, create=False, readonly=True)
+    except StoreError as exc:
+        raise StoreError(_about(path, str(exc))) from None
     report = MergeReport(source=str(path))
     try:
         MergeParts(store, source, report).run()
     except AnnotationImportError as exc:
-        raise StoreError(str(exc).replace(f"{path}:0: ", f"{path}: ")) from None
+        raise StoreError(_about(path, str(exc).replace(f"{path}:0: ", ""))) from None
+    except StoreError as exc:  # a row the target refuses: the fault is in the source
+        raise StoreError(_about(path, str(exc))) from None
+    except DatabaseError as exc:
+        raise StoreError(_about(path, f"cannot be merged ({exc})")) from None
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise StoreError(_about(path, f"holds a row this version cannot read ({exc!r})")) from None
     finally:
         source.close()
     return report
+
+
+def _about(path: Path, message: str) -> str:
+    """A merge problem, one line naming the source database it comes from (nothing of it was
+    merged: the merge is one transaction)."""
+    message = message.removeprefix(f"{path}: ").replace("\r", "\\r").replace("\n", "\\n")
+    return f"{path}: {message}; nothing merged from it"

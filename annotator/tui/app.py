@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from annotator.core import textops
+from annotator.core.untrusted import not_regular_file
 from annotator.services.annotation import Session
 from annotator.tui.dialogs import (
     Choice,
@@ -39,6 +40,7 @@ from annotator.tui.render import (
     header_content,
     labels_content,
     legend_content,
+    safe,
     sentence_content,
 )
 
@@ -154,10 +156,16 @@ def load_keymap(source: str | os.PathLike[str] | Mapping[str, Any] | None) -> di
         import yaml
 
         name = str(source)
+        special = not_regular_file(source)
+        if special is not None:
+            raise KeymapError(f"{name}: {special}")
         try:
             data = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
         except OSError as exc:
             raise KeymapError(f"{name}: cannot read keymap ({exc.strerror or exc})") from None
+        except UnicodeDecodeError as exc:
+            raise KeymapError(f"{name}: not UTF-8 (byte {exc.start}); save the keymap as "
+                              "UTF-8") from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = f":{mark.line + 1}" if mark is not None else ""
@@ -370,6 +378,7 @@ class AnnotateScreen(Screen[None]):
         layout pass only if its height changed: a key press then repaints the few widgets it
         changes in place instead of moving and repainting the whole screen (the layout and
         repaint were most of a key's latency). ``fixed``: the height is fixed by the CSS."""
+        content = safe(content)  # the last check before the terminal
         shown = self._shown.get(widget_id)
         if shown is not None and shown.is_same(content):
             return
@@ -863,11 +872,45 @@ class AnnotatorApp(App[None]):
         "not saved" and keeps running instead of ending with a traceback."""
         from annotator.store import DatabaseError, StoreError
 
+        news, refuse = self.noticed_changes(action)
+        if refuse:
+            return True
         try:
             return await super().run_action(action, default_namespace, namespaces)
         except (DatabaseError, StoreError) as exc:
             self.write_failed(exc)
             return True
+        finally:
+            if news is not None:
+                self.show_news(news)
+
+    def noticed_changes(
+        self, action: str | tuple[str, str, tuple[object, ...]]
+    ) -> tuple[str | None, bool]:
+        """Before each action: what other writers changed (Session.notice_changes), to show
+        after the action, and whether the action must not run: the database file was replaced,
+        and only quitting or closing a dialog still makes sense."""
+        from annotator.store import DatabaseError
+
+        name = action if isinstance(action, str) else action[1]
+        try:
+            news = self.session.notice_changes()
+        except DatabaseError:
+            return None, False
+        if not self.session.replaced or name.split(".")[-1].startswith(
+            ("quit", "dismiss", "cancel", "pop_screen")
+        ):
+            return news, False
+        self.show_news(f"NOT SAVED: the database file {self.session.store.path} was replaced "
+                       "while this screen was open; quit (q) and start again")
+        return None, True
+
+    def show_news(self, news: str) -> None:
+        screen = next((s for s in self.screen_stack if isinstance(s, AnnotateScreen)), None)
+        if screen is None:
+            return
+        screen.say(news, "bold $error" if self.session.replaced else "bold $warning")
+        screen.redraw()
 
     def write_failed(self, error: Exception) -> None:
         from annotator.store import DatabaseError, StoreError, explain_error

@@ -19,7 +19,8 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from annotator.core.textops import fuzzy_score, hint_codes
-from annotator.tui.render import span_style
+from annotator.core.untrusted import visible
+from annotator.tui.render import plain, safe, span_style
 
 if TYPE_CHECKING:
     from annotator.core.scheme import LabelSet, Scheme
@@ -116,7 +117,7 @@ class PickerScreen(ModalScreen[Choice | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker", classes="dialog"):
-            yield Static(Content(self.title_text), classes="dialog-title")
+            yield Static(plain(self.title_text), classes="dialog-title")
             yield ListInput(
                 "#picker-options", placeholder="type a few letters, enter", id="picker-input"
             )
@@ -154,13 +155,13 @@ class PickerScreen(ModalScreen[Choice | None]):
             key = self.keys.get((c.label_set, c.label))
             options.append(
                 Option(
-                    Content.assemble(
+                    safe(Content.assemble(
                         (f"{c.code:>2} ", "bold $accent"),
                         (c.label, span_style(color) if applied else color),
                         ("  ✓" if applied else ""),
                         (f"  {c.label_set}", "$text-muted"),
                         (f"  key {key}" if key else "", "$text-muted"),
-                    )
+                    ))
                 )
             )
         ol.add_options(options)
@@ -229,10 +230,10 @@ class DocumentPanel(ModalScreen[None]):
         s = self.session
         assert s.doc is not None
         title = (s.doc.row.get("title") or "").strip() or f"document {s.document_id}"
-        head = Content.assemble(("Document labels: ", "bold"), Content(title))
+        head = Content.assemble(("Document labels: ", "bold"), plain(title))
         if self.reason:
             head = Content("\n").join([head, Content(self.reason).stylize("bold $warning")])
-        self.query_one("#document-title", Static).update(head)
+        self.query_one("#document-title", Static).update(safe(head))
         lines: list[Content] = []
         row = 0
         cursor_line = 0
@@ -261,7 +262,7 @@ class DocumentPanel(ModalScreen[None]):
                 row += 1
         if not lines:
             lines.append(Content("this scheme has no document-level label sets"))
-        self.query_one("#document-sets", Static).update(Content("\n").join(lines))
+        self.query_one("#document-sets", Static).update(safe(Content("\n").join(lines)))
         body = self.query_one("#document-body", VerticalScroll)
         body.scroll_to(y=max(0, cursor_line - body.size.height // 2), animate=False)
 
@@ -331,8 +332,12 @@ class PromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog prompt"):
-            yield Static(Content(self.title_text), classes="dialog-title")
-            yield quiet_input(value=self.value, placeholder=self.placeholder, id="prompt-input")
+            yield Static(plain(self.title_text), classes="dialog-title")
+            # A stored note may hold control characters (an imported file): shown visible, so
+            # saving the note unchanged stores the visible characters, never raw controls.
+            yield quiet_input(
+                value=visible(self.value), placeholder=self.placeholder, id="prompt-input"
+            )
             yield Static(
                 Content(self.help_text).stylize("$text-muted"),
                 id="prompt-help",
@@ -346,7 +351,7 @@ class PromptScreen(ModalScreen[str | None]):
         if self.validate is not None:
             error = self.validate(value)
             if error:
-                self.query_one("#prompt-help", Static).update(Content(error).stylize("bold $error"))
+                self.query_one("#prompt-help", Static).update(plain(error).stylize("bold $error"))
                 return
         self.dismiss(value)
 
@@ -397,7 +402,7 @@ class SearchScreen(ModalScreen[int | None]):
             Option(
                 Content.assemble(
                     (f"doc {h['document_id']} · {h['idx'] + 1:>3}  ", "$text-muted"),
-                    Content(h["text"].replace("\n", " ")),
+                    plain(h["text"].replace("\n", " ")),
                 )
             )
             for h in self.hits
@@ -471,7 +476,7 @@ def guidelines_content(scheme: Scheme, query: str, keys: Sequence[tuple[str, str
         blocks.append(Content("\n").join([Content("Keys").stylize("bold underline"), *key_lines]))
     if q and len(blocks) == 1:
         blocks.append(Content(f"nothing matches {query!r}").stylize("$warning"))
-    return Content("\n\n").join(blocks)
+    return safe(Content("\n\n").join(blocks))
 
 
 class GuidelinesScreen(ModalScreen[None]):

@@ -1,7 +1,11 @@
 """Build what the annotation screen shows as ``textual.content.Content``.
 
 Sentence text is always wrapped in ``Content(text)`` and styled with ``.stylize()``: news text has
-brackets (``[b]``, ``[/]``) that must never be parsed as markup.
+brackets (``[b]``, ``[/]``) that must never be parsed as markup. Text from the database goes
+through ``annotator.core.untrusted.visible`` first (:func:`plain`), and every Content a widget
+shows through :func:`safe`: a control character in an article or a title must never reach the
+terminal (it would set its title or clipboard, or move the cursor), and Textual would silently
+drop some (carriage return, form feed), moving every span after them.
 """
 
 from __future__ import annotations
@@ -13,12 +17,30 @@ from textual.color import Color, ColorParseError
 from textual.content import Content
 
 from annotator.core.colors import color_of
+from annotator.core.untrusted import UNSAFE, visible
 
 if TYPE_CHECKING:
     from annotator.services.annotation import Session, Suggestion
 
 SELECTION_STYLE = "bold reverse"
 CURSOR_STYLE = "bold underline reverse"
+
+
+def plain(text: str) -> Content:
+    """Text from the database as Content: never markup, unsafe characters made visible one for
+    one (offsets into ``text`` stay offsets into the Content)."""
+    return Content(visible(text))
+
+
+def safe(content: Content | str) -> Content:
+    """What a widget may show: ``content`` with any unsafe character left in it made visible
+    (one for one, so its styles stay where they were). The last check before the terminal."""
+    if isinstance(content, str):
+        return plain(content)
+    text = content.plain
+    if UNSAFE.search(text) is None:
+        return content
+    return Content(visible(text), spans=list(content.spans))
 
 
 def text_on(color: str) -> str:
@@ -46,7 +68,7 @@ def sentence_content(
 ) -> Content:
     """The current sentence with spans in their label's colour (longer spans first, so a span
     nested in another stays visible), cue suggestions underlined, and the selection reversed."""
-    content = Content(text)
+    content = plain(text)
     for g_index, g in enumerate(suggestions):
         color = color_of(colors, g.label_set, g.label)
         style = f"underline {color}"
@@ -74,7 +96,7 @@ def context_content(sentences: Sequence[dict[str, Any]]) -> Content:
         if parts:
             sep = "\n" if s.get("paragraph") != previous_paragraph else " "
             parts.append(Content(sep))
-        parts.append(Content(s["text"]))
+        parts.append(plain(s["text"]))
         previous_paragraph = s.get("paragraph")
     return Content("").join(parts).stylize("dim") if parts else Content("")
 
@@ -95,10 +117,10 @@ def header_content(session: Session, width: int) -> Content:
     assert session.doc is not None
     doc = session.doc.row
     title = (doc.get("title") or "").strip() or f"document {doc['id']}"
-    line1 = Content.assemble((title, "bold")).truncate(max(10, width - 2), ellipsis=True)
+    line1 = Content.assemble((visible(title), "bold")).truncate(max(10, width - 2), ellipsis=True)
     # Source and date go on the second line, so a long headline never pushes them off an
     # 80-column screen.
-    bits = [str(b).strip()[:28] for b in (doc.get("source"), doc.get("published")) if b]
+    bits = [visible(str(b).strip()[:28]) for b in (doc.get("source"), doc.get("published")) if b]
     i, n = session.doc.index
     j = session.doc.by_id[session.sentence_id] + 1
     m = len(session.doc.sentences)
@@ -157,9 +179,9 @@ def legend_content(
         lines.append(
             Content.assemble(
                 f"{marker}{n} ",
-                (f" {s['label']} ", span_style(color)),
+                (f" {visible(s['label'])} ", span_style(color)),
                 " «",
-                Content(_clip(text[s["rs"] : s["re"]], 60)),
+                plain(_clip(text[s["rs"] : s["re"]], 60)),
                 "»",
             )
         )
@@ -169,15 +191,15 @@ def legend_content(
         lines.append(
             Content.assemble(
                 ("▶" if current else " ") + "? ",
-                (g.label, f"underline {color}"),
+                (visible(g.label), f"underline {color}"),
                 " «",
-                Content(_clip(text[g.start : g.end], 50)),
+                plain(_clip(text[g.start : g.end], 50)),
                 "»",
                 ("  a: accept  A: next" if current else "", "$text-muted"),
             )
         )
     if session.note:
-        lines.append(Content.assemble(("✎ ", "bold $accent"), Content(_clip(session.note, 200))))
+        lines.append(Content.assemble(("✎ ", "bold $accent"), plain(_clip(session.note, 200))))
     if not lines:
         return Content("no spans · s: select by typing · v: select with arrows").stylize(
             "$text-muted"
@@ -251,7 +273,7 @@ def document_summary(session: Session) -> Content:
     for ls in sets:
         chosen = [a["label"] for a in session.doc_annotations if a["label_set"] == ls.name]
         if chosen:
-            value = Content(", ".join(chosen)).stylize("$success")
+            value = plain(", ".join(chosen)).stylize("$success")
         elif ls.required:
             value = Content("required").stylize("bold $warning")
         else:

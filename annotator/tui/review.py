@@ -23,8 +23,9 @@ from textual.widgets import Footer, Input, Static
 
 from annotator.core import adjudicate as adj
 from annotator.core.colors import color_of
+from annotator.core.untrusted import visible
 from annotator.services.review import ReviewSession, load_units
-from annotator.tui.render import span_style
+from annotator.tui.render import plain, safe, span_style
 
 if TYPE_CHECKING:
     from annotator.core.scheme import LabelSet, Scheme
@@ -69,7 +70,7 @@ def sentence_with_spans(
     ls: LabelSet,
     colors: Mapping[tuple[str, str], str],
 ) -> Content:
-    content = Content(sentence["text"])
+    content = plain(sentence["text"])
     spans = sorted((i for i in items if isinstance(i, tuple)), key=lambda i: i[0] - i[1])
     for start, end, label in spans:
         content = content.stylize(
@@ -93,7 +94,9 @@ class NoteScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="review-dialog"):
             yield Static(Content("Mark unresolved: note (enter to save, escape to cancel)"))
-            field = Input(value=self.note, placeholder="why it stays open", id="note-input")
+            field = Input(
+                value=visible(self.note), placeholder="why it stays open", id="note-input"
+            )
             field.cursor_blink = False
             yield field
 
@@ -173,7 +176,7 @@ class EditScreen(ModalScreen[frozenset[adj.Item] | None]):
             lines.append(Content(f"  ↓ {len(self.rows) - last} more").stylize("$text-muted"))
         if self.error:
             lines.append(Content(self.error).stylize("bold $error"))
-        self.query_one("#edit-body", Static).update(Content("\n").join(lines))
+        self.query_one("#edit-body", Static).update(safe(Content("\n").join(lines)))
 
     def action_move(self, step: int) -> None:
         if self.rows:
@@ -272,10 +275,10 @@ class ReviewScreen(Screen[None]):
         context = self.query_one("#review-context", Static)
         versions = self.query_one("#review-versions", Static)
         decision = self.query_one("#review-decision", Static)
-        self.query_one("#review-message", Static).update(self.message)
+        self.query_one("#review-message", Static).update(safe(self.message))
         if unit is None:
             status.update(
-                Content(f"Review · {s.adjudicator} · no disagreement to review").stylize("bold")
+                plain(f"Review · {s.adjudicator} · no disagreement to review").stylize("bold")
             )
             context.update(
                 Content(
@@ -289,16 +292,16 @@ class ReviewScreen(Screen[None]):
         ls = s.label_set(unit.key.label_set)
         doc = s.document(unit.key.document_id)
         status.update(
-            Content.assemble(
+            safe(Content.assemble(
                 Content(f" Review · {s.adjudicator} ").stylize("bold reverse"),
                 f" unit {s.index + 1}/{len(s.units)} · {s.decided()} decided · ",
                 Content(ls.name).stylize("bold"),
                 f" ({unit.level}) · disagreement {unit.score:.0%}",
-            )
+            ))
         )
-        context.update(self.context_content(unit, ls, doc))
-        versions.update(self.versions_content(unit, ls))
-        decision.update(self.decision_content(unit, ls))
+        context.update(safe(self.context_content(unit, ls, doc)))
+        versions.update(safe(self.versions_content(unit, ls)))
+        decision.update(safe(self.decision_content(unit, ls)))
 
     def sentence_of(self, unit: adj.Unit) -> dict[str, Any] | None:
         if unit.key.sentence_id is None:
@@ -312,9 +315,9 @@ class ReviewScreen(Screen[None]):
         sents = self.session.sentences(unit.key.document_id)
         head = Content.assemble(
             Content(f"#{unit.key.document_id} ").stylize("bold"),
-            Content(doc.get("source") or "(no source)").stylize("bold"),
+            plain(doc.get("source") or "(no source)").stylize("bold"),
             " · ",
-            Content(doc.get("title") or ""),
+            plain(doc.get("title") or ""),
         )
         lines = [head]
         if unit.key.sentence_id is None:
@@ -322,16 +325,16 @@ class ReviewScreen(Screen[None]):
                 Content("Document-level label set; the article opens:").stylize("$text-muted")
             )
             for sent in sents[:3]:
-                lines.append(Content(sent["text"]))
+                lines.append(plain(sent["text"]))
             return Content("\n").join(lines)
         pos = next((i for i, x in enumerate(sents) if x["id"] == unit.key.sentence_id), 0)
         lines[0] = Content.assemble(lines[0], f" · sentence {pos + 1}/{len(sents)}")
         if pos > 0:
-            lines.append(Content(sents[pos - 1]["text"]).stylize("$text-muted"))
-        current = Content(sents[pos]["text"]).stylize("bold")
+            lines.append(plain(sents[pos - 1]["text"]).stylize("$text-muted"))
+        current = plain(sents[pos]["text"]).stylize("bold")
         lines.append(Content.assemble("▶ ", current))
         if pos + 1 < len(sents):
-            lines.append(Content(sents[pos + 1]["text"]).stylize("$text-muted"))
+            lines.append(plain(sents[pos + 1]["text"]).stylize("$text-muted"))
         return Content("\n").join(lines)
 
     def versions_content(self, unit: adj.Unit, ls: LabelSet) -> Content:

@@ -25,9 +25,10 @@ from typing import Any
 from annotator.services.export.common import (
     Selection,
     Walker,
+    inside,
     prepare_dir,
-    safe_file_name,
     scheme_labels,
+    unique_file_names,
     write_text,
 )
 from annotator.store import Store
@@ -98,6 +99,7 @@ def export(
                 unit_values[brat_name(lab)] = None
     unit_types = [brat_name(s) for s, lev in levels.items() if lev != "span"]
     n = 0
+    names = unique_file_names(walker.who)
     dirs: set[str] = set()
     for doc in walker:
         text = doc.text
@@ -105,7 +107,7 @@ def export(
         for person in walker.who:
             if person not in doc.answered:
                 continue
-            d = safe_file_name(person)
+            d = names[person]
             dirs.add(d)
             ann: list[str] = []
             t = a_n = note_n = 0
@@ -139,11 +141,11 @@ def export(
                     note = " ".join(str(a["note"]).split())
                     ann.append(f"#{note_n}\tAnnotatorNotes T{t}\t{note}\n")
                 n += 1
-            write_text(out / d / f"{doc.name}.txt", text)
-            write_text(out / d / f"{doc.name}.ann", "".join(ann))
+            write_text(inside(out, d, f"{doc.name}.txt"), text)
+            write_text(inside(out, d, f"{doc.name}.ann"), "".join(ann))
         if advance is not None:
             advance(1)
     conf = annotation_conf(list(span_types), unit_types, list(unit_values))
-    for d in sorted(dirs) or [safe_file_name(p) for p in walker.who]:
-        write_text(out / d / "annotation.conf", conf)
+    for d in sorted(dirs) or [names[p] for p in walker.who]:
+        write_text(inside(out, d, "annotation.conf"), conf)
     return {"documents": len(walker), "annotations": n}

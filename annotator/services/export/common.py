@@ -9,19 +9,21 @@ and exported again gives the same bytes. Gold labels are written as a pseudo-ann
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from annotator.core.gold import majority_unit
 from annotator.store import Store
 
 GOLD_MODES = ("none", "majority", "adjudicated")
-SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 LEVELS = ("document", "sentence", "span")
 
 Warn = Callable[[str], None]
@@ -87,7 +89,7 @@ def document_names(docs: Sequence[dict[str, Any]]) -> dict[int, str]:
     pending: list[int] = []
     for d in docs:
         e = d["external_id"]
-        if e is not None and SAFE_NAME.fullmatch(str(e)) and counts[str(e)] == 1:
+        if e is not None and safe_file_name(str(e)) == str(e) and counts[str(e)] == 1:
             names[int(d["id"])] = str(e)
             used.add(str(e))
         else:
@@ -355,9 +357,58 @@ def sentence_by_idx(doc: ExportDoc) -> dict[int, dict[str, Any]]:
 
 
 def safe_file_name(name: str) -> str:
-    """An annotator name usable as a file or directory name."""
-    cleaned = re.sub(r"[^A-Za-z0-9_.@+-]", "_", name).strip(".")
-    return cleaned or "_"
+    """THE file name made from a name in the data (annotator, label set, document id): every
+    exporter builds its file and folder names with it.
+
+    Letters, digits and ``_ . @ + -`` are kept, anything else becomes ``_``. It is injective:
+    when cleaning changed the name (``alice bob`` and ``alice_bob``, ``Олена`` and ``Ольга``,
+    ``alice/bob``), or the name is too long, reserved or hidden (``.x``, ``.``, ``..``), a
+    short stable hash of the original is appended after a ``~`` (``alice_bob~3f2a9c01d4``), a
+    character no kept name can hold, so two people never share a file. The result is never
+    empty, absolute, ``.`` or ``..``."""
+    cleaned = _UNSAFE_FILE_CHARS.sub("_", name)[:MAX_NAME]
+    if name and cleaned == name and name[0] != "." and name.split(".")[0].upper() not in _RESERVED:
+        return name
+    return _hashed(name, cleaned)
+
+
+def _hashed(name: str, cleaned: str) -> str:
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:HASH_CHARS]
+    return f"{cleaned.lstrip('.') or '_'}~{digest}"
+
+
+def unique_file_names(names: Iterable[str]) -> dict[str, str]:
+    """name -> :func:`safe_file_name`, with the hash also added to names that differ only by
+    case (``Alice`` and ``alice``): on macOS and Windows they would be one folder."""
+    out = {n: safe_file_name(n) for n in names}
+    folded: dict[str, list[str]] = {}
+    for n, f in out.items():
+        folded.setdefault(f.casefold(), []).append(n)
+    for same in folded.values():
+        if len(same) > 1:
+            for n in same:
+                out[n] = _hashed(n, _UNSAFE_FILE_CHARS.sub("_", n)[:MAX_NAME])
+    return out
+
+
+MAX_NAME = 80
+HASH_CHARS = 10
+_UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9_.@+-]")
+# Names Windows gives to devices, whatever the extension: a folder named "con" cannot be made.
+_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+)
+
+
+def inside(out: Path, *parts: str) -> Path:
+    """``out / parts...``, refusing (ExportError) a path that would land outside ``out`` (an
+    absolute or ``..`` part, or a symbolic link in ``out`` pointing elsewhere): no name in the
+    data may make an export write anywhere but under ``--out``."""
+    path = out.joinpath(*parts)
+    root = out.resolve()
+    if not path.resolve().is_relative_to(root) or path.resolve() == root:
+        raise ExportError(f"{path}: refusing to write outside {out}")
+    return path
 
 
 def prepare_dir(out: Path) -> None:
@@ -367,8 +418,34 @@ def prepare_dir(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def write_text(path: Path, text: str) -> None:
-    """UTF-8, LF line ends, exactly the characters given."""
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Write ``path`` all or nothing: the block writes the temporary path it is given, in the
+    same folder; when the block ends without error that file is flushed to disk and renamed over
+    ``path``, otherwise removed. A kill -9, a full disk or an error leaves the previous file (or
+    none) under the final name, never a truncated one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:60]}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path, *, newline: str | None = "\n") -> Iterator[IO[str]]:
+    """A UTF-8 text file written all or nothing (:func:`atomic_path`)."""
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline=newline) as f:
+        yield f
+
+
+def write_text(path: Path, text: str) -> None:
+    """UTF-8, LF line ends, exactly the characters given; atomic (:func:`atomic_file`)."""
+    with atomic_file(path) as f:
         f.write(text)

@@ -15,7 +15,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-from annotator.services.export.common import Selection, Walker, prepare_dir, safe_file_name
+from annotator.services.export.common import (
+    Selection,
+    Walker,
+    atomic_file,
+    inside,
+    prepare_dir,
+    unique_file_names,
+)
 from annotator.store import Store
 
 TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -106,11 +113,11 @@ def export(
                     i += 1
         if advance is not None:
             advance(1)
+    names = unique_file_names(files)
     for person, lines in files.items():
         if person not in wrote:
             continue  # nothing answered: no file
-        path = out / f"{safe_file_name(person)}.conll"
-        with open(path, "w", encoding="utf-8", newline="\n") as f:
+        with atomic_file(inside(out, f"{names[person]}.conll")) as f:
             f.writelines(lines)
     for (person, label_set), k in sorted(left.items()):
         warn(f"conll: {person}, {label_set}: {k} span(s) overlap an earlier span or cover no "

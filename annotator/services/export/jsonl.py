@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
-from annotator.services.export.common import ExportDoc, Selection, Walker, span_text
+from annotator.services.export.common import ExportDoc, Selection, Walker, atomic_file, span_text
 from annotator.store import Store
 
 FORMAT = "annotator-jsonl"
@@ -131,7 +131,6 @@ def export(
 ) -> dict[str, int]:
     """Write the JSONL file; returns counts."""
     walker = Walker(store, selection, warn)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", encoding="utf-8", newline="\n") as f:
+    with atomic_file(out) as f:
         n = write_stream(store, walker, f, advance)
     return {"documents": len(walker), "annotations": n}

@@ -7,6 +7,7 @@ annotations table has the CSV export's columns.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from annotator.services.export.common import (
     ExportError,
     Selection,
     Walker,
+    atomic_path,
+    inside,
     prepare_dir,
     sentence_by_idx,
     span_text,
@@ -91,41 +94,49 @@ def export(
     walker = Walker(store, selection, warn)
     prepare_dir(out)
     sch = schemas(pa)
-    tables = {name: _Table(pa, pq, out / f"{name}.parquet", sch[name]) for name in sch}
-    try:
-        for doc in walker:
-            r = doc.row
-            tables["documents"].add(
-                {"document_id": r["id"], "external_id": r["external_id"], "name": doc.name,
-                 "sha256": r["sha256"], "title": r["title"], "source": r["source"],
-                 "url": r["url"], "published": r["published"], "language": r["language"],
-                 "meta": r["meta"], "origin": r["origin"], "imported_at": r["imported_at"],
-                 "n_sentences": r["n_sentences"], "text": r["text"]}
-            )
-            for s in doc.sentences:
-                tables["sentences"].add(
-                    {"document_id": r["id"], "sentence_id": s["id"], "idx": s["idx"],
-                     "paragraph": s["paragraph"], "start": s["start"], "end": s["end"],
-                     "text": s["text"]}
-                )
-            sents = sentence_by_idx(doc)
-            ann = tables["annotations"]
-            for a in doc.annotations:
-                sent = sents.get(a["sentence_idx"]) if a["sentence_idx"] is not None else None
-                ann.add(
-                    {"annotator": a["annotator"], "label_set": a["label_set"],
-                     "label": a["label"], "level": a["level"], "document_id": r["id"],
-                     "sentence_id": a["sentence_id"], "start": a["start"], "end": a["end"],
-                     "value": a["value"], "note": a["note"],
-                     "scheme_version": a["scheme_version"], "created_at": a["created_at"],
-                     "scheme": a["scheme"], "annotation_uid": a["uid"],
-                     "sentence_idx": a["sentence_idx"],
-                     "sentence_text": sent["text"] if sent else None,
-                     "span_text": span_text(doc, a)}
-                )
-            if advance is not None:
-                advance(1)
-    finally:
+    with contextlib.ExitStack() as stack:
+        # each table is written to a temporary file, renamed over its final name only when the
+        # whole export succeeded (ExitStack: every table closed, whatever fails)
+        paths = {name: stack.enter_context(atomic_path(inside(out, f"{name}.parquet")))
+                 for name in sch}
+        tables = {name: _Table(pa, pq, paths[name], sch[name]) for name in sch}
         for t in tables.values():
-            t.close()
+            stack.callback(t.close)
+        _write(walker, tables, advance)
     return {"documents": len(walker), "annotations": tables["annotations"].rows}
+
+
+def _write(walker: Walker, tables: dict[str, _Table], advance: Any) -> None:
+    """Every selected document's rows into the three tables."""
+    for doc in walker:
+        r = doc.row
+        tables["documents"].add(
+            {"document_id": r["id"], "external_id": r["external_id"], "name": doc.name,
+             "sha256": r["sha256"], "title": r["title"], "source": r["source"],
+             "url": r["url"], "published": r["published"], "language": r["language"],
+             "meta": r["meta"], "origin": r["origin"], "imported_at": r["imported_at"],
+             "n_sentences": r["n_sentences"], "text": r["text"]}
+        )
+        for s in doc.sentences:
+            tables["sentences"].add(
+                {"document_id": r["id"], "sentence_id": s["id"], "idx": s["idx"],
+                 "paragraph": s["paragraph"], "start": s["start"], "end": s["end"],
+                 "text": s["text"]}
+            )
+        sents = sentence_by_idx(doc)
+        ann = tables["annotations"]
+        for a in doc.annotations:
+            sent = sents.get(a["sentence_idx"]) if a["sentence_idx"] is not None else None
+            ann.add(
+                {"annotator": a["annotator"], "label_set": a["label_set"],
+                 "label": a["label"], "level": a["level"], "document_id": r["id"],
+                 "sentence_id": a["sentence_id"], "start": a["start"], "end": a["end"],
+                 "value": a["value"], "note": a["note"],
+                 "scheme_version": a["scheme_version"], "created_at": a["created_at"],
+                 "scheme": a["scheme"], "annotation_uid": a["uid"],
+                 "sentence_idx": a["sentence_idx"],
+                 "sentence_text": sent["text"] if sent else None,
+                 "span_text": span_text(doc, a)}
+            )
+        if advance is not None:
+            advance(1)

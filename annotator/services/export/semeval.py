@@ -42,9 +42,11 @@ from annotator.services.export.common import (
     ExportError,
     Selection,
     Walker,
+    inside,
     prepare_dir,
     safe_file_name,
     scheme_labels,
+    unique_file_names,
     write_text,
 )
 from annotator.store import Store
@@ -135,6 +137,8 @@ def export(
     prepare_dir(out)
     who = walker.who
     levels = walker.levels
+    dirs = unique_file_names(who)  # one folder per person, never shared, never outside --out
+    set_files = {s: safe_file_name(s) for s in levels}
     ids = numeric_ids(walker.docs, walker.names)
     known = scheme_labels(store)
     multiple = _multiple_sets(store)
@@ -149,7 +153,7 @@ def export(
     n = 0
     for doc in walker:
         art = ids[int(doc.row["id"])]
-        write_text(out / "articles" / article_file(art), doc.text)
+        write_text(inside(out, "articles", article_file(art)), doc.text)
         bounds = line_bounds(doc.text)
         order = natural_key(art)
         template.extend(
@@ -161,7 +165,7 @@ def export(
                 continue
             mine = [a for a in doc.annotations if a["annotator"] == person]
             n += len(mine)
-            d = safe_file_name(person)
+            d = dirs[person]
             for label_set, level in levels.items():
                 in_set = [a for a in mine if a["label_set"] == label_set]
                 names = written[label_set]
@@ -171,7 +175,7 @@ def export(
                 if level == "document":
                     joined = ",".join(sorted({names[a["label"]] for a in in_set}))
                     if joined or multiple.get(label_set, True):
-                        lines.setdefault((d, f"{label_set}-articles.txt"), []).append(
+                        lines.setdefault((d, f"{set_files[label_set]}-articles.txt"), []).append(
                             (order, f"{art}\t{joined}")
                         )
                     continue
@@ -179,13 +183,18 @@ def export(
                 if level == "span":
                     rows = "".join(f"{art}\t{lab}\t{s}\t{e}\n" for s, e, lab in sorted(items))
                     if layout == "ptc":
-                        write_text(out / d / f"{label_set}-labels" / ptc_span_file(art), rows)
-                        lines.setdefault((d, f"{label_set}.labels"), []).extend(
+                        write_text(
+                            inside(out, d, f"{set_files[label_set]}-labels", ptc_span_file(art)),
+                            rows,
+                        )
+                        lines.setdefault((d, f"{set_files[label_set]}.labels"), []).extend(
                             (order, r) for r in rows.splitlines()
                         )
                     else:
-                        write_text(out / d / f"{label_set}-spans" / span_file(art), rows)
-                para = lines.setdefault((d, f"{label_set}-paragraphs.txt"), [])
+                        write_text(
+                            inside(out, d, f"{set_files[label_set]}-spans", span_file(art)), rows
+                        )
+                para = lines.setdefault((d, f"{set_files[label_set]}-paragraphs.txt"), [])
                 para.extend(
                     (order, f"{art}\t{number}\t{_labels(items, s, e, names)}")
                     for number, s, e in bounds
@@ -194,7 +203,7 @@ def export(
             advance(1)
     for (d, fname), content in lines.items():
         content.sort(key=lambda x: x[0])  # stable: line order within an article is kept
-        write_text(out / d / fname, "".join(r + "\n" for _, r in content))
+        write_text(inside(out, d, fname), "".join(r + "\n" for _, r in content))
     _write_side_files(out, walker, ids, written, levels, template, {d for d, _ in lines})
     return {"documents": len(walker), "annotations": n}
 
@@ -210,7 +219,7 @@ def _write_side_files(
         key=lambda r: natural_key(r[0]),
     )
     write_text(
-        out / IDS_FILE,
+        inside(out, IDS_FILE),
         "article_id\tname\tsha256\n" + "".join("\t".join(r) + "\n" for r in rows),
     )
     mapped = [
@@ -218,24 +227,24 @@ def _write_side_files(
     ]
     if mapped:
         write_text(
-            out / LABEL_MAP_FILE,
+            inside(out, LABEL_MAP_FILE),
             "label_set\twritten\tlabel\n" + "".join(f"{s}\t{w}\t{lab}\n" for s, w, lab in mapped),
         )
     for d in sorted(dirs):
         for label_set, names in written.items():
             if levels.get(label_set) and names:
                 write_text(
-                    out / d / f"{label_set}-techniques.txt",
+                    inside(out, d, f"{safe_file_name(label_set)}-techniques.txt"),
                     "".join(f"{w}\n" for w in names.values()),
                 )
                 if levels[label_set] == "span" and any(w != lab for lab, w in names.items()):
                     # span files keep the names with commas: their classes file for the TC scorer
                     write_text(
-                        out / d / f"{label_set}-span-techniques.txt",
+                        inside(out, d, f"{safe_file_name(label_set)}-span-techniques.txt"),
                         "".join(f"{lab}\n" for lab in names),
                     )
     template.sort(key=lambda x: x[0])
-    write_text(out / TEMPLATE_FILE, "".join(r + "\n" for _, r in template))
+    write_text(inside(out, TEMPLATE_FILE), "".join(r + "\n" for _, r in template))
 
 
 def _multiple_sets(store: Store) -> dict[str, bool]:

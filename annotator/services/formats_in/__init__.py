@@ -32,6 +32,7 @@ def import_files(
     scheme_name: str | None = None, label_set: str | None = None,
 ) -> ImportResult:
     """Read every file with the format's reader, then store all of it (or nothing)."""
+    from annotator.core.untrusted import not_regular_file
     from annotator.services.formats_in.common import store_documents
     from annotator.services.import_annotations import AnnotationImportError
 
@@ -42,6 +43,16 @@ def import_files(
     warnings: list[str] = []
     docs = []
     given = [Path(p) for p in paths]
+    # A FIFO or device anywhere in the input would block a reader forever: refuse them first
+    # (``stat`` does not open the file), so the import fails in one line instead of hanging.
+    for p in given:
+        inputs = [c for c in p.rglob("*") if not c.is_dir()] if p.is_dir() else [p]
+        for c in inputs:
+            special = not_regular_file(c)
+            if special is not None:
+                problems.append(f"{c}: {special}")
+    if problems:
+        raise AnnotationImportError(problems)
     for p in given:
         if not p.exists():
             problems.append(f"{p}: no such file")

@@ -84,7 +84,12 @@ def guess_format(paths: list[Path]) -> str:
 
 
 def _head(path: Path) -> str:
-    """The first line of a file (empty when it cannot be read)."""
+    """The first line of a file (empty when it cannot be read, or is no regular file: opening a
+    FIFO would wait forever; the format's reader then says what the file is)."""
+    from annotator.core.untrusted import not_regular_file
+
+    if not_regular_file(path) is not None:
+        return ""
     try:
         with path.open("rb") as f:
             return f.readline(1 << 20).decode("utf-8", "replace")
