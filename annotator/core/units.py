@@ -40,6 +40,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from annotator.core import arrays
+
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -109,15 +111,17 @@ def answers_set(done: Marks, versions: Versions, label_set: str) -> BoolArray:
 
 def _pairs(annotator: IntArray, unit: IntArray) -> tuple[IntArray, IntArray]:
     """Unique (annotator, unit) pairs, sorted by unit then annotator."""
+    annotator, unit = annotator.astype(np.int64, copy=False), unit.astype(np.int64, copy=False)
     if len(annotator) == 0:
-        return annotator.astype(np.int64), unit.astype(np.int64)
-    key = np.unique(unit.astype(np.int64) * (1 << 31) + annotator.astype(np.int64))
+        return annotator, unit
+    key = arrays.unique(unit * (1 << 31) + annotator)
     return key % (1 << 31), key // (1 << 31)
 
 
 @dataclass(frozen=True)
 class Answered:
-    """Who answered which unit of one label set: unique (annotator, unit) pairs."""
+    """Who answered which unit of one label set: unique (annotator, unit) pairs, sorted by unit
+    then annotator."""
 
     label_set: str
     level: str
@@ -126,11 +130,9 @@ class Answered:
 
     def contains(self, annotator: IntArray, unit: IntArray) -> BoolArray:
         """Whether each (annotator, unit) pair is an answer (for filtering labels)."""
-        if len(annotator) == 0:
-            return np.zeros(0, dtype=bool)
-        have = self.unit * (1 << 31) + self.annotator
-        probe = unit.astype(np.int64) * (1 << 31) + annotator.astype(np.int64)
-        return np.isin(probe, have)
+        have = self.unit * (1 << 31) + self.annotator  # sorted: pairs are sorted by unit
+        probe = unit.astype(np.int64) * (1 << 31) + annotator.astype(np.int64, copy=False)
+        return arrays.contains(have, probe)
 
     def by_unit(self) -> dict[int, list[int]]:
         """unit -> annotators who answered it (annotators in increasing order)."""
@@ -160,8 +162,8 @@ def answered(
     keep = answers_set(done, versions, label_set)
     ann, unit = done.annotator[keep], done.unit[keep]
     if level == "document" and labelled is not None and len(labelled[0]):
-        ann = np.concatenate([ann, labelled[0].astype(np.int64)])
-        unit = np.concatenate([unit, labelled[1].astype(np.int64)])
+        ann = np.concatenate([ann, labelled[0].astype(np.int64, copy=False)])
+        unit = np.concatenate([unit, labelled[1].astype(np.int64, copy=False)])
     a, u = _pairs(ann, unit)
     return Answered(label_set, level, a, u)
 
