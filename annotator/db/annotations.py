@@ -381,35 +381,6 @@ class Annotations:
             params,
         ).fetchall()
 
-    def unit_labels(
-        self, scheme: str | None = None
-    ) -> list[tuple[str, str, int, int | None, str, str]]:
-        """Every current annotation reduced to its unit, as plain tuples (fast on big corpora):
-        (annotator, level, document_id, sentence_id, label_set, label). Spans count as a label
-        on their sentence."""
-        cond, params = scheme_filter(scheme)
-        return [
-            tuple(r)
-            for r in self.db.execute(
-                "SELECT n.name, a.level, a.document_id, a.sentence_id, a.label_set, a.label "
-                "FROM annotations a JOIN annotators n ON n.id = a.annotator_id "
-                f"WHERE a.removed_at IS NULL{cond} ORDER BY a.id",
-                params,
-            ).fetchall()
-        ]
-
-    def span_texts(self, scheme: str | None = None) -> list[dict[str, Any]]:
-        """Every current span with its text (cut from the document text by its offsets)."""
-        cond, params = scheme_filter(scheme)
-        return self.db.query(
-            "SELECT n.name AS annotator, a.document_id, a.sentence_id, d.source, a.label_set, "
-            'a.label, substr(d.text, a.start + 1, a."end" - a.start) AS text '
-            "FROM annotations a JOIN annotators n ON n.id = a.annotator_id "
-            "JOIN documents d ON d.id = a.document_id "
-            f"WHERE a.removed_at IS NULL AND a.level = 'span'{cond} ORDER BY a.id",
-            params,
-        )
-
     # ---------------------------------------------------------------- export and merge
     # Rows carry names, content hashes and sentence indexes besides internal ids, so they mean
     # the same thing in another database.

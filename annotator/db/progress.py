@@ -307,17 +307,11 @@ class Progress:
         total_docs = self.corpus.count_documents()
         total_sents = self.corpus.count_sentences()
         out: list[dict[str, Any]] = []
+        documents_done = self.documents_done()
         for a in self.schemes.annotators():
             aid = a.id
             done = self.done_count(aid)
-            docs_done = int(
-                self.db.scalar(
-                    "SELECT count(*) FROM documents d WHERE d.n_sentences > 0 AND d.n_sentences = "
-                    "(SELECT count(*) FROM progress p WHERE p.document_id = d.id "
-                    "AND p.annotator_id = ? AND p.status = 'done')",
-                    [aid],
-                )
-            )
+            docs_done = documents_done.get(aid, 0)
             per_set = {
                 r["label_set"]: r["n"]
                 for r in self.db.query(
@@ -343,6 +337,20 @@ class Progress:
                 }
             )
         return out
+
+    def documents_done(self) -> dict[int, int]:
+        """annotator id -> documents (with sentences) whose every sentence they marked done, in
+        one pass over the done marks (not one count per document)."""
+        return {
+            int(a): int(n)
+            for a, n in self.db.execute(
+                "SELECT x.annotator_id, count(*) FROM (SELECT annotator_id, document_id, "
+                "count(*) AS n FROM progress WHERE status = 'done' "
+                "GROUP BY annotator_id, document_id) AS x "
+                "JOIN documents d ON d.id = x.document_id "
+                "WHERE d.n_sentences > 0 AND d.n_sentences = x.n GROUP BY x.annotator_id"
+            )
+        }
 
     def marks_of(self, annotator_id: int) -> dict[int, dict[str, Any]]:
         """sentence id -> (sentence_id, status, flag, note) of every sentence the annotator saw."""
