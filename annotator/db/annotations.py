@@ -369,18 +369,6 @@ class Annotations:
             "WHERE removed_at IS NULL"
         )
 
-    def compared(self, scheme: str | None = None) -> list[tuple[Any, ...]]:
-        """Every current annotation, reduced to what adjudication compares, as plain tuples:
-        (annotator, label_set, level, document_id, sentence_id, label, start, end)."""
-        cond, params = scheme_filter(scheme)
-        return self.db.execute(
-            "SELECT n.name, a.label_set, a.level, a.document_id, a.sentence_id, "
-            'a.label, a.start, a."end" FROM annotations a '
-            "JOIN annotators n ON n.id = a.annotator_id "
-            f"WHERE a.removed_at IS NULL{cond} ORDER BY a.id",
-            params,
-        ).fetchall()
-
     # ---------------------------------------------------------------- export and merge
     # Rows carry names, content hashes and sentence indexes besides internal ids, so they mean
     # the same thing in another database.

@@ -1024,17 +1024,24 @@ def _call(store: Store, name: str, args: tuple[Any, ...]) -> Any:
 
 
 class ReadOnce:
-    """Every current label of a scheme in one pass (``Columnar.current_labels``, with span
-    offsets) and the done marks, read once and served to every caller that needs them: the
-    report hands the same reads to its own tables, the units rule and :func:`agreement_report`,
-    instead of reading the database three times.
+    """Every current label of a scheme (``Columnar.current_labels``, with span offsets) and the
+    done marks, read once and served to every caller that needs them: the report hands the
+    same reads to its own tables, the units rule and :func:`agreement_report`, instead of
+    reading the database three times.
 
-    The other reads (done marks, sentences, and the caller's ``jobs``) run meanwhile in
-    threads on their own connections (:class:`PrefetchedReads`); :meth:`get` collects one."""
+    The reads run in threads on their own connections (:class:`PrefetchedReads`), with the
+    caller's other ``jobs``; :meth:`get` collects one. ``sets``: read only these (label set,
+    level) pairs, one query each (review); default: every label of the scheme, one query per
+    version. ``bounds``: also read the sentence bounds (span agreement needs them)."""
 
     def __init__(
-        self, store: Store, versions: Versions,
+        self,
+        store: Store,
+        versions: Versions,
         jobs: Sequence[tuple[str, tuple[Any, ...]]] = (),
+        *,
+        sets: Sequence[tuple[str, str]] | None = None,
+        bounds: bool = True,
     ) -> None:
         self.store = store
         self.columnar = store.columnar
@@ -1043,16 +1050,37 @@ class ReadOnce:
         self._read = frozenset(scheme_ids)
         self._cache: dict[tuple[str, tuple[Any, ...]], Any] = {}
         self._prefetch: PrefetchedReads | None = None
+        self._groups: list[Any] | None = None
+        self._parts: list[tuple[Any, ...]]
+        if sets is None:
+            self._parts = [(scheme_ids, True)]
+        else:
+            self._parts = [(scheme_ids, True, level, name) for name, level in sets]
         if store.path == ":memory:":
-            self.groups = store.columnar.current_labels(scheme_ids, True)
             return
         base: list[tuple[str, tuple[Any, ...]]] = [
-            ("current_labels", (scheme_ids, True)),
             ("done_marks", ("sentence",)), ("done_marks", ("document",)),
-            ("sentence_documents", ()), ("sentence_bounds", ()),
+            ("sentence_documents", ()),
         ]
-        self._prefetch = PrefetchedReads(store, [base[0], *jobs, *base[1:]], threads=2)
-        self.groups = self._prefetch._get("current_labels", scheme_ids, True)
+        if bounds:
+            base.append(("sentence_bounds", ()))
+        labels = [("current_labels", part) for part in self._parts]
+        self._prefetch = PrefetchedReads(store, [*labels[:1], *jobs, *base, *labels[1:]],
+                                         threads=2)
+
+    @property
+    def groups(self) -> list[Any]:
+        """Every label group read (waits for them)."""
+        if self._groups is None:
+            self._groups = [g for part in self._parts for g in self.get("current_labels", *part)]
+        return self._groups
+
+    def set_groups(self, label_set: str, level: str) -> list[Any]:
+        """The groups of one (label set, level) read with ``sets`` (waits for those only)."""
+        for part in self._parts:
+            if tuple(part[2:]) == (level, label_set):
+                return list(self.get("current_labels", *part))
+        return [g for g in self.groups if g.label_set == label_set and g.level == level]
 
     def get(self, name: str, *args: Any) -> Any:
         """A read's result (see :meth:`PrefetchedReads._get`), kept for the next caller."""

@@ -39,10 +39,16 @@ class SchemeAnswers:
     document_labels: dict[str, tuple[np.ndarray, np.ndarray]]  # set -> (annotators, documents)
     _document_of: np.ndarray | None = None  # sentence id -> document id (see documents_of)
 
-    def answered(self, label_set: str, level: str) -> Answered:
-        """The rule's answer for one set."""
+    def answered(
+        self, label_set: str, level: str, labelled: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> Answered:
+        """The rule's answer for one set (``labelled``: the (annotators, documents) with a
+        label of a document set, when not among the labels read here)."""
         marks = self.document_marks if UNIT_LEVEL[level] == "document" else self.sentence_marks
-        labelled = self.document_labels.get(label_set) if level == "document" else None
+        if level == "document" and labelled is None:
+            labelled = self.document_labels.get(label_set)
+        elif level != "document":
+            labelled = None
         return units.answered(label_set, level, marks, self.versions, labelled)
 
     def documents_of(self, level: str, unit: np.ndarray) -> np.ndarray:
