@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from annotator.db import progress as progress_rows
-from annotator.db.connection import Connection, in_filter, new_uid, now, scheme_filter
+from annotator.db.connection import Connection, in_filter, new_uid, now
 
 # Event actions that go on the undo stack (``undo``/``redo`` move them, ``adopt`` and ``time``
 # are recorded but not undoable).
