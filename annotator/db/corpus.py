@@ -224,18 +224,15 @@ class Corpus:
         ).fetchone()
         if s is None:
             return None
-        if step > 0:
-            row = self.db.execute(
-                "SELECT id FROM sentences WHERE (document_id = ? AND idx > ?) OR document_id > ? "
-                "ORDER BY document_id, idx LIMIT 1",
-                [s[0], s[1], s[0]],
-            ).fetchone()
-        else:
-            row = self.db.execute(
-                "SELECT id FROM sentences WHERE (document_id = ? AND idx < ?) OR document_id < ? "
-                "ORDER BY document_id DESC, idx DESC LIMIT 1",
-                [s[0], s[1], s[0]],
-            ).fetchone()
+        # A row-value comparison is one seek in the (document_id, idx) index; the equivalent
+        # "(document_id = ? AND idx > ?) OR document_id > ?" made the planner sort every
+        # following sentence (130 ms at each document boundary of a 1M-sentence corpus).
+        op, order = (">", "ASC") if step > 0 else ("<", "DESC")
+        row = self.db.execute(
+            f"SELECT id FROM sentences WHERE (document_id, idx) {op} (?, ?) "
+            f"ORDER BY document_id {order}, idx {order} LIMIT 1",
+            [s[0], s[1]],
+        ).fetchone()
         return int(row[0]) if row else None
 
     def first_sentence(self, document_id: int | None = None) -> int | None:

@@ -284,9 +284,10 @@ class Progress:
             f"WHERE p.annotator_id = ? AND p.sentence_id = s.id AND {cond}) "
             "ORDER BY s.document_id, s.idx LIMIT 1"
         )
+        # row values: one index seek (an OR of the two cases sorted every later sentence)
         row = self.db.execute(
-            sql.replace("{cond}", "(s.document_id = ? AND s.idx > ?) OR s.document_id > ?", 1),
-            [start[0], start[1], start[0], annotator_id, *params],
+            sql.replace("{cond}", "(s.document_id, s.idx) > (?, ?)", 1),
+            [start[0], start[1], annotator_id, *params],
         ).fetchone()
         if row is None:
             row = self.db.execute(sql.replace("{cond}", "1", 1), [annotator_id, *params]).fetchone()
