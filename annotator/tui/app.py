@@ -16,10 +16,12 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical, VerticalScroll
 from textual.content import Content
+from textual.css.scalar import Unit
 from textual.dom import DOMNode
 from textual.events import Event, Key, Resize, TextSelected
 from textual.keys import _character_to_key
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
 
 from annotator.core import textops
@@ -244,7 +246,7 @@ class AnnotateScreen(Screen[None]):
         self.main_keys = session.scheme.key_map(["sentence", "span"])
         self.bind_label_keys(taken)
         self._shown: dict[str, Content] = {}
-        self._heights: dict[str, tuple[int, int] | None] = {}
+        self._heights: dict[str, tuple[int, int | None] | None] = {}
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -363,9 +365,10 @@ class AnnotateScreen(Screen[None]):
 
     def show_if_changed(self, widget_id: str, content: Content, *, fixed: bool = False) -> None:
         """Update one Static only if what it shows changed (text or styles), and ask for a
-        layout pass only if its height changed: a key press then repaints the few widgets it
-        changes in place instead of moving and repainting the whole screen (the layout and
-        repaint were most of a key's latency). ``fixed``: the height is fixed by the CSS."""
+        layout pass only if its box's height changed: a key press then repaints the few widgets
+        it changes in place instead of moving and repainting the whole screen (a layout pass
+        costs a second one when widgets resize; together they were most of a key's latency).
+        ``fixed``: the height is fixed by the CSS."""
         shown = self._shown.get(widget_id)
         if shown is not None and shown.is_same(content):
             return
@@ -377,8 +380,8 @@ class AnnotateScreen(Screen[None]):
         width = widget.size.width
         # Textual passes a widget's styles as the rules mapping too (Widget.get_content_height).
         rules: Any = widget.styles
-        height = (width, content.get_height(rules, width)) if width else None
-        if height is None or self._heights.get(widget_id) != height:
+        height = (width, box_height(widget, content.get_height(rules, width))) if width else None
+        if height is None or height[1] is None or self._heights.get(widget_id) != height:
             widget.refresh(layout=True)
         self._heights[widget_id] = height
 
@@ -794,6 +797,23 @@ class AnnotateScreen(Screen[None]):
 
     async def action_quit(self) -> None:
         await self.app.action_quit()
+
+
+def box_height(widget: Widget, content_height: int) -> int | None:
+    """The height a widget's box takes for content of ``content_height`` lines, within its CSS
+    height, min-height and max-height (in cells); None when they are in other units."""
+    styles = widget.styles
+    height = content_height + styles.gutter.height
+    if styles.height is not None and styles.height.unit is not Unit.AUTO:
+        if styles.height.unit is not Unit.CELLS:
+            return None
+        height = int(styles.height.value)
+    for limit, pick in ((styles.min_height, max), (styles.max_height, min)):
+        if limit is not None:
+            if limit.unit is not Unit.CELLS:
+                return None
+            height = pick(height, int(limit.value))
+    return height
 
 
 def selection_offsets(text: str, start: Any, end: Any) -> tuple[int, int] | None:
