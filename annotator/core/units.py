@@ -36,14 +36,17 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
-from annotator.core import arrays
+    IntArray = npt.NDArray[np.int64]
+    BoolArray = npt.NDArray[np.bool_]
 
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
+# numpy is imported inside the functions: the annotation screen asks this module which scheme
+# versions are complete (Versions) and must not wait for numpy to load.
 
 NO_SCHEME = -1
 """The scheme id of a done mark that records none (older rows): it answers every set."""
@@ -65,12 +68,16 @@ class Marks:
 
     @classmethod
     def empty(cls) -> Marks:
+        import numpy as np
+
         z = np.zeros(0, dtype=np.int64)
         return cls(z, z, z)
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[int, int, int | None]]) -> Marks:
         """From (annotator, unit, scheme id or None) tuples."""
+        import numpy as np
+
         data = [(int(a), int(u), NO_SCHEME if s is None else int(s)) for a, u, s in rows]
         if not data:
             return cls.empty()
@@ -94,6 +101,8 @@ class Versions:
 
     def answering(self, label_set: str) -> IntArray:
         """Scheme ids whose done marks answer ``label_set`` (and ``NO_SCHEME``)."""
+        import numpy as np
+
         ids = [sid for sid, names in self.sets.items() if label_set in names]
         return np.array(sorted([NO_SCHEME, *ids]), dtype=np.int64)
 
@@ -106,11 +115,17 @@ class Versions:
 
 def answers_set(done: Marks, versions: Versions, label_set: str) -> BoolArray:
     """Which done marks answer ``label_set``: those made under a version that has the set."""
+    import numpy as np
+
     return np.isin(done.scheme, versions.answering(label_set))
 
 
 def _pairs(annotator: IntArray, unit: IntArray) -> tuple[IntArray, IntArray]:
     """Unique (annotator, unit) pairs, sorted by unit then annotator."""
+    import numpy as np
+
+    from annotator.core import arrays
+
     annotator, unit = annotator.astype(np.int64, copy=False), unit.astype(np.int64, copy=False)
     if len(annotator) == 0:
         return annotator, unit
@@ -130,6 +145,10 @@ class Answered:
 
     def contains(self, annotator: IntArray, unit: IntArray) -> BoolArray:
         """Whether each (annotator, unit) pair is an answer (for filtering labels)."""
+        import numpy as np
+
+        from annotator.core import arrays
+
         have = self.unit * (1 << 31) + self.annotator  # sorted: pairs are sorted by unit
         probe = unit.astype(np.int64) * (1 << 31) + annotator.astype(np.int64, copy=False)
         return arrays.contains(have, probe)
@@ -142,6 +161,8 @@ class Answered:
         return out
 
     def count_by_annotator(self) -> dict[int, int]:
+        import numpy as np
+
         ids, counts = np.unique(self.annotator, return_counts=True)
         return {int(i): int(c) for i, c in zip(ids, counts, strict=True)}
 
@@ -159,6 +180,8 @@ def answered(
     document panels for document sets); ``labelled`` the (annotator, unit) pairs carrying a
     current label of the set, which answer a document set by themselves and nothing else.
     """
+    import numpy as np
+
     keep = answers_set(done, versions, label_set)
     ann, unit = done.annotator[keep], done.unit[keep]
     if level == "document" and labelled is not None and len(labelled[0]):
