@@ -188,15 +188,22 @@ class Corpus:
 
     def document_index(self, document_id: int) -> tuple[int, int]:
         """(1-based position of the document, number of documents)."""
-        pos = int(self.db.scalar("SELECT count(*) FROM documents WHERE id <= ?", [document_id]))
-        return pos, self.count_documents()
+        return self._ids_between(0, document_id), self.count_documents()
 
     def documents_between(self, a: int, b: int) -> int:
         """How many documents have an id in (min(a, b), max(a, b)]: moving from one document to
         its neighbour costs one row, not a count of the whole table."""
-        lo, hi = min(a, b), max(a, b)
+        return self._ids_between(min(a, b), max(a, b))
+
+    def _ids_between(self, lo: int, hi: int) -> int:
+        """How many documents have an id in (lo, hi]. A short range is read from the table; a
+        long one is counted in a small index instead, since the table's pages hold every text
+        (the middle of 50,000 documents: 150 ms in the table, 3 ms in the index)."""
+        index = " INDEXED BY idx_documents_source" if hi - lo > 512 else ""
         return int(
-            self.db.scalar("SELECT count(*) FROM documents WHERE id > ? AND id <= ?", [lo, hi])
+            self.db.scalar(
+                f"SELECT count(*) FROM documents{index} WHERE id > ? AND id <= ?", [lo, hi]
+            )
         )
 
     # ---------------------------------------------------------------- sentences
