@@ -135,6 +135,21 @@ class Columnar:
                 ))
         return out
 
+    def label_sets_used(self, scheme_id: int) -> list[str]:
+        """The label sets with a current annotation under one scheme version, sorted: one seek
+        per set in idx_annotations_set (a skip scan), not a pass over the annotations."""
+        names: list[str] = []
+        while True:
+            after = " AND label_set > ?" if names else ""
+            row = self.db.execute(
+                "SELECT label_set FROM annotations INDEXED BY idx_annotations_set "
+                f"WHERE removed_at IS NULL AND scheme_id = ?{after} ORDER BY label_set LIMIT 1",
+                [scheme_id, *names[-1:]],
+            ).fetchone()
+            if row is None:
+                return names
+            names.append(str(row[0]))
+
     def span_texts(
         self, scheme_ids: Sequence[int], label_set: str
     ) -> tuple[list[str], list[str], list[str], Any, Any]:

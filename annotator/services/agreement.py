@@ -1052,21 +1052,27 @@ class ReadOnce:
         self._prefetch: PrefetchedReads | None = None
         self._groups: list[Any] | None = None
         self._parts: list[tuple[Any, ...]]
-        if sets is None:
-            self._parts = [(scheme_ids, True)]
+        if store.path == ":memory:":
+            wanted: Sequence[tuple[str | None, str | None]] = sets or [(None, None)]
+            self._parts = [(scheme_ids, True, level, name) for name, level in wanted]
+            return
+        if sets is None:  # each version's sets, one query each, so that they are read side by side
+            self._parts = [
+                ((sid,), True, None, name)
+                for sid in scheme_ids
+                for name in store.columnar.label_sets_used(sid)
+            ]
         else:
             self._parts = [(scheme_ids, True, level, name) for name, level in sets]
-        if store.path == ":memory:":
-            return
         base: list[tuple[str, tuple[Any, ...]]] = [
             ("done_marks", ("sentence",)), ("done_marks", ("document",)),
             ("sentence_documents", ()),
         ]
         if bounds:
             base.append(("sentence_bounds", ()))
+        # the labels first (the callers wait for them), the caller's own reads last
         labels = [("current_labels", part) for part in self._parts]
-        self._prefetch = PrefetchedReads(store, [*labels[:1], *jobs, *base, *labels[1:]],
-                                         threads=2)
+        self._prefetch = PrefetchedReads(store, [*labels, *base, *jobs], threads=2)
 
     @property
     def groups(self) -> list[Any]:

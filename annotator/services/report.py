@@ -222,15 +222,20 @@ def _build(
         _doc_labels(st, data[st.name], table, names) for st in sets if st.level == "document"
     ]
 
-    agree = {e["label_set"]: e for e in agree_job()["label_sets"]}
-    agreement: list[AgreementRow] = []
+    # agree has an entry for every set of the scheme's latest version: computed here is what
+    # it does not give, while it runs
+    in_agree = {ls.name for ls in scheme.label_sets}
+    own: list[list[AgreementRow]] = []
     confusions: list[Confusion] = []
     for st in sets:
         units = data[st.name].agreement_units(names)
-        entry = agree.get(st.name)
-        rows = agreement_rows(st, units, from_command=entry is not None)
-        agreement.extend(with_agree_command(rows, entry))
+        own.append(agreement_rows(st, units, from_command=st.name in in_agree))
         confusions.append(confusion(st, units))
+    agree = {e["label_set"]: e for e in agree_job()["label_sets"]}
+    agreement = [
+        row for st, rows in zip(sets, own, strict=True)
+        for row in with_agree_command(rows, agree.get(st.name))
+    ]
 
     documents_done = reads.get("progress.documents_done")
     labelled_by = {names[a] for d in data.values() for a in arrays.unique(d.row_annotator).tolist()}
