@@ -323,6 +323,14 @@ class UnitTable:
         named = {self.names[int(s.cell_annotator[c])]: frozenset(v) for c, v in versions.items()}
         return Unit(self.key(i), s.level, {a: named[a] for a in sorted(named)})
 
+    def disputed(self, order: str) -> Any:
+        """Indexes of the disputed units (score > 0) in review order, computed once per order
+        (a worker computes it ahead, so the screen only shows)."""
+        memo: dict[str, Any] = self.__dict__.setdefault("_disputed", {})
+        if order not in memo:
+            memo[order] = self.ordered(order, keep=self.score > 0)
+        return memo[order]
+
     def annotators(self) -> list[str]:
         """Everyone with a version of some unit, sorted."""
         ids = {int(a) for s in self.sets for a in np.unique(s.cell_annotator).tolist()}

@@ -489,14 +489,6 @@ def _prepare(db: Connection) -> None:
 
 
 # ------------------------------------------------------------------------------ SQL helpers
-def scheme_filter(scheme: str | None, alias: str = "a") -> tuple[str, list[Any]]:
-    """`` AND <alias>.scheme_id IN (versions of the scheme named ...)`` and its parameter, or
-    nothing when ``scheme`` is None (all schemes)."""
-    if scheme is None:
-        return "", []
-    return f" AND {alias}.scheme_id IN (SELECT id FROM schemes WHERE name = ?)", [scheme]
-
-
 def in_filter(column: str, values: Sequence[str] | None, params: list[Any]) -> str:
     """`` AND <column> IN (?, ...)`` for a non-empty selection (its values appended to
     ``params``), else nothing."""

@@ -175,7 +175,7 @@ class ReviewSession:
         if table is None:
             table = load_table(store, scheme, label_set)
         self.table = table
-        self.units = Units(table, table.ordered(order, keep=table.score > 0))
+        self.units = Units(table, table.disputed(order))
         self._all_units: Units | None = None
         self.names = adj.display_names(table.annotators(), hide_names)
         self.decisions = Decisions(store, [ls.name for ls in self.sets])

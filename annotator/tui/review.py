@@ -545,25 +545,36 @@ def make_review_app(
     """The review screen over a store (the CLI and the tests both build it here).
 
     ``background``: read the annotations in a thread worker behind a loading screen (default:
-    when the database holds more than ``BACKGROUND_ABOVE`` current annotations)."""
+    when the database may hold more than ``BACKGROUND_ABOVE`` current annotations)."""
     options: dict[str, Any] = {"label_set": label_set, "order": order, "hide_names": hide_names}
     if store.path == ":memory:":
         background = False
     if background is None:
-        n = store.annotations.count_current()
-        background = n > BACKGROUND_ABOVE
+        background = store.annotations.count_at_most() > BACKGROUND_ABOVE
     if not background:
         return ReviewApp(ReviewSession(store, scheme, adjudicator, **options))
     path = store.path
 
-    def build_table() -> adj.UnitTable:
+    def read_table() -> adj.UnitTable:
         from annotator.store import Store as StoreClass
 
         own = StoreClass.open(path, create=False)  # SQLite connections are per thread
         try:
-            return load_table(own, scheme, label_set)
+            table = load_table(own, scheme, label_set)
+            table.disputed(order)  # the order too, off the screen's thread
+            return table
         finally:
             own.close()
+
+    # Started now, while Textual starts the app; the app's worker waits for it.
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="review-load")
+    future = pool.submit(read_table)
+    pool.shutdown(wait=False)
+
+    def build_table() -> adj.UnitTable:
+        return future.result()
 
     app: ReviewApp
 
