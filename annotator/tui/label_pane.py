@@ -36,6 +36,7 @@ class LabelPane(ScrollView):
         self.labels = Content("")  # the label sets
         self._content = Content("")
         self._strips: list[Strip] = []
+        self._wrapped: dict[tuple[Any, ...], list[Strip]] = {}  # a line's strips at _width
         self._width = -1
 
     def show(self, session: Session, levels: Sequence[str], width: int | None) -> None:
@@ -65,8 +66,18 @@ class LabelPane(ScrollView):
         if width <= 0:
             return  # not laid out yet: drawn on the first resize
         old = self._strips
-        self._strips = Visual.to_strips(self, self._content, width, None, self.visual_style)
+        if width != self._width or len(self._wrapped) > 4096:
+            self._wrapped.clear()
         self._width = width
+        # Line by line, each wrapped once: a toggle re-wraps the one line whose label changed.
+        self._strips = []
+        for line in self._content.split("\n", allow_blank=True):
+            key = (line.plain, tuple(line.spans))
+            strips = self._wrapped.get(key)
+            if strips is None:
+                strips = Visual.to_strips(self, line, width, None, self.visual_style)
+                self._wrapped[key] = strips
+            self._strips.extend(strips)
         if repaint_all or len(old) != len(self._strips):
             self.virtual_size = Size(width, len(self._strips))
             self.refresh()
