@@ -78,13 +78,21 @@ class LabelPane(ScrollView):
                 strips = Visual.to_strips(self, line, width, None, self.visual_style)
                 self._wrapped[key] = strips
             self._strips.extend(strips)
-        if repaint_all or len(old) != len(self._strips):
+        if repaint_all:
             self.virtual_size = Size(width, len(self._strips))
             self.refresh()
             return
-        changed = [i for i, (a, b) in enumerate(zip(old, self._strips, strict=True)) if a != b]
-        if changed:
-            self.refresh_lines(changed[0], changed[-1] - changed[0] + 1)
+        new = self._strips
+        same = min(len(old), len(new))
+        first = next((i for i in range(same) if old[i] != new[i]), same)
+        if len(old) != len(new):
+            # lines from the first change on moved: repaint them, not the lines above
+            self.virtual_size = Size(width, len(new))
+            self.refresh_lines(first, max(len(old), len(new)) - first)
+            return
+        last = next((i for i in range(len(new) - 1, first - 1, -1) if old[i] != new[i]), first - 1)
+        if last >= first:
+            self.refresh_lines(first, last - first + 1)
 
     def on_resize(self, event: Resize) -> None:
         if self.scrollable_content_region.width != self._width:
