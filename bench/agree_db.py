@@ -117,15 +117,16 @@ def documents(rng: np.random.Generator, start: int, count: int) -> Iterator[Docu
         )
 
 
-def build(path: Path) -> None:
-    """Create the fixture database (a few minutes at most; reused afterwards)."""
+def build(path: Path, n_docs: int = N_DOCS) -> None:
+    """Create the fixture database (a few minutes at most; reused afterwards); ``n_docs``
+    documents of 10 sentences (bench/report.py builds a 1,000,000-sentence one with 100,000)."""
     rng = np.random.default_rng(42)
     t0 = time.perf_counter()
     store = Store.open(path)
     scheme_id, _ = store.schemes.add(parse_scheme(SCHEME))
     ann_ids = [store.schemes.annotator_id(a) for a in ANNOTATORS]
-    for start in range(0, N_DOCS, 1000):
-        store.corpus.add_documents(documents(rng, start, 1000))
+    for start in range(0, n_docs, 1000):
+        store.corpus.add_documents(documents(rng, start, min(1000, n_docs - start)))
     rows = store.db.execute(
         'SELECT id, document_id, start, "end" FROM sentences ORDER BY id'
     ).fetchall()

@@ -9,11 +9,15 @@ span set and an ordinal document set; built once, then reused). Times, in the sa
   plain SQL;
 - ``build_report`` (all tables), ``format_text`` and ``render_html``;
 - building the review units (``ReviewSession``, what the review screen does at start-up);
+- the review screen itself (``make_review_app`` under Textual's Pilot, headless): seconds from
+  the app's start until the first disputed unit is on screen (goal: under 1 s);
 
 and prints each as a ratio of the reference. ``--accept-unanimous`` is timed on a copy of the
 database (it writes), as a ratio of the same reference.
 
     python bench/report.py [--db PATH] [--rebuild] [--repeat N]
+    python bench/report.py --docs 100000 --db /work/bench/speed/report1m.db   # 1M sentences
+    # (building the 1M database takes several minutes; it is reused afterwards)
 """
 
 from __future__ import annotations
@@ -46,6 +50,26 @@ def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
     return min(times), result
 
 
+def first_unit_on_screen(store: Store, scheme: Any) -> float:
+    """Seconds from the review app's start (headless, 120x40) until its first unit is drawn."""
+    import asyncio
+
+    from annotator.tui.review import ReviewScreen, make_review_app
+
+    async def run() -> float:
+        t0 = time.perf_counter()
+        app = make_review_app(store, scheme, "bench-adjudicator")
+        async with app.run_test(size=(120, 40)) as pilot:
+            while not isinstance(app.screen, ReviewScreen):
+                await pilot.pause(0.005)
+            await pilot.pause()
+            took = time.perf_counter() - t0
+            await pilot.press("q")
+        return took
+
+    return asyncio.run(run())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
@@ -53,12 +77,14 @@ def main() -> None:
     )
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--docs", type=int, default=agree_bench.N_DOCS,
+                    help="documents of 10 sentences when building the database")
     args = ap.parse_args()
     if args.rebuild or not args.db.exists():
         print(f"building {args.db} (bench/agree_db.py fixture) ...", flush=True)
         if args.db.exists():
             args.db.unlink()
-        agree_bench.build(args.db)
+        agree_bench.build(args.db, args.docs)
 
     from annotator.render.report_html import render_html
     from annotator.render.report_text import format_text
@@ -87,6 +113,7 @@ def main() -> None:
         rev_t, session = best_of(
             args.repeat, lambda: ReviewSession(c, c_scheme, "bench-adjudicator")
         )
+        first_t = min(first_unit_on_screen(c, c_scheme) for _ in range(args.repeat))
         t0 = time.perf_counter()
         stored, _ = accept_unanimous(c, c_scheme, "bench-adjudicator")
         acc_t = time.perf_counter() - t0
@@ -105,6 +132,7 @@ def main() -> None:
     ]
     for name, t in rows:
         print(f"{name:<44} {t:8.2f} s   {t / ref:5.2f}x")
+    print(f"{'review screen: first unit on screen':<44} {first_t:8.2f} s   (goal < 1 s)")
     print(f"report text: {len(text.splitlines())} lines; HTML: {len(page) / 1e6:.1f} MB")
     print(f"build_report minus agreement_report: {rep_t - ref:.2f} s ({(rep_t - ref) / ref:.2f}x)")
 

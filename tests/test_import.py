@@ -177,3 +177,30 @@ def test_bom_files(tmp_path: Path, db_path: Path, bom: str) -> None:
             s.db.query("SELECT text FROM documents")[0]["text"]
             == "Texte avec BOM. Deuxième phrase."
         )
+
+
+def test_full_text_index_is_filled_per_batch_and_the_schema_kept(
+    tmp_path: Path, db_path: Path
+) -> None:
+    """Import fills the full-text index with one statement per batch (its insert trigger is
+    set aside inside the transaction): search finds every sentence, the index is in step, the
+    trigger is back as it was, and a sentence inserted later is indexed by it again."""
+    with Store.open(db_path) as s:
+        before = s.db.query("SELECT name, sql FROM sqlite_master ORDER BY name")
+    for i in range(3):
+        (tmp_path / f"a{i}.txt").write_text(ARTICLE.replace("Durand", f"Durand{i}"),
+                                            encoding="utf-8")
+    assert run(db_path, str(tmp_path))[0] == 0
+    with Store.open(db_path) as s:
+        assert s.db.query("SELECT name, sql FROM sqlite_master ORDER BY name") == before
+        assert s.maintenance.fts_problems() == []
+        n = s.corpus.count_sentences()
+        assert s.db.scalar("SELECT count(*) FROM sentences_fts") == n
+        assert [r["text"] for r in s.corpus.search("Durand1")] == [
+            "Selon M. Durand1, « la situation reste tendue »."
+        ]
+        s.db.execute(
+            'INSERT INTO sentences (document_id, idx, start, "end", text) '
+            "VALUES (1, 99, 0, 3, 'Zyxw')"
+        )
+        assert len(s.corpus.search("Zyxw")) == 1

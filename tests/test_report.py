@@ -122,12 +122,11 @@ def test_agreement_hand_computed(rep: Report) -> None:
 def test_own_alpha_matches_agree_command(framing: Framing, rep: Report) -> None:
     """Without `annotator agree` the report computes alpha itself through core.agreement; both
     give the same numbers on sentence and document sets."""
-    from annotator.services.report import _is_answer, _units, agreement_rows, answered_units
+    from annotator.services.report import agreement_rows, read_answers
 
     store = framing.store
-    rows = store.annotations.unit_labels("framing-test")
-    who = answered_units(store, "framing-test", rep.sets)
-    units = _units(rep.sets, [r for r in rows if _is_answer(who, r[4], *r[:4])], who)
+    _, answers, data, _ = read_answers(store, store.schemes.load("framing-test")[1])
+    units = {name: d.agreement_units(answers.names) for name, d in data.items()}
     from_command = {(a.label_set, a.label): a.alpha for a in rep.agreement}
     for s in rep.sets:
         if s.level == "span":

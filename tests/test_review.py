@@ -460,3 +460,82 @@ async def test_undo_stays_within_the_reviewed_label_sets(framing: Framing) -> No
         await pilot.pause()
         assert "nothing to undo" in text(app, "#review-message")
     assert [g[0] for g in gold(framing.store)] == ["stance"]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_unit_table_gives_what_build_units_gives(seed: int) -> None:
+    """The array path (unit_table: scores, versions, order) against the definitions unit by
+    unit (build_units, Unit.score, order_units), on random answers with labels and spans."""
+    import random
+
+    import numpy as np
+
+    from annotator.core import arrays
+
+    rng = random.Random(seed)
+    people = {1: "ana", 2: "ben", 3: "cleo", 5: "dan"}
+    labels = ["A", "B", "C"]
+    rows: list[tuple[object, ...]] = []
+    answered: dict[str, dict[tuple[int, int | None], set[str]]] = {"f": {}, "t": {}, "d": {}}
+    built: list[adj.SetCells] = []
+    for name, level in (("f", "sentence"), ("t", "span"), ("d", "document")):
+        cells: list[tuple[int, int, int]] = []  # (unit, annotator, document)
+        items: list[tuple[int, int, int, int, int]] = []  # (unit, annotator, label, start, end)
+        for unit in range(rng.randint(0, 12)):
+            doc = unit // 3 if level != "document" else unit
+            who = rng.sample(sorted(people), rng.randint(0, 4))
+            for a in who:
+                cells.append((unit, a, doc))
+                answered[name].setdefault((doc, None if level == "document" else unit),
+                                          set()).add(people[a])
+            for a in [*who, *rng.sample(sorted(people), 1)]:  # one may not have answered
+                for _ in range(rng.randint(0, 3)):
+                    lab = rng.randrange(3)
+                    start = rng.randint(0, 3)
+                    end = start + rng.randint(1, 2)
+                    items.append((unit, a, lab, start, end))
+                    rows.append((people[a], name, level, doc,
+                                 None if level == "document" else unit, labels[lab],
+                                 start if level == "span" else None,
+                                 end if level == "span" else None))
+        counts: dict[int, int] = {}
+        for u, _, _ in cells:
+            counts[u] = counts.get(u, 0) + 1
+        kept = sorted(((u, a), d) for u, a, d in cells if counts[u] >= 2)
+        index = {ua: i for i, (ua, _) in enumerate(kept)}
+        rows_in = [(index[(u, a)], lab, st, en) for u, a, lab, st, en in items if (u, a) in index]
+        if level == "span":
+            item, n = arrays.group_ids([r[2] for r in rows_in], [r[3] for r in rows_in],
+                                       [r[1] for r in rows_in])
+            first = np.zeros(n, dtype=np.int64)
+            first[item] = np.arange(len(item))
+            lab_of = np.array([r[1] for r in rows_in], dtype=np.int64)[first] if n else first
+            st_of = np.array([r[2] for r in rows_in], dtype=np.int64)[first] if n else first
+            en_of = np.array([r[3] for r in rows_in], dtype=np.int64)[first] if n else first
+        else:
+            item = np.array([r[1] for r in rows_in], dtype=np.int64)
+            lab_of, st_of, en_of = np.arange(3), None, None
+        cell_of = np.array([r[0] for r in rows_in], dtype=np.int64)
+        item_cell, item_id = arrays.unique_rows(cell_of, item)
+        built.append(adj.SetCells(
+            label_set=name, level=level,
+            cell_unit=np.array([u for (u, _), _ in kept], dtype=np.int64),
+            cell_document=np.array([d for _, d in kept], dtype=np.int64),
+            cell_annotator=np.array([a for (_, a), _ in kept], dtype=np.int64),
+            item_cell=item_cell, item=item_id, labels=labels, item_label=lab_of,
+            item_start=st_of, item_end=en_of,
+        ))
+    table = adj.unit_table(built, people)
+    expected = adj.build_units(adj.ReviewRows(rows, answered),
+                               [("f", "sentence"), ("t", "span"), ("d", "document")])
+    as_built = [table.unit(int(i)) for i in table.ordered("document")]
+    assert as_built == expected
+    for order in ("disagreement", "document"):
+        want = adj.order_units(adj.disputed(expected), order)
+        got = [table.unit(int(i)) for i in table.ordered(order, keep=table.score > 0)]
+        assert got == want
+    by_key = {u.key: u for u in expected}
+    for i in range(len(table)):
+        u = by_key[table.key(i)]
+        assert table.score[i] == u.score
+        assert table.n_versions[i] == len(set(u.versions.values()))

@@ -309,3 +309,30 @@ def test_history_cache_sees_other_handles(
     fresh = Store.open(db_path)
     assert fresh.annotations.history(a) == store.annotations.history(a)
     fresh.close()
+
+
+def test_scheme_is_read_from_its_checked_form(db_path: Path) -> None:
+    """m005: a stored scheme's checked form is kept and read back as the same Scheme; a form
+    that does not match the text (edited text, unreadable form) is not used: the YAML is
+    parsed and checked as before."""
+    import json
+
+    from annotator.core.scheme import parse_scheme
+
+    with Store.open(db_path) as store:
+        sid, _ = store.schemes.add(parse_scheme(SCHEME_YAML))
+        [(sha, form)] = store.db.execute("SELECT sha256, parsed FROM scheme_cache").fetchall()
+        assert sha == parse_scheme(SCHEME_YAML).sha256
+        assert store.schemes.load("tiny") == (sid, parse_scheme(SCHEME_YAML))
+        # the form is what is read: a description only the form has shows up
+        marked = json.dumps({**json.loads(form), "description": "from the checked form"})
+        store.db.execute("UPDATE scheme_cache SET parsed = ?", [marked])
+        assert store.schemes.load("tiny")[1].description == "from the checked form"
+        # an unreadable form: the YAML
+        store.db.execute("UPDATE scheme_cache SET parsed = '{\"name\": 1}'")
+        assert store.schemes.load("tiny")[1] == parse_scheme(SCHEME_YAML)
+        # a text that no longer hashes to the form's key: the YAML
+        store.db.execute("UPDATE scheme_cache SET parsed = ?", [marked])
+        store.db.execute("UPDATE schemes SET yaml = replace(yaml, 'Political', 'Politics')")
+        loaded = store.schemes.load("tiny")[1]
+        assert loaded.description == "" and "Politics" in loaded.label_set("frame").names

@@ -18,6 +18,10 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import numpy as np
+
+from annotator.core import arrays
+
 Item = str | tuple[int, int, str]
 
 
@@ -250,3 +254,181 @@ def sorted_items(items: Iterable[Item], label_order: Sequence[str] = ()) -> list
 def display_names(annotators: Sequence[str], hide: bool) -> dict[str, str]:
     """Names shown on screen: the real ones, or A1, A2... in a stable (alphabetical) order."""
     return {a: (f"A{i}" if hide else a) for i, a in enumerate(sorted(annotators), 1)}
+
+
+# ------------------------------------------------------------------------------ units as arrays
+# The same units, scores and order as build_units / order_units above, for whole databases:
+# every answered cell and item in numpy arrays, Unit objects built only for the units shown.
+@dataclass
+class SetCells:
+    """One label set's units answered by two or more annotators, as arrays.
+
+    A *cell* is one (unit, annotator) answer; cells are sorted by unit then annotator. Each
+    cell's version is the set of items ``item`` of the rows with ``item_cell`` equal to it
+    (rows sorted by cell, then item). Items are numbered: ``labels[item_label[i]]``, with
+    ``item_start``/``item_end`` (document offsets) for span sets."""
+
+    label_set: str
+    level: str
+    cell_unit: Any  # sentence id, or document id for a document set
+    cell_document: Any
+    cell_annotator: Any  # annotator ids
+    item_cell: Any
+    item: Any
+    labels: list[str]
+    item_label: Any
+    item_start: Any = None
+    item_end: Any = None
+
+    def item_value(self, i: int) -> Item:
+        label = self.labels[int(self.item_label[i])]
+        if self.level == "span":
+            return (int(self.item_start[i]), int(self.item_end[i]), label)
+        return label
+
+
+@dataclass
+class UnitTable:
+    """Every unit of some label sets answered by two or more annotators, with its disagreement
+    score and number of distinct versions, in document order (see :func:`unit_table`)."""
+
+    sets: list[SetCells]
+    names: Mapping[int, str]  # annotator id -> name
+    unit_set: Any  # per unit: index into ``sets``
+    unit_document: Any
+    unit_sentence: Any  # -1 for a document unit
+    first_cell: Any  # per unit: its cells are first_cell .. first_cell + n_cells - 1
+    n_cells: Any
+    score: Any
+    n_versions: Any
+
+    def __len__(self) -> int:
+        return len(self.unit_set)
+
+    def key(self, i: int) -> UnitKey:
+        sid = int(self.unit_sentence[i])
+        return UnitKey(int(self.unit_document[i]), None if sid < 0 else sid,
+                       self.sets[int(self.unit_set[i])].label_set)
+
+    def unit(self, i: int) -> Unit:
+        """The unit with every annotator's version (built on demand)."""
+        s = self.sets[int(self.unit_set[i])]
+        first, n = int(self.first_cell[i]), int(self.n_cells[i])
+        lo, hi = np.searchsorted(s.item_cell, [first, first + n])
+        cells = s.item_cell[lo:hi].tolist()
+        items = s.item[lo:hi].tolist()
+        versions: dict[int, list[Item]] = {c: [] for c in range(first, first + n)}
+        for c, it in zip(cells, items, strict=True):
+            versions[c].append(s.item_value(it))
+        named = {self.names[int(s.cell_annotator[c])]: frozenset(v) for c, v in versions.items()}
+        return Unit(self.key(i), s.level, {a: named[a] for a in sorted(named)})
+
+    def disputed(self, order: str) -> Any:
+        """Indexes of the disputed units (score > 0) in review order, computed once per order
+        (a worker computes it ahead, so the screen only shows)."""
+        memo: dict[str, Any] = self.__dict__.setdefault("_disputed", {})
+        if order not in memo:
+            memo[order] = self.ordered(order, keep=self.score > 0)
+        return memo[order]
+
+    def annotators(self) -> list[str]:
+        """Everyone with a version of some unit, sorted."""
+        ids = {int(a) for s in self.sets for a in np.unique(s.cell_annotator).tolist()}
+        return sorted(self.names[a] for a in ids)
+
+    def ordered(self, order: str, keep: Any = None) -> Any:
+        """Unit indexes in review order (see :func:`order_units`), of the units ``keep``
+        selects (a boolean mask; default: all)."""
+        rank = np.argsort(np.argsort([s.label_set for s in self.sets], kind="stable"))
+        set_rank = rank[self.unit_set] if len(self.unit_set) else self.unit_set
+        if order == "document":
+            idx = np.lexsort((set_rank, self.unit_sentence, self.unit_document))
+        elif order == "disagreement":
+            idx = np.lexsort((set_rank, self.unit_sentence, self.unit_document,
+                              -self.n_versions, -self.score))
+        else:
+            raise ValueError(f"unknown order {order!r}; use disagreement or document")
+        return idx if keep is None else idx[np.asarray(keep)[idx]]
+
+    def find(self, key: UnitKey) -> Any:
+        """Indexes of the units with this key (none or one)."""
+        names = [s.label_set for s in self.sets]
+        if key.label_set not in names:
+            return np.zeros(0, dtype=np.int64)
+        sid = -1 if key.sentence_id is None else key.sentence_id
+        return np.flatnonzero(
+            (self.unit_set == names.index(key.label_set))
+            & (self.unit_document == key.document_id) & (self.unit_sentence == sid)
+        )
+
+
+def unit_table(
+    sets: Sequence[SetCells], names: Mapping[int, str], scores: Sequence[Any] | None = None
+) -> UnitTable:
+    """Score every unit of the given sets: :func:`disagreement` and the number of distinct
+    versions, computed over the arrays (exactly what :class:`Unit` gives one by one).
+    ``scores``: :func:`score_set` of each set, when already computed (e.g. side by side)."""
+    parts = list(scores) if scores is not None else [score_set(s) for s in sets]
+
+    def cat(i: int) -> Any:
+        return np.concatenate([p[i] for p in parts]) if parts else np.zeros(0, np.int64)
+
+    unit_set = np.concatenate(
+        [np.full(len(p[0]), n, dtype=np.int64) for n, p in enumerate(parts)]
+    ) if parts else np.zeros(0, np.int64)
+    return UnitTable(
+        sets=list(sets), names=names, unit_set=unit_set, unit_document=cat(0),
+        unit_sentence=cat(1), first_cell=cat(2), n_cells=cat(3),
+        score=cat(4).astype(np.float64), n_versions=cat(5),
+    )
+
+
+def score_set(s: SetCells) -> tuple[Any, ...]:
+    """Per unit of one set: document, sentence (-1), first cell, cells, score, versions."""
+    n_cells = len(s.cell_unit)
+    if n_cells == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, z, z, np.zeros(0), z
+    new = np.r_[True, s.cell_unit[1:] != s.cell_unit[:-1]]
+    first = np.flatnonzero(new)
+    k = np.diff(np.r_[first, n_cells])
+    unit_of_cell = np.cumsum(new) - 1
+    n_units = len(first)
+    # union and intersection: the distinct (unit, item) pairs and how many cells hold each
+    ui = unit_of_cell[s.item_cell]
+    group, n_groups = arrays.group_ids(ui, s.item)
+    holders = np.bincount(group, minlength=n_groups)
+    g_unit = np.zeros(n_groups, dtype=np.int64)
+    g_unit[group] = ui
+    union = np.bincount(g_unit, minlength=n_units)
+    inter = np.bincount(g_unit, weights=(holders == k[g_unit]), minlength=n_units)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = np.where(union > 0, (union - inter) / np.maximum(union, 1), 0.0)
+    # distinct versions: two cells of a unit hold the same version when both have as many
+    # items as they share
+    size = np.bincount(s.item_cell, minlength=n_cells)
+    order = np.lexsort((s.item_cell, group))
+    g_sorted, c_sorted = group[order], s.item_cell[order]
+    shared_keys: list[Any] = []
+    for d in range(1, int(holders.max(initial=1))):
+        same = np.flatnonzero(g_sorted[d:] == g_sorted[:-d])
+        if not len(same):
+            break
+        shared_keys.append(c_sorted[same] * n_cells + c_sorted[same + d])
+    pair_key, shared = np.unique(np.concatenate(shared_keys or [np.zeros(0, np.int64)]),
+                                 return_counts=True)
+    duplicate = np.zeros(n_cells, dtype=bool)
+    for d in range(1, int(k.max(initial=1))):
+        i = np.flatnonzero(s.cell_unit[d:] == s.cell_unit[:-d])
+        if not len(i):
+            break
+        j = i + d
+        probe = i * n_cells + j
+        pos = np.minimum(np.searchsorted(pair_key, probe), max(len(pair_key) - 1, 0))
+        common = np.where(pair_key[pos] == probe, shared[pos], 0) if len(pair_key) else 0
+        equal = (size[i] == size[j]) & (common == size[i])
+        duplicate[j[equal]] = True
+    n_versions = k - np.bincount(unit_of_cell[duplicate], minlength=n_units)
+    sentence = (np.full(n_units, -1, dtype=np.int64) if s.level == "document"
+                else s.cell_unit[first])
+    return s.cell_document[first], sentence, first, k, score, n_versions

@@ -38,12 +38,17 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
+    IntArray = npt.NDArray[np.int64]
+    BoolArray = npt.NDArray[np.bool_]
+
+# numpy is imported inside the functions: the annotation screen asks this module which scheme
+# versions are complete (Versions) and must not wait for numpy to load.
 
 NO_SCHEME = -1
 """The scheme id of a done mark that records none (older rows): it answers every set."""
@@ -65,12 +70,16 @@ class Marks:
 
     @classmethod
     def empty(cls) -> Marks:
+        import numpy as np
+
         z = np.zeros(0, dtype=np.int64)
         return cls(z, z, z)
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[int, int, int | None]]) -> Marks:
         """From (annotator, unit, scheme id or None) tuples."""
+        import numpy as np
+
         data = [(int(a), int(u), NO_SCHEME if s is None else int(s)) for a, u, s in rows]
         if not data:
             return cls.empty()
@@ -94,6 +103,8 @@ class Versions:
 
     def answering(self, label_set: str) -> IntArray:
         """Scheme ids whose done marks answer ``label_set`` (and ``NO_SCHEME``)."""
+        import numpy as np
+
         ids = [sid for sid, names in self.sets.items() if label_set in names]
         return np.array(sorted([NO_SCHEME, *ids]), dtype=np.int64)
 
@@ -106,20 +117,28 @@ class Versions:
 
 def answers_set(done: Marks, versions: Versions, label_set: str) -> BoolArray:
     """Which done marks answer ``label_set``: those made under a version that has the set."""
+    import numpy as np
+
     return np.isin(done.scheme, versions.answering(label_set))
 
 
 def _pairs(annotator: IntArray, unit: IntArray) -> tuple[IntArray, IntArray]:
     """Unique (annotator, unit) pairs, sorted by unit then annotator."""
+    import numpy as np
+
+    from annotator.core import arrays
+
+    annotator, unit = annotator.astype(np.int64, copy=False), unit.astype(np.int64, copy=False)
     if len(annotator) == 0:
-        return annotator.astype(np.int64), unit.astype(np.int64)
-    key = np.unique(unit.astype(np.int64) * (1 << 31) + annotator.astype(np.int64))
+        return annotator, unit
+    key = arrays.unique(unit * (1 << 31) + annotator)
     return key % (1 << 31), key // (1 << 31)
 
 
 @dataclass(frozen=True)
 class Answered:
-    """Who answered which unit of one label set: unique (annotator, unit) pairs."""
+    """Who answered which unit of one label set: unique (annotator, unit) pairs, sorted by unit
+    then annotator."""
 
     label_set: str
     level: str
@@ -128,11 +147,13 @@ class Answered:
 
     def contains(self, annotator: IntArray, unit: IntArray) -> BoolArray:
         """Whether each (annotator, unit) pair is an answer (for filtering labels)."""
-        if len(annotator) == 0:
-            return np.zeros(0, dtype=bool)
-        have = self.unit * (1 << 31) + self.annotator
-        probe = unit.astype(np.int64) * (1 << 31) + annotator.astype(np.int64)
-        return np.isin(probe, have)
+        import numpy as np
+
+        from annotator.core import arrays
+
+        have = self.unit * (1 << 31) + self.annotator  # sorted: pairs are sorted by unit
+        probe = unit.astype(np.int64) * (1 << 31) + annotator.astype(np.int64, copy=False)
+        return arrays.contains(have, probe)
 
     def by_unit(self) -> dict[int, list[int]]:
         """unit -> annotators who answered it (annotators in increasing order)."""
@@ -142,6 +163,8 @@ class Answered:
         return out
 
     def count_by_annotator(self) -> dict[int, int]:
+        import numpy as np
+
         ids, counts = np.unique(self.annotator, return_counts=True)
         return {int(i): int(c) for i, c in zip(ids, counts, strict=True)}
 
@@ -159,11 +182,13 @@ def answered(
     document panels for document sets); ``labelled`` the (annotator, unit) pairs carrying a
     current label of the set, which answer a document set by themselves and nothing else.
     """
+    import numpy as np
+
     keep = answers_set(done, versions, label_set)
     ann, unit = done.annotator[keep], done.unit[keep]
     if level == "document" and labelled is not None and len(labelled[0]):
-        ann = np.concatenate([ann, labelled[0].astype(np.int64)])
-        unit = np.concatenate([unit, labelled[1].astype(np.int64)])
+        ann = np.concatenate([ann, labelled[0].astype(np.int64, copy=False)])
+        unit = np.concatenate([unit, labelled[1].astype(np.int64, copy=False)])
     a, u = _pairs(ann, unit)
     return Answered(label_set, level, a, u)
 
@@ -192,6 +217,8 @@ class Campaign:
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[int, int]]) -> Campaign | None:
         """From (annotator, document) rows; None when there is none (no campaign)."""
+        import numpy as np
+
         data = [(int(a), int(d)) for a, d in rows]
         if not data:
             return None
@@ -203,6 +230,8 @@ class Campaign:
     ) -> tuple[IntArray, IntArray]:
         """The (annotator, unit) pairs asked for a set of ``level``: the assigned documents,
         or every sentence of them (``sentence_documents``: the document of each id)."""
+        import numpy as np
+
         if UNIT_LEVEL[level] == "document":
             return _pairs(self.annotator, self.document)
         order = np.argsort(sentence_documents, kind="stable")
@@ -257,6 +286,8 @@ def asked(
 ) -> Asked:
     """THE rule for what a set of ``level`` asks: everything, or what ``campaign`` assigns
     (``sentences``: sentence ids and their documents, needed for sentence and span sets)."""
+    import numpy as np
+
     n_units = asked_count(level, n_sentences, n_documents)
     if campaign is None:
         return Asked(level, n_units)

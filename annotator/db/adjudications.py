@@ -12,7 +12,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from annotator.db.connection import Connection, in_filter, new_uid, now
+from annotator.db.columnar import ints
+from annotator.db.connection import Connection, in_filter, new_uid, new_uids, now
 
 
 class Adjudications:
@@ -21,13 +22,19 @@ class Adjudications:
     def __init__(self, db: Connection) -> None:
         self.db = db
 
-    def current(self, label_set: str | None = None) -> list[dict[str, Any]]:
-        """Current (not superseded) decisions with their gold items under ``gold``."""
+    def current(
+        self, label_set: str | None = None, *, unit: tuple[int, int | None] | None = None
+    ) -> list[dict[str, Any]]:
+        """Current (not superseded) decisions with their gold items under ``gold``; of one
+        label set, and of one unit (document id, sentence id or None), when given."""
         where = "a.superseded_at IS NULL"
         params: list[Any] = []
         if label_set is not None:
             where += " AND a.label_set = ?"
             params.append(label_set)
+        if unit is not None:
+            where += " AND a.document_id = ? AND a.sentence_id IS ?"
+            params += list(unit)
         rows = self.db.query(
             "SELECT a.id, a.uid, a.label_set, a.level, a.document_id, a.sentence_id, "
             "n.name AS adjudicator, a.choice, a.sources, a.status, a.note, a.created_at "
@@ -37,16 +44,33 @@ class Adjudications:
         )
         gold: dict[int, list[dict[str, Any]]] = {}
         if rows:
+            ids = [int(r["id"]) for r in rows]
             for g in self.db.query(
                 'SELECT adjudication_id, label, start, "end", value FROM gold WHERE '
-                "adjudication_id IN (SELECT id FROM adjudications WHERE superseded_at IS NULL) "
-                "ORDER BY id"
+                + (f"adjudication_id IN ({','.join('?' * len(ids))}) " if unit is not None else
+                   "adjudication_id IN (SELECT id FROM adjudications WHERE superseded_at IS NULL) ")
+                + "ORDER BY id",
+                ids if unit is not None else [],
             ):
                 gold.setdefault(int(g["adjudication_id"]), []).append(g)
         for r in rows:
             r["sources"] = json.loads(r["sources"] or "[]")
             r["gold"] = gold.get(int(r["id"]), [])
         return rows
+
+    def current_units(self, label_sets: Sequence[str]) -> dict[str, tuple[Any, Any]]:
+        """label set -> (document ids, sentence ids or -1) of its units with a current decision,
+        as numpy arrays: which units are decided, without reading the decisions."""
+        out: dict[str, tuple[Any, Any]] = {}
+        params: list[Any] = []
+        cond = in_filter("label_set", label_sets, params)
+        for name, docs, sents in self.db.execute(
+            "SELECT label_set, group_concat(document_id), group_concat(coalesce(sentence_id, -1)) "
+            f"FROM adjudications WHERE superseded_at IS NULL{cond} GROUP BY label_set",
+            params,
+        ):
+            out[str(name)] = (ints(docs)[:, 0], ints(sents)[:, 0])
+        return out
 
     def _insert_decision(
         self, scheme_id: int, adjudicator_id: int, d: dict[str, Any], ts: str
@@ -115,6 +139,44 @@ class Adjudications:
                 self._insert_decision(scheme_id, adjudicator_id, d, now())
                 n += 1
         return n
+
+    def adjudicate_new(
+        self,
+        scheme_id: int,
+        adjudicator_id: int,
+        decisions: Sequence[tuple[str, str, int, int | None, str, str]],
+        gold: Sequence[tuple[int, str, float | None, int | None, int | None]],
+    ) -> int:
+        """Store many decisions on units that have no current decision, set-based, in one
+        transaction (all or nothing): ``decisions`` are (label set, level, document id,
+        sentence id, choice, sources JSON), resolved; ``gold`` rows (index of their decision,
+        label, value, start, end). Returns how many decisions were stored."""
+        ts = now()
+        # ids in sorted order: the unique index on uid then grows in one sweep, not at random
+        uids = sorted(new_uids(len(decisions)))
+        with self.db.atomic():
+            base = int(self.db.scalar("SELECT coalesce(max(id), 0) FROM adjudications")) + 1
+            self.db.executemany(
+                "INSERT INTO adjudications (id, uid, scheme_id, label_set, level, document_id, "
+                "sentence_id, adjudicator_id, choice, sources, status, note, created_at) VALUES "
+                f"(?,?,{int(scheme_id)},?,?,?,?,{int(adjudicator_id)},?,?,'resolved',NULL,?)",
+                (
+                    (base + i, uid, ls, level, doc, sid, choice, sources, ts)
+                    for i, (uid, (ls, level, doc, sid, choice, sources)) in enumerate(
+                        zip(uids, decisions, strict=True)
+                    )
+                ),
+            )
+            self.db.executemany(
+                "INSERT INTO gold (adjudication_id, label_set, label, level, document_id, "
+                'sentence_id, start, "end", value) VALUES (?,?,?,?,?,?,?,?,?)',
+                (
+                    (base + i, decisions[i][0], label, decisions[i][1], decisions[i][2],
+                     decisions[i][3], start, end, value)
+                    for i, label, value, start, end in gold
+                ),
+            )
+        return len(decisions)
 
     def undo(
         self, adjudicator_id: int, label_sets: Sequence[str] | None = None

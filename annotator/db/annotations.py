@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from annotator.db import progress as progress_rows
-from annotator.db.connection import Connection, in_filter, new_uid, now, scheme_filter
+from annotator.db.connection import Connection, in_filter, new_uid, now
 
 # Event actions that go on the undo stack (``undo``/``redo`` move them, ``adopt`` and ``time``
 # are recorded but not undoable).
@@ -374,6 +374,11 @@ class Annotations:
     def count_current(self) -> int:
         return int(self.db.scalar("SELECT count(*) FROM annotations WHERE removed_at IS NULL"))
 
+    def count_at_most(self) -> int:
+        """An upper bound of the current annotations in one index seek (the highest id): for
+        deciding whether a database is big, without counting 10^6 rows."""
+        return int(self.db.scalar("SELECT coalesce(max(id), 0) FROM annotations"))
+
     def activity_of(self, annotator_id: int) -> dict[str, bool]:
         """uid -> current (True) or removed (False) for every annotation of the annotator."""
         return {
@@ -400,47 +405,6 @@ class Annotations:
         return self.db.iter_query(
             "SELECT id, scheme_id, label_set, label, level FROM annotations "
             "WHERE removed_at IS NULL"
-        )
-
-    def compared(self, scheme: str | None = None) -> list[tuple[Any, ...]]:
-        """Every current annotation, reduced to what adjudication compares, as plain tuples:
-        (annotator, label_set, level, document_id, sentence_id, label, start, end)."""
-        cond, params = scheme_filter(scheme)
-        return self.db.execute(
-            "SELECT n.name, a.label_set, a.level, a.document_id, a.sentence_id, "
-            'a.label, a.start, a."end" FROM annotations a '
-            "JOIN annotators n ON n.id = a.annotator_id "
-            f"WHERE a.removed_at IS NULL{cond} ORDER BY a.id",
-            params,
-        ).fetchall()
-
-    def unit_labels(
-        self, scheme: str | None = None
-    ) -> list[tuple[str, str, int, int | None, str, str]]:
-        """Every current annotation reduced to its unit, as plain tuples (fast on big corpora):
-        (annotator, level, document_id, sentence_id, label_set, label). Spans count as a label
-        on their sentence."""
-        cond, params = scheme_filter(scheme)
-        return [
-            tuple(r)
-            for r in self.db.execute(
-                "SELECT n.name, a.level, a.document_id, a.sentence_id, a.label_set, a.label "
-                "FROM annotations a JOIN annotators n ON n.id = a.annotator_id "
-                f"WHERE a.removed_at IS NULL{cond} ORDER BY a.id",
-                params,
-            ).fetchall()
-        ]
-
-    def span_texts(self, scheme: str | None = None) -> list[dict[str, Any]]:
-        """Every current span with its text (cut from the document text by its offsets)."""
-        cond, params = scheme_filter(scheme)
-        return self.db.query(
-            "SELECT n.name AS annotator, a.document_id, a.sentence_id, d.source, a.label_set, "
-            'a.label, substr(d.text, a.start + 1, a."end" - a.start) AS text '
-            "FROM annotations a JOIN annotators n ON n.id = a.annotator_id "
-            "JOIN documents d ON d.id = a.document_id "
-            f"WHERE a.removed_at IS NULL AND a.level = 'span'{cond} ORDER BY a.id",
-            params,
         )
 
     # ---------------------------------------------------------------- export and merge

@@ -363,6 +363,28 @@ def m004_assignments(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m005_scheme_cache(db: sqlite_utils.Database) -> None:
+    """The checked form of each stored scheme text (JSON, ``core.scheme.scheme_to_json``), keyed
+    by the text's sha256 and the form's layout: opening a scheme (every ``annotate``, ``review``,
+    ``report``) reads it instead of parsing and checking the YAML again with the safe, slow
+    pure-Python parser. Filled here for the versions already stored (texts that no longer parse
+    are left out: they are parsed, and reported, as before)."""
+    from annotator.core.scheme import PARSED_FORMAT, check_scheme, scheme_to_json
+
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS scheme_cache (sha256 TEXT NOT NULL, format INTEGER NOT NULL, "
+        "parsed TEXT NOT NULL, PRIMARY KEY (sha256, format))"
+    )
+    for sha256, text in db.execute("SELECT sha256, yaml FROM schemes").fetchall():
+        scheme, _ = check_scheme(text)
+        if scheme is not None and scheme.sha256 == sha256:
+            db.execute(
+                "INSERT OR IGNORE INTO scheme_cache (sha256, format, parsed) VALUES (?, ?, ?)",
+                [sha256, PARSED_FORMAT, scheme_to_json(scheme)],
+            )
+
+
+@migrations()
 def m006_access_tokens(db: sqlite_utils.Database) -> None:
     """Access tokens for ``annotator serve``: who may open the annotation screen in a browser.
 

@@ -6,6 +6,7 @@ lists the tool needs (names, ids by name, export rows) are derived from it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -28,6 +29,40 @@ class Schemes:
 
     def __init__(self, db: Connection) -> None:
         self.db = db
+        self._cache_table: bool | None = None
+
+    # ---------------------------------------------------------------- checked forms
+    def parsed(self, text: str, sha256: str, where: str) -> Scheme:
+        """The scheme of a stored text: from its checked form (``scheme_cache``, migration
+        m005) when kept for this text, else parsed and checked (SchemeError when invalid)."""
+        from annotator.core.scheme import PARSED_FORMAT, parse_scheme, scheme_from_json
+
+        if self._has_cache():
+            row = self.db.execute(
+                "SELECT parsed FROM scheme_cache WHERE sha256 = ? AND format = ?",
+                [sha256, PARSED_FORMAT],
+            ).fetchone()
+            if row is not None and hashlib.sha256(text.encode("utf-8")).hexdigest() == sha256:
+                try:
+                    return scheme_from_json(str(row[0]), text)
+                except ValueError:
+                    pass  # not a form this version wrote: parse the text
+        return parse_scheme(text, where)
+
+    def _remember(self, scheme: Scheme) -> None:
+        """Keep a checked scheme's form (inside the caller's transaction)."""
+        from annotator.core.scheme import PARSED_FORMAT, scheme_to_json
+
+        if self._has_cache():
+            self.db.execute(
+                "INSERT OR IGNORE INTO scheme_cache (sha256, format, parsed) VALUES (?, ?, ?)",
+                [scheme.sha256, PARSED_FORMAT, scheme_to_json(scheme)],
+            )
+
+    def _has_cache(self) -> bool:
+        if self._cache_table is None:
+            self._cache_table = self.db.table_exists("scheme_cache")
+        return self._cache_table
 
     # ---------------------------------------------------------------- scheme versions
     def versions(self) -> list[dict[str, Any]]:
@@ -91,7 +126,7 @@ class Schemes:
         The same text again is a no-op. A new version may add labels and sets; one that removes
         or renames a label still in use is refused (StoreError says how many annotations use it).
         """
-        from annotator.core.scheme import incompatibilities, parse_scheme
+        from annotator.core.scheme import incompatibilities
 
         row = self.db.execute(
             "SELECT id, sha256 FROM schemes WHERE name = ? AND version = ?",
@@ -111,7 +146,8 @@ class Schemes:
                     f"scheme {scheme.name!r}: version {scheme.version} is older than the stored "
                     f"version {latest['version']}"
                 )
-            old = parse_scheme(latest["yaml"], f"<stored {scheme.name} v{latest['version']}>")
+            old = self.parsed(latest["yaml"], latest["sha256"],
+                              f"<stored {scheme.name} v{latest['version']}>")
             missing = incompatibilities(old, scheme)
             usage = self.label_usage(scheme.name)
             in_use = [
@@ -137,6 +173,7 @@ class Schemes:
                     "added_at": now(),
                 },
             )
+            self._remember(scheme)
         return pk, True
 
     def import_row(
@@ -151,8 +188,11 @@ class Schemes:
                     f"(sha256 {known[1][:12]} vs {sha256[:12]})"
                 )
             return known[0]
+        from annotator.core.scheme import check_scheme
+
+        checked, _ = check_scheme(yaml_text)  # kept only when valid, as the text says it is
         with self.db.atomic():
-            return self.db.insert(
+            pk = self.db.insert(
                 "schemes",
                 {
                     "name": name,
@@ -162,11 +202,12 @@ class Schemes:
                     "added_at": added_at,
                 },
             )
+            if checked is not None and checked.sha256 == sha256:
+                self._remember(checked)
+            return pk
 
     def load(self, name: str | None = None) -> tuple[int, Scheme]:
         """The latest stored version of a scheme (or the only scheme when name is None)."""
-        from annotator.core.scheme import parse_scheme
-
         if name is None:
             names = self.names()
             if len(names) != 1:
@@ -180,22 +221,24 @@ class Schemes:
         if row is None:
             known = ", ".join(self.names()) or "none"
             raise StoreError(f"no scheme named {name!r} in {self.db.path} (stored: {known})")
-        return int(row["id"]), parse_scheme(row["yaml"], f"<stored {name} v{row['version']}>")
+        where = f"<stored {name} v{row['version']}>"
+        return int(row["id"]), self.parsed(row["yaml"], row["sha256"], where)
 
     def label_sets_by_version(
         self, name: str, known: Mapping[int, Scheme] | None = None
     ) -> Versions:
         """Every stored version of a scheme with its label sets, for the units rule. ``known``:
         versions the caller has parsed already (parsing a big scheme takes tens of ms)."""
-        from annotator.core.scheme import parse_scheme
         from annotator.core.units import Versions
 
         known = known or {}
         sets: dict[int, frozenset[str]] = {}
-        for sid, version, text in self.db.execute(
-            "SELECT id, version, yaml FROM schemes WHERE name = ? ORDER BY version", [name]
+        for sid, version, text, sha256 in self.db.execute(
+            "SELECT id, version, yaml, sha256 FROM schemes WHERE name = ? ORDER BY version",
+            [name],
         ).fetchall():
-            parsed = known.get(int(sid)) or parse_scheme(text, f"<stored {name} v{version}>")
+            parsed = known.get(int(sid)) or self.parsed(text, sha256,
+                                                        f"<stored {name} v{version}>")
             sets[int(sid)] = frozenset(ls.name for ls in parsed.label_sets)
         return Versions(sets)
 

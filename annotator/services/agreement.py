@@ -26,7 +26,8 @@ Units:
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import threading
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -977,6 +978,8 @@ class PrefetchedReads:
         from concurrent.futures import Future, ThreadPoolExecutor
 
         self.path = store.path
+        self.store = store
+        self._owner = threading.get_ident()
         self.columnar = store.columnar
         self._futures: dict[tuple[str, tuple[Any, ...]], Future[Any]] = {}
         self._pool = ThreadPoolExecutor(max_workers=max(1, min(threads, len(jobs))))
@@ -988,11 +991,16 @@ class PrefetchedReads:
 
         with Store.open(self.path, create=False, readonly=True) as st:  # opened, closed here
             st.columnar.read_mode()
-            return getattr(st.columnar, name)(*args)
+            return _call(st, name, args)
 
     def _get(self, name: str, *args: Any) -> Any:
+        """The result of a read: ``name`` is a ``Columnar`` method, or ``part.method`` of
+        another part of the store (e.g. ``progress.time``)."""
         fut = self._futures.pop((name, args), None)
-        return fut.result() if fut is not None else getattr(self.columnar, name)(*args)
+        if fut is None and threading.get_ident() != self._owner:
+            # another thread (the store's connection is not for it): on a pool connection
+            fut = self._pool.submit(self._run, name, args)
+        return fut.result() if fut is not None else _call(self.store, name, args)
 
     def done_marks(self, level: str) -> Marks:
         return cast(Marks, self._get("done_marks", level))
@@ -1049,6 +1057,125 @@ class ScopedReads:
 
     def sentence_bounds(self) -> Any:
         return self.base.sentence_bounds()
+
+
+def _call(store: Store, name: str, args: tuple[Any, ...]) -> Any:
+    part, _, method = name.rpartition(".")
+    return getattr(getattr(store, part or "columnar"), method)(*args)
+
+
+class ReadOnce:
+    """Every current label of a scheme (``Columnar.current_labels``, with span offsets) and the
+    done marks, read once and served to every caller that needs them: the report hands the
+    same reads to its own tables, the units rule and :func:`agreement_report`, instead of
+    reading the database three times.
+
+    The reads run in threads on their own connections (:class:`PrefetchedReads`), with the
+    caller's other ``jobs``; :meth:`get` collects one. ``sets``: read only these (label set,
+    level) pairs, one query each (review); default: every label of the scheme, one query per
+    version. ``bounds``: also read the sentence bounds (span agreement needs them)."""
+
+    def __init__(
+        self,
+        store: Store,
+        versions: Versions,
+        jobs: Sequence[tuple[str, tuple[Any, ...]]] = (),
+        *,
+        sets: Sequence[tuple[str, str]] | None = None,
+        bounds: bool = True,
+    ) -> None:
+        self.store = store
+        self.columnar = store.columnar
+        scheme_ids = tuple(versions.sets)
+        self.scheme_ids = scheme_ids
+        self._read = frozenset(scheme_ids)
+        self._cache: dict[tuple[str, tuple[Any, ...]], Any] = {}
+        self._prefetch: PrefetchedReads | None = None
+        self._groups: list[Any] | None = None
+        self._parts: list[tuple[Any, ...]]
+        if store.path == ":memory:":
+            wanted: Sequence[tuple[str | None, str | None]] = sets or [(None, None)]
+            self._parts = [(scheme_ids, True, level, name) for name, level in wanted]
+            return
+        if sets is None:  # each version's sets, one query each, so that they are read side by side
+            self._parts = [
+                ((sid,), True, None, name)
+                for sid in scheme_ids
+                for name in store.columnar.label_sets_used(sid)
+            ]
+        else:
+            self._parts = [(scheme_ids, True, level, name) for name, level in sets]
+        base: list[tuple[str, tuple[Any, ...]]] = [
+            ("done_marks", ("sentence",)), ("done_marks", ("document",)),
+            ("sentence_documents", ()),
+        ]
+        if bounds:
+            base.append(("sentence_bounds", ()))
+        # the labels first (the callers wait for them), the caller's own reads last
+        labels = [("current_labels", part) for part in self._parts]
+        self._prefetch = PrefetchedReads(store, [*labels, *base, *jobs], threads=2)
+
+    @property
+    def groups(self) -> list[Any]:
+        """Every label group read (waits for them)."""
+        if self._groups is None:
+            self._groups = [g for part in self._parts for g in self.get("current_labels", *part)]
+        return self._groups
+
+    def set_groups(self, label_set: str, level: str) -> list[Any]:
+        """The groups of one (label set, level) read with ``sets`` (waits for those only)."""
+        for part in self._parts:
+            if tuple(part[2:]) == (level, label_set):
+                return list(self.get("current_labels", *part))
+        return [g for g in self.groups if g.label_set == label_set and g.level == level]
+
+    def get(self, name: str, *args: Any) -> Any:
+        """A read's result (see :meth:`PrefetchedReads._get`), kept for the next caller."""
+        key = (name, args)
+        if key not in self._cache:
+            self._cache[key] = (
+                self._prefetch._get(name, *args) if self._prefetch is not None
+                else _call(self.store, name, args)
+            )
+        return self._cache[key]
+
+    def close(self) -> None:
+        if self._prefetch is not None:
+            self._prefetch.close()
+
+    def done_marks(self, level: str) -> Marks:
+        return cast(Marks, self.get("done_marks", units.UNIT_LEVEL[level]))
+
+    def sentence_documents(self) -> tuple[Any, Any]:
+        return cast(tuple[Any, Any], self.get("sentence_documents"))
+
+    def labels(
+        self, scheme_ids: tuple[int, ...], label_set: str, level: str
+    ) -> dict[str, tuple[Any, ...]]:
+        """What ``Columnar.labels`` returns, cut from the groups read (scheme versions outside
+        those read are read from the database)."""
+        missing = tuple(i for i in scheme_ids if i not in self._read)
+        parts: dict[str, list[tuple[Any, ...]]] = {}
+        for g in self.groups:  # in the order read: by version, then index order
+            if g.label_set == label_set and g.level == level and g.scheme_id in scheme_ids:
+                cols = (g.annotator, g.unit, g.start, g.end) if level == "span" else (
+                    g.annotator, g.unit)
+                parts.setdefault(g.label, []).append(cols)
+        if missing:
+            for label, cols in self.columnar.labels(missing, label_set, level).items():
+                parts.setdefault(label, []).append(cols)
+        return {
+            label: tuple(np.concatenate([c[i] for c in chunks]) for i in range(len(chunks[0])))
+            for label, chunks in parts.items()
+        }
+
+    def latest_labels(self, *args: Any) -> Any:
+        if self._prefetch is not None:
+            return self._prefetch._get("latest_labels", *args)
+        return self.columnar.latest_labels(*args)
+
+    def sentence_bounds(self) -> Any:
+        return self.get("sentence_bounds")
 
 
 def _keep_active_units(um: UnitMatrix, requested: list[str] | None) -> UnitMatrix:
@@ -1109,12 +1236,13 @@ def agreement_report(
     top: int = 10,
     kappa_distance: str = "positions",
     documents: Collection[int] | None = None,
+    reads: ColumnReads | None = None,
 ) -> dict[str, Any]:
     """The whole agreement report of a database as a JSON-ready dict (see README, Agreement).
 
     Every annotator is considered (or those named); per label set, only those who answered it
     appear. ``documents``: only units of these documents (``--shared-only``, the calibration
-    set).
+    set). ``reads``: the column reads, when the caller has them already (:class:`ReadOnce`).
     """
     from annotator.store import StoreError
 
@@ -1158,10 +1286,12 @@ def agreement_report(
         jobs.insert(1, ("sentence_bounds", ()))
     if any(ls.level == "document" for ls in sets):
         jobs.append(("done_marks", ("document",)))
-    reads: Any = store.columnar
-    if store.path != ":memory:" and len(sets) > 1:
-        reads = PrefetchedReads(store, jobs)
-    prefetched = reads
+    own = reads is None
+    if reads is None:
+        reads = store.columnar
+        if store.path != ":memory:" and len(sets) > 1:
+            reads = PrefetchedReads(store, jobs)
+    prefetched = reads if own else None
     if documents is not None:
         report["shared_only"] = {"documents": len(documents)}
         reads = ScopedReads(reads, store.columnar.sentence_documents(), documents)

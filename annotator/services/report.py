@@ -23,17 +23,23 @@ drawn by :mod:`annotator.render.report_html`. Definitions (also in the README):
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from collections.abc import Set as AbstractSet
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import compress
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from annotator.core import arrays
 from annotator.core.colors import scheme_colors
+from annotator.core.units import UNIT_LEVEL
 
 if TYPE_CHECKING:
-    from annotator.services.units import SetProgress
+    from annotator.core.units import Versions
+    from annotator.services.agreement import ReadOnce
+    from annotator.services.units import SchemeAnswers, SetProgress
     from annotator.store import Store
 
 NONE = "(none)"
@@ -161,87 +167,92 @@ class Report:
 
 # ------------------------------------------------------------------------------------ building
 def build_report(store: Store, scheme_name: str | None = None, *, top: int = 5) -> Report:
-    """Compute every table of the report from the database."""
+    """Compute every table of the report from the database.
+
+    A few bulk reads (every current label of the scheme in one pass over the covering index,
+    the done marks), the units rule on arrays, then numpy aggregation: no Python loop runs per
+    annotation, only per row of the report's tables. Reads that do not depend on each other run
+    side by side (see ``ReadOnce``)."""
     _, scheme = store.schemes.load(scheme_name)
+    versions = store.schemes.label_sets_by_version(scheme.name)
+    ids = tuple(versions.sets)
+    jobs: list[tuple[str, tuple[Any, ...]]] = [
+        ("span_texts", (ids, ls.name)) for ls in scheme.label_sets if ls.level == "span"
+    ]
+    jobs += [("progress.time", ()), ("progress.documents_done", ()), ("corpus.documents", ())]
+    sets, answers, data, reads = read_answers(store, scheme, jobs, versions)
+    try:
+        return _build(store, scheme, sets, answers, data, reads, top)
+    finally:
+        reads.close()
+
+
+def _build(
+    store: Store, scheme: Any, sets: list[SetInfo], answers: SchemeAnswers,
+    data: dict[str, SetAnswers], reads: ReadOnce, top: int,
+) -> Report:
     name = scheme.name
-    sets = _sets_from_scheme(scheme)
-    unit_rows = store.annotations.unit_labels(name)
-    _add_unknown_sets(sets, unit_rows)
-
-    docs = store.corpus.documents()
-    source_of = {int(d["id"]): d["source"] or UNKNOWN_SOURCE for d in docs}
+    agree_job = _agree_in_background(store, name, reads)
+    docs = reads.get("corpus.documents")
     outlets = _outlets(docs)
-    who = answered_units(store, name, sets)
-    unit_rows = [r for r in unit_rows if _is_answer(who, r[4], r[0], r[1], r[2], r[3])]
-    counts = _label_counts(unit_rows)
-    rate_sets = [s for s in sets if s.level in ("sentence", "span")]
-    outlet_rates = [
-        _rate_table(
-            s,
-            counts,
-            _answered_per_document(who[s.name]),
-            lambda d: source_of.get(d, UNKNOWN_SOURCE),
-            [o for o, _, _ in outlets],
-            source_of,
-            by_document=False,
-        )
-        for s in rate_sets
-    ]
-    doc_names = {int(d["id"]): _doc_name(d) for d in docs}
-    document_rates = [
-        _rate_table(
-            s,
-            counts,
-            _answered_per_document(who[s.name]),
-            lambda d: doc_names[d],
-            [doc_names[int(d["id"])] for d in docs],
-            source_of,
-            by_document=True,
-        )
-        for s in rate_sets
-    ]
-    spans = [
-        r
-        for r in store.annotations.span_texts(name)
-        if _is_answer(who, r["label_set"], r["annotator"], "span", r["document_id"],
-                      r["sentence_id"])
-    ]
-    span_sets = [s for s in sets if s.level == "span"]
-    span_texts = _span_texts(span_sets, spans, top)
-    outlet_span_texts = {
-        o: _span_texts(span_sets, [r for r in spans if (r["source"] or UNKNOWN_SOURCE) == o], 3)
-        for o, _, _ in outlets
-    }
-    doc_sets = [s for s in sets if s.level == "document"]
-    doc_labels = [_doc_labels(s, unit_rows, docs) for s in doc_sets]
+    table = _DocTable(docs, [o for o, _, _ in outlets])
+    rate_sets = [st for st in sets if st.level in ("sentence", "span")]
+    outlet_rates: list[RateTable] = []
+    document_rates: list[RateTable] = []
+    for st in rate_sets:
+        denom, num = _rate_counts(st, data[st.name], table)
+        outlet_rates.append(_rate_table(st, table.by_outlet(denom), table.by_outlet(num),
+                                        table.outlets, table.outlets))
+        keep = (denom > 0) | (num.sum(axis=1) > 0)
+        document_rates.append(_rate_table(st, denom[keep], num[keep],
+                                          [table.names[i] for i in np.flatnonzero(keep)],
+                                          [table.sources[i] for i in np.flatnonzero(keep)]))
 
-    units = _units(sets, unit_rows, who)
-    agreement: list[AgreementRow] = []
+    span_texts: list[SpanTexts] = []
+    outlet_span_texts: dict[str, list[SpanTexts]] = {o: [] for o, _, _ in outlets}
+    for st in sets:
+        if st.level == "span":
+            spans = reads.get("span_texts", reads.scheme_ids, st.name)
+            overall, per_outlet = _span_texts(st, data[st.name], spans, top, 3)
+            span_texts.extend(overall)
+            for o, found in per_outlet.items():
+                outlet_span_texts[o].extend(found)
+
+    names = answers.names
+    doc_labels = [
+        _doc_labels(st, data[st.name], table, names) for st in sets if st.level == "document"
+    ]
+
+    # agree has an entry for every set of the scheme's latest version: computed here is what
+    # it does not give, while it runs
+    in_agree = {ls.name for ls in scheme.label_sets}
+    own: list[list[AgreementRow]] = []
     confusions: list[Confusion] = []
-    from annotator.services.agreement import agreement_report
+    for st in sets:
+        units = data[st.name].agreement_units(names)
+        own.append(agreement_rows(st, units, from_command=st.name in in_agree))
+        confusions.append(confusion(st, units))
+    agree = {e["label_set"]: e for e in agree_job()["label_sets"]}
+    agreement = [
+        row for st, rows in zip(sets, own, strict=True)
+        for row in with_agree_command(rows, agree.get(st.name))
+    ]
 
-    agree = {
-        e["label_set"]: e for e in agreement_report(store, name, n_boot=0, top=1)["label_sets"]
-    }
-    for s in sets:
-        entry = agree.get(s.name)
-        rows = agreement_rows(s, units[s.name], from_command=entry is not None)
-        agreement.extend(with_agree_command(rows, entry))
-        confusions.append(confusion(s, units[s.name]))
-
-    status = {r["annotator"]: r for r in store.progress.status()}
-    labelled_by = {u[0] for u in unit_rows}
+    documents_done = reads.get("progress.documents_done")
+    labelled_by = {names[a] for d in data.values() for a in arrays.unique(d.row_annotator).tolist()}
+    n_sentences = store.corpus.count_sentences()
+    ids = {n: i for i, n in names.items()}
     progress = [
         ProgressRow(
             annotator=r["annotator"],
             done=int(r["done"]),
             seen=int(r["seen"]),
-            total=store.corpus.count_sentences(),
-            documents_done=int(status.get(r["annotator"], {}).get("documents_done", 0)),
+            total=n_sentences,
+            documents_done=documents_done.get(ids.get(r["annotator"], -1), 0),
             seconds=float(r["seconds"]),
             timed=int(r["timed"]),
         )
-        for r in store.progress.time()
+        for r in reads.get("progress.time")
         if int(r["seen"]) > 0 or r["annotator"] in labelled_by
     ]
     campaign = []
@@ -258,7 +269,7 @@ def build_report(store: Store, scheme_name: str | None = None, *, top: int = 5) 
         scheme_version=int(scheme.version),
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         n_documents=len(docs),
-        n_sentences=store.corpus.count_sentences(),
+        n_sentences=n_sentences,
         outlets=outlets,
         sets=sets,
         outlet_rates=outlet_rates,
@@ -270,6 +281,59 @@ def build_report(store: Store, scheme_name: str | None = None, *, top: int = 5) 
         confusions=confusions,
         progress=progress,
     )
+
+
+def read_answers(
+    store: Store,
+    scheme: Any,
+    jobs: Sequence[tuple[str, tuple[Any, ...]]] = (),
+    versions: Versions | None = None,
+) -> tuple[list[SetInfo], SchemeAnswers, dict[str, SetAnswers], ReadOnce]:
+    """The report's label sets (the scheme's, then sets and labels only older versions had),
+    what the units rule needs, each set's answers as arrays, and the reads they came from
+    (which ``annotator agree``'s computation takes too; ``jobs``: more reads to run meanwhile,
+    collected with ``ReadOnce.get``; close it when done)."""
+    from annotator.services.agreement import ReadOnce
+    from annotator.services.units import load_answers
+
+    sets = _sets_from_scheme(scheme)
+    if versions is None:
+        versions = store.schemes.label_sets_by_version(scheme.name)
+    reads = ReadOnce(store, versions, jobs)
+    try:
+        _add_unknown_sets(sets, _first_uses(store, tuple(versions.sets), reads.groups, sets))
+        answers = load_answers(store, scheme.name, groups=reads.groups, versions=versions,
+                               reads=reads)
+        data = {st.name: set_answers(st, answers, reads.groups) for st in sets}
+    except BaseException:
+        reads.close()
+        raise
+    return sets, answers, data, reads
+
+
+def _agree_in_background(
+    store: Store, scheme_name: str, reads: ReadOnce
+) -> Callable[[], dict[str, Any]]:
+    """Start ``annotator agree``'s computation (over the same reads) in a thread with its own
+    connection, while the report's own tables are computed; returns what waits for it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from annotator.services.agreement import agreement_report
+
+    if store.path == ":memory:":
+        result = agreement_report(store, scheme_name, n_boot=0, top=1, reads=reads)
+        return lambda: result
+
+    def run() -> dict[str, Any]:
+        from annotator.store import Store as StoreClass
+
+        with StoreClass.open(store.path, create=False, readonly=True) as own:  # only reads
+            return agreement_report(own, scheme_name, n_boot=0, top=1, reads=reads)
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(run)
+    pool.shutdown(wait=False)
+    return future.result
 
 
 def _sets_from_scheme(scheme: Any) -> list[SetInfo]:
@@ -286,14 +350,29 @@ def _sets_from_scheme(scheme: Any) -> list[SetInfo]:
     ]
 
 
-UnitRow = tuple[str, str, int, int | None, str, str]  # see Store.report_unit_labels
+LabelGroups = Sequence[Any]
+"""``Columnar.current_labels``: label groups (version, label set, level, label, arrays)."""
 
 
-def _add_unknown_sets(sets: list[SetInfo], rows: Iterable[UnitRow]) -> None:
-    """Labels in the database but not in the latest scheme version still get reported."""
+def _first_uses(
+    store: Store, scheme_ids: tuple[int, ...], groups: LabelGroups, sets: Sequence[SetInfo]
+) -> list[tuple[str, str, str]]:
+    """(label set, level, label) of the labels in the database but not in the latest scheme
+    version, in the order they were first used."""
+    known = {(st.name, lab) for st in sets for lab in st.labels}
+    keys = list(dict.fromkeys(
+        (g.label_set, g.level, g.label) for g in groups if (g.label_set, g.label) not in known
+    ))
+    first = store.columnar.first_label_ids(scheme_ids, keys) if keys else {}
+    return sorted(first, key=first.__getitem__)
+
+
+def _add_unknown_sets(sets: list[SetInfo], rows: Iterable[tuple[str, str, str]]) -> None:
+    """Labels in the database but not in the latest scheme version still get reported
+    (``rows``: (label set, level, label) in the order they were first used)."""
     by_name = {s.name: s for s in sets}
     known = {(s.name, lab) for s in sets for lab in s.labels}
-    for _, level, _, _, set_name, label in rows:
+    for set_name, level, label in rows:
         if (set_name, label) in known:
             continue
         s = by_name.get(set_name)
@@ -306,27 +385,135 @@ def _add_unknown_sets(sets: list[SetInfo], rows: Iterable[UnitRow]) -> None:
         known.add((set_name, label))
 
 
-def _label_counts(rows: Iterable[UnitRow]) -> list[dict[str, Any]]:
-    """Per annotator, document, label set and label: annotations (``n``) and the distinct
-    sentences (or documents) they sit on (``units``)."""
-    n: Counter[tuple[str, int, str, str, str]] = Counter()
-    units: dict[tuple[str, int, str, str, str], set[int | None]] = defaultdict(set)
-    for annotator, level, doc, sid, set_name, label in rows:
-        key = (annotator, doc, set_name, level, label)
-        n[key] += 1
-        units[key].add(sid)
-    return [
-        {
-            "annotator": k[0],
-            "document_id": k[1],
-            "label_set": k[2],
-            "level": k[3],
-            "label": k[4],
-            "n": v,
-            "units": len(units[k]),
-        }
-        for k, v in n.items()
-    ]
+LEVEL_CODE = {"sentence": 0, "span": 1, "document": 2}
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+@dataclass
+class SetAnswers:
+    """One label set as arrays: who answered which unit (the units rule) and its labels that are
+    answers (labels on units their annotator did not answer are left out)."""
+
+    info: SetInfo
+    annotator: np.ndarray  # answered (annotator, unit) pairs, sorted by unit then annotator
+    unit: np.ndarray  # sentence id, or document id for a document set
+    document: np.ndarray  # the document of each answered unit
+    row_annotator: np.ndarray  # per label that is an answer: annotator id,
+    row_unit: np.ndarray  # unit,
+    row_document: np.ndarray  # document,
+    row_label: np.ndarray  # index into info.labels,
+    row_level: np.ndarray  # LEVEL_CODE of the row
+
+    def answered_cells(self, annotator: np.ndarray, unit: np.ndarray) -> np.ndarray:
+        """Whether each (annotator, unit) pair answered the set."""
+        return arrays.contains(self.unit * _PACK + self.annotator, unit * _PACK + annotator)
+
+    def agreement_units(self, names: dict[int, str]) -> AgreementUnits:
+        """The units answered by two or more annotators (those agreement is computed on)."""
+        counts = np.unique(self.unit, return_counts=True)[1]
+        keep = np.repeat(counts, counts) >= 2  # pairs are sorted by unit
+        ann, unit, doc = self.annotator[keep], self.unit[keep], self.document[keep]
+        coder_ids = sorted(arrays.unique(ann).tolist(), key=lambda a: names[a])
+        row_of = np.zeros(max(coder_ids, default=0) + 1, dtype=np.int64)
+        row_of[coder_ids] = np.arange(len(coder_ids))
+        first = np.r_[True, unit[1:] != unit[:-1]] if len(unit) else np.zeros(0, bool)
+        u_ids, u_docs = unit[first], doc[first]
+        col_of_sorted = np.empty(len(u_ids), dtype=np.int64)
+        col_of_sorted[np.lexsort((u_ids, u_docs))] = np.arange(len(u_ids))
+        cell_col = col_of_sorted[np.cumsum(first) - 1]
+        # labels: the cell (answered pair) each one belongs to; one row per (cell, label)
+        cells = unit * _PACK + ann
+        probe = self.row_unit * _PACK + self.row_annotator
+        pos = np.minimum(np.searchsorted(cells, probe), max(len(cells) - 1, 0))
+        found = cells[pos] == probe if len(cells) else np.zeros(len(probe), bool)
+        pairs = arrays.unique(pos[found] * (len(self.info.labels) + 1) + self.row_label[found])
+        return AgreementUnits(
+            labels=list(self.info.labels),
+            coders=[names[a] for a in coder_ids],
+            n_units=len(u_ids),
+            cell_row=row_of[ann],
+            cell_col=cell_col,
+            label_cell=pairs // (len(self.info.labels) + 1),
+            label_code=pairs % (len(self.info.labels) + 1),
+        )
+
+
+_PACK = np.int64(1 << 31)
+
+
+def set_answers(s: SetInfo, answers: SchemeAnswers, groups: LabelGroups) -> SetAnswers:
+    """Apply the units rule to one set: who answered, and which of its labels are answers."""
+    ans = answers.answered(s.name, s.level)
+    code = {lab: i for i, lab in enumerate(s.labels)}
+    mine = [g for g in groups if g.label_set == s.name]
+    if mine:
+        ann = np.concatenate([g.annotator for g in mine]).astype(np.int64, copy=False)
+        unit = np.concatenate([g.unit for g in mine]).astype(np.int64, copy=False)
+        label = np.concatenate([np.full(len(g.unit), code[g.label], np.int64) for g in mine])
+        level = np.concatenate([np.full(len(g.unit), LEVEL_CODE[g.level], np.int64)
+                                for g in mine])
+    else:
+        ann = unit = label = level = _EMPTY
+    # a document-level row answers a document set only, a sentence or span row the others
+    same_kind = (level == LEVEL_CODE["document"]) == (UNIT_LEVEL[s.level] == "document")
+    keep = same_kind & ans.contains(ann, unit)
+    return SetAnswers(
+        info=s,
+        annotator=ans.annotator,
+        unit=ans.unit,
+        document=answers.documents_of(s.level, ans.unit),
+        row_annotator=ann[keep],
+        row_unit=unit[keep],
+        row_document=answers.documents_of(s.level, unit[keep]),
+        row_label=label[keep],
+        row_level=level[keep],
+    )
+
+
+class _DocTable:
+    """Documents in corpus order and their outlets, as lookup arrays."""
+
+    def __init__(self, docs: Sequence[dict[str, Any]], outlets: list[str]) -> None:
+        self.ids = np.array([int(d["id"]) for d in docs], dtype=np.int64)
+        self.names = [_doc_name(d) for d in docs]
+        self.titles = [d["title"] or "" for d in docs]
+        self.sources = [d["source"] or UNKNOWN_SOURCE for d in docs]
+        self.outlets = outlets
+        outlet_of = {o: i for i, o in enumerate(outlets)}
+        self.outlet = np.array([outlet_of[src] for src in self.sources], dtype=np.int64)
+        self.index = np.full(int(self.ids.max(initial=0)) + 1, -1, dtype=np.int64)
+        self.index[self.ids] = np.arange(len(self.ids))
+
+    def rows(self, documents: np.ndarray) -> np.ndarray:
+        """Row (position in corpus order) of each document id."""
+        return self.index[documents] if len(documents) else _EMPTY
+
+    def by_outlet(self, per_document: np.ndarray) -> np.ndarray:
+        """Sum rows of a per-document table (1-D or 2-D) per outlet."""
+        out = np.zeros((len(self.outlets), *per_document.shape[1:]), dtype=per_document.dtype)
+        np.add.at(out, self.outlet, per_document)
+        return out
+
+
+def _rate_counts(s: SetInfo, d: SetAnswers, table: _DocTable) -> tuple[np.ndarray, np.ndarray]:
+    """Per document (corpus order): answered (annotator, sentence) pairs, and per label the
+    labelled sentences (sentence sets: distinct per annotator) or the spans (span sets)."""
+    n_docs, n_labels = len(table.ids), len(s.labels)
+    denom = np.bincount(table.rows(d.document), minlength=n_docs)[:n_docs]
+    rows, labels = table.rows(d.row_document), d.row_label
+    if s.level == "sentence" and len(rows):
+        _, _, _, labels, rows = arrays.unique_rows(
+            d.row_annotator, d.row_level, d.row_unit, d.row_label, rows
+        )
+    num = np.bincount(rows * n_labels + labels, minlength=n_docs * n_labels)
+    return denom.astype(np.int64, copy=False), num[: n_docs * n_labels].reshape(n_docs, n_labels)
+
+
+def _doc_name(d: dict[str, Any]) -> str:
+    title = (d["title"] or "").strip()
+    if len(title) > 40:
+        title = title[:39] + "…"
+    return f"#{d['id']} {title}".strip()
 
 
 def _outlets(docs: Sequence[dict[str, Any]]) -> list[tuple[str, int, int]]:
@@ -339,52 +526,24 @@ def _outlets(docs: Sequence[dict[str, Any]]) -> list[tuple[str, int, int]]:
     return [(s, n_docs[s], n_sents[s]) for s in sorted(n_docs)]
 
 
-def _doc_name(d: dict[str, Any]) -> str:
-    title = (d["title"] or "").strip()
-    if len(title) > 40:
-        title = title[:39] + "…"
-    return f"#{d['id']} {title}".strip()
-
-
 def _rate_table(
-    s: SetInfo,
-    counts: Sequence[dict[str, Any]],
-    answered: Sequence[dict[str, Any]],
-    key: Any,
-    order: list[str],
-    source_of: dict[int, str],
-    *,
-    by_document: bool,
+    s: SetInfo, denom: np.ndarray, num: np.ndarray, names: list[str], sources: list[str]
 ) -> RateTable:
-    denom: Counter[str] = Counter()
-    for r in answered:
-        denom[key(int(r["document_id"]))] += int(r["n"])
-    num: dict[str, Counter[str]] = defaultdict(Counter)
-    for r in counts:
-        if r["label_set"] != s.name:
-            continue
-        # sentence sets: labelled sentences; span sets: spans
-        num[key(int(r["document_id"]))][r["label"]] += int(
-            r["units"] if s.level == "sentence" else r["n"]
+    """Rows of (name, source, answered pairs, counts per label); rates per 100 answered."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rates = np.where(denom[:, None] > 0, 100.0 * num / denom[:, None], 0.0)
+    rows = [
+        RateRow(
+            name=name,
+            source=source,
+            answered=d,
+            counts=dict(zip(s.labels, c, strict=True)),
+            rates=dict(zip(s.labels, r, strict=True)),
         )
-    rows: list[RateRow] = []
-    doc_source = {}
-    if by_document:
-        doc_source = {key(d): src for d, src in source_of.items()}
-    for name in order:
-        if by_document and denom[name] == 0 and not num.get(name):
-            continue
-        c = num.get(name, Counter())
-        d = denom[name]
-        rows.append(
-            RateRow(
-                name=name,
-                source=doc_source.get(name, name),
-                answered=d,
-                counts={lab: c[lab] for lab in s.labels},
-                rates={lab: (100.0 * c[lab] / d if d else 0.0) for lab in s.labels},
-            )
+        for name, source, d, c, r in zip(
+            names, sources, denom.tolist(), num.tolist(), rates.tolist(), strict=True
         )
+    ]
     return RateTable(s.name, s.level, list(s.labels), rows)
 
 
@@ -392,118 +551,202 @@ _SPACES = re.compile(r"\s+")
 
 
 def _span_texts(
-    sets: Sequence[SetInfo], spans: Sequence[dict[str, Any]], top: int
-) -> list[SpanTexts]:
-    """Most frequent texts per technique; texts are grouped ignoring case and spacing."""
-    # (set, label) -> folded text -> [(text, source)], in one pass over the spans
-    by_label: dict[tuple[str, str], dict[str, list[tuple[str, str]]]] = {}
-    for r in spans:
-        text = _SPACES.sub(" ", r["text"] or "").strip()
-        groups = by_label.setdefault((r["label_set"], r["label"]), {})
-        groups.setdefault(text.casefold(), []).append((text, r["source"] or UNKNOWN_SOURCE))
-    out: list[SpanTexts] = []
-    for s in sets:
-        for label in s.labels:
-            found = by_label.get((s.name, label))
-            if not found:
-                continue
-            ranked = sorted(found.values(), key=lambda g: (-len(g), g[0][0].casefold()))
-            items = [
-                SpanText(
-                    text=Counter(t for t, _ in g).most_common(1)[0][0],
-                    n=len(g),
-                    sources=dict(Counter(src for _, src in g).most_common()),
-                )
-                for g in ranked[:top]
-            ]
-            out.append(SpanTexts(s.name, label, sum(len(g) for g in found.values()), items))
+    s: SetInfo, d: SetAnswers, spans: tuple[Any, ...], top: int, outlet_top: int
+) -> tuple[list[SpanTexts], dict[str, list[SpanTexts]]]:
+    """Most frequent texts per technique, overall and per outlet; texts are grouped ignoring
+    case and spacing. Only spans that are answers count.
+
+    ``spans``: ``Columnar.span_texts`` (labels, sources, texts, annotators, sentences), oldest
+    first, so ties go to the wording (and the source) seen first. Whole columns are normalised
+    and case-folded in C, strings become integer ids, and numpy counts and ranks the groups."""
+    labels, sources, texts, who, sentence = spans
+    keep = d.answered_cells(who, sentence)
+    if not keep.all():
+        labels, sources, texts = (list(compress(c, keep.tolist())) for c in spans[:3])
+    norm = _normalise(texts)
+    folded = _SEP.join(norm).casefold().split(_SEP)
+    if len(folded) != len(norm):  # a separator inside a text
+        folded = [t.casefold() for t in norm]
+    lab, lab_names = _ids(labels)
+    src, src_names = _ids([src or UNKNOWN_SOURCE for src in sources])
+    fold, fold_names = _ids(folded)
+    word, word_names = _ids(norm)
+    alphabetical = np.empty(len(fold_names), dtype=np.int64)
+    alphabetical[sorted(range(len(fold_names)), key=fold_names.__getitem__)] = np.arange(
+        len(fold_names)
+    )
+
+    def tables(table: np.ndarray, n_top: int) -> dict[int, tuple[int, list[SpanText]]]:
+        """table id -> (spans, the ``n_top`` groups shown)."""
+        group, n_groups = arrays.group_ids(table, fold)
+        first = np.full(n_groups, len(group), dtype=np.int64)
+        np.minimum.at(first, group, np.arange(len(group)))
+        g_table, g_fold = table[first], fold[first]
+        g_n = np.bincount(group, minlength=n_groups)
+        # per table: most spans first, ties alphabetical
+        order = np.lexsort((alphabetical[g_fold], -g_n, g_table))
+        starts = np.r_[0, np.flatnonzero(np.diff(g_table[order])) + 1]
+        within = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+        shown = order[within < n_top]
+        rows = np.flatnonzero(np.isin(group, shown))
+        best = _first_most(group[rows], word[rows])  # group -> most frequent wording
+        where = _ranked(group[rows], src[rows])  # group -> [(source, spans)]
+        totals = np.bincount(table, minlength=int(table.max(initial=0)) + 1)
+        out: dict[int, tuple[int, list[SpanText]]] = {}
+        for g in shown.tolist():
+            t = int(g_table[g])
+            items = out.setdefault(t, (int(totals[t]), []))[1]
+            items.append(SpanText(
+                text=word_names[best[g]],
+                n=int(g_n[g]),
+                sources={src_names[i]: n for i, n in where[g]},
+            ))
+        return out
+
+    def listed(found: dict[int, tuple[int, list[SpanText]]], key: Callable[[int], int]) -> list[
+        SpanTexts
+    ]:
+        return [
+            SpanTexts(s.name, label, *found[key(i)])
+            for label in s.labels
+            if (i := lab_names.index(label) if label in lab_names else -1) >= 0
+            and key(i) in found
+        ]
+
+    overall = tables(lab, top)
+    per_outlet = tables(src * len(lab_names) + lab, outlet_top)
+    n_labels = len(lab_names)
+
+    def outlet_key(j: int) -> Callable[[int], int]:
+        return lambda i: j * n_labels + i
+
+    return listed(overall, lambda i: i), {
+        o: listed(per_outlet, outlet_key(j)) for j, o in enumerate(src_names)
+    }
+
+
+def _ids(values: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Each string as the index of its distinct value (in order of first appearance)."""
+    index = {v: i for i, v in enumerate(dict.fromkeys(values))}
+    ids = np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values))
+    return ids, list(index)
+
+
+def _first_most(group: np.ndarray, value: np.ndarray) -> dict[int, int]:
+    """group -> its most frequent value; ties go to the value that appeared first."""
+    out: dict[int, int] = {}
+    for g, pairs in _ranked(group, value).items():
+        out[g] = pairs[0][0]
     return out
 
 
-def _doc_labels(s: SetInfo, rows: Sequence[UnitRow], docs: Sequence[dict[str, Any]]) -> DocLabels:
-    votes: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for annotator, level, doc, _, set_name, label in rows:
-        if set_name == s.name and level == "document":
-            who = votes[doc][label]
-            if annotator not in who:
-                who.append(annotator)
-    per_outlet: dict[str, Counter[str]] = defaultdict(Counter)
-    documents = []
-    for d in docs:
-        did = int(d["id"])
-        src = d["source"] or UNKNOWN_SOURCE
-        v = votes.get(did)
-        if not v:
-            continue
-        for label, who in v.items():
-            per_outlet[src][label] += len(who)
-        ordered = {lab: sorted(v[lab]) for lab in s.labels if lab in v}
-        documents.append((did, d["title"] or "", src, ordered))
+def _ranked(group: np.ndarray, value: np.ndarray) -> dict[int, list[tuple[int, int]]]:
+    """group -> [(value, count)], most frequent first, ties in order of first appearance (rows
+    are in order)."""
+    key, n_keys = arrays.group_ids(group, value)
+    first = np.full(n_keys, len(key), dtype=np.int64)
+    np.minimum.at(first, key, np.arange(len(key)))
+    counts = np.bincount(key, minlength=n_keys)
+    order = np.lexsort((first, -counts, group[first]))
+    out: dict[int, list[tuple[int, int]]] = {}
+    for k in order.tolist():
+        out.setdefault(int(group[first[k]]), []).append((int(value[first[k]]), int(counts[k])))
+    return out
+
+
+_SEP = "\x01"
+
+
+def _normalise(texts: list[str]) -> list[str]:
+    """Each text with runs of whitespace as one space, stripped: in one pass over the joined
+    column (``str.split`` knows the same whitespace as ``\\s``) when no text holds the
+    separator."""
+    joined = _SEP.join(texts)
+    if texts and joined.count(_SEP) == len(texts) - 1:
+        joined = " ".join(joined.split())
+        joined = joined.replace(" " + _SEP, _SEP).replace(_SEP + " ", _SEP)
+        out = joined.split(_SEP)
+        if len(out) == len(texts):
+            return out
+    return [_SPACES.sub(" ", t).strip() for t in texts]
+
+
+def _doc_labels(
+    s: SetInfo, d: SetAnswers, table: _DocTable, names: dict[int, str]
+) -> DocLabels:
+    """Per outlet, how often each label was chosen; per document, who chose what."""
+    doc_rows = d.row_level == LEVEL_CODE["document"]
+    rows = table.rows(d.row_document[doc_rows])
+    labels, who = d.row_label[doc_rows], d.row_annotator[doc_rows]
+    people = sorted(set(who.tolist()), key=lambda a: names[a])
+    rank = np.zeros(max(people, default=0) + 1, dtype=np.int64)
+    rank[people] = np.arange(len(people))
+    votes = np.stack(arrays.unique_rows(rows, labels, rank[who]), axis=1).reshape(-1, 3)
+    n_labels = len(s.labels)
+    per_outlet = np.zeros((len(table.outlets), n_labels), dtype=np.int64)
+    if len(votes):
+        np.add.at(per_outlet, (table.outlet[votes[:, 0]], votes[:, 1]), 1)
     outlets = [
-        (src, sum(c.values()), {lab: c[lab] for lab in s.labels})
-        for src, c in sorted(per_outlet.items())
+        (o, int(c.sum()), dict(zip(s.labels, c.tolist(), strict=True)))
+        for o, c in zip(table.outlets, per_outlet, strict=True)
+        if c.any()
     ]
+    documents: list[tuple[int, str, str, dict[str, list[str]]]] = []
+    for row, lab, person in votes.tolist():
+        if not documents or documents[-1][0] != int(table.ids[row]):
+            i = int(table.ids[row])
+            documents.append((i, table.titles[row], table.sources[row], {}))
+        documents[-1][3].setdefault(s.labels[lab], []).append(names[people[person]])
     return DocLabels(s.name, list(s.labels), outlets, documents)
 
 
 # ------------------------------------------------------------------------------------ agreement
-Units = dict[tuple[int, int | None], dict[str, AbstractSet[str]]]
+@dataclass
+class AgreementUnits:
+    """A label set's units answered by two or more annotators, as arrays: each answered cell
+    (coder row, unit column; units in document order) and each (cell, label) given there."""
 
+    labels: list[str]
+    coders: list[str]  # sorted names
+    n_units: int
+    cell_row: np.ndarray
+    cell_col: np.ndarray
+    label_cell: np.ndarray
+    label_code: np.ndarray
 
-Answers = dict[str, dict[tuple[int, int | None], set[str]]]
-"""label set -> unit -> annotators who answered it (the units rule)."""
+    def answered_matrix(self) -> np.ndarray:
+        """coders x units: 0.0 where answered, NaN where not."""
+        m = np.full((len(self.coders), self.n_units), np.nan)
+        m[self.cell_row, self.cell_col] = 0.0
+        return m
 
+    def cell_sets(self) -> tuple[np.ndarray, list[frozenset[str]]]:
+        """The label set of every cell as an index into a list of distinct sets."""
+        n_labels = len(self.labels)
+        # 63 labels per int64 word, so words stay non-negative
+        words = np.zeros((len(self.cell_row), n_labels // 63 + 1), dtype=np.int64)
+        np.bitwise_or.at(words, (self.label_cell, self.label_code // 63),
+                         np.left_shift(1, self.label_code % 63))
+        ids, n = arrays.group_ids(*words.T)
+        first = np.zeros(n, dtype=np.int64)
+        first[ids[::-1]] = np.arange(len(ids))[::-1]  # a cell holding each distinct set
+        sets = [
+            frozenset(self.labels[w * 63 + b] for w, word in enumerate(words[i].tolist())
+                      for b in range(63) if word >> b & 1)
+            for i in first.tolist()
+        ]
+        return ids, sets
 
-def answered_units(store: Store, scheme_name: str, sets: Sequence[SetInfo]) -> Answers:
-    """Per label set, who answered which unit: :mod:`annotator.core.units` decides."""
-    from annotator.services.units import who_answered_by_set
-
-    return who_answered_by_set(store, scheme_name, [(s.name, s.level) for s in sets])
-
-
-def _is_answer(
-    who: Answers, set_name: str, annotator: str, level: str, doc: int, sid: int | None
-) -> bool:
-    """Whether a label is part of an answer (labels on units not answered are left out)."""
-    units = who.get(set_name)
-    if units is None:
-        return False
-    key = (doc, None) if level == "document" else (doc, sid)
-    return annotator in units.get(key, ())
-
-
-def _answered_per_document(units: dict[tuple[int, int | None], set[str]]) -> list[dict[str, Any]]:
-    """(document, answered (annotator, unit) pairs): the denominators of the rates."""
-    per: Counter[int] = Counter()
-    for (doc, _), annotators in units.items():
-        per[doc] += len(annotators)
-    return [{"document_id": d, "n": n} for d, n in sorted(per.items())]
-
-
-def _units(sets: Sequence[SetInfo], rows: Sequence[UnitRow], who: Answers) -> dict[str, Units]:
-    """Per label set: unit -> annotator -> labels, for units answered by two or more annotators
-    (who answered comes from the units rule; ``rows`` are labels that are answers)."""
-    labels: dict[str, dict[tuple[int, int | None], dict[str, set[str]]]] = {
-        s.name: {} for s in sets
-    }
-    for annotator, level, doc, sid, name, label in rows:
-        by_unit = labels.get(name)
-        if by_unit is None:
-            continue
-        key: tuple[int, int | None] = (doc, None) if level == "document" else (doc, sid)
-        by_unit.setdefault(key, {}).setdefault(annotator, set()).add(label)
-    empty: frozenset[str] = frozenset()
-    out: dict[str, Units] = {}
-    for s in sets:
-        units: Units = {}
-        for key in sorted(who.get(s.name, {}), key=lambda k: (k[0], -1 if k[1] is None else k[1])):
-            coders = who[s.name][key]
-            if len(coders) < 2:
-                continue
-            per = labels[s.name].get(key) or {}
-            units[key] = {a: per.get(a, empty) for a in coders}
-        out[s.name] = units
-    return out
+    def as_lists(self) -> list[list[frozenset[str] | None]]:
+        """units -> coder -> labels (None: not answered), for the set coefficients."""
+        ids, sets = self.cell_sets()
+        out: list[list[frozenset[str] | None]] = [
+            [None] * len(self.coders) for _ in range(self.n_units)
+        ]
+        for r, c, i in zip(self.cell_row.tolist(), self.cell_col.tolist(), ids.tolist(),
+                           strict=True):
+            out[c][r] = sets[i]
+        return out
 
 
 def _value(x: Any) -> float | None:
@@ -513,58 +756,55 @@ def _value(x: Any) -> float | None:
     return None if v is None or v != v else float(v)
 
 
-def agreement_rows(s: SetInfo, units: Units, *, from_command: bool = False) -> list[AgreementRow]:
+def agreement_rows(
+    s: SetInfo, units: AgreementUnits, *, from_command: bool = False
+) -> list[AgreementRow]:
     """Alpha for the set as a whole and for each of its labels, computed by
     :mod:`annotator.core.agreement` (see the module docstring for the units).
 
     ``from_command``: the values ``annotator agree`` gives will replace these (see
     :func:`with_agree_command`), so only what it does not give is computed: the per-label binary
     alpha of single-choice sets."""
-    import numpy as np
-
     from annotator.core import agreement
 
-    coders = sorted({a for per in units.values() for a in per})
-    keys = list(units)
-    positives: Counter[str] = Counter()
-    for per in units.values():
-        positives.update(frozenset().union(*per.values()))
+    n_labels = len(s.labels)
+    given = arrays.unique(units.cell_col[units.label_cell] * (n_labels + 1) + units.label_code)
+    positives = np.bincount(given % (n_labels + 1), minlength=n_labels)
     whole: float | None = None
     per_label: dict[str, float | None] = {}
     single = not s.multiple and s.level != "span"
-    if keys and single:
-        # codes matrix (annotators x units) of the label chosen; binary views derive from it
-        cats: dict[frozenset[str], int] = {}
-        row_of = {a: i for i, a in enumerate(coders)}
-        m = np.full((len(coders), len(keys)), np.nan)
-        for u, k in enumerate(keys):
-            for a, labs in units[k].items():
-                m[row_of[a], u] = cats.setdefault(frozenset(labs), len(cats))
+    if units.n_units and single:
+        # the matrix (annotators x units) of each label's binary view: 1 given, 0 answered
+        # without it, NaN not answered
+        base = units.answered_matrix()
         if not from_command:
-            whole = _value(agreement.krippendorff_alpha(m, "nominal"))
-        given = ~np.isnan(m)
-        codes = np.where(given, m, -1).astype(np.int64)
-        for lab in s.labels:
-            has = np.array([lab in c for c in cats] + [False])
-            view = np.where(given, has[codes].astype(np.float64), np.nan)
+            ids, _ = units.cell_sets()
+            codes = base.copy()
+            codes[units.cell_row, units.cell_col] = ids
+            whole = _value(agreement.krippendorff_alpha(codes, "nominal"))
+        for i, lab in enumerate(s.labels):
+            view = base.copy()
+            cells = units.label_cell[units.label_code == i]
+            view[units.cell_row[cells], units.cell_col[cells]] = 1.0
             per_label[lab] = _value(agreement.krippendorff_alpha(view, "nominal"))
-    elif keys and not from_command:
-        sets = [[units[k].get(a) for a in coders] for k in keys]
+    elif units.n_units and not from_command:
+        sets = units.as_lists()
         if s.multiple:
             whole = _value(agreement.set_alpha(sets, "masi"))
         for key, v in agreement.per_label_agreement(sets, s.labels).items():
             per_label[str(key)] = _value(v["krippendorff_alpha"])
     whole_measure = "α MASI" if s.multiple else "α nominal"
-    rows = [AgreementRow(s.name, None, whole, len(keys), len(coders), measure=whole_measure)]
-    for lab in s.labels:
+    n_units, n_coders = units.n_units, len(units.coders)
+    rows = [AgreementRow(s.name, None, whole, n_units, n_coders, measure=whole_measure)]
+    for i, lab in enumerate(s.labels):
         rows.append(
             AgreementRow(
                 s.name,
                 lab,
                 per_label.get(lab),
-                len(keys),
-                len(coders),
-                positives[lab],
+                n_units,
+                n_coders,
+                int(positives[i]),
                 "α binary",
             )
         )
@@ -613,25 +853,38 @@ def with_agree_command(
     return out
 
 
-def confusion(s: SetInfo, units: Units) -> Confusion:
-    """Label-by-label confusion counts between annotators (see the module docstring)."""
+def confusion(s: SetInfo, units: AgreementUnits) -> Confusion:
+    """Label-by-label confusion counts between annotators (see the module docstring).
+
+    Cells holding the same label set count the same, so each distinct pair of sets (over every
+    ordered pair of annotators on a unit) is worked out once and weighted by how often it
+    occurs."""
     cats = [*s.labels, NONE]
     index = {c: i for i, c in enumerate(cats)}
     m = [[0] * len(cats) for _ in cats]
-    for per in units.values():
-        for a, la in per.items():
-            for b, lb in per.items():
-                if a == b:
-                    continue
-                for lab in la & lb:
-                    m[index[lab]][index[lab]] += 1
-                if not la and not lb:
-                    m[index[NONE]][index[NONE]] += 1
-                    continue
-                ra, rb = la - lb, lb - la
-                if not ra and not rb:
-                    continue
-                for x in sorted(ra) or [NONE]:
-                    for y in sorted(rb) or [NONE]:
-                        m[index[x]][index[y]] += 1
-    return Confusion(s.name, cats, m, len(units))
+    ids, sets = units.cell_sets()
+    # cells sorted by unit: annotators of one unit are neighbours; pair each with the next k
+    order = np.argsort(units.cell_col, kind="stable")
+    col, ids = units.cell_col[order], ids[order]
+    pairs: list[np.ndarray] = []
+    for k in range(1, len(units.coders)):
+        same = np.flatnonzero(col[k:] == col[:-k])
+        if not len(same):
+            break
+        a, b = ids[same], ids[same + k]
+        pairs += [a * len(sets) + b, b * len(sets) + a]
+    combos, counts = np.unique(np.concatenate(pairs or [_EMPTY]), return_counts=True)
+    for combo, n in zip(combos.tolist(), counts.tolist(), strict=True):
+        la, lb = sets[combo // len(sets)], sets[combo % len(sets)]
+        for lab in la & lb:
+            m[index[lab]][index[lab]] += n
+        if not la and not lb:
+            m[index[NONE]][index[NONE]] += n
+            continue
+        ra, rb = la - lb, lb - la
+        if not ra and not rb:
+            continue
+        for x in sorted(ra) or [NONE]:
+            for y in sorted(rb) or [NONE]:
+                m[index[x]][index[y]] += n
+    return Confusion(s.name, cats, m, units.n_units)

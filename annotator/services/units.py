@@ -9,9 +9,9 @@ numpy matrices.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,43 +37,90 @@ class SchemeAnswers:
     sentence_ids: np.ndarray  # sorted
     sentence_documents: np.ndarray  # document of each id in ``sentence_ids``
     document_labels: dict[str, tuple[np.ndarray, np.ndarray]]  # set -> (annotators, documents)
+    _document_of: np.ndarray | None = None  # sentence id -> document id (see documents_of)
 
-    def answered(self, label_set: str, level: str) -> Answered:
-        """The rule's answer for one set."""
+    def answered(
+        self, label_set: str, level: str, labelled: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> Answered:
+        """The rule's answer for one set (``labelled``: the (annotators, documents) with a
+        label of a document set, when not among the labels read here)."""
         marks = self.document_marks if UNIT_LEVEL[level] == "document" else self.sentence_marks
-        labelled = self.document_labels.get(label_set) if level == "document" else None
+        if level == "document" and labelled is None:
+            labelled = self.document_labels.get(label_set)
+        elif level != "document":
+            labelled = None
         return units.answered(label_set, level, marks, self.versions, labelled)
 
+    def documents_of(self, level: str, unit: np.ndarray) -> np.ndarray:
+        """The document of each unit (a sentence's document; a document unit is its own)."""
+        if UNIT_LEVEL[level] == "document" or not len(self.sentence_ids):
+            return unit
+        if self._document_of is None:
+            # a lookup table by sentence id when ids are dense (they are, unless most sentences
+            # were deleted); binary search otherwise
+            top = int(self.sentence_ids[-1])
+            if top < 4 * len(self.sentence_ids) + 1024:
+                self._document_of = np.zeros(top + 1, dtype=np.int64)
+                self._document_of[self.sentence_ids] = self.sentence_documents
+            else:
+                self._document_of = np.zeros(0, dtype=np.int64)
+        lut: np.ndarray = self._document_of
+        if len(lut) and (not len(unit) or int(unit.max()) < len(lut)):
+            found: np.ndarray = lut[unit]
+            return found
+        pos = np.searchsorted(self.sentence_ids, unit)
+        pos = np.minimum(pos, len(self.sentence_ids) - 1)
+        return self.sentence_documents[pos]
+
     def who_answered(self, label_set: str, level: str) -> dict[UnitRef, set[str]]:
-        """unit -> names of the annotators who answered it, for one set."""
+        """unit -> names of the annotators who answered it, for one set (a dict per unit: for
+        callers that look up a few units; the report and review work on the arrays)."""
         ans = self.answered(label_set, level)
         out: dict[UnitRef, set[str]] = {}
         if UNIT_LEVEL[level] == "document":
             for a, d in zip(ans.annotator.tolist(), ans.unit.tolist(), strict=True):
                 out.setdefault((d, None), set()).add(self.names[a])
             return out
-        pos = np.searchsorted(self.sentence_ids, ans.unit)
-        pos = np.minimum(pos, max(len(self.sentence_ids) - 1, 0))
-        docs = self.sentence_documents[pos] if len(self.sentence_ids) else ans.unit
+        docs = self.documents_of(level, ans.unit)
         for a, s, d in zip(ans.annotator.tolist(), ans.unit.tolist(), docs.tolist(), strict=True):
             out.setdefault((d, s), set()).add(self.names[a])
         return out
 
 
-def load_answers(store: Store, scheme_name: str) -> SchemeAnswers:
-    """Read the done marks and scheme versions the rule needs for ``scheme_name``."""
+def load_answers(
+    store: Store,
+    scheme_name: str,
+    *,
+    groups: Sequence[Any] | None = None,
+    versions: Versions | None = None,
+    reads: Any = None,
+) -> SchemeAnswers:
+    """Read the done marks and scheme versions the rule needs for ``scheme_name``.
+
+    A caller that read some of it already passes it on: ``groups``, the scheme's current labels
+    as ``Columnar.current_labels`` gives them (their document-level rows answer document sets);
+    ``reads``, anything with ``Columnar``'s ``done_marks`` and ``sentence_documents``."""
     people = [(a.id, a.name) for a in store.schemes.annotators()]
-    ids, docs = store.columnar.sentence_documents()
-    labelled: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for label_set, pairs in store.columnar.document_label_pairs(scheme_name).items():
-        arr = np.array(pairs, dtype=np.int64).reshape(-1, 2)
-        labelled[label_set] = (arr[:, 0], arr[:, 1])
+    source = reads or store.columnar
+    ids, docs = source.sentence_documents()
+    if versions is None:
+        versions = store.schemes.label_sets_by_version(scheme_name)
+    if groups is None:
+        groups = store.columnar.current_labels(tuple(versions.sets), level="document")
+    by_set: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    for g in groups:
+        if g.level == "document":
+            by_set.setdefault(g.label_set, []).append((g.annotator, g.unit))
+    labelled = {
+        name: (np.concatenate([w for w, _ in parts]), np.concatenate([u for _, u in parts]))
+        for name, parts in by_set.items()
+    }
     return SchemeAnswers(
-        versions=store.schemes.label_sets_by_version(scheme_name),
+        versions=versions,
         ids={n: i for i, n in people},
         names={i: n for i, n in people},
-        sentence_marks=store.columnar.done_marks("sentence"),
-        document_marks=store.columnar.done_marks("document"),
+        sentence_marks=source.done_marks("sentence"),
+        document_marks=source.done_marks("document"),
         sentence_ids=ids,
         sentence_documents=docs,
         document_labels=labelled,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, Vertical, VerticalScroll
+from textual.containers import Container, Vertical
 from textual.content import Content
 from textual.dom import DOMNode
 from textual.events import Event, Key, Resize, TextSelected
@@ -34,15 +34,9 @@ from annotator.tui.dialogs import (
     SearchScreen,
     guard,
 )
-from annotator.tui.render import (
-    context_content,
-    document_summary,
-    header_content,
-    labels_content,
-    legend_content,
-    safe,
-    sentence_content,
-)
+from annotator.tui.label_pane import LabelPane
+from annotator.tui.render import header_content
+from annotator.tui.text_pane import Lines, SentenceView, TextPane
 
 if TYPE_CHECKING:
     from annotator.core.scheme import Scheme
@@ -191,10 +185,6 @@ def load_keymap(source: str | os.PathLike[str] | Mapping[str, Any] | None) -> di
     return out
 
 
-class SentenceView(Static):
-    """The current sentence; mouse selection inside it becomes a span selection."""
-
-
 class FindInput(Input):
     """The `s` bar: typing selects the first occurrence; tab the next one; enter keeps it."""
 
@@ -251,23 +241,15 @@ class AnnotateScreen(Screen[None]):
         self.message: Content = Content("")
         self.main_keys = session.scheme.key_map(["sentence", "span"])
         self.bind_label_keys(taken)
-        self._shown: dict[str, Content] = {}
-        self._heights: dict[str, tuple[int, int] | None] = {}
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         with Vertical(id="main"):
-            yield Static(id="header")
+            yield Lines(id="header")
             with Container(id="body"):
-                with Vertical(id="text-pane"):
-                    yield Static(id="before", classes="context")
-                    yield SentenceView(id="sentence")
-                    yield Static(id="after", classes="context")
-                    yield Static(id="legend")
-                with VerticalScroll(id="labels-pane"):
-                    yield Static(id="document-line")
-                    yield Static(id="labels")
-            yield Static(id="message")
+                yield TextPane(id="text-pane")
+                yield LabelPane(id="labels-pane")
+            yield Lines(id="message")
             find = FindInput(
                 placeholder="type text to select; tab: next; enter: keep; esc: cancel", id="find"
             )
@@ -312,88 +294,29 @@ class AnnotateScreen(Screen[None]):
 
     # ------------------------------------------------------------------ drawing
     def redraw(self) -> None:
+        """Show the session's state; each part repaints only what changed (see text_pane and
+        label_pane)."""
         s = self.session
         if s.doc is None:
             return
         width = self.app.size.width
         wide = self.has_class("-wide")
         text_width = (width * 2 // 3 if wide else width) - 4
-        n_ctx = max(1, min(6, (self.app.size.height - 30) // 6 + 2)) if wide else 1
-        i = s.doc.by_id[s.sentence_id]
-        before = s.doc.sentences[max(0, i - n_ctx) : i]
-        after = s.doc.sentences[i + 1 : i + 1 + n_ctx]
-        if not wide:
-            budget = max(20, 2 * text_width - 2)
-            before = [{**b, "text": textops.clip_start(b["text"], budget)} for b in before]
-            after = [{**a, "text": textops.clip_end(a["text"], budget)} for a in after]
-        self.show_if_changed("header", header_content(s, width), fixed=True)
-        self.show_if_changed(
-            "before",
-            context_content(before) if before else Content("(start of document)").stylize("dim"),
-        )
-        self.show_if_changed(
-            "after",
-            context_content(after) if after else Content("(end of document)").stylize("dim"),
-        )
+        self.query_one("#header", Lines).show(header_content(s, width))
         spans = s.spans()
         suggestions = s.suggestions()
         if self.suggestion_cursor >= len(suggestions):
             self.suggestion_cursor = 0
         if self.span_cursor is not None and self.span_cursor >= len(spans):
             self.span_cursor = len(spans) - 1 if spans else None
-        self.show_if_changed(
-            "sentence",
-            sentence_content(
-                s.sentence["text"],
-                spans,
-                suggestions,
-                s.colors,
-                selection=self.selection,
-                span_cursor=self.span_cursor,
-                suggestion_cursor=self.suggestion_cursor if suggestions else None,
-            ),
-        )
-        self.show_if_changed(
-            "legend",
-            legend_content(
-                s,
-                spans,
-                suggestions,
-                span_cursor=self.span_cursor,
-                suggestion_cursor=self.suggestion_cursor if suggestions else None,
-                max_lines=None if wide else 4,
-            ),
+        self.query_one(TextPane).show(
+            s, spans, suggestions, wide=wide, text_width=text_width,
+            height=self.app.size.height, selection=self.selection, span_cursor=self.span_cursor,
+            suggestion_cursor=self.suggestion_cursor if suggestions else None,
         )
         order = ("span", "sentence") if self.selection is not None else ("sentence", "span")
-        labels_width = width - text_width - 8 if wide else None
-        self.show_if_changed("labels", labels_content(s, order, width=labels_width))
-        self.show_if_changed("document-line", document_summary(s))
-        self.show_if_changed("message", self.message, fixed=True)
-        sentence = self.query_one("#sentence", SentenceView)
-        sentence.set_class(self.selection is not None, "-selecting")
-        sentence.set_class(s.done, "-done")
-
-    def show_if_changed(self, widget_id: str, content: Content, *, fixed: bool = False) -> None:
-        """Update one Static only if what it shows changed (text or styles), and ask for a
-        layout pass only if its height changed: a key press then repaints the few widgets it
-        changes in place instead of moving and repainting the whole screen (the layout and
-        repaint were most of a key's latency). ``fixed``: the height is fixed by the CSS."""
-        content = safe(content)  # the last check before the terminal
-        shown = self._shown.get(widget_id)
-        if shown is not None and shown.is_same(content):
-            return
-        self._shown[widget_id] = content
-        widget = self.query_one(f"#{widget_id}", Static)
-        widget.update(content, layout=False)
-        if fixed:
-            return
-        width = widget.size.width
-        # Textual passes a widget's styles as the rules mapping too (Widget.get_content_height).
-        rules: Any = widget.styles
-        height = (width, content.get_height(rules, width)) if width else None
-        if height is None or self._heights.get(widget_id) != height:
-            widget.refresh(layout=True)
-        self._heights[widget_id] = height
+        self.query_one(LabelPane).show(s, order, width - text_width - 8 if wide else None)
+        self.query_one("#message", Lines).show(self.message)
 
     def say(self, text: str | Content, style: str = "") -> None:
         msg = Content(text) if isinstance(text, str) else text

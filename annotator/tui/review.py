@@ -24,7 +24,7 @@ from textual.widgets import Footer, Input, Static
 from annotator.core import adjudicate as adj
 from annotator.core.colors import color_of
 from annotator.core.untrusted import visible
-from annotator.services.review import ReviewSession, load_units
+from annotator.services.review import ReviewSession, load_table
 from annotator.tui.render import plain, safe, span_style
 
 if TYPE_CHECKING:
@@ -282,7 +282,7 @@ class ReviewScreen(Screen[None]):
             )
             context.update(
                 Content(
-                    f"{len(s.all_units)} unit(s) annotated by two or more people; all agree. "
+                    f"{len(s.table)} unit(s) annotated by two or more people; all agree. "
                     "Store them as gold with `annotator review --accept-unanimous`."
                 )
             )
@@ -499,17 +499,17 @@ class ReviewApp(App[None]):
         session: ReviewSession | None = None,
         *,
         load: Callable[[], ReviewSession] | None = None,
-        build_units: Callable[[], list[adj.Unit]] | None = None,
+        build_table: Callable[[], adj.UnitTable] | None = None,
         loading_text: str = "",
     ) -> None:
-        """Either a ready ``session``, or ``build_units`` (run in a thread worker, with its own
+        """Either a ready ``session``, or ``build_table`` (run in a thread worker, with its own
         database connection) and ``load`` (turns them into the session on the UI thread)."""
         super().__init__()
         self.session = session
         self._load = load
-        self._build_units = build_units
+        self._build_table = build_table
         self._loading_text = loading_text
-        self.units: list[adj.Unit] | None = None
+        self.table: adj.UnitTable | None = None
 
     def on_mount(self) -> None:
         if self.session is not None:
@@ -520,13 +520,13 @@ class ReviewApp(App[None]):
 
     @work(thread=True, exclusive=True, group="review-load", description="reading annotations")
     def read_units(self) -> None:
-        assert self._build_units is not None
-        units = self._build_units()
-        self.call_from_thread(self._loaded, units)
+        assert self._build_table is not None
+        table = self._build_table()
+        self.call_from_thread(self._loaded, table)
 
-    def _loaded(self, units: list[adj.Unit]) -> None:
+    def _loaded(self, table: adj.UnitTable) -> None:
         assert self._load is not None
-        self.units = units
+        self.table = table
         self.session = self._load()
         self.switch_screen(ReviewScreen(self.session))
 
@@ -548,31 +548,42 @@ def make_review_app(
     """The review screen over a store (the CLI and the tests both build it here).
 
     ``background``: read the annotations in a thread worker behind a loading screen (default:
-    when the database holds more than ``BACKGROUND_ABOVE`` current annotations)."""
+    when the database may hold more than ``BACKGROUND_ABOVE`` current annotations)."""
     options: dict[str, Any] = {"label_set": label_set, "order": order, "hide_names": hide_names}
     if store.path == ":memory:":
         background = False
     if background is None:
-        n = store.annotations.count_current()
-        background = n > BACKGROUND_ABOVE
+        background = store.annotations.count_at_most() > BACKGROUND_ABOVE
     if not background:
         return ReviewApp(ReviewSession(store, scheme, adjudicator, **options))
     path = store.path
 
-    def build_units() -> list[adj.Unit]:
+    def read_table() -> adj.UnitTable:
         from annotator.store import Store as StoreClass
 
         own = StoreClass.open(path, create=False)  # SQLite connections are per thread
         try:
-            return load_units(own, scheme, label_set)
+            table = load_table(own, scheme, label_set)
+            table.disputed(order)  # the order too, off the screen's thread
+            return table
         finally:
             own.close()
+
+    # Started now, while Textual starts the app; the app's worker waits for it.
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="review-load")
+    future = pool.submit(read_table)
+    pool.shutdown(wait=False)
+
+    def build_table() -> adj.UnitTable:
+        return future.result()
 
     app: ReviewApp
 
     def load() -> ReviewSession:
-        return ReviewSession(store, scheme, adjudicator, units=app.units, **options)
+        return ReviewSession(store, scheme, adjudicator, table=app.table, **options)
 
     n_text = f"Reading the annotations of {path} to find the disagreements…"
-    app = ReviewApp(load=load, build_units=build_units, loading_text=n_text)
+    app = ReviewApp(load=load, build_table=build_table, loading_text=n_text)
     return app

@@ -161,8 +161,14 @@ def db(corpus: Path) -> Store:
 
 
 def rendered(app: AnnotatorApp, widget_id: str) -> str:
-    """The plain text a widget of the main screen shows."""
+    """The plain text a widget of the main screen shows ("labels" and "document-line": the
+    two parts of the label pane)."""
     from textual.widgets import Static
 
+    from annotator.tui.label_pane import LabelPane
+
+    if widget_id in ("labels", "document-line"):
+        pane = app.screen.query_one(LabelPane)
+        return (pane.labels if widget_id == "labels" else pane.document).plain
     w = app.screen.query_one(f"#{widget_id}", Static)
     return str(w.render())
