@@ -18,10 +18,13 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from annotator.core.gold import majority_unit
 from annotator.store import Store
+
+if TYPE_CHECKING:
+    from annotator.core.scheme import Scheme
 
 GOLD_MODES = ("none", "majority", "adjudicated")
 LEVELS = ("document", "sentence", "span")
@@ -110,20 +113,28 @@ def gold_uid(*parts: Any) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
 
-def label_set_levels(store: Store, selection: Selection) -> dict[str, str]:
-    """label set -> level for every set in the stored schemes (latest versions) and in the
-    annotations, restricted to ``--label-set`` when given. Unknown requested sets are an error."""
+def latest_schemes(store: Store) -> list[Scheme]:
+    """The latest stored version of every scheme (a version that no longer parses is left
+    out: the export still covers its labels through the annotations themselves)."""
     from annotator.core.scheme import SchemeError, parse_scheme
 
-    levels: dict[str, str] = {}
     latest: dict[str, dict[str, Any]] = {}
     for row in store.schemes.versions():
         latest[row["name"]] = row
+    out = []
     for row in latest.values():
         try:
-            scheme = parse_scheme(row["yaml"], f"<stored {row['name']} v{row['version']}>")
+            out.append(parse_scheme(row["yaml"], f"<stored {row['name']} v{row['version']}>"))
         except SchemeError:
             continue
+    return out
+
+
+def label_set_levels(store: Store, selection: Selection) -> dict[str, str]:
+    """label set -> level for every set in the stored schemes (latest versions) and in the
+    annotations, restricted to ``--label-set`` when given. Unknown requested sets are an error."""
+    levels: dict[str, str] = {}
+    for scheme in latest_schemes(store):
         for ls in scheme.label_sets:
             levels.setdefault(ls.name, ls.level)
     for name, level in store.annotations.label_sets():
@@ -156,17 +167,8 @@ def answered_by_set(store: Store) -> dict[str, dict[tuple[int, int | None], set[
 
 def scheme_labels(store: Store) -> dict[str, list[str]]:
     """label set -> label names in scheme order (latest version of each scheme)."""
-    from annotator.core.scheme import SchemeError, parse_scheme
-
-    latest: dict[str, dict[str, Any]] = {}
-    for row in store.schemes.versions():
-        latest[row["name"]] = row
     out: dict[str, list[str]] = {}
-    for row in latest.values():
-        try:
-            scheme = parse_scheme(row["yaml"], f"<stored {row['name']}>")
-        except SchemeError:
-            continue
+    for scheme in latest_schemes(store):
         for ls in scheme.label_sets:
             names = out.setdefault(ls.name, [])
             names.extend(n for n in ls.names if n not in names)
