@@ -464,6 +464,23 @@ def _moment_parts(
     return _AlphaParts(level, d, keep, totals, _moments_total, lambda: feats, weights=w0)
 
 
+def _unit_views(
+    codes: IntArray, pres: Any, n_units: int, v: int
+) -> tuple[Callable[[], FloatArray | None], Callable[[], tuple[IntArray, IntArray, int]]]:
+    """The two lazy views of the per-unit category counts that alpha's parts offer: a dense
+    units x categories table (None when it would be too big) and the sparse (category, unit)
+    pairs of the present values."""
+    dense = n_units * max(v, 1) <= _DENSE_CELLS
+
+    def table() -> FloatArray | None:
+        return _unit_counts(codes, v) if dense else None
+
+    def sparse() -> tuple[IntArray, IntArray, int]:
+        return codes[pres], np.broadcast_to(np.arange(n_units), codes.shape)[pres], v
+
+    return table, sparse
+
+
 def _alpha_parts(
     values: npt.ArrayLike,
     level: str,
@@ -508,13 +525,7 @@ def _alpha_parts(
                            undefined=Undefined(why))
     if w0 is not None:
         n_c = _weighted_marginals(codes, pres, w0, v)
-    dense = n_units * max(v, 1) <= _DENSE_CELLS
-
-    def table() -> FloatArray | None:
-        return _unit_counts(codes, v) if dense else None
-
-    def sparse() -> tuple[IntArray, IntArray, int]:
-        return codes[pres], np.broadcast_to(np.arange(n_units), codes.shape)[pres], v
+    table, sparse = _unit_views(codes, pres, n_units, v)
 
     if level == "nominal":
         agree = _pair_agreements(codes, v)
@@ -578,13 +589,7 @@ def _delta_parts(
         n_c = np.bincount(codes[pres], minlength=v).astype(np.float64)
     else:
         n_c = _weighted_marginals(codes, pres, w0, v)
-    dense = n_units * max(v, 1) <= _DENSE_CELLS
-
-    def table() -> FloatArray | None:
-        return _unit_counts(codes, v) if dense else None
-
-    def sparse() -> tuple[IntArray, IntArray, int]:
-        return codes[pres], np.broadcast_to(np.arange(n_units), codes.shape)[pres], v
+    table, sparse = _unit_views(codes, pres, n_units, v)
 
     return _AlphaParts("distance", d, keep, n_c, _quadratic_total(delta), table, sparse, w0)
 
