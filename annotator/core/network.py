@@ -134,7 +134,7 @@ def _similarity(levels: tuple[int, ...], kind: OneModeKind) -> np.ndarray:
     if span == 0:
         # One level: every pair agrees; nothing can conflict.
         return np.ones((1, 1)) if kind == "congruence" else np.zeros((1, 1))
-    dist = np.abs(k[:, None] - k[None, :]) / span
+    dist = np.asarray(np.abs(k[:, None] - k[None, :]) / span, dtype=float)
     return 1.0 - dist if kind == "congruence" else dist
 
 
@@ -151,7 +151,8 @@ def one_mode(cube: Cuboid, kind: OneModeKind, normalize: str = "none") -> Networ
     y = np.einsum("ajk,kl,bjl->ab", x, sim, x)
     np.fill_diagonal(y, 0.0)
     if normalize != "none":
-        y = y / _one_mode_denominator(x, normalize)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = y / _one_mode_denominator(x, normalize)
         y = np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0)
         np.fill_diagonal(y, 0.0)
     return Network(cube.names1, cube.names1, y, True, int(x.sum()))
@@ -159,16 +160,17 @@ def one_mode(cube: Cuboid, kind: OneModeKind, normalize: str = "none") -> Networ
 
 def _one_mode_denominator(x: np.ndarray, normalize: str) -> np.ndarray:
     """Phi's denominators for every pair (0 where undefined; the caller turns x/0 into 0)."""
-    activity = x.sum(axis=(1, 2))
+    activity = np.asarray(x.sum(axis=(1, 2)), dtype=float)
     if normalize == "average":
-        return (activity[:, None] + activity[None, :]) / 2.0
+        return np.asarray((activity[:, None] + activity[None, :]) / 2.0, dtype=float)
     if normalize == "cosine":
-        return np.sqrt(activity[:, None] ** 2) * np.sqrt(activity[None, :] ** 2)
+        return np.asarray(np.sqrt(activity[:, None] ** 2) * np.sqrt(activity[None, :] ** 2),
+                          dtype=float)
     # Jaccard: sum x_ijk [x_i'jk = 0] + sum x_i'jk [x_ijk = 0] + sum x_ijk x_i'jk
-    flat = x.reshape(x.shape[0], -1)
+    flat = np.asarray(x.reshape(x.shape[0], -1), dtype=float)
     zero = (flat == 0).astype(float)
     only_a = flat @ zero.T
-    return only_a + only_a.T + flat @ flat.T
+    return np.asarray(only_a + only_a.T + flat @ flat.T, dtype=float)
 
 
 def affiliation(cube: Cuboid, normalize: str = "none") -> Network:
