@@ -717,6 +717,7 @@ def test_shipped_scheme_dir() -> None:
         "semeval2023-persuasion",
         "semeval2023-frames",
         "source-stance",
+        "statements",
     }
     pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     assert '"schemes" = "annotator/schemes"' in pyproject  # the wheel puts them in the package
@@ -869,7 +870,7 @@ def test_cli_scheme_check_valid_and_shipped(tmp_path: Path) -> None:
     assert "conflict-news v1 (fr)" in out
     code, out, err = run("scheme", "check", str(REPO / "schemes"))
     assert code == 0, err
-    assert out.count(": ok: ") == 4
+    assert out.count(": ok: ") == 5  # one per shipped scheme (statements added with attributes)
 
 
 def test_cli_scheme_check_reports_problems(tmp_path: Path) -> None:
@@ -993,7 +994,9 @@ def test_shipped_scheme_dir_when_installed(tmp_path: Path) -> None:
         env={"PYTHONPATH": str(site), "PATH": ""},
     ).stdout.splitlines()
     assert Path(out[0]) == site / "annotator" / "schemes"
-    assert out[1] == "conflict-news,semeval2023-frames,semeval2023-persuasion,source-stance"
+    assert out[1] == (
+        "conflict-news,semeval2023-frames,semeval2023-persuasion,source-stance,statements"
+    )
 
 
 # ------------------------------------------------------------------------------- README
