@@ -17,6 +17,7 @@ from annotator.cli import (
     corpus,
     data,
     doctor,
+    network,
     review,
     schemes,
     serve,
@@ -40,6 +41,7 @@ cli.add_command(annotate.demo_cmd)
 cli.add_command(annotate.annotate_cmd)
 cli.add_command(analysis.report_cmd)
 cli.add_command(analysis.agree_cmd)
+cli.add_command(network.network_cmd)
 cli.add_command(doctor.doctor_cmd)
 cli.add_command(review.review_cmd)
 cli.add_command(data.export_cmd)

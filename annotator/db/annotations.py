@@ -534,6 +534,25 @@ class Annotations:
             "WHERE removed_at IS NULL"
         )
 
+    def statement_rows(self, label_sets: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Every current span and sentence annotation with what a discourse network reads
+        besides attributes: annotator name, scheme name, and the document's outlet (source),
+        date (published), title and external id (``annotator network``, the report's actor x
+        outlet table; attribute values come from :meth:`attribute_rows`)."""
+        where = "a.removed_at IS NULL AND a.level IN ('span', 'sentence')"
+        params: list[Any] = []
+        if label_sets is not None:
+            where += f" AND a.label_set IN ({', '.join('?' for _ in label_sets)})"
+            params += list(label_sets)
+        return self.db.query(
+            "SELECT a.id AS annotation_id, n.name AS annotator, s.name AS scheme, a.label_set, "
+            "a.label, a.document_id, d.source, d.published, d.title, d.external_id "
+            "FROM annotations a JOIN annotators n ON n.id = a.annotator_id "
+            "JOIN schemes s ON s.id = a.scheme_id JOIN documents d ON d.id = a.document_id "
+            f"WHERE {where} ORDER BY a.id",
+            params,
+        )
+
     # ---------------------------------------------------------------- export and merge
     # Rows carry names, content hashes and sentence indexes besides internal ids, so they mean
     # the same thing in another database.
