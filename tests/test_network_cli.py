@@ -34,7 +34,11 @@ L, P, Z = "Sergueï Lavrov", "Vladimir Poutine", "Volodymyr Zelensky"
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    path = tmp_path / "s.db"
+    return statements_db(tmp_path / "s.db")
+
+
+def statements_db(path: Path) -> Path:
+    """Three documents in two outlets on three days, and the statements above (alice)."""
     store = Store.open(path)
     scheme_id, _ = store.schemes.add(parse_scheme(SCHEME))
     docs = [make_document(f"{TEXT}{n}", external_id=f"d{n}", source=src, published=day)

@@ -186,3 +186,56 @@ def test_not_a_zip_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(AnnotationImportError) as info:
         import_files(Store.open(tmp_path / "t.db"), "qdpx", [path])
     assert info.value.problems[0].startswith(f"{path}: not a .qdpx (zip) file")
+
+
+def attribute_rows(store: Store) -> set[tuple]:
+    return {tuple(r.values()) for r in store.db.query(
+        'SELECT annotator, label_set, label, start, "end", attribute, value FROM attribute_view')}
+
+
+def test_attributes_go_out_as_value_codes_and_come_back(tmp_path: Path) -> None:
+    from lxml import etree
+
+    from tests.test_network_cli import SCHEME, statements_db
+
+    source = Store.open(statements_db(tmp_path / "s.db"))
+    exporter("qdpx")(source, tmp_path / "s.qdpx", Selection(), warn=print)
+    with zipfile.ZipFile(tmp_path / "s.qdpx") as z:
+        qde = z.read("project.qde")
+    project = schema("Project-mrt2019.xsd")
+    assert project.validate(etree.fromstring(qde)), project.error_log
+    assert b'name="@actor"' in qde and b'name="M. Lavrov"' in qde  # as typed, not canonical
+    # into a database with the same scheme: the same values, checked against it
+    same = Store.open(tmp_path / "same.db")
+    from annotator.core.scheme import parse_scheme
+
+    same.schemes.add(parse_scheme(SCHEME))
+    import_files(same, "qdpx", [tmp_path / "s.qdpx"])
+    assert attribute_rows(same) == attribute_rows(source)
+    assert diagnose(same) == []
+    # into an empty database: a scheme is made with open attributes, and networks work on it
+    fresh = Store.open(tmp_path / "fresh.db")
+    import_files(fresh, "qdpx", [tmp_path / "s.qdpx"])
+    assert attribute_rows(fresh) == attribute_rows(source)
+    from annotator.services.network import build_network
+
+    net = build_network(fresh, "actor", "outlet").networks[0]
+    assert ("Lavrov", "RT", 1.0) in net.edges()  # no aliases in a made scheme
+
+
+def test_an_attribute_the_scheme_lacks_is_one_line(filled: Store, tmp_path: Path) -> None:
+    from tests.test_network_cli import statements_db
+
+    source = Store.open(statements_db(tmp_path / "s.db"))
+    exporter("qdpx")(source, tmp_path / "s.qdpx", Selection(), warn=print)
+    target = Store.open(tmp_path / "t.db")
+    from annotator.core.scheme import parse_scheme
+
+    target.schemes.add(parse_scheme(
+        "name: statements\nversion: 1\nlabel_sets:\n  - name: statement\n    level: span\n"
+        "    multiple: true\n    labels: [Threat, Legitimacy, Solidarity, Blame]\n"))
+    with pytest.raises(AnnotationImportError) as info:
+        import_files(target, "qdpx", [tmp_path / "s.qdpx"])
+    assert "attribute 'actor' is not an attribute of statements/statement" in \
+        info.value.problems[0]
+    assert target.corpus.count_documents() == 0

@@ -195,9 +195,10 @@ def build_network(
     st = read_statements(store, var1, var2, qualifier, label_sets=label_sets,
                          annotators=annotators)
     if not st.items:
-        raise NetworkError(f"no statement has both a {var1} and a {var2}"
-                           + (f" and a {qualifier}" if qualifier else "")
-                           + f" (label sets: {', '.join(st.label_sets)})")
+        needed = ", ".join(v for v in (var1, var2, qualifier) if v)
+        raise NetworkError(f"no statement has a value for each of {needed} "
+                           f"(label sets: {', '.join(st.label_sets)}; {st.left_out} "
+                           "annotation(s) without one)")
     if window is not None:
         nets = time_windows(st.items, window, kind, normalize, st.scale)  # type: ignore[arg-type]
         return NetworkResult(nets, st, True)

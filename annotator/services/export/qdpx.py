@@ -47,6 +47,9 @@ PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 GUID_ROOT = uuid.UUID("6f1c7a52-3e0b-5d2a-9b1e-a7d0c0de0f18")  # our namespace for uuid5
 FIELDS = ("id", "title", "source", "published", "url", "language")
+# A label set's attribute (actor, target, agreement) is a folder code "@actor" inside the set's
+# folder, one code per value; a statement's values are codings of those codes on its selection.
+ATTRIBUTE_MARK = "@"
 # XML 1.0 forbids most control characters even as references: such characters in a note or a
 # name become U+FFFD (the source texts themselves go to .txt files, unchanged).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -95,9 +98,12 @@ class Codebook:
                     "description": ls.description or f"{ls.level} labels ({scheme.name})",
                     "labels": {lab.name: (colors.get((ls.name, lab.name), FALLBACK),
                                           lab.description) for lab in ls.labels},
+                    "attributes": {a.name: (a.description, dict.fromkeys(a.names))
+                                   for a in ls.attributes},
                 }
         for name in levels:
-            self.sets.setdefault(name, {"description": f"{levels[name]} labels", "labels": {}})
+            self.sets.setdefault(name, {"description": f"{levels[name]} labels", "labels": {},
+                                        "attributes": {}})
 
     def add_label(self, label_set: str, label: str) -> None:
         """A label the annotations use that the latest scheme no longer has."""
@@ -105,8 +111,16 @@ class Codebook:
 
         self.sets[label_set]["labels"].setdefault(label, (FALLBACK, ""))
 
+    def add_attribute_value(self, label_set: str, attribute: str, value: str) -> None:
+        """A value the annotations use: open attributes' values exist only there."""
+        _, values = self.sets[label_set]["attributes"].setdefault(attribute, ("", {}))
+        values.setdefault(value, None)
+
     def code_guid(self, label_set: str, label: str | None = None) -> str:
         return guid("code", label_set, label) if label is not None else guid("set", label_set)
+
+    def value_guid(self, label_set: str, attribute: str, value: str | None = None) -> str:
+        return guid("attribute", label_set, attribute, *(() if value is None else (value,)))
 
     def element(self, ns: str) -> ET.Element:
         book = ET.Element(f"{{{ns}}}CodeBook")
@@ -123,6 +137,16 @@ class Codebook:
                 code = ET.SubElement(folder, f"{{{ns}}}Code", attrs)
                 if description:
                     ET.SubElement(code, f"{{{ns}}}Description").text = xml_text(description)
+            for attribute, (description, values) in info["attributes"].items():
+                sub = ET.SubElement(folder, f"{{{ns}}}Code",
+                                    guid=self.value_guid(set_name, attribute),
+                                    name=xml_text(ATTRIBUTE_MARK + attribute), isCodable="false")
+                ET.SubElement(sub, f"{{{ns}}}Description").text = xml_text(
+                    description or f"values of the attribute {attribute} of {set_name} labels")
+                for value in values:
+                    ET.SubElement(sub, f"{{{ns}}}Code",
+                                  guid=self.value_guid(set_name, attribute, value),
+                                  name=xml_text(value), isCodable="true")
         return book
 
 
@@ -156,6 +180,11 @@ def export(
         ET.SubElement(variables, f"{ns}Variable", guid=guid("variable", f), name=f,
                       typeOfVariable="Text")
     sources = ET.SubElement(project, f"{ns}Sources")
+    values_of: dict[str, dict[str, list[str]]] = {}  # annotation uid -> attribute -> values
+    for set_name in walker.levels:
+        for r in store.annotations.attribute_rows(set_name):
+            values_of.setdefault(r["annotation_uid"], {}).setdefault(
+                r["attribute"], []).append(str(r["value"]))
     notes: list[ET.Element] = []
     texts: dict[str, str] = {}
     n_marks = 0
@@ -192,14 +221,19 @@ def export(
                     })
                     selections[(m.start, m.end)] = sel
                 sel.append(coding)
+                for attribute, values in values_of.get(m.uid, {}).items():
+                    for value in values:
+                        book.add_attribute_value(m.label_set, attribute, value)
+                        sel.append(_value_coding(book, m, attribute, value,
+                                                 user_ids[w.annotator], ns))
         for key in sorted(selections):
             src.append(selections[key])
         src.extend(doc_codings)
         for f in FIELDS:
             if fields.get(f):
-                value = ET.SubElement(src, f"{ns}VariableValue")
-                ET.SubElement(value, f"{ns}VariableRef", targetGUID=guid("variable", f))
-                ET.SubElement(value, f"{ns}TextValue").text = xml_text(fields[f])
+                vv = ET.SubElement(src, f"{ns}VariableValue")
+                ET.SubElement(vv, f"{ns}VariableRef", targetGUID=guid("variable", f))
+                ET.SubElement(vv, f"{ns}TextValue").text = xml_text(fields[f])
         if advance is not None:
             advance(1)
     if not len(users):
@@ -222,6 +256,17 @@ def _coding(book: Codebook, m: Mark, user: str, ns: str) -> ET.Element:
         attrs["creationDateTime"] = s
     coding = ET.Element(f"{ns}Coding", attrs)
     ET.SubElement(coding, f"{ns}CodeRef", targetGUID=book.code_guid(m.label_set, m.label))
+    return coding
+
+
+def _value_coding(book: Codebook, m: Mark, attribute: str, value: str, user: str,
+                  ns: str) -> ET.Element:
+    attrs = {"guid": guid("value", m.uid, attribute, value), "creatingUser": user}
+    if (s := _stamp(m.created_at)) is not None:
+        attrs["creationDateTime"] = s
+    coding = ET.Element(f"{ns}Coding", attrs)
+    ET.SubElement(coding, f"{ns}CodeRef",
+                  targetGUID=book.value_guid(m.label_set, attribute, value))
     return coding
 
 

@@ -12,7 +12,10 @@ What is read, and how it maps (the export's docstring gives the other direction)
 - the label is the code's name, its label set the name of the code's parent code (a top-level
   code has none: ``--label-set`` or the stored scheme decides, see formats_in.common);
 - the annotator is the User named by the coding's ``creatingUser`` (or the selection's), else
-  ``--annotator``, else ``qdpx``; a NoteRef's Note text is the annotation's note.
+  ``--annotator``, else ``qdpx``; a NoteRef's Note text is the annotation's note;
+- a code inside a folder code ``@NAME`` inside a set's folder is a value of the attribute NAME
+  of that set (our export writes attributes so): its coding on a selection gives that value to
+  the same coder's labels of the set on the same selection.
 
 Picture, PDF, audio and video sources are left out with a warning (they have no text offsets).
 
@@ -30,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from xml.parsers import expat
 
+from annotator.services.export.qdpx import ATTRIBUTE_MARK
 from annotator.services.formats_in.common import ForeignDoc, ForeignWork, Item
 
 NS = "urn:QDA-XML:project:1.0"
@@ -168,21 +172,22 @@ class _Project:
         self.fallback = annotator or "qdpx"
         self.users = {u.attrib.get("guid", "").upper(): u.attrib.get("name") or u.attrib.get(
             "id") or "" for u in root.walk() if u.tag == "User"}
-        self.codes: dict[str, tuple[str, str | None]] = {}  # guid -> (name, parent name)
+        # guid -> (name, parent name, grandparent name)
+        self.codes: dict[str, tuple[str, str | None, str | None]] = {}
         book = root.first("CodeBook")
         codes = book.first("Codes") if book is not None else None
         for code in codes.all("Code") if codes is not None else []:
-            self._code(code, None)
+            self._code(code, None, None)
         self.variables = {v.attrib.get("guid", "").upper(): v.attrib.get("name", "")
                           for v in root.walk() if v.tag == "Variable"}
         self.notes = {n.attrib.get("guid", "").upper(): n for n in root.walk()
                       if n.tag == "Note"}
 
-    def _code(self, code: Node, parent: str | None) -> None:
+    def _code(self, code: Node, parent: str | None, grandparent: str | None) -> None:
         name = code.attrib.get("name", "")
-        self.codes[code.attrib.get("guid", "").upper()] = (name, parent)
+        self.codes[code.attrib.get("guid", "").upper()] = (name, parent, grandparent)
         for child in code.all("Code"):
-            self._code(child, name)
+            self._code(child, name, parent)
 
     def at(self, node: Node) -> str:
         return f"{self.where}:{node.line}"
@@ -245,8 +250,22 @@ class _Project:
             span = self._positions(sel)
             if span is None:
                 continue
+            values: list[tuple[str, str, str, str]] = []  # who, set, attribute, value
             for coding in sel.all("Coding"):
-                self._item(coding, sel, span, works)
+                found = self._value(coding, sel)
+                if found is not None:
+                    values.append(found)
+                else:
+                    self._item(coding, sel, span, works)
+            for who, set_name, attribute, value in values:
+                owners = [it for it in works.get(who, ForeignWork(who)).items
+                          if (it.start, it.end) == span and it.label_set == set_name]
+                if not owners:
+                    self.problems.append(
+                        f"{self.at(sel)}: a value of {ATTRIBUTE_MARK}{attribute} coded by {who} "
+                        f"without a {set_name} label on the same selection")
+                for it in owners:
+                    it.attributes.setdefault(attribute, []).append(value)
         for coding in src.all("Coding"):
             self._item(coding, src, None, works)
         doc.works = list(works.values())
@@ -260,6 +279,21 @@ class _Project:
             return None
         return int(raw[0]), int(raw[1])
 
+    def _who(self, coding: Node, owner: Node) -> str:
+        who_guid = (coding.attrib.get("creatingUser") or owner.attrib.get("creatingUser")
+                    or "").upper()
+        return self.users.get(who_guid) or self.fallback
+
+    def _value(self, coding: Node, sel: Node) -> tuple[str, str, str, str] | None:
+        """(annotator, set, attribute, value) of a coding with an attribute value code (a code
+        inside an ``@attribute`` folder inside a set's folder), else None."""
+        ref = coding.first("CodeRef")
+        target = ref.attrib.get("targetGUID", "").upper() if ref is not None else ""
+        name, parent, grandparent = self.codes.get(target, ("", None, None))
+        if not (parent and grandparent and parent.startswith(ATTRIBUTE_MARK)):
+            return None
+        return self._who(coding, sel), grandparent, parent[len(ATTRIBUTE_MARK):], name
+
     def _item(self, coding: Node, owner: Node, span: tuple[int, int] | None,
               works: dict[str, ForeignWork]) -> None:
         ref = coding.first("CodeRef")
@@ -268,10 +302,8 @@ class _Project:
             self.problems.append(f"{self.at(coding)}: the coding names no code of the codebook "
                                  f"({target or 'no CodeRef'})")
             return
-        label, parent = self.codes[target]
-        who_guid = (coding.attrib.get("creatingUser") or owner.attrib.get("creatingUser")
-                    or "").upper()
-        who = self.users.get(who_guid) or self.fallback
+        label, parent, _ = self.codes[target]
+        who = self._who(coding, owner)
         w = works.setdefault(who, ForeignWork(who))
         stamp = coding.attrib.get("creationDateTime") or owner.attrib.get("creationDateTime")
         if stamp and (w.created_at is None or stamp < w.created_at):
