@@ -239,3 +239,16 @@ def test_an_attribute_the_scheme_lacks_is_one_line(filled: Store, tmp_path: Path
     assert "attribute 'actor' is not an attribute of statements/statement" in \
         info.value.problems[0]
     assert target.corpus.count_documents() == 0
+
+
+def test_characters_xml_cannot_hold_are_replaced_in_notes_not_in_texts(
+        filled: Store, tmp_path: Path) -> None:
+    from lxml import etree
+
+    filled.db.execute("UPDATE annotations SET note = 'bip\x07 \x1b[31m rouge' "
+                      "WHERE note IS NOT NULL")
+    exporter("qdpx")(filled, tmp_path / "p.qdpx", Selection(), warn=print)
+    with zipfile.ZipFile(tmp_path / "p.qdpx") as z:
+        qde = z.read("project.qde")
+    assert schema("Project-mrt2019.xsd").validate(etree.fromstring(qde))
+    assert "bip\ufffd \ufffd[31m rouge".encode() in qde
