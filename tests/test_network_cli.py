@@ -181,3 +181,18 @@ def test_report_shows_who_is_quoted_where(db: Path) -> None:
     assert lines[1].split() == ["actor", "\\", "outlet", "Le", "Monde", "RT", "total"]
     assert lines[2].split()[-3:] == ["1", "1", "2"] and lines[2].startswith(L)
     assert lines[4].startswith(P) and lines[4].split()[-3:] == ["0", "1", "1"]
+
+
+def test_graphml_without_networkx_is_a_one_line_hint(db: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "networkx", None)  # as if the extra were not installed
+    code, _, err = run("network", "--db", str(db), "--var1", "actor", "--var2", "target",
+                       "--format", "graphml", "--out", str(tmp_path / "n.graphml"))
+    assert code == 2
+    assert err == ("error: graphml and gexf need networkx: pip install 'annotator[network]' "
+                   "(or use --format csv)\n")
+    code, _, err = run("network", "--db", str(db), "--var1", "actor", "--var2", "target",
+                       "--out", str(tmp_path / "n.csv"))
+    assert code == 0, err

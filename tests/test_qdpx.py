@@ -252,3 +252,17 @@ def test_characters_xml_cannot_hold_are_replaced_in_notes_not_in_texts(
         qde = z.read("project.qde")
     assert schema("Project-mrt2019.xsd").validate(etree.fromstring(qde))
     assert "bip\ufffd \ufffd[31m rouge".encode() in qde
+
+
+def test_cli_bad_project_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from annotator.cli import cli
+
+    path = qdpx(tmp_path / "bad.qdpx", '<?xml version="1.0"?>\n<Project name="x">\n<Sources>')
+    res = CliRunner().invoke(cli, ["import-annotations", str(path), "--db",
+                                   str(tmp_path / "a.db")])
+    assert res.exit_code == 1
+    assert res.stderr.splitlines() == [
+        f"error: {path}!project.qde:3: malformed XML (no element found)",
+        "nothing was imported"]
