@@ -266,3 +266,22 @@ def test_cli_bad_project_is_one_line_and_exit_1(tmp_path: Path) -> None:
     assert res.stderr.splitlines() == [
         f"error: {path}!project.qde:3: malformed XML (no element found)",
         "nothing was imported"]
+
+
+def test_attributes_survive_the_independent_reader_too(tmp_path: Path) -> None:
+    pyrefiqda = pytest.importorskip("pyrefiqda", reason="pyrefiqda is in the [test] extra")
+    from tests.test_network_cli import statements_db
+
+    source = Store.open(statements_db(tmp_path / "s.db"))
+    exporter("qdpx")(source, tmp_path / "ours.qdpx", Selection(), warn=print)
+    extracted = tmp_path / "x"
+    project = pyrefiqda.RefiProject.load(tmp_path / "ours.qdpx", extract_dir=str(extracted))
+    folders = {c.name: [v.name for v in c.code] for f in project.code_book.codes.code
+               for c in f.code if c.name.startswith("@")}
+    assert folders["@agreement"] == ["yes", "no"]
+    assert {"Lavrov", "M. Lavrov", "Zelenski"} <= set(folders["@actor"])
+    pyrefiqda.RefiProject.save(project, tmp_path / "theirs.qdpx",
+                               source_media_dir=extracted / "sources")
+    fresh = Store.open(tmp_path / "fresh.db")
+    import_files(fresh, "qdpx", [tmp_path / "theirs.qdpx"])
+    assert attribute_rows(fresh) == attribute_rows(source)
