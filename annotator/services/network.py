@@ -112,12 +112,13 @@ def read_statements(
         sets = {s: sets[s] for s in label_sets}
     if not sets:
         unknown = [a for a in wanted_attrs if not _sets_with(schemes, [a])]
-        raise NetworkError(
-            f"no span or sentence label set has an attribute {unknown[0]!r} (variables are "
-            f"attributes or one of {', '.join(BUILT_IN)})" if unknown
-            else "no span or sentence label set has all of the attributes "
-            + ", ".join(wanted_attrs) if wanted_attrs
-            else "no span or sentence label set in the stored schemes")
+        if unknown:
+            raise NetworkError(f"no span or sentence label set has an attribute {unknown[0]!r} "
+                               f"(variables are attributes or one of {', '.join(BUILT_IN)})")
+        if wanted_attrs:
+            raise NetworkError("no span or sentence label set has all of the attributes "
+                               + ", ".join(wanted_attrs))
+        raise NetworkError("no span or sentence label set in the stored schemes")
     result = Statements(label_sets=sorted(sets))
     qattr: Attribute | None = None
     if qualifier is not None:
