@@ -338,8 +338,7 @@ class AnnotateScreen(Screen[None]):
         if target is None:
             self.say(what or "no further sentence", "$warning")
             if forward and s.is_last_in_document() and s.missing_required_document_sets():
-                still = ", ".join(s.missing_required_document_sets())
-                self.open_document_panel(f"Still required for this document: {still}")
+                self.open_document_panel("Still required for this document")
                 return
             self.redraw()
             return
@@ -347,8 +346,7 @@ class AnnotateScreen(Screen[None]):
         if forward and leaving and s.is_last_in_document():
             missing = s.missing_required_document_sets()
             if missing:
-                reason = "Required before leaving the document: " + ", ".join(missing)
-                self.open_document_panel(reason, then=target)
+                self.open_document_panel("Required before leaving the document", then=target)
                 return
         self.move_to(target)
 
