@@ -322,7 +322,7 @@ class Progress:
         flags, notes, the note of the first sentence with one, every note joined by newlines).
 
         One pass over the documents' small columns and one over the annotator's own progress
-        rows, grouped (never a query per document): about 0.15 s for 20,000 documents of 25
+        rows, grouped (never a query per document): about 0.1 s for 20,000 documents of 25
         sentences (bench/browser.py). ``complete`` as in :func:`done_condition`."""
         cond, params = done_condition("p", complete)
         # The bare column p.note comes from the row where min() is reached (SQLite's rule for
