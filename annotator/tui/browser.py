@@ -97,11 +97,12 @@ class DocumentTable(ScrollView, can_focus=False):
         return safe(Content(" ").join(cells))
 
     # ------------------------------------------------------------------ line API
-    def reset(self) -> None:
-        """The list changed (filter, sort): forget drawn rows, clamp the cursor, redraw."""
+    def reset(self, cursor: int = 0) -> None:
+        """The list changed (filter, sort): forget drawn rows, put the cursor on row
+        ``cursor``, redraw."""
         self._strips.clear()
         n = len(self.documents.shown)
-        self.cursor = max(0, min(self.cursor, n - 1))
+        self.cursor = max(0, min(cursor, n - 1))
         self.virtual_size = Size(self.scrollable_content_region.width, n)
         self.scroll_to(y=0, animate=False)
         self.show_cursor()
@@ -257,9 +258,12 @@ class BrowserScreen(Screen[int | None]):
         self.update_title()
 
     def resort(self, **how: Any) -> None:
-        self.documents.apply(**how)
+        """Sort again; the cursor stays on the same document."""
         table = self.query_one(DocumentTable)
-        table.reset()
+        current = table.current
+        self.documents.apply(**how)
+        index = self.documents.index_of(current.id) if current is not None else None
+        table.reset(index or 0)
         self.update_title()
 
     def action_sort_next(self) -> None:

@@ -82,7 +82,11 @@ async def test_browser_sorts_by_column(new_app: App) -> None:
         await pilot.press("tab")  # by source: La Gazette, then Le Test (ties: import order)
         assert shown(app) == [2, 1, 3]
         assert "source ▲" in str(app.screen.query_one("#browser-header").render())
-        await pilot.press("down", "enter")
+        # The cursor stays on the document it was on (document 1, the current one).
+        assert browser(app).query_one(DocumentTable).cursor == 1
+        await pilot.press("tab", "tab")  # by progress, then flags
+        assert browser(app).query_one(DocumentTable).current.id == 1  # type: ignore[union-attr]
+        await pilot.press("enter")
         assert app.session.document_id == 1
 
 
