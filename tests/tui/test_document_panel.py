@@ -80,3 +80,24 @@ async def test_required_line_follows_the_answers(new_app: App, db: Store) -> Non
         await pilot.press("h")  # toggled off again: required again
         assert "Required before leaving the document: stance" in title_text(app)
         assert doc_labels(db, 1) == {}
+
+
+@pytest.mark.parametrize("name", ["conflict-news", "semeval2023-frames", "source-stance"])
+def test_a_database_with_version_1_takes_the_keyed_version(tmp_path: Any, name: str) -> None:
+    """The keys came with version 2 of these schemes: a database that stored version 1 (same
+    sets and labels, fewer keys) stores version 2 beside it instead of refusing new content
+    under the old version number."""
+    source = find_scheme_source(name)
+    text = Path(source).read_text(encoding="utf-8")
+    v1 = "\n".join(
+        line for line in text.replace("\nversion: 2\n", "\nversion: 1\n").split("\n")
+        if not line.strip().startswith("key:")
+    )
+    old = tmp_path / f"{name}-v1.yaml"
+    old.write_text(v1, encoding="utf-8")
+    db = Store.open(tmp_path / "old.db")
+    db.schemes.add(load_scheme_file(old))
+    _, created = db.schemes.add(load_scheme_file(source))
+    assert created
+    assert db.schemes.load(name)[1].version == 2
+    db.close()
