@@ -125,7 +125,7 @@ KEYS: list[tuple[str, str, str, str, str]] = [
     ("flag", "f", "flag", "", "flag the sentence as unsure"),
     ("browser", "ctrl+o", "browser", "", "document browser: filter, sort, enter opens"),
     ("next-flagged", "ctrl+f", "next_marked('flag')", "", "next flagged sentence"),
-    ("next-note", "ctrl+n", "next_marked('note')", "", "next sentence with a note"),
+    ("next-note", "ctrl+e", "next_marked('note')", "", "next sentence with a note"),
     ("guidelines", "question_mark", "guidelines", "Help", "guidelines, labels with examples, keys"),
     ("quit", "q", "quit", "Quit", "quit (everything is already saved)"),
     ("cancel", "escape", "cancel", "", "cancel the selection, close panels"),
@@ -734,7 +734,7 @@ class AnnotateScreen(Screen[None]):
                              guard(self.app, opened))
 
     def action_next_marked(self, what: str) -> None:
-        """`ctrl+f` / `ctrl+n`: the next flagged sentence / the next sentence with a note."""
+        """`ctrl+f` / `ctrl+e`: the next flagged sentence / the next sentence with a note."""
         s = self.session
         name = "flagged sentence" if what == "flag" else "sentence with a note"
         target = s.next_marked(what)

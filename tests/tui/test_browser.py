@@ -130,11 +130,11 @@ async def test_next_flagged_and_next_with_note(new_app: App, db: Store) -> None:
         assert app.session.sentence_id == sentence_of(db, 3, 0)
         await pilot.press("ctrl+f")  # wraps
         assert app.session.sentence_id == sentence_of(db, 1, 4)
-        await pilot.press("ctrl+n")
+        await pilot.press("ctrl+e")
         assert app.session.sentence_id == sentence_of(db, 2, 1)
         # The note's text is shown under the sentence.
         assert "à revoir" in rendered(app, "legend")
-        await pilot.press("ctrl+n")
+        await pilot.press("ctrl+e")
         assert "only sentence with a note" in rendered(app, "message")
 
 
