@@ -182,7 +182,7 @@ class _WordFolder:
 
     def fold(self, text: str) -> str:
         if text.isascii():
-            return text.lower()
+            return fold(text)
         memo = self.memo
         out = []
         for word in text.split(" "):
