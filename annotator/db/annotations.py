@@ -493,6 +493,19 @@ class Annotations:
         )
 
     # ---------------------------------------------------------------- single reads
+    def labels_by_document(self, annotator_id: int) -> dict[int, str]:
+        """document id -> the distinct labels (and their sets) one annotator applied anywhere
+        in it, space-separated: what the document browser's filter matches labels against."""
+        return {
+            int(d): str(labels)
+            for d, labels in self.db.execute(
+                "SELECT document_id, group_concat(DISTINCT label_set || ' ' || label) "
+                "FROM annotations WHERE annotator_id = ? AND removed_at IS NULL "
+                "GROUP BY document_id",
+                [annotator_id],
+            )
+        }
+
     def label_of(self, uid: str) -> str | None:
         """The label of an annotation (current or removed), e.g. to say what an undo undid."""
         row = self.db.execute("SELECT label FROM annotations WHERE uid = ?", [uid]).fetchone()

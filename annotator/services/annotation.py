@@ -20,6 +20,7 @@ from annotator.core.timing import ActiveTimer
 
 if TYPE_CHECKING:
     from annotator.core.scheme import Label, LabelSet, Scheme
+    from annotator.services.browse import DocumentList
     from annotator.store import Store
 
 
@@ -372,6 +373,18 @@ class Session:
         if found is None:
             raise ValueError(f"document {doc_id} has no sentence {n}")
         return found
+
+    def next_marked(self, what: str) -> int | None:
+        """The next sentence (corpus order, wrapping) this annotator flagged (``"flag"``) or
+        wrote a note on (``"note"``); None when there is none."""
+        return self.store.progress.next_marked(self.annotator_id, self.sentence_id, what)
+
+    def document_list(self) -> DocumentList:
+        """Every document with this annotator's progress, flags, notes and labels, for the
+        document browser (done counts follow the same scheme versions as the header)."""
+        from annotator.services.browse import DocumentList
+
+        return DocumentList.load(self.store, self.annotator_id, self.complete_versions)
 
     # ------------------------------------------------------------------ state on screen
     def sentence_labels(self) -> list[dict[str, Any]]:
