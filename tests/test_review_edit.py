@@ -371,3 +371,83 @@ async def test_edited_gold_goes_out_in_exports(
     r = run(cli, ["import-annotations", "--db", str(other), str(full)])
     assert r.exit_code == 0, r.output
     assert [row[4] for row in gold_rows(other)] == ["adjusted", "added"]
+
+
+# ------------------------------------------------------------------------------ the issue's case
+def pertes(path: Path) -> tuple[Store, int, str]:
+    """One sentence with a typographic apostrophe; alice marked « d’énormes pertes », bob marked
+    nothing. Returns the store, the sentence id and its text."""
+    from annotator.core.scheme import parse_scheme
+    from tests.framing_fixture import SCHEME_YAML
+
+    store = Store.open(path)
+    scheme_id, _ = store.schemes.add(parse_scheme(SCHEME_YAML))
+    text = "L’offensive a causé d’énormes pertes pour un gain minime, selon l’état-major."
+    [(doc, _)] = store.corpus.add_documents([DocumentIn(
+        text=text, sha256=hashlib.sha256(text.encode()).hexdigest(),
+        sentences=[(0, len(text), 0)], title="Front", source="Le Fil")])
+    [sent] = store.corpus.sentences(doc)
+    a, b = store.schemes.annotator_id("alice"), store.schemes.annotator_id("bob")
+    i = text.index("d’énormes pertes")
+    store.annotations.add(a, scheme_id, label_set="technique", label="Loaded_Language",
+                          level="span", document_id=doc, sentence_id=sent["id"],
+                          start=i, end=i + len("d’énormes pertes"))
+    for who in (a, b):
+        store.progress.mark_done(who, scheme_id, sent["id"])
+    return store, int(sent["id"]), text
+
+
+@pytest.mark.parametrize("how", ["extend", "type"])
+async def test_the_issue_case_longer_gold_span(db_path: Path, how: str) -> None:
+    """The lead wants « d’énormes pertes pour un gain minime » where alice marked « d’énormes
+    pertes »: by extending alice's span word by word (v, shift+→ x4, enter), or by typing it
+    with a keyboard apostrophe and no accent (s, then l for its label, alice's span unticked)."""
+    store, _, text = pertes(db_path)
+    wanted = "d’énormes pertes pour un gain minime"
+    try:
+        app = app_for(store, label_set="technique")
+        async with app.run_test(size=(110, 30)) as pilot:
+            await pilot.press("e")
+            if how == "extend":
+                await pilot.press("v", *["shift+right"] * 4, "enter")
+            else:
+                await pilot.press("s", *"d'enormes pertes pour un gain minime", "enter", "l")
+            await pilot.pause()
+            assert f"[x] l «{wanted}» Loaded_Language (adjusted)" in text_of_body(app)
+            await pilot.press("enter")
+            await pilot.pause()
+    finally:
+        store.close()
+    i = text.index(wanted)
+    assert gold_rows(db_path) == [
+        ("technique", "Loaded_Language", i, i + len(wanted), "adjusted", "edit", "resolved", 1)
+    ]
+
+
+def text_of_body(app: Any) -> str:
+    return text(app, "#edit-body")
+
+
+async def test_article_pane_with_hidden_names(framing: Framing) -> None:
+    app = app_for(framing.store, label_set="stance", hide_names=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        shown = app.screen.query_one(ArticlePane).text
+        assert "¹ A1  ² A2" in shown and "alice" not in shown and "bob" not in shown
+
+
+def test_snapshot_document_unit_120x30(framing: Framing, snap_compare: Any) -> None:
+    """The whole article beside a stance decision, coders' spans in colour with their
+    numbers."""
+    assert snap_compare(app_for(framing.store, label_set="stance"), terminal_size=(120, 30))
+
+
+def test_snapshot_span_editor_100x30(framing: Framing, snap_compare: Any) -> None:
+    """The edit dialog of a span unit while adjusting alice's span."""
+
+    async def adjust(pilot: Any) -> None:
+        await pilot.press("e", "v", "shift+right")
+
+    assert snap_compare(
+        app_for(framing.store, label_set="technique"), terminal_size=(100, 30), run_before=adjust
+    )
