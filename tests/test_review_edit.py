@@ -14,36 +14,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from textual.widgets import Static
 
 from annotator.cli import cli
 from annotator.core import adjudicate as adj
 from annotator.store import DocumentIn, Store
 from annotator.tui.article_pane import ArticlePane, coder_mark, paragraphs
-from annotator.tui.review import EditScreen, make_review_app
-from tests.framing_fixture import Framing, build, span_of
+from annotator.tui.review import EditScreen
+from tests import test_review as base
+from tests.framing_fixture import Framing, span_of
 
-
-@pytest.fixture
-def framing(db_path: Path) -> Iterator[Framing]:
-    f = build(db_path)
-    yield f
-    f.store.close()
-
-
-def app_for(store: Store, **kw: Any) -> Any:
-    _, scheme = store.schemes.load()
-    return make_review_app(store, scheme, "carol", **kw)
-
-
-def text(app: Any, wid: str) -> str:
-    return str(app.screen.query_one(wid, Static).render())
+framing = base.framing  # the fixture: the framing corpus in a real SQLite file
+app_for, text = base.app_for, base.text
 
 
 def gold_rows(path: Path) -> list[tuple[Any, ...]]:
