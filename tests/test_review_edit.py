@@ -437,3 +437,53 @@ def test_snapshot_span_editor_100x30(framing: Framing, snap_compare: Any) -> Non
     assert snap_compare(
         app_for(framing.store, label_set="technique"), terminal_size=(100, 30), run_before=adjust
     )
+
+
+async def test_article_beside_sentence_units_on_request(framing: Framing, db_path: Path) -> None:
+    """a: the whole article beside a sentence unit too, scrolled to its paragraph; a again
+    hides it; decisions still go to the database."""
+    app = app_for(framing.store, label_set="frame")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        pane = app.screen.query_one(ArticlePane)
+        assert pane.display
+        shown = " ".join(pane.text.split())
+        assert "Le ministre célèbre une fraternité invincible¹²." in shown
+        await pilot.press("1")  # accept alice's; the next unit is shown with the article
+        await pilot.pause()
+        assert pane.display
+        await pilot.press("a")
+        await pilot.pause()
+        assert not pane.display
+    assert [r[:2] + r[4:6] for r in gold_rows(db_path)] == [
+        ("frame", "Political", "coder", "accept:alice")
+    ]
+
+
+async def test_long_article_opens_at_the_units_sentence(db_path: Path) -> None:
+    """A span unit near the end of a 3,000-paragraph article: a shows the article with that
+    paragraph in view."""
+    store = long_article(db_path, 3000)
+    try:
+        last = store.corpus.sentences(store.corpus.document_ids()[0])[-1]
+        sid = store.schemes.annotator_id("bob")
+        scheme_id = int(store.schemes.latest_row("framing-test")["id"])  # type: ignore[index]
+        store.annotations.add(sid, scheme_id, label_set="technique", label="Doubt",
+                              level="span", document_id=last["document_id"],
+                              sentence_id=last["id"], start=last["start"],
+                              end=last["start"] + len("Paragraphe"))
+        for who in ("alice", "bob"):
+            store.progress.mark_done(store.schemes.annotator_id(who), scheme_id, last["id"])
+        app = app_for(store, label_set="technique")
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.press("a")
+            await pilot.pause()
+            pane = app.screen.query_one(ArticlePane)
+            assert pane.scroll_offset.y > 5000
+            view = "\n".join(
+                pane.render_line(y).text for y in range(pane.scrollable_content_region.height)
+            )
+            assert "Paragraphe² 2999 : les pertes de la semaine restent lourdes¹²." in view
+    finally:
+        store.close()

@@ -58,10 +58,12 @@ def article_lines(
     spans: Sequence[dict[str, Any]],
     number: Mapping[str, int],
     colors: Mapping[tuple[str, str], str],
+    current: tuple[int, int] | None = None,
 ) -> list[Content]:
     """One Content per paragraph (blank lines between): the paragraph's text with the coders'
     spans in their label's colour, each followed by its coders' numbers (``number``: annotator
-    name -> its version number on the review screen; spans of others are left out)."""
+    name -> its version number on the review screen; spans of others are left out), and the
+    ``current`` sentence (document offsets) underlined."""
     # the same span by several coders is drawn once, with all their numbers
     who: dict[tuple[int, int, str, str], list[int]] = {}
     for sp in spans:
@@ -77,6 +79,10 @@ def article_lines(
     i = 0
     for start, end in paragraphs(sentences):
         content = plain(text[start:end])
+        if current is not None and current[0] < end and start < current[1]:
+            content = content.stylize(
+                "bold underline", max(current[0], start) - start, min(current[1], end) - start
+            )
         mine: list[tuple[tuple[int, int, str, str], list[int]]] = []
         while i < len(ordered) and ordered[i][0][0] < end:
             if ordered[i][0][1] > start:
@@ -111,26 +117,40 @@ class ArticlePane(ScrollView):
         self._lines: list[Content] = []
         self._wrapped: list[Content] = []  # the lines as wrapped to _width
         self._strips: dict[int, Strip] = {}  # strips of the lines drawn so far
+        self._first: list[int] = []  # per line of _lines: its first wrapped line
+        self._focus: int | None = None  # the line of _lines to scroll to once wrapped
         self._width = -1
 
-    def show(self, key: Any, head: Content, lines: Sequence[Content]) -> None:
-        """Show ``head`` (legend) and the article ``lines``; ``key`` names what they show, so the
-        same article is not wrapped again (and keeps its scroll position)."""
+    def show(
+        self, key: Any, head: Content, lines: Sequence[Content], focus: int | None = None
+    ) -> None:
+        """Show ``head`` (legend) and the article ``lines``, from the top or with line ``focus``
+        in view; ``key`` names what they show, so the same article is not wrapped again (and
+        keeps its scroll position)."""
         if key == self._key:
             return
         self._key = key
         self._lines = [safe(head), Content(""), *(safe(line) for line in lines)]
+        self._focus = 0 if focus is None else focus + 2
         self._wrap()
-        self.scroll_to(0, 0, animate=False)
 
     def _wrap(self) -> None:
         width = self.scrollable_content_region.width
         if width <= 0:
             return  # not laid out yet: wrapped on the first resize
         self._width = width
-        self._wrapped = [part for line in self._lines for part in line.wrap(width)]
+        self._wrapped = []
+        self._first = []
+        for line in self._lines:
+            self._first.append(len(self._wrapped))
+            self._wrapped.extend(line.wrap(width))
         self._strips = {}
         self.virtual_size = Size(width, len(self._wrapped))
+        if self._focus is not None:  # a new article: to its top or the unit's paragraph
+            top = max(0, self._first[self._focus] - 2) if self._focus else 0
+            self._focus = None
+            # after the refresh, once the new height is laid out (a resize keeps the position)
+            self.scroll_to(0, top, animate=False, force=True)
         self.refresh()
 
     @property

@@ -26,7 +26,7 @@ from annotator.core import fold, textops
 from annotator.core.colors import color_of
 from annotator.core.untrusted import visible
 from annotator.services.review import ReviewSession, load_table
-from annotator.tui.article_pane import ArticlePane, article_lines, coder_mark
+from annotator.tui.article_pane import ArticlePane, article_lines, coder_mark, paragraphs
 from annotator.tui.render import SELECTION_STYLE, plain, safe, span_style
 
 if TYPE_CHECKING:
@@ -496,6 +496,7 @@ class ReviewScreen(Screen[None]):
         Binding("pageup", "scroll_text('-page')", show=False, id="review-page-up"),
         Binding("home", "scroll_text('home')", show=False, id="review-scroll-home"),
         Binding("end", "scroll_text('end')", show=False, id="review-scroll-end"),
+        Binding("a", "toggle_article", "Article", id="review-article"),
         Binding("q", "quit_review", "Quit", id="review-quit"),
     ]
 
@@ -503,6 +504,7 @@ class ReviewScreen(Screen[None]):
         super().__init__()
         self.session = session
         self.message = Content(HELP)
+        self.article_always = False  # a: the article beside sentence and span units too
 
     def compose(self) -> ComposeResult:
         yield Static(id="review-status")
@@ -528,7 +530,9 @@ class ReviewScreen(Screen[None]):
         decision = self.query_one("#review-decision", Static)
         self.query_one("#review-message", Static).update(safe(self.message))
         article = self.query_one(ArticlePane)
-        article.display = unit is not None and unit.key.sentence_id is None
+        article.display = unit is not None and (
+            unit.key.sentence_id is None or self.article_always
+        )
         if unit is None:
             status.update(
                 plain(f"Review · {s.adjudicator} · no disagreement to review").stylize("bold")
@@ -600,9 +604,16 @@ class ReviewScreen(Screen[None]):
         doc_id = unit.key.document_id
         number = {a: i for i, a in enumerate(unit.annotators, 1)}
         spans = s.coder_spans(doc_id, unit.annotators)
+        sentences = s.sentences(doc_id)
+        sentence = self.sentence_of(unit)
+        current = None if sentence is None else (int(sentence["start"]), int(sentence["end"]))
         lines = article_lines(
-            str(doc.get("text") or ""), s.sentences(doc_id), spans, number, s.colors
+            str(doc.get("text") or ""), sentences, spans, number, s.colors, current
         )
+        focus = None
+        if current is not None:  # its paragraph (lines: paragraphs with blank lines between)
+            at = next(i for i, p in enumerate(paragraphs(sentences)) if p[1] >= current[1])
+            focus = 2 * at
         who = [
             Content.assemble(Content(coder_mark([n])).stylize("bold"), " ", plain(s.names[a]))
             for a, n in number.items()
@@ -619,9 +630,21 @@ class ReviewScreen(Screen[None]):
             *(["\n", Content(" ").join(legend)] if legend else
               [Content(" · no spans on this article").stylize("$text-muted")]),
         )
-        key = (doc_id, tuple(unit.annotators), s.hide_names, len(spans),
+        key = (doc_id, tuple(unit.annotators), s.hide_names, current,
                tuple(sp["uid"] for sp in spans))
-        self.query_one(ArticlePane).show(key, head, lines)
+        self.query_one(ArticlePane).show(key, head, lines, focus)
+
+    def action_toggle_article(self) -> None:
+        """a: the whole article beside sentence and span units too (document units always
+        have it), the unit's sentence underlined."""
+        unit = self.session.unit
+        if unit is not None and unit.key.sentence_id is None:
+            self.say("document-level units always show the whole article")
+        else:
+            self.article_always = not self.article_always
+            self.say("article shown beside every unit (a: hide)" if self.article_always
+                     else "article hidden for sentence and span units")
+        self.redraw()
 
     def action_scroll_text(self, how: int | str) -> None:
         """↑↓ pgup pgdn home end: scroll the article (document units) or the unit's pane."""
