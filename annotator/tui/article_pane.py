@@ -121,6 +121,11 @@ class ArticlePane(ScrollView):
         self._focus: int | None = None  # the line of _lines to scroll to once wrapped
         self._width = -1
 
+    @property
+    def key(self) -> Any:
+        """What the pane shows (the ``key`` given to :meth:`show`)."""
+        return self._key
+
     def show(
         self, key: Any, head: Content, lines: Sequence[Content], focus: int | None = None
     ) -> None:

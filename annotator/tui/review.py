@@ -607,6 +607,11 @@ class ReviewScreen(Screen[None]):
         sentences = s.sentences(doc_id)
         sentence = self.sentence_of(unit)
         current = None if sentence is None else (int(sentence["start"]), int(sentence["end"]))
+        pane = self.query_one(ArticlePane)
+        key = (doc_id, tuple(unit.annotators), s.hide_names, current,
+               tuple(sp["uid"] for sp in spans))
+        if key == pane.key:
+            return  # shown already: nothing is built again on a key press
         lines = article_lines(
             str(doc.get("text") or ""), sentences, spans, number, s.colors, current
         )
@@ -630,9 +635,7 @@ class ReviewScreen(Screen[None]):
             *(["\n", Content(" ").join(legend)] if legend else
               [Content(" · no spans on this article").stylize("$text-muted")]),
         )
-        key = (doc_id, tuple(unit.annotators), s.hide_names, current,
-               tuple(sp["uid"] for sp in spans))
-        self.query_one(ArticlePane).show(key, head, lines, focus)
+        pane.show(key, head, lines, focus)
 
     def action_toggle_article(self) -> None:
         """a: the whole article beside sentence and span units too (document units always
