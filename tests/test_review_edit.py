@@ -26,7 +26,7 @@ from annotator.store import DocumentIn, Store
 from annotator.tui.article_pane import ArticlePane, coder_mark, paragraphs
 from annotator.tui.review import EditScreen
 from tests import test_review as base
-from tests.framing_fixture import Framing, span_of
+from tests.framing_fixture import Framing, build, span_of
 
 framing = base.framing  # the fixture: the framing corpus in a real SQLite file
 app_for, text = base.app_for, base.text
@@ -487,3 +487,43 @@ async def test_long_article_opens_at_the_units_sentence(db_path: Path) -> None:
             assert "Paragraphe² 2999 : les pertes de la semaine restent lourdes¹²." in view
     finally:
         store.close()
+
+
+async def test_gold_stored_before_m008_keeps_no_origin(tmp_path: Path) -> None:
+    """A database whose gold was stored before gold.origin: the upgrade adds the column (NULL:
+    not recorded), the review screen still shows that decision, and a new one records it."""
+    import sqlite3
+
+    import sqlite_utils
+
+    from annotator.db.migrations import migrations
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    migrations.apply(sqlite_utils.Database(conn), stop_before="m008_gold_origin")
+    conn.close()
+    f = build(path)  # the framing corpus in the old schema's tables, upgraded on open
+    f.store.close()
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE gold DROP COLUMN origin")  # as a database made before m008
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm008_gold_origin'")
+    adj_id = conn.execute(
+        "INSERT INTO adjudications (uid, scheme_id, label_set, level, document_id, "
+        "sentence_id, adjudicator_id, choice, sources, status, created_at) VALUES "
+        "('old1', 1, 'stance', 'document', ?, NULL, 1, 'accept:alice', '[\"alice\"]', "
+        "'resolved', '2026-01-01')", [f.doc2]).lastrowid
+    conn.execute("INSERT INTO gold (adjudication_id, label_set, label, level, document_id) "
+                 "VALUES (?, 'stance', 'favor', 'document', ?)", [adj_id, f.doc2])
+    conn.commit()
+    conn.close()
+    with Store.open(path) as store:
+        app = app_for(store, label_set="stance")
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            assert "favor   (accept:alice, by alice)" in text(app, "#review-decision")
+            await pilot.press("2")
+            await pilot.pause()
+    assert gold_rows(path) == [
+        ("stance", "favor", None, None, None, "accept:alice", "resolved", 0),
+        ("stance", "neutral", None, None, "coder", "accept:bob", "resolved", 1),
+    ]
