@@ -480,6 +480,23 @@ def m007_attributes(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m008_gold_origin(db: sqlite_utils.Database) -> None:
+    """Where each gold label came from (``gold.origin``, see ``core.adjudicate.ORIGINS``):
+    ``coder`` (a coder proposed exactly it), ``adjusted`` (a coder's span whose boundaries or
+    label the adjudicator changed in review) or ``added`` (nothing a coder proposed); NULL for
+    gold stored before this column existed. A decision whose gold holds an adjusted or added
+    item was edited: a thesis can say how much of the gold is the adjudicator's own.
+
+    Only adds a column (checked first, so it runs after whatever m007 did to other tables)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(gold)").fetchall()}
+    if "origin" not in columns:
+        db.execute(
+            "ALTER TABLE gold ADD COLUMN origin TEXT "
+            "CHECK (origin IS NULL OR origin IN ('coder', 'adjusted', 'added'))"
+        )
+
+
 # --- add new migrations ABOVE this line, numbered after the last one (m008_...) ---
 
 
