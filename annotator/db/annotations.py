@@ -474,6 +474,16 @@ class Annotations:
             )
         ]
 
+    def of_label_set(self, label_set: str) -> list[dict[str, Any]]:
+        """Every annotator's current annotations of one label set (id, annotator_id, scheme_id,
+        label, level, document_id, sentence_id, start, end): the labels whose attributes
+        agreement compares, with or without values."""
+        return self.db.query(
+            "SELECT id, annotator_id, scheme_id, label, level, document_id, sentence_id, start, "
+            '"end" FROM annotations WHERE label_set = ? AND removed_at IS NULL ORDER BY id',
+            [label_set],
+        )
+
     def attribute_rows(self, label_set: str | None = None) -> list[dict[str, Any]]:
         """Every current value of a current annotation, with the annotation's place (annotator
         and scheme ids, document, sentence, offsets, label): what agreement and networks read.
