@@ -155,6 +155,8 @@ class AttributeForm(ModalScreen[None]):
                     value,
                 )
             )
+        if self.current.description:
+            rows.append(plain(self.current.description.strip()).stylize("$text-muted"))
         self.query_one("#attribute-rows", Static).update(safe(Content("\n").join(rows)))
         default = self.default()
         field = self.query_one("#attribute-input", Input)

@@ -26,7 +26,8 @@ label_sets:
       - {name: Claim, key: l}
       - {name: Denial, key: m}
     attributes:
-      - {name: actor, open: true, aliases: {Sergueï Lavrov: [Lavrov, M. Lavrov]}}
+      - {name: actor, open: true, description: "Who speaks.",
+         aliases: {Sergueï Lavrov: [Lavrov, M. Lavrov]}}
       - {name: target, values: [Russia, Ukraine, DPRK, West], multiple: true}
       - {name: agreement, values: [{name: yes, value: 1}, {name: no, value: 0}]}
   - name: tone
@@ -87,6 +88,7 @@ async def test_form_opens_and_stores_each_value_at_once(corpus: Path, scheme: Sc
         await pilot.press("s", *"ministre", "enter", "l")
         f = form(app)
         assert f.current.name == "actor"
+        assert "Who speaks." in str(f.query_one("#attribute-rows").render())
         await pilot.press(*"Maria Zakharova", "enter")  # a new actor: kept as typed
         # on disk before the form closes
         assert values(db) == [("Claim", "actor", "Maria Zakharova")]
