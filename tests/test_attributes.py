@@ -355,3 +355,19 @@ def test_values_survive_kill_9(session: Session, tmp_path: Path) -> None:
     assert store.db.scalar("PRAGMA integrity_check") == "ok"
     assert replay_problems(store, store.schemes.annotator_id("alice")) == []
     store.close()
+
+
+def test_scheme_add_says_which_attributes_a_version_adds(tmp_path: Path) -> None:
+    v1 = tmp_path / "v1.yaml"
+    v1.write_text("name: st\nversion: 1\nlabel_sets:\n  - {name: statement, level: span, "
+                  "labels: [Claim]}\n", encoding="utf-8")
+    v2 = tmp_path / "v2.yaml"
+    v2.write_text(STATEMENTS.replace("labels: [Claim, Denial]", "labels: [Claim]")
+                  .replace("version: 1", "version: 2"), encoding="utf-8")
+    db = str(tmp_path / "s.db")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["scheme", "add", str(v1), "--db", db]).exit_code == 0
+    res = runner.invoke(cli, ["scheme", "add", str(v2), "--db", db])
+    assert res.exit_code == 0, res.output
+    assert ("attribute(s) added: statement/actor, statement/target, statement/agreement, "
+            "tone/intensity") in res.output
