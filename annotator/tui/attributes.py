@@ -22,6 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
+from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -41,11 +42,28 @@ a new actor is one enter away."""
 
 
 class AttributeInput(ListInput):
-    """The form's input: backspace on an empty input clears the current attribute."""
+    """The form's input: backspace on an empty input clears the current attribute.
+
+    Its enter is NOT a priority binding (unlike the picker's): the form stays open from one
+    attribute to the next, so enter must be handled in the input's own queue, after the letters
+    typed before it and before those typed after it ("Lav⏎dp⏎" arriving in one read chooses
+    Lavrov, then DPRK)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("backspace", "clear_or_delete", show=False, priority=True),
+        # not a priority binding: enter reaches _on_key below, in this input's queue
+        Binding("enter", "submit_now", show=False),
+        Binding("backspace", "clear_or_delete", show=False),
     ]
+
+    async def _on_key(self, event: Key) -> None:
+        if event.key == "enter":  # in this input's queue, in order with the letters
+            event.stop()
+            event.prevent_default()
+            submit = getattr(self.screen, "submit_value", None)
+            if submit is not None:
+                submit(self.value)
+            return
+        await super()._on_key(event)
 
     def action_clear_or_delete(self) -> None:
         if self.value:
@@ -85,6 +103,7 @@ class AttributeForm(ModalScreen[None]):
         self.index = max(0, min(start, len(self.attrs) - 1))
         self.shown: list[str] = []  # option values, in the list's order
         self.typed_row = False  # the first option is the text as typed (open attributes)
+        self.ranked_for = ""  # the text the list was ranked for
 
     # ------------------------------------------------------------------ state
     def annotation(self) -> dict[str, Any] | None:
@@ -167,6 +186,7 @@ class AttributeForm(ModalScreen[None]):
         self.refilter(field.value)
 
     def refilter(self, query: str) -> None:
+        self.ranked_for = query
         attr = self.current
         choices = self.session.attribute_choices(self.label_set, attr.name, query)
         typed = query.strip()
@@ -226,6 +246,8 @@ class AttributeForm(ModalScreen[None]):
         attr = self.current
         ol = self.query_one("#attribute-options", OptionList)
         field = self.query_one("#attribute-input", Input)
+        if text != self.ranked_for:  # typed faster than the list followed: rank for what is there
+            self.refilter(text)
         if ol.highlighted is not None and self.shown:
             # a multiple attribute toggles: enter on a ticked value unticks it
             self.store(self.shown[ol.highlighted])

@@ -210,3 +210,24 @@ async def test_closed_values_cannot_be_typed_in(corpus: Path, scheme: Scheme, db
         assert form(app).shown == [] and form(app).current.name == "target"  # stays
         assert values(db) == []
         assert "no value matches 'Mars'" in str(app.screen_stack[0].query_one("#message").render())
+
+
+async def test_keys_arriving_in_one_read_keep_their_order(corpus: Path, scheme: Scheme,
+                                                          db: Store) -> None:
+    """A fast typist (or a paste) delivers "Lav⏎dp⏎⏎y⏎" in one read: each enter must take the
+    letters typed before it, not after (the terminal driver posts the keys at once)."""
+    from textual.events import Key
+
+    app = make_app(corpus, scheme, "alice")
+    async with app.run_test() as pilot:
+        await pilot.press("j", "j")
+        await pilot.press("s", *"ministre", "enter", "l")
+        form(app)
+        for ch in "Lav\rdp\r\ry\r":
+            key = "enter" if ch == "\r" else ch
+            app.post_message(Key(key, ch))
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, AnnotateScreen)
+        assert values(db) == [("Claim", "actor", "Sergueï Lavrov"), ("Claim", "target", "DPRK"),
+                              ("Claim", "agreement", "yes")]
