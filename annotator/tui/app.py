@@ -691,6 +691,8 @@ class AnnotateScreen(Screen[None]):
         g = suggestions[min(self.suggestion_cursor, len(suggestions) - 1)]
         self.say(s.accept(g), "$success")
         self.redraw()
+        if s.last_added is not None and s.label_set(g.label_set).attributes:
+            self.open_attributes(s.last_added)
 
     def action_next_suggestion(self) -> None:
         n = len(self.session.suggestions())

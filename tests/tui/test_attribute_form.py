@@ -23,7 +23,7 @@ label_sets:
     level: span
     multiple: true
     labels:
-      - {name: Claim, key: l}
+      - {name: Claim, key: l, cues: [barbares]}
       - {name: Denial, key: m}
     attributes:
       - {name: actor, open: true, description: "Who speaks.",
@@ -231,3 +231,20 @@ async def test_keys_arriving_in_one_read_keep_their_order(corpus: Path, scheme: 
         assert isinstance(app.screen, AnnotateScreen)
         assert values(db) == [("Claim", "actor", "Sergueï Lavrov"), ("Claim", "target", "DPRK"),
                               ("Claim", "agreement", "yes")]
+
+
+async def test_accepted_suggestion_asks_attributes_and_guidelines_list_them(
+    corpus: Path, scheme: Scheme, db: Store
+) -> None:
+    app = make_app(corpus, scheme, "alice")
+    async with app.run_test() as pilot:
+        await pilot.press("j", "j", "j")  # "Les barbares ont frappé ...": a cue of Claim
+        await pilot.press("a")
+        assert form(app).current.name == "actor"
+        await pilot.press("escape", "question_mark")
+        from annotator.tui.dialogs import guidelines_content
+
+        text = guidelines_content(scheme, "", []).plain
+        assert "+ actor: text  Who speaks." in text
+        assert "Sergueï Lavrov ← Lavrov, M. Lavrov" in text
+        assert "+ target: Russia, Ukraine, DPRK, West (several)" in text
