@@ -173,3 +173,8 @@ def test_agree_and_report_show_attributes(coded: Store, db_path: Path) -> None:
     rep = runner.invoke(cli, ["report", "--db", str(db_path)])
     assert rep.exit_code == 0, rep.output
     assert "Agreement per attribute" in rep.output and "alpha (masi)" in rep.output
+    html = db_path.parent / "report.html"
+    res = runner.invoke(cli, ["report", "--db", str(db_path), "--html", str(html)])
+    assert res.exit_code == 0, res.output
+    page = html.read_text(encoding="utf-8")
+    assert 'id="attribute-agreement"' in page and "alpha (masi)" in page
