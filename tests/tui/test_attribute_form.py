@@ -5,6 +5,7 @@ autocomplete over the annotator's earlier values, the last value as default, ent
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,8 +13,6 @@ from annotator.core.scheme import Scheme, parse_scheme
 from annotator.store import Store
 from annotator.tui.app import AnnotateScreen, AnnotatorApp, make_app
 from annotator.tui.attributes import AttributeForm
-
-from .conftest import DOCS, make_doc
 
 SCHEME = """\
 name: tui-attrs
@@ -47,23 +46,8 @@ label_sets:
 
 @pytest.fixture
 def scheme() -> Scheme:
+    """This module's scheme: conftest's ``corpus`` and ``db`` fixtures use it."""
     return parse_scheme(SCHEME, "tui-attrs.yaml")
-
-
-@pytest.fixture
-def corpus(db_path: Path, scheme: Scheme) -> Path:
-    s = Store.open(db_path)
-    s.schemes.add(scheme)
-    s.corpus.add_documents([make_doc(d) for d in DOCS])
-    s.close()
-    return db_path
-
-
-@pytest.fixture
-def db(corpus: Path) -> Store:
-    s = Store.open(corpus)
-    yield s  # type: ignore[misc]
-    s.close()
 
 
 def values(db: Store) -> list[tuple[str, str, str]]:
@@ -73,6 +57,12 @@ def values(db: Store) -> list[tuple[str, str, str]]:
             "SELECT label, attribute, value FROM attribute_view ORDER BY attribute_value_id"
         )
     ]
+
+
+async def claim_on_ministre(pilot: Any) -> None:
+    """A Claim span on "ministre" of "Le ministre salue une fraternité invincible ..."."""
+    await pilot.press("j", "j")
+    await pilot.press("s", *"ministre", "enter", "l")
 
 
 def form(app: AnnotatorApp) -> AttributeForm:
@@ -111,8 +101,7 @@ async def test_default_is_the_last_value_and_enter_keeps_it(corpus: Path, scheme
                                                             db: Store) -> None:
     app = make_app(corpus, scheme, "alice")
     async with app.run_test() as pilot:
-        await pilot.press("j", "j")
-        await pilot.press("s", *"ministre", "enter", "l")
+        await claim_on_ministre(pilot)
         await pilot.press(*"Volodymyr Zelensky", "enter", "tab", "y", "enter")
         assert isinstance(app.screen, AnnotateScreen)
         # a second statement on another sentence: enter keeps every default
@@ -134,8 +123,7 @@ async def test_autocomplete_over_earlier_values_and_aliases(corpus: Path, scheme
                                                             db: Store) -> None:
     app = make_app(corpus, scheme, "alice")
     async with app.run_test() as pilot:
-        await pilot.press("j", "j")
-        await pilot.press("s", *"ministre", "enter", "l")
+        await claim_on_ministre(pilot)
         await pilot.press(*"Volodymyr Zelensky", "enter", "escape")
         await pilot.press("s", *"salue", "enter", "m")
         await pilot.press(*"zel")  # an earlier value, found by a few letters
@@ -158,8 +146,7 @@ async def test_escape_keeps_what_was_chosen_and_undo_reverses_one_value(
 ) -> None:
     app = make_app(corpus, scheme, "alice")
     async with app.run_test() as pilot:
-        await pilot.press("j", "j")
-        await pilot.press("s", *"ministre", "enter", "l")
+        await claim_on_ministre(pilot)
         await pilot.press(*"Lavrov", "enter", "r", "enter", "escape")
         assert isinstance(app.screen, AnnotateScreen)
         # an alias typed in full picks its canonical value
@@ -175,8 +162,7 @@ async def test_reopen_with_ctrl_e_and_clear_with_backspace(corpus: Path, scheme:
                                                            db: Store) -> None:
     app = make_app(corpus, scheme, "alice")
     async with app.run_test() as pilot:
-        await pilot.press("j", "j")
-        await pilot.press("s", *"ministre", "enter", "l")
+        await claim_on_ministre(pilot)
         await pilot.press(*"Lavrov", "enter", "escape")
         # the view's canonical value follows the scheme's aliases too
         await pilot.press("ctrl+e")  # the newest label with attributes
@@ -204,8 +190,7 @@ async def test_reopen_with_ctrl_e_and_clear_with_backspace(corpus: Path, scheme:
 async def test_closed_values_cannot_be_typed_in(corpus: Path, scheme: Scheme, db: Store) -> None:
     app = make_app(corpus, scheme, "alice")
     async with app.run_test() as pilot:
-        await pilot.press("j", "j")
-        await pilot.press("s", *"ministre", "enter", "l")
+        await claim_on_ministre(pilot)
         await pilot.press("tab", *"Mars", "enter")  # no such target: nothing matches
         assert form(app).shown == [] and form(app).current.name == "target"  # stays
         assert values(db) == []
@@ -220,8 +205,7 @@ async def test_keys_arriving_in_one_read_keep_their_order(corpus: Path, scheme: 
 
     app = make_app(corpus, scheme, "alice")
     async with app.run_test() as pilot:
-        await pilot.press("j", "j")
-        await pilot.press("s", *"ministre", "enter", "l")
+        await claim_on_ministre(pilot)
         form(app)
         for ch in "Lav\rdp\r\ry\r":
             key = "enter" if ch == "\r" else ch
