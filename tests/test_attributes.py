@@ -308,3 +308,66 @@ def test_invalid_scheme_error_lists_every_problem() -> None:
     with pytest.raises(SchemeError) as info:
         parse_scheme(one_set("- {name: a}\n- {name: b, values: [x], aliases: {x: [y]}}\n"))
     assert len(info.value.problems) == 2
+
+
+KILLED = """
+import os, signal, sys
+from annotator.core.scheme import parse_scheme
+from annotator.services.annotation import Session
+from annotator.store import Store
+store = Store.open(sys.argv[1])
+scheme_id, scheme = store.schemes.load("st")
+s = Session(store, scheme, scheme_id, "alice")
+s.start()
+s.goto(s.neighbour(1) or s.sentence_id)
+s.toggle_span("statement", "Claim", 0, 6)
+uid = s.spans()[0]["uid"]
+for value in ("Russia", "Ukraine", "DPRK"):
+    s.set_attribute(uid, "target", value)
+    print(value, flush=True)  # shown: stored
+s.set_attribute(uid, "actor", "Lavrov")
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_values_survive_kill_9(session: Session, tmp_path: Path) -> None:
+    """Every value chosen before the process is killed is in the file, and the event log
+    replays to the stored state."""
+    import os
+    import subprocess
+    import sys
+
+    from annotator.services.doctor import replay_problems
+
+    path = session.store.path
+    session.store.close()
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.run([sys.executable, str(script), str(path)], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert proc.returncode == -9, proc.stderr
+    assert proc.stdout.split() == ["Russia", "Ukraine", "DPRK"]
+    store = Store.open(path)
+    rows = store.db.query("SELECT attribute, value FROM attribute_view ORDER BY attribute_value_id")
+    assert [(r["attribute"], r["value"]) for r in rows] == [
+        ("target", "Russia"), ("target", "Ukraine"), ("target", "DPRK"), ("actor", "Lavrov")]
+    assert store.db.scalar("PRAGMA integrity_check") == "ok"
+    assert replay_problems(store, store.schemes.annotator_id("alice")) == []
+    store.close()
+
+
+def test_scheme_add_says_which_attributes_a_version_adds(tmp_path: Path) -> None:
+    v1 = tmp_path / "v1.yaml"
+    v1.write_text("name: st\nversion: 1\nlabel_sets:\n  - {name: statement, level: span, "
+                  "labels: [Claim]}\n", encoding="utf-8")
+    v2 = tmp_path / "v2.yaml"
+    v2.write_text(STATEMENTS.replace("labels: [Claim, Denial]", "labels: [Claim]")
+                  .replace("version: 1", "version: 2"), encoding="utf-8")
+    db = str(tmp_path / "s.db")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["scheme", "add", str(v1), "--db", db]).exit_code == 0
+    res = runner.invoke(cli, ["scheme", "add", str(v2), "--db", db])
+    assert res.exit_code == 0, res.output
+    assert ("attribute(s) added: statement/actor, statement/target, statement/agreement, "
+            "tone/intensity") in res.output

@@ -149,7 +149,26 @@ def scheme_changes(old: Any, new: Any) -> str:
         parts[0] += " (" + ", ".join(added[:8]) + (", ..." if len(added) > 8 else "") + ")"
     if gone:
         parts.append("changed or removed, unused so far: " + ", ".join(gone))
+    parts.extend(attribute_changes(old, new))
     return "; ".join(parts)
+
+
+def attribute_changes(old: Any, new: Any) -> list[str]:
+    """What a new version changes in the attributes of labels (nothing said when none)."""
+    from annotator.core.scheme import attribute_incompatibilities
+
+    def known(set_name: str, attr: str) -> bool:
+        ls = old.label_set(set_name)
+        return ls is not None and ls.attribute(attr) is not None
+
+    added = [f"{ls.name}/{a.name}" for ls in new.label_sets for a in ls.attributes
+             if not known(ls.name, a.name)]
+    gone = [f"{s}/{a}" + ("" if v == "*" else f"={v}")
+            for s, a, v in attribute_incompatibilities(old, new)]
+    out = [f"attribute(s) added: {', '.join(added)}"] if added else []
+    if gone:
+        out.append("attributes changed or removed, unused so far: " + ", ".join(gone))
+    return out
 
 
 @scheme_group.command("list")

@@ -1205,6 +1205,46 @@ def per_label_agreement(
     return out
 
 
+# ------------------------------------------------------------------------------- attributes
+def attribute_alpha(
+    cells: dict[tuple[Hashable, Hashable], Any], scale: str = "nominal", *, multiple: bool = False
+) -> tuple[Coefficient, str, int]:
+    """Krippendorff's α of one attribute (who speaks, about whom...) over matched units.
+
+    ``cells[(unit, annotator)]`` is the value an annotator gave the attribute on a unit (a
+    matched span, a sentence label): a string for nominal attributes, a number for ordinal,
+    interval and ratio ones, a set of strings for ``multiple`` ones. Absent cells are missing.
+    Returns (α, the metric used, pairable units). The metric follows the attribute's scale:
+    nominal δ² for open text and unnumbered values, ordinal / interval / ratio δ² for values on
+    a scale, and MASI (Passonneau 2006) between value sets for multiple attributes (partial
+    credit when one annotator named Ukraine and another Ukraine and West), as in ``agree`` for
+    multi-label sets."""
+    units = list(dict.fromkeys(u for u, _ in cells))
+    annotators = list(dict.fromkeys(a for _, a in cells))
+    u_ix = {u: i for i, u in enumerate(units)}
+    a_ix = {a: i for i, a in enumerate(annotators)}
+    given = np.zeros(len(units), dtype=np.int64)
+    for u, _ in cells:
+        given[u_ix[u]] += 1
+    pairable = int((given >= 2).sum())
+    if multiple:
+        sets: list[list[Iterable[Hashable] | None]] = [[None] * len(annotators) for _ in units]
+        for (u, a), v in cells.items():
+            sets[u_ix[u]][a_ix[a]] = frozenset(v)
+        return (set_alpha(sets, "masi") if pairable else Undefined(NO_PAIRS)), "masi", pairable
+    values = np.full((len(annotators), len(units)), np.nan)
+    if scale == "nominal":
+        codes: dict[Hashable, int] = {}
+        for (u, a), v in cells.items():
+            values[a_ix[a], u_ix[u]] = codes.setdefault(label_key(v), len(codes))
+    else:
+        for (u, a), v in cells.items():
+            values[a_ix[a], u_ix[u]] = float(v)
+    if not pairable:
+        return Undefined(NO_PAIRS), scale, 0
+    return krippendorff_alpha(values, scale), scale, pairable
+
+
 # ------------------------------------------------------------------------------------- summary
 @dataclass
 class _Drops:

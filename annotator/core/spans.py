@@ -334,3 +334,53 @@ def char_alpha(
         else:
             out[label] = krippendorff_alpha(values, "nominal")
     return out
+
+
+# ------------------------------------------------------------------------- matched spans
+def match_spans(
+    spans: Sequence[tuple[Hashable, Span]], mode: Mode = "overlap"
+) -> list[list[int]]:
+    """Group the spans of several annotators into *matched spans*: the units on which the
+    attributes of a span label (who speaks, about whom...) are compared.
+
+    ``spans`` are (annotator, span) pairs; the answer lists groups of indexes into it. Spans
+    match when they have the same document and label and, in ``overlap`` mode, share at least
+    one character (``exact``: the same offsets). A group holds at most one span per annotator:
+    annotators are taken in order of first appearance, and each span joins the group, still
+    without a span of its annotator, with which it shares the most characters (ties: the group
+    formed first), else starts a group. Deterministic, and for two annotators a greedy
+    one-to-one matching by overlap. Groups of one span are returned too (nothing to compare)."""
+    if mode not in ("exact", "overlap"):
+        raise ValueError(f"unknown matching mode {mode!r}; use exact or overlap")
+    order = list(dict.fromkeys(a for a, _ in spans))
+    groups: list[list[int]] = []
+    members: list[set[Hashable]] = []
+    reach: list[tuple[int, int]] = []  # each group's first span (start, end): what joins it
+    by_key: dict[tuple[Hashable, str], list[int]] = defaultdict(list)
+    for annotator in order:
+        mine = sorted(
+            (i for i, (a, _) in enumerate(spans) if a == annotator),
+            key=lambda i: (str(spans[i][1].doc), spans[i][1].start, spans[i][1].end),
+        )
+        for i in mine:
+            sp = spans[i][1]
+            best, best_overlap = -1, 0
+            for g in by_key[(sp.doc, sp.label)]:
+                if annotator in members[g]:
+                    continue
+                start, end = reach[g]
+                if mode == "exact":
+                    shared = len(sp) + 1 if (start, end) == (sp.start, sp.end) else 0
+                else:
+                    shared = overlap_length(sp.start, sp.end, start, end)
+                if shared > best_overlap:
+                    best, best_overlap = g, shared
+            if best < 0:
+                best = len(groups)
+                groups.append([])
+                members.append(set())
+                reach.append((sp.start, sp.end))
+                by_key[(sp.doc, sp.label)].append(best)
+            groups[best].append(i)
+            members[best].add(annotator)
+    return groups

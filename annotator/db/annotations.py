@@ -474,6 +474,57 @@ class Annotations:
             )
         ]
 
+    def has_attribute_values(self) -> bool:
+        """Whether any attribute value was ever stored (exports skip the reads otherwise)."""
+        return self.db.execute("SELECT 1 FROM attribute_values LIMIT 1").fetchone() is not None
+
+    def attribute_values_of_document(self, document_id: int) -> dict[str, list[dict[str, Any]]]:
+        """annotation uid -> its attribute value rows, current and removed (uid, attribute,
+        value, created_at, removed_at), in the order chosen: what the lossless export carries."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        for row in self.db.iter_query(
+            "SELECT a.uid AS annotation_uid, v.uid, v.attribute, v.value, v.created_at, "
+            "v.removed_at FROM attribute_values v JOIN annotations a ON a.id = v.annotation_id "
+            "WHERE a.document_id = ? ORDER BY v.id",
+            [document_id],
+        ):
+            out.setdefault(str(row.pop("annotation_uid")), []).append(row)
+        return out
+
+    def import_attribute_values(
+        self, rows: Iterable[dict[str, Any]], *, update_removed: bool = False
+    ) -> int:
+        """Store attribute values read from an export or another database (keys
+        ``annotation_uid, uid, attribute, value, created_at, removed_at``) on the annotations
+        stored here with that uid: unknown value uids are added; with ``update_removed`` a known
+        one takes the given ``removed_at`` (a merge where the other side's change won).
+        Returns how many were added. Inside the caller's transaction."""
+        added = 0
+        for r in rows:
+            cur = self.db.execute(
+                "INSERT OR IGNORE INTO attribute_values (uid, annotation_id, attribute, value, "
+                "created_at, removed_at) SELECT ?, id, ?, ?, ?, ? FROM annotations WHERE uid = ?",
+                [r["uid"], r["attribute"], r["value"], r["created_at"], r.get("removed_at"),
+                 r["annotation_uid"]],
+            )
+            added += max(0, cur.rowcount)
+            if cur.rowcount <= 0 and update_removed:
+                self.db.execute(
+                    "UPDATE attribute_values SET removed_at = ? WHERE uid = ?",
+                    [r.get("removed_at"), r["uid"]],
+                )
+        return added
+
+    def of_label_set(self, label_set: str) -> list[dict[str, Any]]:
+        """Every annotator's current annotations of one label set (id, annotator_id, scheme_id,
+        label, level, document_id, sentence_id, start, end): the labels whose attributes
+        agreement compares, with or without values."""
+        return self.db.query(
+            "SELECT id, annotator_id, scheme_id, label, level, document_id, sentence_id, start, "
+            '"end" FROM annotations WHERE label_set = ? AND removed_at IS NULL ORDER BY id',
+            [label_set],
+        )
+
     def attribute_rows(self, label_set: str | None = None) -> list[dict[str, Any]]:
         """Every current value of a current annotation, with the annotation's place (annotator
         and scheme ids, document, sentence, offsets, label): what agreement and networks read.

@@ -161,7 +161,29 @@ def render_text(report: dict[str, Any]) -> str:
                     where = f"document {u['unit_id']} “{_snippet(u.get('title'), 60)}”"
                 lines.append(f"    {where}")
                 lines.append(f"      {answers}")
+    lines.extend(attribute_lines(report.get("attributes") or []))
     return "\n".join(lines) + "\n"
+
+
+METRIC_NAMES = {"nominal": "nominal", "ordinal": "ordinal", "interval": "interval",
+                "ratio": "ratio", "masi": "MASI, value sets"}
+
+
+def attribute_lines(entries: list[dict[str, Any]]) -> list[str]:
+    """The attributes section of ``agree``: Krippendorff's alpha per attribute on matched
+    labels (services/attribute_agreement.py says what a matched label is)."""
+    if not entries:
+        return []
+    lines = ["", "Attributes (alpha on matched labels: same label, overlapping spans)"]
+    for e in entries:
+        value = numbers.coefficient(e["alpha"], f"undefined ({e['reason']})")
+        lines.append(
+            f"  {e['label_set'] + '/' + e['attribute']:<28} alpha {value}  "
+            f"({METRIC_NAMES.get(e['metric'], e['metric'])}; "
+            f"{numbers.count(e['n_units'], 'matched label')} with two or more values, "
+            f"of {e['n_matched']} matched)"
+        )
+    return lines
 
 
 def _span_text(s: dict[str, Any]) -> list[str]:
@@ -258,6 +280,13 @@ def csv_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
         for e in s.get("leave_one_out", []):
             add(s, "left_out", "", e["left_out"], e, ["krippendorff_alpha", "masi_alpha"],
                 s["n_units"])
+    for e in report.get("attributes") or []:
+        rows.append({
+            "label_set": e["label_set"], "level": e["level"], "scope": "attribute",
+            "label": e["attribute"], "annotators": "|".join(e["annotators"]),
+            "coefficient": f"attribute_alpha_{e['metric']}", "value": e["alpha"],
+            "reason": e["reason"] or "", "n": e["n_units"],
+        })
     return rows
 
 

@@ -16,6 +16,7 @@ from annotator.core.colors import FALLBACK
 from annotator.core.untrusted import escape as escape_controls
 from annotator.render.report_text import (
     agreement_table_rows,
+    attribute_table_rows,
     campaign_table,
     fmt_seconds,
     progress_table,
@@ -144,6 +145,14 @@ def render_html(rep: Report) -> str:
             agreement_table_rows(rep),
         )
     )
+
+    if rep.attribute_agreement:
+        add('<h3 id="attribute-agreement">Attributes</h3>')
+        add('<p class="note">Alpha per attribute of labels (actor, target...) on matched labels: '
+            "the same label on overlapping spans (or on the same sentence) from two or more "
+            "annotators; MASI between value sets for attributes with several values.</p>")
+        add(_table(["label set", "attribute", "measure", "value", "units"],
+                   attribute_table_rows(rep)))
 
     add('<h2 id="confusion">Confusion between annotators</h2>')
     add(

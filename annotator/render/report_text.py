@@ -114,6 +114,15 @@ def campaign_table(rep: Report) -> tuple[list[str], list[list[Any]]]:
     return list(CAMPAIGN_HEADERS), sorted(rows, key=lambda r: str(r[0]))
 
 
+def attribute_table_rows(rep: Report) -> list[list[Any]]:
+    """Rows of the per-attribute agreement table (terminal and HTML reports)."""
+    return [
+        [e["label_set"], e["attribute"], f"alpha ({e['metric']})",
+         fmt_alpha(e["alpha"]), e["n_units"]]
+        for e in rep.attribute_agreement
+    ]
+
+
 def format_text(rep: Report) -> str:
     """The report for the terminal: titled sections of aligned tables."""
     out: list[str] = []
@@ -191,6 +200,11 @@ def format_text(rep: Report) -> str:
             align="lllrrrr",
         )
     )
+
+    if rep.attribute_agreement:
+        section("Agreement per attribute (alpha on matched labels, as `annotator agree`)")
+        out.append(format_table(["label set", "attribute", "measure", "value", "units"],
+                                attribute_table_rows(rep), align="lllrr"))
 
     if rep.campaign:
         section("Campaign (units assigned, done and missing per annotator)")

@@ -1302,6 +1302,10 @@ def agreement_report(
         if isinstance(prefetched, PrefetchedReads):
             prefetched.close()
     _attach_texts(store, report)
+    if any(ls.attributes for ls in sets):  # statements with actors, targets... (issue 18)
+        from annotator.services.attribute_agreement import attribute_agreement
+
+        report["attributes"] = attribute_agreement(store, sch, sets, chosen, documents=documents)
     return report
 
 

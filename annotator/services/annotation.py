@@ -98,6 +98,7 @@ class Session:
         # annotation id -> attribute -> values, for the current sentence's annotations
         self.attributes: dict[int, dict[str, list[str]]] = {}
         self.has_attributes = any(ls.attributes for ls in scheme.label_sets)
+        self.last_added: str | None = None  # uid of the label the last toggle applied
         self.colors = scheme_colors(scheme)
         self.cues: list[tuple[str, str, str]] = []  # (cue, set, label)
         for ls in scheme.label_sets:
@@ -455,11 +456,12 @@ class Session:
         if level == "span":
             raise ValueError("span label: select text first (s or v)")
         existing = self.applied(set_name, label, level)
+        self.last_added = None
         if existing is not None:
             self.store.annotations.remove(self.annotator_id, existing["uid"])
             msg = f"removed {label}"
         else:
-            self.store.annotations.add(
+            self.last_added = self.store.annotations.add(
                 self.annotator_id,
                 self.scheme_id,
                 label_set=set_name,
@@ -481,12 +483,13 @@ class Session:
         """Apply (or remove, if present) a span label; offsets relative to the sentence."""
         ls = self.label_set(set_name)
         base = int(self.sentence["start"])
+        self.last_added = None
         for s in self.spans():
             if (s["rs"], s["re"], s["label_set"], s["label"]) == (start, end, set_name, label):
                 self.store.annotations.remove(self.annotator_id, s["uid"])
                 self.reload()
                 return f"removed span {label}"
-        self.store.annotations.add(
+        self.last_added = self.store.annotations.add(
             self.annotator_id,
             self.scheme_id,
             label_set=set_name,
@@ -510,6 +513,20 @@ class Session:
         )
 
     # ------------------------------------------------------------------ attributes
+    def attribute_target(self, span_index: int | None = None) -> str | None:
+        """The annotation whose attributes the form edits when asked from the screen: the span
+        at ``span_index`` (the span cursor), else the newest label with attributes here."""
+        def asks(a: dict[str, Any]) -> bool:
+            ls = self.scheme.label_set(a["label_set"])  # None: a set an older version had
+            return ls is not None and bool(ls.attributes) and a["level"] != "document"
+
+        if span_index is not None:
+            spans = self.spans()
+            if 0 <= span_index < len(spans):
+                return str(spans[span_index]["uid"]) if asks(spans[span_index]) else None
+        with_attrs = [a for a in self.annotations if asks(a)]
+        return str(max(with_attrs, key=lambda a: int(a["id"]))["uid"]) if with_attrs else None
+
     def attributes_of(self, annotation: dict[str, Any]) -> dict[str, list[str]]:
         """The current values of an annotation of the current sentence, by attribute."""
         return self.attributes.get(int(annotation["id"]), {})
@@ -521,7 +538,8 @@ class Session:
         ann = next((a for a in self.annotations if a["uid"] == annotation_uid), None)
         if ann is None:
             raise ValueError("that label is no longer on this sentence")
-        attr = self.label_set(ann["label_set"]).attribute(attribute)
+        ls = self.scheme.label_set(ann["label_set"])
+        attr = ls.attribute(attribute) if ls is not None else None
         if attr is None:
             raise ValueError(f"{ann['label_set']} has no attribute {attribute!r}")
         if value is not None:

@@ -465,6 +465,34 @@ class Records:
         }
 
 
+    def attribute_values(self, lineno: int, a: dict[str, Any]) -> list[dict[str, Any]]:
+        """The attribute values an annotation record carries (``attributes``: uid, attribute,
+        value, created_at, removed_at), checked, with the annotation's uid."""
+        raw = a.get("attributes")
+        if raw is None:
+            return []
+        what = f"annotation {a['uid']}"
+        if not isinstance(raw, list):
+            raise self.fail(lineno, f"{what}: attributes must be a list")
+        out = []
+        for v in raw:
+            if not isinstance(v, dict):
+                raise self.fail(lineno, f"{what}: each attribute value must be an object")
+            for key in ("uid", "attribute", "value", "created_at"):
+                if not isinstance(v.get(key), str) or not v[key]:
+                    raise self.fail(lineno, f"{what}: attribute value {key} must be text")
+            if v.get("removed_at") is not None and not isinstance(v["removed_at"], str):
+                raise self.fail(lineno, f"{what}: attribute value removed_at must be text or null")
+            bad = first_unsafe(v["value"])
+            if bad is not None:
+                raise self.fail(lineno, f"{what}: attribute value {v['value']!r} contains a "
+                                "control character")
+            out.append({"annotation_uid": a["uid"], "uid": v["uid"],
+                        "attribute": v["attribute"], "value": v["value"],
+                        "created_at": v["created_at"], "removed_at": v.get("removed_at")})
+        return out
+
+
 class Parts(Protocol):
     """How the parts of a document record are stored (an import adds what is new; a merge
     also settles what changed on both sides)."""
@@ -507,6 +535,9 @@ class InsertNew:
             rows.append(r.annotation_row(lineno, a, removed, text, doc_id, sent_ids))
         r.store.db.bulk_insert("annotations", rows)
         r.result.annotations_new += len(rows)
+        r.store.annotations.import_attribute_values(
+            v for a, _ in anns for v in r.attribute_values(lineno, a)
+        )
 
     def progress(
         self, r: Records, lineno: int, rec: dict[str, Any], doc_id: int, sent_ids: list[int]

@@ -155,6 +155,8 @@ class MergeParts:
             units.setdefault(key, ([], []))[1].append(r)
         inserts: list[dict[str, Any]] = []
         updates: list[tuple[str | None, str]] = []
+        values_new: list[dict[str, Any]] = []  # attribute values: added when unknown here
+        values_won: list[dict[str, Any]] = []  # ... and their removal follows the winning side
         for unit, (s_rows, t_rows) in units.items():
             if not s_rows:
                 continue
@@ -163,8 +165,15 @@ class MergeParts:
             s_ts = self._side_news(s_map, t_map, self.src_news, self.evented)
             t_ts = self._side_news(t_map, s_map, self.tgt_news, self.evented)
             if not s_ts:
+                values_new.extend(v for a in s_rows for v in records.attribute_values(lineno, a))
                 continue
             src_wins = not t_ts or s_ts > t_ts
+            for a in s_rows:
+                for v in records.attribute_values(lineno, a):
+                    if src_wins:
+                        values_won.append(v)
+                    else:  # kept for the audit trail, not as a current value
+                        values_new.append({**v, "removed_at": v["removed_at"] or t_ts})
             if t_ts:
                 self.report.conflicts.append(
                     f"{unit[0]}: {unit[1]} on {self._where(rec, unit)} changed in both databases; "
@@ -184,6 +193,8 @@ class MergeParts:
                         updates.append((s_ts, uid))
         self.store.db.bulk_insert("annotations", inserts)
         self.store.annotations.set_removed_at(updates)
+        self.store.annotations.import_attribute_values(values_new)
+        self.store.annotations.import_attribute_values(values_won, update_removed=True)
         records.result.annotations_new += len(inserts)
         self.report.annotations_changed += len(updates)
 

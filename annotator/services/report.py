@@ -163,6 +163,8 @@ class Report:
     confusions: list[Confusion]
     progress: list[ProgressRow]
     campaign: list[SetProgress] = field(default_factory=list)  # when documents are assigned
+    # agreement per attribute of labels (issue 18), as `annotator agree` computes it
+    attribute_agreement: list[dict[str, Any]] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------------ building
@@ -233,6 +235,7 @@ def _build(
         own.append(agreement_rows(st, units, from_command=st.name in in_agree))
         confusions.append(confusion(st, units))
     agree = {e["label_set"]: e for e in agree_job()["label_sets"]}
+    attribute_agreement = attribute_agreement_rows(agree_job())
     agreement = [
         row for st, rows in zip(sets, own, strict=True)
         for row in with_agree_command(rows, agree.get(st.name))
@@ -264,6 +267,7 @@ def _build(
             if sp.scheme == name
         ]
     return Report(
+        attribute_agreement=attribute_agreement,
         campaign=campaign,
         scheme=name,
         scheme_version=int(scheme.version),
@@ -281,6 +285,12 @@ def _build(
         confusions=confusions,
         progress=progress,
     )
+
+
+def attribute_agreement_rows(agree: dict[str, Any]) -> list[dict[str, Any]]:
+    """The attributes section of ``annotator agree`` (alpha per attribute of labels on matched
+    labels: services/attribute_agreement.py), for the report's own short section."""
+    return list(agree.get("attributes") or [])
 
 
 def read_answers(

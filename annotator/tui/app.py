@@ -127,6 +127,13 @@ KEYS: list[tuple[str, str, str, str, str]] = [
     ("next-flagged", "ctrl+f", "next_marked('flag')", "", "next flagged sentence"),
     ("next-note", "ctrl+e", "next_marked('note')", "", "next sentence with a note"),
     ("guidelines", "question_mark", "guidelines", "Help", "guidelines, labels with examples, keys"),
+    (
+        "attributes",
+        "ctrl+a",
+        "attributes",
+        "",
+        "attributes (actor, target...) of the span under the cursor, else the newest label",
+    ),
     ("quit", "q", "quit", "Quit", "quit (everything is already saved)"),
     ("cancel", "escape", "cancel", "", "cancel the selection, close panels"),
 ]
@@ -475,6 +482,30 @@ class AnnotateScreen(Screen[None]):
             msg = s.toggle_label(set_name, label)
         self.say(msg, "$success")
         self.redraw()
+        if s.last_added is not None and ls.attributes:
+            self.open_attributes(s.last_added)
+
+    def open_attributes(self, uid: str) -> None:
+        """The attribute form (tui/attributes.py) for one label; it stores each value itself."""
+        from annotator.tui.attributes import AttributeForm
+
+        def changed(msg: str) -> None:
+            self.say(msg, "$success")
+            self.redraw()
+
+        def closed(_: None) -> None:
+            self.redraw()
+
+        self.app.push_screen(AttributeForm(self.session, uid, changed), closed)
+
+    def action_attributes(self) -> None:
+        uid = self.session.attribute_target(self.span_cursor)
+        if uid is None:
+            self.say("no label with attributes here (ctrl+a on a span chosen with delete)",
+                     "$warning")
+            self.redraw()
+            return
+        self.open_attributes(uid)
 
     def action_picker(self) -> None:
         s = self.session
@@ -661,6 +692,8 @@ class AnnotateScreen(Screen[None]):
         g = suggestions[min(self.suggestion_cursor, len(suggestions) - 1)]
         self.say(s.accept(g), "$success")
         self.redraw()
+        if s.last_added is not None and s.label_set(g.label_set).attributes:
+            self.open_attributes(s.last_added)
 
     def action_next_suggestion(self) -> None:
         n = len(self.session.suggestions())

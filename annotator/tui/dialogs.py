@@ -481,6 +481,7 @@ def guidelines_content(scheme: Scheme, query: str, keys: Sequence[tuple[str, str
             parts = [title]
             if ls.description:
                 parts.append(Content(ls.description.strip()).stylize("italic"))
+            parts.extend(attribute_guidelines(ls))
             blocks.append(Content("\n").join([*parts, *label_blocks]))
     key_lines = [
         Content.assemble((f"{k:<18}", "bold $accent"), Content(d)) for k, d in keys if keep(k, d)
@@ -490,6 +491,23 @@ def guidelines_content(scheme: Scheme, query: str, keys: Sequence[tuple[str, str
     if q and len(blocks) == 1:
         blocks.append(Content(f"nothing matches {query!r}").stylize("$warning"))
     return safe(Content("\n\n").join(blocks))
+
+
+def attribute_guidelines(ls: LabelSet) -> list[Content]:
+    """One line per attribute asked with the set's labels: kind, values, aliases, description."""
+    lines = []
+    for attr in ls.attributes:
+        kind = "text" if attr.open else ", ".join(attr.names)
+        if attr.multiple:
+            kind += " (several)"
+        line = Content.assemble(("  + ", "$text-muted"), (attr.name, "bold"), f": {kind}")
+        if attr.description:
+            line = Content.assemble(line, ("  " + attr.description.strip(), "$text-muted"))
+        for canon, variants in attr.aliases:
+            line = Content.assemble(line, ("\n      ", ""), canon, (" ← " + ", ".join(variants),
+                                                                   "$text-muted"))
+        lines.append(line)
+    return lines
 
 
 class GuidelinesScreen(ModalScreen[None]):

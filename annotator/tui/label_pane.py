@@ -45,6 +45,7 @@ class LabelPane(ScrollView):
         key = (
             tuple(sorted((a["label_set"], a["label"], a["level"]) for a in session.annotations)),
             tuple(sorted((a["label_set"], a["label"]) for a in session.doc_annotations)),
+            repr(sorted(session.attributes.items())),  # attribute values of sentence labels
             id(session.scheme),
             tuple(levels),
             width,

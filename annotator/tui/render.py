@@ -183,6 +183,7 @@ def legend_content(
                 " «",
                 plain(_clip(text[s["rs"] : s["re"]], 60)),
                 "»",
+                attributes_content(session.attributes_of(s)),
             )
         )
     for n, g in enumerate(suggestions):
@@ -225,6 +226,17 @@ def legend_content(
     return Content("\n").join([*lines, *note])
 
 
+def attributes_content(values: dict[str, list[str]]) -> Content:
+    """A label's attribute values after it, ``  actor Lavrov · target Ukraine, West``."""
+    if not values:
+        return Content("")
+    parts = [
+        Content.assemble((name, "$text-muted"), " ", plain(_clip(", ".join(vs), 40)))
+        for name, vs in values.items()
+    ]
+    return Content.assemble("  ", Content(" · ").join(parts))
+
+
 def labels_content(
     session: Session, levels: Sequence[str] = ("sentence", "span"), *, width: int | None = None
 ) -> Content:
@@ -246,16 +258,22 @@ def labels_content(
         for lab in ls.labels:
             color = session.color(ls.name, lab.name)
             key = lab.key or "·"
+            applied = None
             if ls.level == "span":
                 count = span_counts.get((ls.name, lab.name), 0)
                 on = count > 0
                 mark = f" ×{count}" if count > 1 else ""
             else:
-                on = session.applied(ls.name, lab.name, ls.level) is not None
+                applied = session.applied(ls.name, lab.name, ls.level)
+                on = applied is not None
                 mark = ""
             name = Content.assemble((key, "bold $accent"), "\u00a0")
             if on:
                 name = Content.assemble(name, (f"✓{lab.name}{mark}", span_style(color)))
+                if ls.level != "span" and ls.attributes and applied is not None:
+                    name = Content.assemble(
+                        name, attributes_content(session.attributes_of(applied))
+                    )
             else:
                 name = Content.assemble(name, (lab.name, color))
             if width is not None:

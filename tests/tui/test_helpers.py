@@ -10,7 +10,7 @@ from textual.geometry import Offset
 
 from annotator.core import textops
 from annotator.core.timing import PAUSE_SECONDS, ActiveTimer
-from annotator.tui.app import BINDING_IDS, KeymapError, load_keymap, selection_offsets
+from annotator.tui.app import BINDING_IDS, KEYS, KeymapError, load_keymap, selection_offsets
 
 TEXT = "Le ministre salue une « fraternité invincible » entre les peuples."
 
@@ -130,3 +130,19 @@ def test_mouse_selection_offsets() -> None:
     assert selection_offsets(TEXT, None, None) == (0, len(TEXT))
     assert selection_offsets("ab\ncd", Offset(1, 0), Offset(1, 1)) == (1, 4)
     assert selection_offsets(TEXT, Offset(2, 0), Offset(3, 0)) is None  # only a space
+
+
+# Keys bound twice on purpose: the first acts only with a selection or span cursor
+# (check_action), the second otherwise.
+CONTEXTUAL = {"right": {"word-right", "next"}, "left": {"word-left", "previous"}}
+
+
+def test_no_key_is_bound_to_two_actions_by_accident() -> None:
+    """Parallel work once gave ctrl+e to both "next note" and "attributes": the later binding
+    silently won. Every shared key must be a known contextual pair."""
+    owners: dict[str, set[str]] = {}
+    for bid, keys, *_ in KEYS:
+        for key in keys.split(","):
+            owners.setdefault(key.strip(), set()).add(bid)
+    shared = {key: ids for key, ids in owners.items() if len(ids) > 1}
+    assert shared == {k: v for k, v in CONTEXTUAL.items() if k in shared}

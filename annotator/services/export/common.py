@@ -62,6 +62,8 @@ class ExportDoc:
     document_progress: list[dict[str, Any]] = field(default_factory=list)
     adjudications: list[dict[str, Any]] = field(default_factory=list)
     answered: set[str] = field(default_factory=set)  # who answered something in this document
+    # annotation uid -> its attribute values (scheme `attributes:`), current and removed
+    attributes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -229,6 +231,7 @@ class Walker:
             store.adjudications.gold_by_document(label_sets=sets)
             if sel.gold == "adjudicated" else {}
         )
+        with_attributes = full and store.annotations.has_attribute_values()
         for d in self.docs:
             doc_id = int(d["id"])
             row = store.corpus.document(doc_id)
@@ -244,6 +247,8 @@ class Walker:
                     j for j in adjudications.get(doc_id, []) if j["label_set"] in self.levels
                 ],
             )
+            if with_attributes:
+                doc.attributes = store.annotations.attribute_values_of_document(doc_id)
             doc.answered = (
                 {a["annotator"] for a in anns}
                 | {p["annotator"] for p in progress if p["status"] == "done"}

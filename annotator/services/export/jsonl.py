@@ -64,6 +64,13 @@ def _annotation(doc: ExportDoc, a: dict[str, Any], removed: bool = False) -> dic
     }
     if removed:
         rec["removed_at"] = a["removed_at"]
+    values = doc.attributes.get(a["uid"])
+    if values:  # attribute values (actor, target...), current and removed; absent when none
+        rec["attributes"] = [
+            {"uid": v["uid"], "attribute": v["attribute"], "value": v["value"],
+             "created_at": v["created_at"], "removed_at": v["removed_at"]}
+            for v in values
+        ]
     return rec
 
 
