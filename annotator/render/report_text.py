@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from annotator.render import numbers
-from annotator.services.report import Report
+from annotator.render.agreement import small_sample
+from annotator.services.report import RateRow, RateTable, Report
 
 
 # ------------------------------------------------------------------------------------ text output
@@ -41,9 +42,52 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, align
     return "\n".join(out)
 
 
-def _short(name: str, width: int = 22) -> str:
-    """A column header short enough that several outlets fit a terminal."""
-    return name if len(name) <= width else name[: width - 1] + "…"
+def shorten(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, cut at a word boundary with ``…`` (a single
+    word longer than the width is cut inside, as nothing else fits)."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    if " " in cut and text[width - 1] != " ":
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:-–") + "…"
+
+
+def wrap(text: str, width: int, indent: str = "") -> str:
+    """A sentence of the report wrapped to the terminal (continuation lines indented more)."""
+    import textwrap
+
+    return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_on_hyphens=False, break_long_words=False)
+
+
+def fit_table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int, *, align: str = ""
+) -> str:
+    """A table no wider than ``width``: as is when it fits, else its columns in blocks (each
+    repeating the first column) one under the other, so nothing runs off the terminal."""
+    whole = format_table(headers, rows, align=align)
+    if max(len(line) for line in whole.splitlines()) <= width or len(headers) <= 2:
+        return whole
+    cells = [[numbers.cell(v) for v in r] for r in rows]
+    col_w = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    blocks: list[list[int]] = [[]]
+    used = col_w[0]
+    for i in range(1, len(headers)):
+        if blocks[-1] and used + 2 + col_w[i] > width:
+            blocks.append([])
+            used = col_w[0]
+        blocks[-1].append(i)
+        used += 2 + col_w[i]
+    out = []
+    for cols in blocks:
+        keep = [0, *cols]
+        out.append(format_table(
+            [headers[i] for i in keep], [[r[i] for i in keep] for r in rows],
+            align="".join(align[i] for i in keep) if align else "",
+        ))
+    return "\n\n".join(out)
 
 
 def fmt_alpha(v: float | None) -> str:
@@ -114,96 +158,201 @@ def campaign_table(rep: Report) -> tuple[list[str], list[list[Any]]]:
     return list(CAMPAIGN_HEADERS), sorted(rows, key=lambda r: str(r[0]))
 
 
-def format_text(rep: Report) -> str:
-    """The report for the terminal: titled sections of aligned tables."""
-    out: list[str] = []
+def rate_cells(t: RateTable, row: RateRow) -> list[str]:
+    """One outlet's cells: each label's rate with its 95 % interval, or ``not coded``."""
+    return [numbers.rate_interval(row.rates[lab], row.low.get(lab), row.high.get(lab))
+            for lab in t.labels]
+
+
+def difference_sentence(t: RateTable, label: str) -> str:
+    """Whether the outlets differ in using ``label``, in words, with the test and effect size."""
+    d = t.differences.get(label)
+    if d is None:
+        return f"{label}: fewer than two outlets coded, nothing to compare"
+    coded = [r for r in t.rows if r.documents]
+    shares = ", ".join(
+        f"{r.name} {k} of {n}" for r, k, n in zip(coded, d.with_label, d.documents, strict=True)
+    )
+    if d.p_value is None:
+        who = "no" if not sum(d.with_label) else "every"
+        return f"{label}: used in {who} coded document, nothing to compare ({shares})"
+    n = sum(d.documents)
+    verdict = ("outlets differ" if d.p_value < 0.05
+               else "no clear difference between outlets")
+    few = f"; only {n} documents, so only a large difference could show" if n < 30 else ""
+    return (f"{label}: {verdict} (documents using it: {shares}; permutation test over "
+            f"documents {numbers.p_value(d.p_value)}, Cramér's V {d.cramers_v:.2f}, "
+            f"{d.strength}{few})")
+
+
+def agreement_warnings(rep: Report) -> list[str]:
+    """One small-sample warning per label set whose agreement rests on fewer than 30 units."""
+    seen: dict[str, int] = {}
+    for a in rep.agreement:
+        if a.label is None:
+            seen[a.label_set] = a.units
+    return [f"{name}: {w}" for name, n in seen.items() if (w := small_sample(n))]
+
+
+def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> str:
+    """The report for the terminal: a summary (outlets, labels with intervals and tests, top
+    spans, agreement) in tables no wider than ``width``; per-document tables with
+    ``documents``."""
+    out: list[str] = [wrap(rep.gold_note, width)]
 
     def section(title: str) -> None:
         out.append("")
         out.append(title)
-        out.append("=" * len(title))
+        out.append("=" * min(len(title), width))
 
     out.append(
         f"annotator report: scheme {rep.scheme} v{rep.scheme_version}, "
-        f"{rep.n_documents} documents, {rep.n_sentences} sentences ({rep.generated_at})"
+        f"{rep.n_documents:,} documents, {rep.n_sentences:,} sentences ({rep.generated_at})"
     )
     section("Outlets")
-    out.append(format_table(["outlet", "documents", "sentences"], rep.outlets))
+    out.append(fit_table(["outlet", "documents", "sentences"], rep.outlets, width))
 
+    counted = "gold" if rep.gold != "none" else "pooled over coders"
     for t in rep.outlet_rates:
         what = "labelled sentences" if t.level == "sentence" else "spans"
-        section(f"{t.label_set}: {what} per 100 sentences, by outlet (pooled over annotators)")
+        section(f"{t.label_set}: {what} per 100 sentences, by outlet ({counted})")
         if not t.rows:
             out.append("no outlet")
             continue
-        headers = ["label", *[_short(r.name) for r in t.rows]]
-        rows: list[list[Any]] = [[lab, *[r.rates[lab] for r in t.rows]] for lab in t.labels]
+        headers = ["label", *[r.name for r in t.rows]]
+        rows: list[list[Any]] = [[lab, *[c[i] for c in (rate_cells(t, r) for r in t.rows)]]
+                                 for i, lab in enumerate(t.labels)]
         rows.append(["(answered)", *[r.answered for r in t.rows]])
-        out.append(format_table(headers, rows))
+        rows.append(["(documents)", *[r.documents for r in t.rows]])
+        table = fit_table(headers, rows, width, align="l" + "r" * len(t.rows))
+        if max(len(x) for x in table.splitlines()) > width or "\n\n" in table:
+            # many outlets: one row per outlet reads better than blocks of columns
+            headers = ["outlet", *t.labels, "sentences", "documents"]
+            rows = [[r.name, *rate_cells(t, r), r.answered, r.documents] for r in t.rows]
+            table = fit_table(headers, rows, width, align="l" + "r" * (len(headers) - 1))
+        out.append(table)
+        out.append(wrap(
+            f"Rates with their 95 % interval (bootstrap over the outlet's documents, "
+            f"{rep.n_boot} resamples, seed {rep.seed}; none from a single document); not coded "
+            "= no answered sentence.", width))
+        out.append("")
+        out.append("Do outlets differ? (share of coded documents using each label)")
+        out.extend(wrap(difference_sentence(t, lab), width, "  ") for lab in t.labels)
 
-    for t in rep.document_rates:
-        what = "labelled sentences" if t.level == "sentence" else "spans"
-        section(f"{t.label_set}: {what} per 100 sentences, by document")
-        if not t.rows:
-            out.append("no document annotated")
-        for r in t.rows:
-            top = sorted(
-                ((v, lab) for lab, v in r.rates.items() if v > 0), key=lambda x: (-x[0], x[1])
-            )
-            listed = ", ".join(f"{lab} {numbers.rate(v)}" for v, lab in top) or "no label"
-            out.append(f"{r.name} [{r.source}] ({r.answered} answered): {listed}")
+    if documents:
+        for t in rep.document_rates:
+            what = "labelled sentences" if t.level == "sentence" else "spans"
+            section(f"{t.label_set}: {what} per 100 sentences, by document ({counted})")
+            if not t.rows:
+                out.append("no document")
+            for r in t.rows:
+                name = f"{shorten(r.name, 50)} [{shorten(r.source, 24)}]"
+                if not r.coded:
+                    out.append(f"{name}: {numbers.NOT_CODED}")
+                    continue
+                top = sorted(
+                    ((v, lab) for lab, v in r.rates.items() if v), key=lambda x: (-x[0], x[1])
+                )
+                listed = ", ".join(f"{lab} {numbers.rate(v)}" for v, lab in top) or "no label"
+                out.append(f"{name} ({r.answered} sentences): {listed}")
 
     if rep.span_texts:
-        section("Most frequent span texts per technique")
+        section("Most frequent span texts per technique (the coders' spans)")
         for st in rep.span_texts:
             out.append(f"{st.label_set}/{st.label} ({st.total} spans)")
             for item in st.top:
                 srcs = ", ".join(f"{k} {v}" for k, v in item.sources.items())
-                out.append(f"  {item.n:>4}  « {item.text} »  ({srcs})")
+                out.append(f"  {item.n:>4}  « {shorten(item.text, width - 30)} »  ({srcs})")
         for outlet, lst in rep.outlet_span_texts.items():
             if not lst:
                 continue
             out.append(f"-- {outlet}")
             for st in lst:
-                texts = "; ".join(f"« {i.text} » {i.n}" for i in st.top)
+                texts = "; ".join(f"« {shorten(i.text, 40)} » {i.n}" for i in st.top)
                 out.append(f"  {st.label}: {texts}")
 
+    outlet_names = [o for o, _, _ in rep.outlets]
     for dl in rep.doc_labels:
-        section(f"{dl.label_set} (document level), by outlet: judgements per label")
-        if not dl.outlets:
-            out.append("no document labelled")
-            continue
-        headers = ["outlet", *dl.labels, "judgements"]
-        out.append(
-            format_table(
-                headers, [[o, *[c[lab] for lab in dl.labels], n] for o, n, c in dl.outlets]
-            )
-        )
-        for did, title, src, votes in dl.documents:
-            v = "; ".join(f"{lab}: {', '.join(who)}" for lab, who in votes.items())
-            out.append(f"  #{did} [{src}] {title[:40]}: {v}")
+        unit = "documents" if rep.gold != "none" else "judgements"
+        section(f"{dl.label_set} (document level), by outlet: {unit} per label ({counted})")
+        headers = ["outlet", *dl.labels, unit]
+        found = {o: (n, c) for o, n, c in dl.outlets}
+        rows = [
+            [o, *[numbers.NOT_CODED] * len(dl.labels), 0] if not dl.coded.get(o)
+            else [o, *[found[o][1][lab] if o in found else 0 for lab in dl.labels],
+                  found[o][0] if o in found else 0]
+            for o in outlet_names
+        ]
+        out.append(fit_table(headers, rows, width, align="l" + "r" * (len(headers) - 1)))
+        if documents:
+            for did, title, src, votes in dl.documents:
+                v = "; ".join(f"{lab}: {', '.join(who)}" for lab, who in votes.items())
+                out.append(f"  #{did} [{shorten(src, 24)}] {shorten(title, 40)}: {v}")
 
     section("Agreement (as `annotator agree`; alpha >= 0.8 reliable, >= 0.667 tentative)")
     out.append(
-        format_table(
+        fit_table(
             ["label set", "label", "measure", "value", "units", "coders", "with label"],
             agreement_table_rows(rep),
+            width,
             align="lllrrrr",
         )
     )
+    out.extend(wrap(w, width) for w in agreement_warnings(rep))
 
     if rep.campaign:
         section("Campaign (units assigned, done and missing per annotator)")
-        out.append(format_table(*campaign_table(rep), align="llrrr"))
+        out.append(fit_table(*campaign_table(rep), width, align="llrrr"))
 
     section("Progress and active time")
     if not rep.progress:
         out.append("no annotator yet")
-        return "\n".join(out).lstrip("\n") + "\n"
-    out.append(
-        format_table(
-            *progress_table(rep),
-            align="lrrrrrr",
-        )
-    )
-    return "\n".join(out).lstrip("\n") + "\n"
+        return "\n".join(out) + "\n"
+    out.append(fit_table(*progress_table(rep), width, align="lrrrrrr"))
+    if not documents and any(t.rows for t in rep.document_rates):
+        out.append("")
+        out.append("Per-document tables: --documents (terminal) or --csv DIR (files).")
+    return "\n".join(out) + "\n"
+
+
+def csv_tables(rep: Report) -> dict[str, str]:
+    """The report's tables as CSV files (name -> content): rates by outlet with intervals, rates
+    by document, document labels, agreement. Not coded = empty rate."""
+    import csv
+    import io
+
+    def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(["" if v is None else v for v in r] for r in rows)
+        return buf.getvalue()
+
+    outlets = [
+        [t.label_set, r.name, lab, r.counts[lab], r.answered, r.documents, r.rates[lab],
+         r.low.get(lab), r.high.get(lab)]
+        for t in rep.outlet_rates for r in t.rows for lab in t.labels
+    ]
+    docs = [
+        [t.label_set, r.name.split(" ", 1)[0].lstrip("#"), r.name.partition(" ")[2], r.source,
+         lab, r.counts[lab], r.answered, r.rates[lab]]
+        for t in rep.document_rates for r in t.rows for lab in t.labels
+    ]
+    doc_labels = [
+        [dl.label_set, did, title, src, lab, ";".join(who)]
+        for dl in rep.doc_labels for did, title, src, votes in dl.documents
+        for lab, who in votes.items()
+    ]
+    return {
+        "rates_by_outlet.csv": table(
+            ["label_set", "outlet", "label", "count", "sentences", "documents", "per_100",
+             "low95", "high95"], outlets),
+        "rates_by_document.csv": table(
+            ["label_set", "document_id", "title", "outlet", "label", "count", "sentences",
+             "per_100"], docs),
+        "document_labels.csv": table(
+            ["label_set", "document_id", "title", "outlet", "label", "by"], doc_labels),
+        "agreement.csv": table(
+            ["label_set", "label", "measure", "value", "units", "coders", "with_label"],
+            agreement_table_rows(rep)),
+    }

@@ -34,6 +34,8 @@ import numpy as np
 
 from annotator.core import arrays
 from annotator.core.colors import scheme_colors
+from annotator.core.gold import is_majority
+from annotator.core.uncertainty import N_BOOT, Difference, bootstrap_rates, group_difference
 from annotator.core.units import UNIT_LEVEL
 
 if TYPE_CHECKING:
@@ -44,6 +46,10 @@ if TYPE_CHECKING:
 
 NONE = "(none)"
 UNKNOWN_SOURCE = "(no source)"
+GOLD_MODES = ("adjudicated", "majority", "none")
+GOLD_ID = 0
+"""The annotator id of the gold in a gold ``SetAnswers`` (real annotator ids start at 1)."""
+GOLD_NAME = "gold"
 
 
 # ------------------------------------------------------------------------------------ model
@@ -60,24 +66,35 @@ class SetInfo:
 
 @dataclass
 class RateTable:
-    """Label frequency per 100 sentences, one row per outlet or per document."""
+    """Label frequency per 100 sentences, one row per outlet or per document; for outlets, the
+    test of whether they differ, per label (labels with no outlet coded have none)."""
 
     label_set: str
     level: str
     labels: list[str]
     rows: list[RateRow]
+    differences: dict[str, Difference] = field(default_factory=dict)
 
     def max_rate(self) -> float:
-        return max((v for r in self.rows for v in r.rates.values()), default=0.0)
+        return max(
+            (v for r in self.rows for v in r.rates.values() if v is not None), default=0.0
+        )
 
 
 @dataclass
 class RateRow:
     name: str  # outlet, or "#id title" for a document
     source: str
-    answered: int  # denominator: (annotator, sentence) pairs answered
+    answered: int  # denominator: (annotator, sentence) pairs answered (gold: sentences decided)
     counts: dict[str, int]
-    rates: dict[str, float]
+    rates: dict[str, float | None]  # None: not coded (nothing answered), never 0
+    documents: int = 0  # documents with an answered unit (what the interval resamples)
+    low: dict[str, float | None] = field(default_factory=dict)  # 95 % bootstrap interval
+    high: dict[str, float | None] = field(default_factory=dict)
+
+    @property
+    def coded(self) -> bool:
+        return self.answered > 0
 
 
 @dataclass
@@ -105,6 +122,7 @@ class DocLabels:
     labels: list[str]
     outlets: list[tuple[str, int, dict[str, int]]]  # (source, judgements, label -> count)
     documents: list[tuple[int, str, str, dict[str, list[str]]]]  # (id, title, source, label -> who)
+    coded: dict[str, int] = field(default_factory=dict)  # outlet -> documents answered
 
 
 @dataclass
@@ -147,6 +165,8 @@ class ProgressRow:
 
 @dataclass
 class Report:
+    gold: str  # what the numbers count: adjudicated, majority or none (the coders pooled)
+    gold_note: str  # the same in words, with the coverage (the report's first line)
     scheme: str
     scheme_version: int
     generated_at: str
@@ -163,11 +183,23 @@ class Report:
     confusions: list[Confusion]
     progress: list[ProgressRow]
     campaign: list[SetProgress] = field(default_factory=list)  # when documents are assigned
+    n_boot: int = N_BOOT
+    seed: int = 0
 
 
 # ------------------------------------------------------------------------------------ building
-def build_report(store: Store, scheme_name: str | None = None, *, top: int = 5) -> Report:
+def build_report(
+    store: Store, scheme_name: str | None = None, *, top: int = 5, gold: str | None = None,
+    seed: int = 0, n_boot: int = N_BOOT,
+) -> Report:
     """Compute every table of the report from the database.
+
+    ``gold``: what the rates and document labels count: ``adjudicated`` (the resolved decisions
+    of ``annotator review``; units without one are not coded), ``majority`` (core.gold's strict
+    majority of the coders who answered each unit), ``none`` (every coder's labels, pooled);
+    default: adjudicated when the scheme has a resolved decision, else pooled. Agreement,
+    confusion and progress always describe the coders. Intervals: ``n_boot`` bootstrap
+    resamples of documents, seeded by ``seed``.
 
     A few bulk reads (every current label of the scheme in one pass over the covering index,
     the done marks), the units rule on arrays, then numpy aggregation: no Python loop runs per
@@ -180,16 +212,127 @@ def build_report(store: Store, scheme_name: str | None = None, *, top: int = 5) 
         ("span_texts", (ids, ls.name)) for ls in scheme.label_sets if ls.level == "span"
     ]
     jobs += [("progress.time", ()), ("progress.documents_done", ()), ("corpus.documents", ())]
+    if gold is not None and gold not in GOLD_MODES:
+        raise ValueError(f"gold must be one of {', '.join(GOLD_MODES)}, not {gold!r}")
     sets, answers, data, reads = read_answers(store, scheme, jobs, versions)
     try:
-        return _build(store, scheme, sets, answers, data, reads, top)
+        counted, mode, note = gold_answers(store, ids, sets, answers, data, gold)
+        return _build(store, scheme, sets, answers, data, reads, top,
+                      counted=counted, gold=(mode, note), seed=seed, n_boot=n_boot)
     finally:
         reads.close()
 
 
+def gold_answers(
+    store: Store, scheme_ids: tuple[int, ...], sets: list[SetInfo], answers: SchemeAnswers,
+    data: dict[str, SetAnswers], gold: str | None,
+) -> tuple[dict[str, SetAnswers], str, str]:
+    """What the rates count, per set: the coders' answers (``none``), or the gold as answers of
+    one pseudo-annotator (``GOLD_ID``) on the units it covers; with the mode used and the
+    report's first line saying so."""
+    units, rows = store.adjudications.resolved_arrays(scheme_ids) if gold != "majority" else (
+        {}, {})
+    decided = {st.name: len(units[st.name]) for st in sets if st.name in units}
+    if gold is None:
+        gold = "adjudicated" if decided else "none"
+        how = "default, "
+    else:
+        how = ""
+    if gold == "none":
+        why = "no adjudicated unit yet; " if how else ""
+        return data, gold, (f"Counts: every coder's labels, pooled ({how}{why}"
+                            "--gold adjudicated|majority for gold)")
+    if gold == "majority":
+        return (
+            {name: majority_answers(d) for name, d in data.items()},
+            gold,
+            "Counts: majority gold (a label counts on a unit where more than half of the coders "
+            "who answered it gave it; ties left out)",
+        )
+    counted = {
+        st.name: adjudicated_answers(st, data[st.name], answers, units.get(st.name), rows)
+        for st in sets
+    }
+    cover = ", ".join(
+        f"{st.name} {decided.get(st.name, 0):,} of {len(arrays.unique(data[st.name].unit)):,}"
+        for st in sets
+    )
+    return counted, gold, (
+        f"Counts: adjudicated gold ({how}resolved decisions of `annotator review`; units "
+        f"decided of units coded: {cover}; undecided units are not coded)"
+    )
+
+
+def _gold_set(
+    d: SetAnswers, units: np.ndarray, unit_docs: np.ndarray, unit: np.ndarray,
+    label: np.ndarray, start: np.ndarray, end: np.ndarray,
+) -> SetAnswers:
+    """A SetAnswers of the gold pseudo-annotator: it answered ``units`` (sorted, with their
+    documents) and gave the rows (unit, label, start, end)."""
+    pos = np.searchsorted(units, unit) if len(units) else _EMPTY
+    level = LEVEL_CODE[d.info.level]
+    return SetAnswers(
+        info=d.info,
+        annotator=np.full(len(units), GOLD_ID, dtype=np.int64),
+        unit=units,
+        document=unit_docs,
+        row_annotator=np.full(len(unit), GOLD_ID, dtype=np.int64),
+        row_unit=unit,
+        row_document=unit_docs[pos] if len(unit) else _EMPTY,
+        row_label=label,
+        row_level=np.full(len(unit), level, dtype=np.int64),
+        row_start=start,
+        row_end=end,
+    )
+
+
+def majority_answers(d: SetAnswers) -> SetAnswers:
+    """The strict-majority gold of one set, on arrays (the rule of :func:`core.gold.is_majority`,
+    the one ``export --gold majority`` applies): every unit answered by someone is coded; an
+    item (a label; a span's label and boundaries) counts where more than half of the unit's
+    answering annotators gave it."""
+    units, voters = np.unique(d.unit, return_counts=True)
+    unit_docs = d.document[np.r_[0, np.cumsum(voters)[:-1]]] if len(units) else _EMPTY
+    # each annotator's item once, then votes per item
+    _, unit, label, start, end = arrays.unique_rows(
+        d.row_annotator, d.row_unit, d.row_label, d.row_start + 1, d.row_end + 1
+    )
+    item, n_items = arrays.group_ids(unit, label, start, end)
+    votes = np.bincount(item, minlength=n_items)
+    first = np.full(n_items, len(item), dtype=np.int64)
+    np.minimum.at(first, item, np.arange(len(item)))
+    unit, label, start, end = unit[first], label[first], start[first] - 1, end[first] - 1
+    n_voters = voters[np.searchsorted(units, unit)] if len(unit) else _EMPTY
+    keep = is_majority(votes, n_voters)
+    return _gold_set(d, units, unit_docs, unit[keep], label[keep], start[keep], end[keep])
+
+
+def adjudicated_answers(
+    s: SetInfo, d: SetAnswers, answers: SchemeAnswers, decided: np.ndarray | None,
+    rows: dict[tuple[str, str], np.ndarray],
+) -> SetAnswers:
+    """The adjudicated gold of one set: the units with a resolved decision, and their gold
+    labels (labels the set no longer has are left out)."""
+    column = 0 if UNIT_LEVEL[s.level] == "document" else 1
+    units = _EMPTY if decided is None else arrays.unique(decided[:, column])
+    units = units[units >= 0]
+    parts = [
+        (r[:, column], np.full(len(r), i, dtype=np.int64), r[:, 2], r[:, 3])
+        for i, lab in enumerate(s.labels)
+        if (r := rows.get((s.name, lab))) is not None
+    ]
+    unit, label, start, end = (
+        np.concatenate([p[k] for p in parts]) if parts else _EMPTY for k in range(4)
+    )
+    keep = arrays.contains(units, unit)
+    return _gold_set(d, units, answers.documents_of(s.level, units), unit[keep], label[keep],
+                     start[keep], end[keep])
+
+
 def _build(
     store: Store, scheme: Any, sets: list[SetInfo], answers: SchemeAnswers,
-    data: dict[str, SetAnswers], reads: ReadOnce, top: int,
+    data: dict[str, SetAnswers], reads: ReadOnce, top: int, *,
+    counted: dict[str, SetAnswers], gold: tuple[str, str], seed: int, n_boot: int,
 ) -> Report:
     name = scheme.name
     agree_job = _agree_in_background(store, name, reads)
@@ -199,14 +342,15 @@ def _build(
     rate_sets = [st for st in sets if st.level in ("sentence", "span")]
     outlet_rates: list[RateTable] = []
     document_rates: list[RateTable] = []
-    for st in rate_sets:
-        denom, num = _rate_counts(st, data[st.name], table)
-        outlet_rates.append(_rate_table(st, table.by_outlet(denom), table.by_outlet(num),
-                                        table.outlets, table.outlets))
-        keep = (denom > 0) | (num.sum(axis=1) > 0)
-        document_rates.append(_rate_table(st, denom[keep], num[keep],
-                                          [table.names[i] for i in np.flatnonzero(keep)],
-                                          [table.sources[i] for i in np.flatnonzero(keep)]))
+    for k, st in enumerate(rate_sets):
+        denom, num = _rate_counts(st, counted[st.name], table)
+        coded = denom > 0
+        t = _rate_table(st, table.by_outlet(denom), table.by_outlet(num), table.outlets,
+                        table.outlets, documents=table.by_outlet(coded.astype(np.int64)))
+        _uncertainty(t, table, denom, num, seed=(seed, k), n_boot=n_boot)
+        outlet_rates.append(t)
+        document_rates.append(_rate_table(st, denom, num, table.names, table.sources,
+                                          documents=coded.astype(np.int64)))
 
     span_texts: list[SpanTexts] = []
     outlet_span_texts: dict[str, list[SpanTexts]] = {o: [] for o, _, _ in outlets}
@@ -220,7 +364,8 @@ def _build(
 
     names = answers.names
     doc_labels = [
-        _doc_labels(st, data[st.name], table, names) for st in sets if st.level == "document"
+        _doc_labels(st, counted[st.name], table, {**names, GOLD_ID: GOLD_NAME})
+        for st in sets if st.level == "document"
     ]
 
     # agree has an entry for every set of the scheme's latest version: computed here is what
@@ -264,6 +409,10 @@ def _build(
             if sp.scheme == name
         ]
     return Report(
+        gold=gold[0],
+        gold_note=gold[1],
+        n_boot=n_boot,
+        seed=seed,
         campaign=campaign,
         scheme=name,
         scheme_version=int(scheme.version),
@@ -403,6 +552,8 @@ class SetAnswers:
     row_document: np.ndarray  # document,
     row_label: np.ndarray  # index into info.labels,
     row_level: np.ndarray  # LEVEL_CODE of the row
+    row_start: np.ndarray  # span rows: document offsets (-1 for other rows)
+    row_end: np.ndarray
 
     def answered_cells(self, annotator: np.ndarray, unit: np.ndarray) -> np.ndarray:
         """Whether each (annotator, unit) pair answered the set."""
@@ -452,8 +603,15 @@ def set_answers(s: SetInfo, answers: SchemeAnswers, groups: LabelGroups) -> SetA
         label = np.concatenate([np.full(len(g.unit), code[g.label], np.int64) for g in mine])
         level = np.concatenate([np.full(len(g.unit), LEVEL_CODE[g.level], np.int64)
                                 for g in mine])
+        start, end = (
+            np.concatenate([
+                np.full(len(g.unit), -1, np.int64) if getattr(g, col) is None
+                else getattr(g, col).astype(np.int64, copy=False) for g in mine
+            ])
+            for col in ("start", "end")
+        )
     else:
-        ann = unit = label = level = _EMPTY
+        ann = unit = label = level = start = end = _EMPTY
     # a document-level row answers a document set only, a sentence or span row the others
     same_kind = (level == LEVEL_CODE["document"]) == (UNIT_LEVEL[s.level] == "document")
     keep = same_kind & ans.contains(ann, unit)
@@ -467,6 +625,8 @@ def set_answers(s: SetInfo, answers: SchemeAnswers, groups: LabelGroups) -> SetA
         row_document=answers.documents_of(s.level, unit[keep]),
         row_label=label[keep],
         row_level=level[keep],
+        row_start=start[keep],
+        row_end=end[keep],
     )
 
 
@@ -510,9 +670,8 @@ def _rate_counts(s: SetInfo, d: SetAnswers, table: _DocTable) -> tuple[np.ndarra
 
 
 def _doc_name(d: dict[str, Any]) -> str:
-    title = (d["title"] or "").strip()
-    if len(title) > 40:
-        title = title[:39] + "…"
+    """``#id title`` in full (the renderers shorten it to their width, on word boundaries)."""
+    title = " ".join((d["title"] or "").split())
     return f"#{d['id']} {title}".strip()
 
 
@@ -527,24 +686,58 @@ def _outlets(docs: Sequence[dict[str, Any]]) -> list[tuple[str, int, int]]:
 
 
 def _rate_table(
-    s: SetInfo, denom: np.ndarray, num: np.ndarray, names: list[str], sources: list[str]
+    s: SetInfo, denom: np.ndarray, num: np.ndarray, names: list[str], sources: list[str], *,
+    documents: np.ndarray,
 ) -> RateTable:
-    """Rows of (name, source, answered pairs, counts per label); rates per 100 answered."""
+    """Rows of (name, source, answered pairs, counts per label); rates per 100 answered, None
+    where nothing was answered (not coded: no rate, rather than a false 0)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         rates = np.where(denom[:, None] > 0, 100.0 * num / denom[:, None], 0.0)
+    none = dict.fromkeys(s.labels)
     rows = [
         RateRow(
             name=name,
             source=source,
             answered=d,
             counts=dict(zip(s.labels, c, strict=True)),
-            rates=dict(zip(s.labels, r, strict=True)),
+            rates=dict(zip(s.labels, r, strict=True)) if d else dict(none),
+            documents=n_docs,
         )
-        for name, source, d, c, r in zip(
-            names, sources, denom.tolist(), num.tolist(), rates.tolist(), strict=True
+        for name, source, d, c, r, n_docs in zip(
+            names, sources, denom.tolist(), num.tolist(), rates.tolist(), documents.tolist(),
+            strict=True,
         )
     ]
     return RateTable(s.name, s.level, list(s.labels), rows)
+
+
+def _uncertainty(
+    t: RateTable, table: _DocTable, denom: np.ndarray, num: np.ndarray, *,
+    seed: tuple[int, int], n_boot: int,
+) -> None:
+    """Per outlet and label, the 95 % bootstrap interval of the rate (documents of the outlet
+    resampled; each outlet its own seeded stream); per label, whether outlets differ in the
+    share of their coded documents using it (permutation test, Cramér's V)."""
+    coded = denom > 0
+    for j, row in enumerate(t.rows):
+        mine = coded & (table.outlet == j)
+        low, high = bootstrap_rates(num[mine], denom[mine],
+                                    np.random.default_rng([*seed, j]), n_resamples=n_boot)
+        row.low = {lab: None if v != v else v for lab, v in zip(t.labels, low.tolist(),
+                                                              strict=True)}
+        row.high = {lab: None if v != v else v for lab, v in zip(t.labels, high.tolist(),
+                                                               strict=True)}
+    groups = [j for j, r in enumerate(t.rows) if r.documents]
+    if len(groups) < 2:
+        return
+    outlet = table.outlet[coded]
+    sizes = np.bincount(outlet, minlength=len(t.rows))[groups]
+    used = np.zeros((len(t.rows), len(t.labels)), dtype=np.int64)
+    np.add.at(used, outlet, num[coded] > 0)
+    for i, lab in enumerate(t.labels):
+        t.differences[lab] = group_difference(
+            used[groups, i], sizes, np.random.default_rng([*seed, i, len(t.rows)])
+        )
 
 
 _SPACES = re.compile(r"\s+")
@@ -697,7 +890,10 @@ def _doc_labels(
             i = int(table.ids[row])
             documents.append((i, table.titles[row], table.sources[row], {}))
         documents[-1][3].setdefault(s.labels[lab], []).append(names[people[person]])
-    return DocLabels(s.name, list(s.labels), outlets, documents)
+    answered = arrays.unique(d.unit)
+    coded = np.bincount(table.outlet[table.rows(answered)], minlength=len(table.outlets))
+    return DocLabels(s.name, list(s.labels), outlets, documents,
+                     dict(zip(table.outlets, coded.tolist(), strict=True)))
 
 
 # ------------------------------------------------------------------------------------ agreement
