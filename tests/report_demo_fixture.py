@@ -48,7 +48,16 @@ label_sets:
       - {name: against, key: h}
       - {name: neutral, key: z}
       - {name: favor, key: r}
+  - name: primary_frame
+    level: document
+    labels:
 """
+FRAMES = ["Economic", "Capacity_and_resources", "Morality", "Fairness_and_equality",
+          "Legality_constitutionality", "Policy_prescription", "Crime_and_punishment",
+          "Security_and_defense", "Health_and_safety", "Quality_of_life", "Cultural_identity",
+          "Public_opinion", "Political", "External_regulation"]
+SCHEME += "".join(f"      - {{name: {n}, key: '{k}'}}\n" for n, k in zip(FRAMES, "1234567890!@#$",
+                                                                         strict=True))
 
 SUBJECTS = ["Le ministre", "La préfète", "Un porte-parole", "Le maire de la ville",
             "Une députée", "Le syndicat agricole", "Un collectif d'habitants", "Le conseil"]
@@ -130,11 +139,17 @@ def build(path: Path, seed: int = 11) -> Demo:
                                                                             + 1) % 3]
                 store.annotations.add(who, scheme_id, label_set="stance", label=mine,
                                       level="document", document_id=doc_id, replace_in_set=True)
+            frame_of_doc = FRAMES[int(rng.integers(len(FRAMES)))]
+            for who in coders:
+                store.annotations.add(who, scheme_id, label_set="primary_frame",
+                                      label=frame_of_doc, level="document", document_id=doc_id,
+                                      replace_in_set=True)
             if decide:
-                store.adjudications.adjudicate(scheme_id, lead, {
-                    "label_set": "stance", "level": "document", "document_id": doc_id,
-                    "choice": "accept:camille", "sources": ["camille", "yanis"],
-                    "gold": [{"label": stance}]})
+                for name, lab in (("stance", stance), ("primary_frame", frame_of_doc)):
+                    store.adjudications.adjudicate(scheme_id, lead, {
+                        "label_set": name, "level": "document", "document_id": doc_id,
+                        "choice": "accept:camille", "sources": ["camille", "yanis"],
+                        "gold": [{"label": lab}]})
             for s in store.corpus.sentences(doc_id):
                 sid, start = int(s["id"]), int(s["start"])
                 words = s["text"].split(" ")

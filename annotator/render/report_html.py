@@ -123,7 +123,8 @@ def render_html(rep: Report) -> str:
             if len(t.rows) > MAX_HEATMAP_ROWS:
                 add(
                     f'<p class="note">The chart shows the first {MAX_HEATMAP_ROWS} of '
-                    f"{len(t.rows)} documents; the terminal report lists them all.</p>"
+                    f"{len(t.rows)} documents; <code>annotator report --documents</code> (or "
+                    "<code>--csv DIR</code>) lists them all.</p>"
                 )
 
     add('<h2 id="spans">Most frequent span texts</h2>')
@@ -146,9 +147,13 @@ def render_html(rep: Report) -> str:
         rows = [
             [f"#{did}", shorten(title, 60), src,
              "; ".join(f"{lab}: {', '.join(who)}" for lab, who in v.items())]
-            for did, title, src, v in dl.documents
+            for did, title, src, v in dl.documents[:MAX_HEATMAP_ROWS]
         ]
         add(_table(["document", "title", "outlet", "labels (annotators)"], rows))
+        if len(dl.documents) > MAX_HEATMAP_ROWS:
+            add(f'<p class="note">The table shows the first {MAX_HEATMAP_ROWS} of '
+                f"{len(dl.documents)} documents; <code>annotator report --csv DIR</code> "
+                "writes them all.</p>")
 
     add('<h2 id="agreement">Agreement per label</h2>')
     add(
@@ -488,10 +493,12 @@ def _doc_label_bars(dl: DocLabels, scheme_colors: dict[str, str], outlets: list[
                 f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{colors[lab]}">'
                 f"<title>{escape(outlet)}: {escape(lab)} {k}/{n}</title></rect>"
             )
-            if w > 40:
+            inside = next((t for t in (f"{lab} {k}", str(k))
+                           if _text_width(t, 6.0) + 8 < w), None)  # never spills over
+            if inside:
                 out.append(
                     f'<text x="{x + w / 2:.1f}" y="{y + 15}" font-size="10" text-anchor="middle" '
-                    f'fill="#ffffff">{escape(lab)} {k}</text>'
+                    f'fill="#ffffff">{escape(inside)}</text>'
                 )
             x += w
         out.append(f'<text x="{left + bar_w + 6:.0f}" y="{y + 15}" font-size="11">n={n}</text>')
