@@ -104,7 +104,8 @@ def test_report_page_in_chromium_at_1400px(page: Path, driver: Any) -> None:
     assert FRAMES in legend
 
     text = driver.execute_script("return document.body.innerText")
-    assert text.startswith("Framing report") and "Counts: adjudicated gold (default" in text
+    assert text.startswith("Framing report")
+    assert "Counts (default, see --gold): adjudicated gold" in text
     # the outlet nobody coded, named as such, not drawn at zero
     assert f"Not coded (no answered sentence, so no rate): {NOT_CODED}." in text
     assert "Name_Calling-Labeling: outlets differ" in text

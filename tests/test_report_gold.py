@@ -83,7 +83,7 @@ def test_adjudicated_gold_numbers_and_not_coded(framing: Framing) -> None:
 
     text = format_text(rep, documents=True)
     first = text.splitlines()[0]
-    assert first.startswith("Counts: adjudicated gold (default")
+    assert first.startswith("Counts (default, see --gold): adjudicated gold")
     frame_part = text.split("frame: labelled sentences per 100 sentences, by outlet (gold)")[1]
     row = next(line for line in frame_part.splitlines() if line.startswith("Security_and"))
     assert row.split()[1:] == ["33.3", "not", "coded"]
@@ -117,7 +117,7 @@ def test_majority_gold_is_the_export_rule(framing: Framing) -> None:
     [stance] = rep.doc_labels
     assert stance.outlets == [("La Gazette", 1, {"against": 1, "neutral": 0, "favor": 0})]
     assert stance.coded == {"La Gazette": 1, "Le Veilleur": 1}
-    assert format_text(rep).startswith("Counts: majority gold")
+    assert format_text(rep).startswith("Counts (--gold majority): majority gold")
 
     # the same gold as `export --gold majority` (core.gold.majority_unit) per unit
     from annotator.core.gold import majority_unit
@@ -130,7 +130,8 @@ def test_majority_gold_is_the_export_rule(framing: Framing) -> None:
 def test_pooled_when_asked_and_default_without_decisions(framing: Framing) -> None:
     pooled = build_report(framing.store)
     assert pooled.gold == "none"
-    assert format_text(pooled).startswith("Counts: every coder's labels, pooled (default")
+    assert format_text(pooled).startswith(
+        "Counts (default, see --gold): every coder's labels, pooled (no decision yet).")
     adjudicate(framing)
     asked = build_report(framing.store, gold="none")
     assert rates(asked, "frame") == rates(pooled, "frame")
@@ -142,7 +143,7 @@ def test_cli_gold_option_csv_and_documents(framing: Framing, db_path: Path,
     adjudicate(framing)
     r = CliRunner().invoke(cli, ["report", "--db", str(db_path), "--gold", "majority"])
     assert r.exit_code == 0, r.output
-    assert r.stdout.startswith("Counts: majority gold")
+    assert r.stdout.startswith("Counts (--gold majority): majority gold")
     assert "by document" not in r.stdout and "--documents" in r.stdout
     r = CliRunner().invoke(cli, ["report", "--db", str(db_path), "--documents",
                                  "--csv", str(tmp_path / "tables")])
@@ -224,8 +225,8 @@ def test_outlet_differences_are_scipys_chi_square(demo: Demo) -> None:
 
 def test_small_sample_warning_in_report_and_agree(framing: Framing, db_path: Path) -> None:
     text = format_text(build_report(framing.store))
-    assert "frame: warning: small sample: 5 pairable units (fewer than 30)" in text
-    assert "stance: warning: small sample: 2 pairable units" in text
+    assert ("warning: small sample: agreement on fewer than 30 pairable units (frame 5 units, "
+            "technique 5 units, stance 2 units)") in " ".join(text.split())
     r = CliRunner().invoke(cli, ["agree", "--db", str(db_path)])
     assert r.exit_code == 0, r.output
     assert "warning: small sample: 2 pairable units (fewer than 30)" in r.stdout
@@ -253,3 +254,26 @@ def test_titles_shortened_on_word_boundaries() -> None:
     assert shorten(title, 33) == "Une hausse brutale des loyers…"
     assert shorten("Anticonstitutionnellement", 10) == "Anticonst…"
     assert shorten("court", 10) == "court"
+
+
+def test_default_is_per_label_set(framing: Framing) -> None:
+    """A set with a resolved decision counts the gold; a set nobody adjudicated yet counts the
+    coders, pooled; the first line says which is which."""
+    lead = framing.store.schemes.annotator_id("lead")
+    framing.store.adjudications.adjudicate(framing.scheme_id, lead, {
+        "label_set": "frame", "level": "sentence", "document_id": framing.doc1,
+        "sentence_id": framing.s1[0], "choice": "edit", "sources": [],
+        "gold": [{"label": "Political"}]})
+    rep = build_report(framing.store)
+    assert rep.gold == "mixed"
+    assert rep.gold_by_set == {"frame": "adjudicated", "technique": "none", "stance": "none"}
+    assert rates(rep, "frame")["La Gazette"]["Political"] == 100.0
+    assert rates(rep, "frame")["Le Veilleur"]["Political"] is None
+    assert rates(rep, "technique")["La Gazette"]["Loaded_Language"] == 25.0  # pooled, as before
+    text = format_text(rep, width=200)
+    assert rep.gold_note == text.split("\nannotator report")[0].replace("\n  ", " ") == (
+        "Counts (default, see --gold): adjudicated gold, the resolved decisions of `annotator "
+        "review` (units decided of units coded: frame 1 of 6; undecided units are not coded); "
+        "every coder's labels, pooled for technique, stance (no decision yet).")
+    assert "technique: spans per 100 sentences, by outlet (pooled over coders)" in text
+    assert "frame: labelled sentences per 100 sentences, by outlet (gold)" in text

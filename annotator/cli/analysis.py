@@ -20,7 +20,8 @@ from annotator.cli.common import db_option, friendly_errors, open_store
     type=click.Choice(["adjudicated", "majority", "none"]),
     help="What the rates and document labels count: adjudicated (resolved decisions of "
     "`annotator review`), majority (more than half of the coders who answered a unit), none "
-    "(every coder, pooled). Default: adjudicated when any decision exists, else none.",
+    "(every coder, pooled). Default: per label set, adjudicated when it has a decision, else "
+    "none.",
 )
 @click.option(
     "--html",
@@ -46,7 +47,7 @@ def report_cmd(
 ) -> None:
     """Compare framing across outlets: label frequency per 100 sentences by outlet with 95%
     intervals and a test of whether outlets differ, frequent span texts, document labels,
-    agreement, progress and active time. Counts come from adjudicated gold when there is any
+    agreement, progress and active time. Counts come from adjudicated gold where there is some
     (see --gold); outlets and documents nobody coded read "not coded", never 0."""
     import shutil
 

@@ -48,9 +48,10 @@ def bootstrap_rates(
     ``num``: documents x labels counts; ``denom``: the documents' answered sentences (all > 0).
     Returns (low, high) arrays, one value per label; NaN when there are fewer than two
     documents (one document gives no spread to resample)."""
-    num = np.asarray(num, dtype=np.float64).reshape(len(denom), -1)
     denom = np.asarray(denom, dtype=np.float64)
-    n, k = num.shape
+    num = np.asarray(num, dtype=np.float64)
+    n, k = len(denom), (num.shape[1] if num.ndim == 2 else 1)
+    num = num.reshape(n, k)
     if n < 2 or n_resamples < 1:
         nan = np.full(k, np.nan)
         return nan, nan.copy()
@@ -78,6 +79,17 @@ class Difference:
     n_perm: int
 
     @property
+    def testable(self) -> bool:
+        """Enough documents for the test to mean anything: at least two in every group and six
+        in all (below that no permutation can reach 5 %), and some variation."""
+        return self.p_value is not None and min(self.documents) >= 2 and sum(self.documents) >= 6
+
+    @property
+    def differs(self) -> bool:
+        """Groups differ at the 5 % level."""
+        return self.testable and self.p_value is not None and self.p_value < 0.05
+
+    @property
     def strength(self) -> str:
         """Cramér's V in words (Cohen's thresholds for a 2-column table)."""
         v = self.cramers_v
@@ -98,7 +110,8 @@ def chi2_statistic(positives: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     exp_neg = sizes * (1.0 - share)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = (positives - exp_pos) ** 2 / exp_pos + (positives - exp_pos) ** 2 / exp_neg
-    return np.nansum(np.where((exp_pos > 0) & (exp_neg > 0), terms, 0.0), axis=-1)
+    out: np.ndarray = np.nansum(np.where((exp_pos > 0) & (exp_neg > 0), terms, 0.0), axis=-1)
+    return out
 
 
 def group_difference(

@@ -33,7 +33,7 @@ COEF_NAMES = {
 def small_sample(pairable: int) -> str:
     """The warning agreement on fewer than ``SMALL_SAMPLE`` pairable units carries (both
     ``agree`` and ``report``), or nothing."""
-    if pairable >= SMALL_SAMPLE:
+    if pairable >= SMALL_SAMPLE or pairable <= 0:  # none: no coefficient to warn about
         return ""
     return (f"warning: small sample: {numbers.count(pairable, 'pairable unit')} (fewer than "
             f"{SMALL_SAMPLE}); the coefficients and their intervals are too unstable to call "

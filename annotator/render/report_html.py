@@ -97,7 +97,8 @@ def render_html(rep: Report) -> str:
     add(_table(["outlet", "documents", "sentences"], [list(o) for o in rep.outlets]))
 
     add('<h2 id="labels">Labels by outlet (per 100 sentences)</h2>')
-    counted = "Gold" if rep.gold != "none" else "Pooled over coders"
+    counted = {"none": "Pooled over coders", "mixed": "Gold or pooled (see the first line)"}.get(
+        rep.gold, "Gold")
     add(
         f'<p class="note">{counted}: labelled sentences (sentence sets) or spans (span sets) '
         "per 100 answered sentences. Darker = more frequent; each chart has its own scale; "
@@ -112,8 +113,7 @@ def render_html(rep: Report) -> str:
         add('<ul class="tests">')
         for lab in t.labels:
             d = t.differences.get(lab)
-            cls = ' class="differ"' if d is not None and d.p_value is not None and \
-                d.p_value < 0.05 else ""
+            cls = ' class="differ"' if d is not None and d.differs else ""
             add(f"<li{cls}>{escape(difference_sentence(t, lab))}</li>")
         add("</ul>")
     for t in rep.document_rates:
@@ -364,10 +364,10 @@ def _interval_chart(t: RateTable) -> str:
     y = y0
     for lab in t.labels:
         d = t.differences.get(lab)
-        differ = d is not None and d.p_value is not None and d.p_value < 0.05
+        differ = d is not None and d.differs
         weight = ' font-weight="bold"' if differ else ""
         test = ""
-        if d is not None and d.p_value is not None:
+        if d is not None and d.testable and d.p_value is not None:
             verdict = "outlets differ" if differ else "no clear difference"
             test = f" — {verdict}: {numbers.p_value(d.p_value)}, V {d.cramers_v:.2f}"
         out.append(

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from annotator.core.uncertainty import SMALL_SAMPLE
 from annotator.render import numbers
-from annotator.render.agreement import small_sample
 from annotator.services.report import RateRow, RateTable, Report
 
 
@@ -24,12 +24,7 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, align
         for i, v in enumerate(r):
             widths[i] = max(widths[i], len(v))
     if not align:
-        align = "".join(
-            "r"
-            if rows and all(isinstance(r[i], int | float) or r[i] is None for r in rows)
-            else "l"
-            for i in range(len(headers))
-        )
+        align = _default_align(rows, len(headers))
 
     def line(vals: Sequence[str]) -> str:
         return "  ".join(
@@ -40,6 +35,14 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, align
     out = [line(list(headers)), "  ".join("-" * w for w in widths)]
     out.extend(line(r) for r in cells)
     return "\n".join(out)
+
+
+def _default_align(rows: Sequence[Sequence[Any]], n: int) -> str:
+    """Numbers right, text left."""
+    return "".join(
+        "r" if rows and all(isinstance(r[i], int | float) or r[i] is None for r in rows) else "l"
+        for i in range(n)
+    )
 
 
 def shorten(text: str, width: int) -> str:
@@ -68,10 +71,22 @@ def fit_table(
     """A table no wider than ``width``: as is when it fits, else its columns in blocks (each
     repeating the first column) one under the other, so nothing runs off the terminal."""
     whole = format_table(headers, rows, align=align)
-    if max(len(line) for line in whole.splitlines()) <= width or len(headers) <= 2:
+    over = max(len(line) for line in whole.splitlines()) - width
+    if over <= 0 or len(headers) <= 2:
         return whole
     cells = [[numbers.cell(v) for v in r] for r in rows]
     col_w = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    # a little too wide: shorten the widest text column rather than split the table
+    text_cols = [i for i in range(len(headers))
+                 if not all(isinstance(r[i], int | float) or r[i] is None for r in rows)]
+    if text_cols:
+        i = max(text_cols, key=col_w.__getitem__)
+        if col_w[i] - over >= 16:
+            cut = [[shorten(v, col_w[i] - over) if j == i else v for j, v in enumerate(r)]
+                   for r in cells]
+            return format_table([shorten(h, col_w[i] - over) if j == i else h
+                                 for j, h in enumerate(headers)], cut,
+                                align=align or _default_align(rows, len(headers)))
     blocks: list[list[int]] = [[]]
     used = col_w[0]
     for i in range(1, len(headers)):
@@ -164,6 +179,35 @@ def rate_cells(t: RateTable, row: RateRow) -> list[str]:
             for lab in t.labels]
 
 
+def rate_table(t: RateTable, width: int) -> str:
+    """Rates by outlet, fitted to ``width``: labels as rows and outlets as columns; outlet names
+    shortened (on word boundaries) when that makes it fit, else outlets as rows when that
+    fits, else the columns in blocks."""
+    cells = [rate_cells(t, r) for r in t.rows]
+    body: list[list[Any]] = [[lab, *[c[i] for c in cells]] for i, lab in enumerate(t.labels)]
+    body.append(["(answered)", *[r.answered for r in t.rows]])
+    body.append(["(documents)", *[r.documents for r in t.rows]])
+    align = "l" + "r" * len(t.rows)
+
+    def fits(text: str) -> bool:
+        return "\n\n" not in text and max(len(x) for x in text.splitlines()) <= width
+
+    table = fit_table(["label", *[r.name for r in t.rows]], body, width, align=align)
+    if fits(table):
+        return table
+    short = [shorten(r.name, max(max(len(c) for c in cells[j]), 12))
+             for j, r in enumerate(t.rows)]
+    table = fit_table(["label", *short], body, width, align=align)
+    if fits(table):
+        return table
+    flipped = fit_table(
+        ["outlet", *t.labels, "sentences", "documents"],
+        [[r.name, *c, r.answered, r.documents] for r, c in zip(t.rows, cells, strict=True)],
+        width, align="l" + "r" * (len(t.labels) + 2),
+    )
+    return flipped if fits(flipped) else table
+
+
 def difference_sentence(t: RateTable, label: str) -> str:
     """Whether the outlets differ in using ``label``, in words, with the test and effect size."""
     d = t.differences.get(label)
@@ -177,8 +221,10 @@ def difference_sentence(t: RateTable, label: str) -> str:
         who = "no" if not sum(d.with_label) else "every"
         return f"{label}: used in {who} coded document, nothing to compare ({shares})"
     n = sum(d.documents)
-    verdict = ("outlets differ" if d.p_value < 0.05
-               else "no clear difference between outlets")
+    if not d.testable:
+        return (f"{label}: too few coded documents to test a difference ({shares}); a "
+                "permutation test needs at least 2 per outlet")
+    verdict = "outlets differ" if d.differs else "no clear difference between outlets"
     few = f"; only {n} documents, so only a large difference could show" if n < 30 else ""
     return (f"{label}: {verdict} (documents using it: {shares}; permutation test over "
             f"documents {numbers.p_value(d.p_value)}, Cramér's V {d.cramers_v:.2f}, "
@@ -186,12 +232,16 @@ def difference_sentence(t: RateTable, label: str) -> str:
 
 
 def agreement_warnings(rep: Report) -> list[str]:
-    """One small-sample warning per label set whose agreement rests on fewer than 30 units."""
-    seen: dict[str, int] = {}
-    for a in rep.agreement:
-        if a.label is None:
-            seen[a.label_set] = a.units
-    return [f"{name}: {w}" for name, n in seen.items() if (w := small_sample(n))]
+    """The small-sample warning for the label sets whose agreement rests on fewer than
+    ``SMALL_SAMPLE`` (but some) pairable units, in one sentence."""
+    few = [(a.label_set, a.units) for a in rep.agreement
+           if a.label is None and 0 < a.units < SMALL_SAMPLE]
+    if not few:
+        return []
+    listed = ", ".join(f"{name} {numbers.count(n, 'unit')}" for name, n in few)
+    return [f"warning: small sample: agreement on fewer than {SMALL_SAMPLE} pairable units "
+            f"({listed}); the coefficients and their intervals are too unstable to call these "
+            "sets reliable or not"]
 
 
 def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> str:
@@ -212,25 +262,19 @@ def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> st
     section("Outlets")
     out.append(fit_table(["outlet", "documents", "sentences"], rep.outlets, width))
 
-    counted = "gold" if rep.gold != "none" else "pooled over coders"
+    def counted(label_set: str) -> str:
+        return "pooled over coders" if rep.gold_by_set.get(label_set) == "none" else "gold"
+
     for t in rep.outlet_rates:
         what = "labelled sentences" if t.level == "sentence" else "spans"
-        section(f"{t.label_set}: {what} per 100 sentences, by outlet ({counted})")
+        section(f"{t.label_set}: {what} per 100 sentences, by outlet ({counted(t.label_set)})")
         if not t.rows:
             out.append("no outlet")
             continue
-        headers = ["label", *[r.name for r in t.rows]]
-        rows: list[list[Any]] = [[lab, *[c[i] for c in (rate_cells(t, r) for r in t.rows)]]
-                                 for i, lab in enumerate(t.labels)]
-        rows.append(["(answered)", *[r.answered for r in t.rows]])
-        rows.append(["(documents)", *[r.documents for r in t.rows]])
-        table = fit_table(headers, rows, width, align="l" + "r" * len(t.rows))
-        if max(len(x) for x in table.splitlines()) > width or "\n\n" in table:
-            # many outlets: one row per outlet reads better than blocks of columns
-            headers = ["outlet", *t.labels, "sentences", "documents"]
-            rows = [[r.name, *rate_cells(t, r), r.answered, r.documents] for r in t.rows]
-            table = fit_table(headers, rows, width, align="l" + "r" * (len(headers) - 1))
-        out.append(table)
+        if not any(r.coded for r in t.rows):
+            out.append(f"{numbers.NOT_CODED}: no outlet has an answered sentence yet")
+            continue
+        out.append(rate_table(t, width))
         out.append(wrap(
             f"Rates with their 95 % interval (bootstrap over the outlet's documents, "
             f"{rep.n_boot} resamples, seed {rep.seed}; none from a single document); not coded "
@@ -242,7 +286,8 @@ def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> st
     if documents:
         for t in rep.document_rates:
             what = "labelled sentences" if t.level == "sentence" else "spans"
-            section(f"{t.label_set}: {what} per 100 sentences, by document ({counted})")
+            section(f"{t.label_set}: {what} per 100 sentences, by document "
+                    f"({counted(t.label_set)})")
             if not t.rows:
                 out.append("no document")
             for r in t.rows:
@@ -273,8 +318,12 @@ def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> st
 
     outlet_names = [o for o, _, _ in rep.outlets]
     for dl in rep.doc_labels:
-        unit = "documents" if rep.gold != "none" else "judgements"
-        section(f"{dl.label_set} (document level), by outlet: {unit} per label ({counted})")
+        unit = "judgements" if counted(dl.label_set) != "gold" else "documents"
+        section(f"{dl.label_set} (document level), by outlet: {unit} per label "
+                f"({counted(dl.label_set)})")
+        if not any(dl.coded.values()):
+            out.append(f"{numbers.NOT_CODED}: no outlet has a coded document yet")
+            continue
         headers = ["outlet", *dl.labels, unit]
         found = {o: (n, c) for o, n, c in dl.outlets}
         rows = [

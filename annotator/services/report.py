@@ -165,7 +165,8 @@ class ProgressRow:
 
 @dataclass
 class Report:
-    gold: str  # what the numbers count: adjudicated, majority or none (the coders pooled)
+    gold: str  # what the numbers count: adjudicated, majority, none (the coders pooled), mixed
+    gold_by_set: dict[str, str]  # label set -> adjudicated, majority or none
     gold_note: str  # the same in words, with the coverage (the report's first line)
     scheme: str
     scheme_version: int
@@ -216,9 +217,9 @@ def build_report(
         raise ValueError(f"gold must be one of {', '.join(GOLD_MODES)}, not {gold!r}")
     sets, answers, data, reads = read_answers(store, scheme, jobs, versions)
     try:
-        counted, mode, note = gold_answers(store, ids, sets, answers, data, gold)
+        counted, modes, note = gold_answers(store, ids, sets, answers, data, gold)
         return _build(store, scheme, sets, answers, data, reads, top,
-                      counted=counted, gold=(mode, note), seed=seed, n_boot=n_boot)
+                      counted=counted, gold=(modes, note), seed=seed, n_boot=n_boot)
     finally:
         reads.close()
 
@@ -226,41 +227,43 @@ def build_report(
 def gold_answers(
     store: Store, scheme_ids: tuple[int, ...], sets: list[SetInfo], answers: SchemeAnswers,
     data: dict[str, SetAnswers], gold: str | None,
-) -> tuple[dict[str, SetAnswers], str, str]:
+) -> tuple[dict[str, SetAnswers], dict[str, str], str]:
     """What the rates count, per set: the coders' answers (``none``), or the gold as answers of
-    one pseudo-annotator (``GOLD_ID``) on the units it covers; with the mode used and the
-    report's first line saying so."""
+    one pseudo-annotator (``GOLD_ID``) on the units it covers; with the mode of each set and
+    the report's first line saying so. Default: adjudicated for each set with a resolved
+    decision, the coders pooled for the others."""
     units, rows = store.adjudications.resolved_arrays(scheme_ids) if gold != "majority" else (
         {}, {})
     decided = {st.name: len(units[st.name]) for st in sets if st.name in units}
-    if gold is None:
-        gold = "adjudicated" if decided else "none"
-        how = "default, "
-    else:
-        how = ""
-    if gold == "none":
-        why = "no adjudicated unit yet; " if how else ""
-        return data, gold, (f"Counts: every coder's labels, pooled ({how}{why}"
-                            "--gold adjudicated|majority for gold)")
-    if gold == "majority":
-        return (
-            {name: majority_answers(d) for name, d in data.items()},
-            gold,
-            "Counts: majority gold (a label counts on a unit where more than half of the coders "
-            "who answered it gave it; ties left out)",
+    modes = {st.name: gold or ("adjudicated" if st.name in decided else "none") for st in sets}
+    counted: dict[str, SetAnswers] = {}
+    for st in sets:
+        mode = modes[st.name]
+        counted[st.name] = (
+            majority_answers(data[st.name]) if mode == "majority"
+            else adjudicated_answers(st, data[st.name], answers, units.get(st.name), rows)
+            if mode == "adjudicated" else data[st.name]
         )
-    counted = {
-        st.name: adjudicated_answers(st, data[st.name], answers, units.get(st.name), rows)
-        for st in sets
-    }
-    cover = ", ".join(
-        f"{st.name} {decided.get(st.name, 0):,} of {len(arrays.unique(data[st.name].unit)):,}"
-        for st in sets
-    )
-    return counted, gold, (
-        f"Counts: adjudicated gold ({how}resolved decisions of `annotator review`; units "
-        f"decided of units coded: {cover}; undecided units are not coded)"
-    )
+    parts = []
+    gold_sets = [st for st in sets if modes[st.name] == "adjudicated"]
+    if gold_sets:
+        cover = ", ".join(
+            f"{st.name} {decided.get(st.name, 0):,} of {len(arrays.unique(data[st.name].unit)):,}"
+            for st in gold_sets
+        )
+        parts.append(f"adjudicated gold, the resolved decisions of `annotator review` (units "
+                     f"decided of units coded: {cover}; undecided units are not coded)")
+    if gold == "majority":
+        parts.append("majority gold (a label counts on a unit where more than half of the "
+                     "coders who answered it gave it; ties left out)")
+    pooled = [st.name for st in sets if modes[st.name] == "none"]
+    if pooled:
+        which = "" if len(pooled) == len(sets) else f" for {', '.join(pooled)}"
+        why = " (no decision yet)" if gold is None else ""
+        parts.append(f"every coder's labels, pooled{which}{why}")
+    how = "default, see --gold" if gold is None else f"--gold {gold}"
+    note = f"Counts ({how}): " + "; ".join(parts) + "."
+    return counted, modes, note
 
 
 def _gold_set(
@@ -332,7 +335,7 @@ def adjudicated_answers(
 def _build(
     store: Store, scheme: Any, sets: list[SetInfo], answers: SchemeAnswers,
     data: dict[str, SetAnswers], reads: ReadOnce, top: int, *,
-    counted: dict[str, SetAnswers], gold: tuple[str, str], seed: int, n_boot: int,
+    counted: dict[str, SetAnswers], gold: tuple[dict[str, str], str], seed: int, n_boot: int,
 ) -> Report:
     name = scheme.name
     agree_job = _agree_in_background(store, name, reads)
@@ -408,8 +411,10 @@ def _build(
             sp for sp in set_progress(store, [a.name for a in store.schemes.annotators()])
             if sp.scheme == name
         ]
+    modes = set(gold[0].values())
     return Report(
-        gold=gold[0],
+        gold=modes.pop() if len(modes) == 1 else "mixed",
+        gold_by_set=gold[0],
         gold_note=gold[1],
         n_boot=n_boot,
         seed=seed,
