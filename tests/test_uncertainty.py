@@ -106,3 +106,18 @@ def test_no_variation_has_no_p_value() -> None:
     assert d.p_value is None and d.cramers_v == 0.0
     d = group_difference(np.array([3, 4]), np.array([3, 4]), np.random.default_rng(0))
     assert d.p_value is None
+
+
+def test_one_draw_serves_several_denominators() -> None:
+    """Two label sets coded on the same documents (each its own denominators) share one draw:
+    each column is still exactly SciPy's interval for that column."""
+    data = np.random.default_rng(9)
+    denom_a, denom_b = data.integers(4, 30, 12), data.integers(1, 9, 12)
+    num = np.column_stack([data.binomial(denom_a, 0.2), data.binomial(denom_b, 0.5)])
+    low, high = bootstrap_rates(num, np.column_stack([denom_a, denom_b]),
+                                np.random.default_rng(4), n_resamples=500)
+    for j, denom in enumerate((denom_a, denom_b)):
+        ref = stats.bootstrap((num[:, j], denom), ratio, paired=True, vectorized=True,
+                              n_resamples=500, method="percentile",
+                              rng=np.random.default_rng(4)).confidence_interval
+        assert (low[j], high[j]) == (pytest.approx(ref.low), pytest.approx(ref.high))

@@ -45,23 +45,33 @@ def bootstrap_rates(
     """Percentile bootstrap interval of ``scale * sum(num[:, j]) / sum(denom)`` for every column
     ``j``, resampling the rows (documents) with replacement.
 
-    ``num``: documents x labels counts; ``denom``: the documents' answered sentences (all > 0).
-    Returns (low, high) arrays, one value per label; NaN when there are fewer than two
-    documents (one document gives no spread to resample)."""
+    ``num``: documents x labels counts; ``denom``: the documents' answered sentences (all > 0),
+    one value per document, or one column per label (so that several label sets coded on the
+    same documents share one draw). Returns (low, high) arrays, one value per label; NaN when there
+    are fewer than two documents (one document gives no spread to resample)."""
     denom = np.asarray(denom, dtype=np.float64)
     num = np.asarray(num, dtype=np.float64)
     n, k = len(denom), (num.shape[1] if num.ndim == 2 else 1)
     num = num.reshape(n, k)
+    denom = denom if denom.ndim == 2 else denom.reshape(n, 1)
     if n < 2 or n_resamples < 1:
         nan = np.full(k, np.nan)
         return nan, nan.copy()
-    idx = rng.integers(0, n, (n_resamples, n))  # scipy.stats.bootstrap's draw, row by row
-    weights = np.bincount(
-        (idx + n * np.arange(n_resamples)[:, None]).ravel(), minlength=n_resamples * n
-    ).reshape(n_resamples, n).astype(np.float64)
-    sums = weights @ np.column_stack([denom, num])
+    # scipy.stats.bootstrap's draw, row by row (int32 draws the same numbers as its int64,
+    # with half the memory to move); then how often each document was drawn in each resample
+    small = n_resamples * n < 2**31
+    idx = rng.integers(0, n, (n_resamples, n), dtype=np.int32 if small else np.int64)
+    idx += (n * np.arange(n_resamples, dtype=idx.dtype))[:, None]
+    weights = np.bincount(idx.ravel(), minlength=n_resamples * n).reshape(n_resamples, n)
+    del idx
+    columns = np.column_stack([denom, num])
+    # float32 sums are exact while every resample's total stays below 2**24
+    exact32 = float(np.abs(columns).max(initial=0.0)) * n < 2**24
+    kind = np.float32 if exact32 else np.float64
+    sums = (weights.astype(kind) @ columns.astype(kind)).astype(np.float64)
+    d = denom.shape[1]  # 1 (shared) or k
     with np.errstate(divide="ignore", invalid="ignore"):
-        stats = scale * sums[:, 1:] / sums[:, :1]
+        stats = scale * sums[:, d:] / sums[:, :d]
     alpha = (1.0 - confidence) / 2.0
     low, high = np.quantile(stats, [alpha, 1.0 - alpha], axis=0)
     return low, high

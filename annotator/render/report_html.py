@@ -319,7 +319,8 @@ def _rate_heatmap(t: RateTable, row_title: str) -> str:
         values=[[r.rates[lab] for lab in t.labels] for r in rows],
         fmt=numbers.rate,
         high=(8, 48, 107),
-        scale_max=t.max_rate(),
+        scale_max=max((v for r in rows for v in r.rates.values() if v is not None),
+                      default=0.0),
         row_title=row_title,
     )
 

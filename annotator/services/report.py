@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import compress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -72,7 +72,7 @@ class RateTable:
     label_set: str
     level: str
     labels: list[str]
-    rows: list[RateRow]
+    rows: Sequence[RateRow]  # outlets: a list; documents: made when read
     differences: dict[str, Difference] = field(default_factory=dict)
 
     def max_rate(self) -> float:
@@ -345,15 +345,15 @@ def _build(
     rate_sets = [st for st in sets if st.level in ("sentence", "span")]
     outlet_rates: list[RateTable] = []
     document_rates: list[RateTable] = []
-    for k, st in enumerate(rate_sets):
-        denom, num = _rate_counts(st, counted[st.name], table)
+    counts = [_rate_counts(st, counted[st.name], table) for st in rate_sets]
+    for st, (denom, num) in zip(rate_sets, counts, strict=True):
         coded = denom > 0
-        t = _rate_table(st, table.by_outlet(denom), table.by_outlet(num), table.outlets,
-                        table.outlets, documents=table.by_outlet(coded.astype(np.int64)))
-        _uncertainty(t, table, denom, num, seed=(seed, k), n_boot=n_boot)
-        outlet_rates.append(t)
+        outlet_rates.append(_rate_table(
+            st, table.by_outlet(denom), table.by_outlet(num), table.outlets, table.outlets,
+            documents=table.by_outlet(coded.astype(np.int64))))
         document_rates.append(_rate_table(st, denom, num, table.names, table.sources,
-                                          documents=coded.astype(np.int64)))
+                                          documents=coded.astype(np.int64), lazy=True))
+    _uncertainty(outlet_rates, counts, table, seed=seed, n_boot=n_boot)
 
     span_texts: list[SpanTexts] = []
     outlet_span_texts: dict[str, list[SpanTexts]] = {o: [] for o, _, _ in outlets}
@@ -692,57 +692,102 @@ def _outlets(docs: Sequence[dict[str, Any]]) -> list[tuple[str, int, int]]:
 
 def _rate_table(
     s: SetInfo, denom: np.ndarray, num: np.ndarray, names: list[str], sources: list[str], *,
-    documents: np.ndarray,
+    documents: np.ndarray, lazy: bool = False,
 ) -> RateTable:
     """Rows of (name, source, answered pairs, counts per label); rates per 100 answered, None
-    where nothing was answered (not coded: no rate, rather than a false 0)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rates = np.where(denom[:, None] > 0, 100.0 * num / denom[:, None], 0.0)
-    none = dict.fromkeys(s.labels)
-    rows = [
-        RateRow(
-            name=name,
-            source=source,
-            answered=d,
-            counts=dict(zip(s.labels, c, strict=True)),
-            rates=dict(zip(s.labels, r, strict=True)) if d else dict(none),
-            documents=n_docs,
-        )
-        for name, source, d, c, r, n_docs in zip(
-            names, sources, denom.tolist(), num.tolist(), rates.tolist(), documents.tolist(),
-            strict=True,
-        )
-    ]
-    return RateTable(s.name, s.level, list(s.labels), rows)
+    where nothing was answered (not coded: no rate, rather than a false 0). ``lazy``: rows
+    are made when read (a table per document is read in full only on request)."""
+    rows = _Rows(s.labels, denom, num, names, sources, documents)
+    return RateTable(s.name, s.level, list(s.labels), rows if lazy else list(rows))
+
+
+class _Rows(Sequence[RateRow]):
+    """Rate rows built from the arrays when read, each once."""
+
+    def __init__(self, labels: list[str], denom: np.ndarray, num: np.ndarray, names: list[str],
+                 sources: list[str], documents: np.ndarray) -> None:
+        self.labels, self.denom, self.num = labels, denom, num
+        self.names, self.sources, self.documents = names, sources, documents
+        self.made: dict[int, RateRow] = {}
+
+    def __len__(self) -> int:
+        return len(self.denom)
+
+    def _row(self, i: int) -> RateRow:
+        if i not in self.made:
+            d, counts = int(self.denom[i]), self.num[i].tolist()
+            self.made[i] = RateRow(
+                name=self.names[i],
+                source=self.sources[i],
+                answered=d,
+                counts=dict(zip(self.labels, counts, strict=True)),
+                rates={lab: 100.0 * c / d if d else None
+                       for lab, c in zip(self.labels, counts, strict=True)},
+                documents=int(self.documents[i]),
+            )
+        return self.made[i]
+
+    @overload
+    def __getitem__(self, i: int) -> RateRow: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[RateRow]: ...
+
+    def __getitem__(self, i: int | slice) -> RateRow | list[RateRow]:
+        if isinstance(i, slice):
+            return [self._row(j) for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._row(i)
 
 
 def _uncertainty(
-    t: RateTable, table: _DocTable, denom: np.ndarray, num: np.ndarray, *,
-    seed: tuple[int, int], n_boot: int,
+    tables: list[RateTable], counts: list[tuple[np.ndarray, np.ndarray]], table: _DocTable, *,
+    seed: int, n_boot: int,
 ) -> None:
-    """Per outlet and label, the 95 % bootstrap interval of the rate (documents of the outlet
-    resampled; each outlet its own seeded stream); per label, whether outlets differ in the
-    share of their coded documents using it (permutation test, Cramér's V)."""
-    coded = denom > 0
-    for j, row in enumerate(t.rows):
-        mine = coded & (table.outlet == j)
-        low, high = bootstrap_rates(num[mine], denom[mine],
-                                    np.random.default_rng([*seed, j]), n_resamples=n_boot)
-        row.low = {lab: None if v != v else v for lab, v in zip(t.labels, low.tolist(),
-                                                              strict=True)}
-        row.high = {lab: None if v != v else v for lab, v in zip(t.labels, high.tolist(),
-                                                               strict=True)}
-    groups = [j for j, r in enumerate(t.rows) if r.documents]
-    if len(groups) < 2:
-        return
-    outlet = table.outlet[coded]
-    sizes = np.bincount(outlet, minlength=len(t.rows))[groups]
-    used = np.zeros((len(t.rows), len(t.labels)), dtype=np.int64)
-    np.add.at(used, outlet, num[coded] > 0)
-    for i, lab in enumerate(t.labels):
-        t.differences[lab] = group_difference(
-            used[groups, i], sizes, np.random.default_rng([*seed, i, len(t.rows)])
-        )
+    """Per outlet and label, the 95 % bootstrap interval of the rate: the outlet's coded
+    documents resampled, one seeded stream per outlet (``[seed, outlet]``), the same
+    resamples for every set coded on the same documents (one draw serves them all); per set
+    and label, whether outlets differ in the share of their coded documents using it
+    (permutation test, Cramér's V)."""
+    for j in range(len(table.outlets)):
+        mine = table.outlet == j
+        groups: dict[bytes, list[int]] = {}
+        for k, (denom, _) in enumerate(counts):
+            groups.setdefault(np.packbits(denom[mine] > 0).tobytes(), []).append(k)
+        for ks in groups.values():
+            docs = mine & (counts[ks[0]][0] > 0)
+            low, high = bootstrap_rates(
+                np.column_stack([counts[k][1][docs] for k in ks]),
+                np.column_stack([np.repeat(counts[k][0][docs, None], len(tables[k].labels),
+                                           axis=1) for k in ks]),
+                np.random.default_rng([seed, j]), n_resamples=n_boot,
+            )
+            at = 0
+            for k in ks:
+                t = tables[k]
+                n = len(t.labels)
+                t.rows[j].low = _nan_none(t.labels, low[at:at + n])
+                t.rows[j].high = _nan_none(t.labels, high[at:at + n])
+                at += n
+    for k, (t, (denom, num)) in enumerate(zip(tables, counts, strict=True)):
+        coded = denom > 0
+        groups_with = [j for j, r in enumerate(t.rows) if r.documents]
+        if len(groups_with) < 2:
+            continue
+        outlet = table.outlet[coded]
+        sizes = np.bincount(outlet, minlength=len(t.rows))[groups_with]
+        used = np.zeros((len(t.rows), len(t.labels)), dtype=np.int64)
+        np.add.at(used, outlet, num[coded] > 0)
+        for i, lab in enumerate(t.labels):
+            t.differences[lab] = group_difference(
+                used[groups_with, i], sizes, np.random.default_rng([seed, k, i, 1])
+            )
+
+
+def _nan_none(labels: list[str], values: np.ndarray) -> dict[str, float | None]:
+    return {lab: None if v != v else v for lab, v in zip(labels, values.tolist(), strict=True)}
 
 
 _SPACES = re.compile(r"\s+")
