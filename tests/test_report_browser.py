@@ -114,4 +114,7 @@ def test_report_page_in_chromium_at_1400px(page: Path, driver: Any) -> None:
                                  ".length")
     bars = driver.execute_script("return document.querySelectorAll('svg.intervals line[stroke-"
                                  "linecap]').length")
-    assert dots == 3 * (8 + 3) and bars > 10
+    heads = driver.execute_script("return document.querySelectorAll('svg.intervals "
+                                  "text.label-head').length")
+    assert heads >= 5 and dots == 3 * heads and bars > 10  # labels nobody uses are listed
+    assert "used in no coded document: " in text

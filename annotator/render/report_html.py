@@ -19,7 +19,7 @@ from annotator.render.report_text import (
     agreement_table_rows,
     agreement_warnings,
     campaign_table,
-    difference_sentence,
+    difference_lines,
     fmt_seconds,
     progress_table,
     shorten,
@@ -111,10 +111,10 @@ def render_html(rep: Report) -> str:
         add(_rate_heatmap(t, "outlet"))
         add(_interval_chart(t))
         add('<ul class="tests">')
-        for lab in t.labels:
-            d = t.differences.get(lab)
+        for line in difference_lines(t):
+            d = t.differences.get(line.split(":", 1)[0])
             cls = ' class="differ"' if d is not None and d.differs else ""
-            add(f"<li{cls}>{escape(difference_sentence(t, lab))}</li>")
+            add(f"<li{cls}>{escape(line)}</li>")
         add("</ul>")
     for t in rep.document_rates:
         if t.rows:
@@ -339,13 +339,17 @@ def _interval_chart(t: RateTable) -> str:
     )
     step = max(5, math.ceil(top_value / 6 / 5) * 5)
     top_value = math.ceil(top_value / step) * step
+    labels = [lab for lab in t.labels if any(r.rates[lab] for r in coded)]
+    unused = [lab for lab in t.labels if lab not in labels]
+    if not labels:
+        return '<p class="note">No coded outlet uses any of these labels.</p>'
     names = {r.name: shorten(r.name, 30) for r in coded}
     left = max(_text_width(n, 6.2) for n in names.values()) + 24
     plot_w, head_h, row_h, gap = 560, 20, 15, 8
     width = left + plot_w + 170
     colors = {r.name: OUTLET_COLORS[i % len(OUTLET_COLORS)] for i, r in enumerate(coded)}
     y0 = 6
-    height = y0 + (head_h + row_h * len(coded) + gap) * len(t.labels) + 22
+    height = y0 + (head_h + row_h * len(coded) + gap) * len(labels) + 22
     aria = f"{t.label_set}: rate per 100 sentences with 95% interval, by outlet"
 
     def xpos(v: float) -> float:
@@ -363,7 +367,7 @@ def _interval_chart(t: RateTable) -> str:
             f'text-anchor="middle" fill="#5a6472">{v}</text>'
         )
     y = y0
-    for lab in t.labels:
+    for lab in labels:
         d = t.differences.get(lab)
         differ = d is not None and d.differs
         weight = ' font-weight="bold"' if differ else ""
@@ -407,6 +411,9 @@ def _interval_chart(t: RateTable) -> str:
         )
         y += gap
     out.append("</svg></div>")
+    if unused and not t.differences:  # else the tests below list them
+        out.append(f'<p class="note">Used by no coded outlet (not drawn): '
+                   f"{escape(', '.join(unused))}.</p>")
     missing = [r.name for r in t.rows if not r.coded]
     if missing:
         out.append(f'<p class="note">{numbers.NOT_CODED.capitalize()} (no answered sentence, '

@@ -212,7 +212,7 @@ def difference_sentence(t: RateTable, label: str) -> str:
     """Whether the outlets differ in using ``label``, in words, with the test and effect size."""
     d = t.differences.get(label)
     if d is None:
-        return f"{label}: fewer than two outlets coded, nothing to compare"
+        return "fewer than two outlets coded: nothing to compare"
     coded = [r for r in t.rows if r.documents]
     shares = ", ".join(
         f"{r.name} {k} of {n}" for r, k, n in zip(coded, d.with_label, d.documents, strict=True)
@@ -229,6 +229,25 @@ def difference_sentence(t: RateTable, label: str) -> str:
     return (f"{label}: {verdict} (documents using it: {shares}; permutation test over "
             f"documents {numbers.p_value(d.p_value)}, Cramér's V {d.cramers_v:.2f}, "
             f"{d.strength}{few})")
+
+
+def difference_lines(t: RateTable) -> list[str]:
+    """The test of each label in words; labels no coded document uses, and labels with too few
+    documents to test, each in one line (a 23-technique scheme stays readable)."""
+    if any(lab not in t.differences for lab in t.labels):
+        return [difference_sentence(t, t.labels[0])]  # fewer than two outlets coded
+    unused = [lab for lab in t.labels if sum(t.differences[lab].with_label) == 0]
+    untested = [lab for lab in t.labels if lab not in unused
+                and t.differences[lab].p_value is not None and not t.differences[lab].testable]
+    out = [difference_sentence(t, lab) for lab in t.labels
+           if lab not in unused and lab not in untested]
+    if untested:
+        sizes = ", ".join(f"{r.name} {r.documents}" for r in t.rows if r.documents)
+        out.append(f"too few coded documents to test ({sizes}; a permutation test needs at "
+                   f"least 2 per outlet and 6 in all): {', '.join(untested)}")
+    if unused:
+        out.append(f"used in no coded document: {', '.join(unused)}")
+    return out
 
 
 def agreement_warnings(rep: Report) -> list[str]:
@@ -277,11 +296,11 @@ def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> st
         out.append(rate_table(t, width))
         out.append(wrap(
             f"Rates with their 95 % interval (bootstrap over the outlet's documents, "
-            f"{rep.n_boot} resamples, seed {rep.seed}; none from a single document); not coded "
-            "= no answered sentence.", width))
+            f"{rep.n_boot} resamples, seed {rep.seed}; none from a single document, rough from "
+            "fewer than 5); not coded = no answered sentence.", width))
         out.append("")
         out.append("Do outlets differ? (share of coded documents using each label)")
-        out.extend(wrap(difference_sentence(t, lab), width, "  ") for lab in t.labels)
+        out.extend(wrap(line, width, "  ") for line in difference_lines(t))
 
     if documents:
         for t in rep.document_rates:
