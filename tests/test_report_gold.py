@@ -277,3 +277,12 @@ def test_default_is_per_label_set(framing: Framing) -> None:
         "every coder's labels, pooled for technique, stance (no decision yet).")
     assert "technique: spans per 100 sentences, by outlet (pooled over coders)" in text
     assert "frame: labelled sentences per 100 sentences, by outlet (gold)" in text
+
+
+def test_terminal_report_fits_its_width(demo: Demo) -> None:
+    """Every line of the report, per-document tables included, within the terminal's width."""
+    rep = build_report(demo.store)
+    for width in (72, 100, 140):
+        text = format_text(rep, documents=True, width=width)
+        assert max(len(line) for line in text.splitlines()) <= width, width
+        assert "Le Courrier libre" in text and "not coded" in text

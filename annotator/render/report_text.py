@@ -271,13 +271,14 @@ def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> st
 
     def section(title: str) -> None:
         out.append("")
+        title = wrap(title, width)
         out.append(title)
-        out.append("=" * min(len(title), width))
+        out.append("=" * max(len(line) for line in title.splitlines()))
 
-    out.append(
+    out.append(wrap(
         f"annotator report: scheme {rep.scheme} v{rep.scheme_version}, "
-        f"{rep.n_documents:,} documents, {rep.n_sentences:,} sentences ({rep.generated_at})"
-    )
+        f"{rep.n_documents:,} documents, {rep.n_sentences:,} sentences ({rep.generated_at})",
+        width))
     section("Outlets")
     out.append(fit_table(["outlet", "documents", "sentences"], rep.outlets, width))
 
@@ -312,13 +313,13 @@ def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> st
             for r in t.rows:
                 name = f"{shorten(r.name, 50)} [{shorten(r.source, 24)}]"
                 if not r.coded:
-                    out.append(f"{name}: {numbers.NOT_CODED}")
+                    out.append(wrap(f"{name}: {numbers.NOT_CODED}", width))
                     continue
                 top = sorted(
                     ((v, lab) for lab, v in r.rates.items() if v), key=lambda x: (-x[0], x[1])
                 )
                 listed = ", ".join(f"{lab} {numbers.rate(v)}" for v, lab in top) or "no label"
-                out.append(f"{name} ({r.answered} sentences): {listed}")
+                out.append(wrap(f"{name} ({r.answered} sentences): {listed}", width))
 
     if rep.span_texts:
         section("Most frequent span texts per technique (the coders' spans)")
@@ -326,14 +327,15 @@ def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> st
             out.append(f"{st.label_set}/{st.label} ({st.total} spans)")
             for item in st.top:
                 srcs = ", ".join(f"{k} {v}" for k, v in item.sources.items())
-                out.append(f"  {item.n:>4}  « {shorten(item.text, width - 30)} »  ({srcs})")
+                out.append(wrap(f"{item.n:>4}  « {shorten(item.text, width - 30)} »  ({srcs})",
+                                width, "  "))
         for outlet, lst in rep.outlet_span_texts.items():
             if not lst:
                 continue
             out.append(f"-- {outlet}")
             for st in lst:
                 texts = "; ".join(f"« {shorten(i.text, 40)} » {i.n}" for i in st.top)
-                out.append(f"  {st.label}: {texts}")
+                out.append(wrap(f"{st.label}: {texts}", width, "  "))
 
     outlet_names = [o for o, _, _ in rep.outlets]
     for dl in rep.doc_labels:
@@ -355,7 +357,8 @@ def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> st
         if documents:
             for did, title, src, votes in dl.documents:
                 v = "; ".join(f"{lab}: {', '.join(who)}" for lab, who in votes.items())
-                out.append(f"  #{did} [{shorten(src, 24)}] {shorten(title, 40)}: {v}")
+                out.append(wrap(f"#{did} [{shorten(src, 24)}] {shorten(title, 40)}: {v}", width,
+                                "  "))
 
     section("Agreement (as `annotator agree`; alpha >= 0.8 reliable, >= 0.667 tentative)")
     out.append(
