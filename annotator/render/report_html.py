@@ -346,7 +346,7 @@ def _interval_chart(t: RateTable) -> str:
     names = {r.name: shorten(r.name, 30) for r in coded}
     left = max(_text_width(n, 6.2) for n in names.values()) + 24
     plot_w, head_h, row_h, gap = 560, 20, 15, 8
-    width = left + plot_w + 170
+    width = left + plot_w + 210
     colors = {r.name: OUTLET_COLORS[i % len(OUTLET_COLORS)] for i, r in enumerate(coded)}
     y0 = 6
     height = y0 + (head_h + row_h * len(coded) + gap) * len(labels) + 22
@@ -366,6 +366,9 @@ def _interval_chart(t: RateTable) -> str:
             f'stroke="#eceff1"/><text x="{xpos(v):.1f}" y="{height - 5}" font-size="10" '
             f'text-anchor="middle" fill="#5a6472">{v}</text>'
         )
+    what = "labelled sentences" if t.level == "sentence" else "spans"
+    out.append(f'<text x="{left + plot_w + 8:.0f}" y="{height - 5}" font-size="10" '
+               f'fill="#5a6472">{what} per 100 sentences</text>')
     y = y0
     for lab in labels:
         d = t.differences.get(lab)
