@@ -286,3 +286,21 @@ def test_terminal_report_fits_its_width(demo: Demo) -> None:
         text = format_text(rep, documents=True, width=width)
         assert max(len(line) for line in text.splitlines()) <= width, width
         assert "Le Courrier libre" in text and "not coded" in text
+
+
+def test_document_label_differences_are_scipys_chi_square(demo: Demo) -> None:
+    stats = pytest.importorskip("scipy.stats")
+    rep = build_report(demo.store, gold="adjudicated")
+    stance = next(dl for dl in rep.doc_labels if dl.label_set == "stance")
+    outlets = [o for o, n in stance.coded.items() if n]
+    assert NOT_CODED not in outlets and stance.coded[NOT_CODED] == 0
+    for lab, d in stance.differences.items():
+        used = [sum(1 for _, _, src, votes in stance.documents if src == o and lab in votes)
+                for o in outlets]
+        assert d.with_label == used and d.documents == [stance.coded[o] for o in outlets]
+        table = np.column_stack([used, np.subtract(d.documents, used)])
+        if d.p_value is not None:
+            assert d.chi2 == pytest.approx(stats.chi2_contingency(table, correction=False)
+                                           .statistic)
+    text = format_text(rep)
+    assert "Do outlets differ? (share of coded documents given each label)" in text

@@ -22,6 +22,7 @@ from annotator.render.report_text import (
     difference_lines,
     fmt_seconds,
     progress_table,
+    rate_groups,
     shorten,
 )
 from annotator.services.report import (
@@ -111,7 +112,7 @@ def render_html(rep: Report) -> str:
         add(_rate_heatmap(t, "outlet"))
         add(_interval_chart(t))
         add('<ul class="tests">')
-        for line in difference_lines(t):
+        for line in difference_lines(t.labels, t.differences, rate_groups(t)):
             d = t.differences.get(line.split(":", 1)[0])
             cls = ' class="differ"' if d is not None and d.differs else ""
             add(f"<li{cls}>{escape(line)}</li>")
@@ -143,7 +144,16 @@ def render_html(rep: Report) -> str:
     set_colors = {s.name: s.colors for s in rep.sets}
     for dl in rep.doc_labels:
         add(f"<h3>{escape(dl.label_set)}</h3>")
-        add(_doc_label_bars(dl, set_colors.get(dl.label_set, {}), [o for o, _, _ in rep.outlets]))
+        outlet_names = [o for o, _, _ in rep.outlets]
+        add(_doc_label_bars(dl, set_colors.get(dl.label_set, {}), outlet_names))
+        groups = [(o, dl.coded[o]) for o in outlet_names if dl.coded.get(o)]
+        if len(groups) >= 2:
+            add('<ul class="tests">')
+            for line in difference_lines(dl.labels, dl.differences, groups):
+                d = dl.differences.get(line.split(":", 1)[0])
+                cls = ' class="differ"' if d is not None and d.differs else ""
+                add(f"<li{cls}>{escape(line)}</li>")
+            add("</ul>")
         rows = [
             [f"#{did}", shorten(title, 60), src,
              "; ".join(f"{lab}: {', '.join(who)}" for lab, who in v.items())]

@@ -11,7 +11,7 @@ from typing import Any
 
 from annotator.core.uncertainty import SMALL_SAMPLE
 from annotator.render import numbers
-from annotator.services.report import RateRow, RateTable, Report
+from annotator.services.report import Difference, RateRow, RateTable, Report
 
 
 # ------------------------------------------------------------------------------------ text output
@@ -208,14 +208,22 @@ def rate_table(t: RateTable, width: int) -> str:
     return flipped if fits(flipped) else table
 
 
-def difference_sentence(t: RateTable, label: str) -> str:
+Groups = Sequence[tuple[str, int]]
+"""The outlets compared: (name, coded documents), outlets with none left out."""
+
+
+def rate_groups(t: RateTable) -> list[tuple[str, int]]:
+    return [(r.name, r.documents) for r in t.rows if r.documents]
+
+
+def difference_sentence(differences: dict[str, Difference], groups: Groups, label: str) -> str:
     """Whether the outlets differ in using ``label``, in words, with the test and effect size."""
-    d = t.differences.get(label)
+    d = differences.get(label)
     if d is None:
         return "fewer than two outlets coded: nothing to compare"
-    coded = [r for r in t.rows if r.documents]
     shares = ", ".join(
-        f"{r.name} {k} of {n}" for r, k, n in zip(coded, d.with_label, d.documents, strict=True)
+        f"{name} {k} of {n}"
+        for (name, _), k, n in zip(groups, d.with_label, d.documents, strict=True)
     )
     if d.p_value is None:
         who = "no" if not sum(d.with_label) else "every"
@@ -231,18 +239,33 @@ def difference_sentence(t: RateTable, label: str) -> str:
             f"{d.strength}{few})")
 
 
-def difference_lines(t: RateTable) -> list[str]:
+def difference_lines(
+    labels: Sequence[str], differences: dict[str, Difference], groups: Groups
+) -> list[str]:
     """The test of each label in words; labels no coded document uses, and labels with too few
     documents to test, each in one line (a 23-technique scheme stays readable)."""
-    if any(lab not in t.differences for lab in t.labels):
-        return [difference_sentence(t, t.labels[0])]  # fewer than two outlets coded
-    unused = [lab for lab in t.labels if sum(t.differences[lab].with_label) == 0]
-    untested = [lab for lab in t.labels if lab not in unused
-                and t.differences[lab].p_value is not None and not t.differences[lab].testable]
-    out = [difference_sentence(t, lab) for lab in t.labels
-           if lab not in unused and lab not in untested]
+    if not labels:
+        return []
+    if any(lab not in differences for lab in labels):
+        return [difference_sentence(differences, groups, labels[0])]  # < 2 outlets coded
+    unused = [lab for lab in labels if sum(differences[lab].with_label) == 0]
+    untested = [lab for lab in labels if lab not in unused
+                and differences[lab].p_value is not None and not differences[lab].testable]
+    differ = [lab for lab in labels if differences[lab].differs]
+    same = [lab for lab in labels if differences[lab].testable and lab not in differ]
+    out = [difference_sentence(differences, groups, lab) for lab in labels
+           if lab not in unused and lab not in untested and lab not in same]
+    if same:
+        n = sum(differences[same[0]].documents)
+        few = f"; only {n} documents, so only a large difference could show" if n < 30 else ""
+        listed = ", ".join(
+            f"{lab} ({numbers.p_value(p)}, V {differences[lab].cramers_v:.2f})"
+            for lab in same if (p := differences[lab].p_value) is not None
+        )
+        out.append(f"no clear difference between outlets (permutation test over documents, "
+                   f"Cramér's V{few}): {listed}")
     if untested:
-        sizes = ", ".join(f"{r.name} {r.documents}" for r in t.rows if r.documents)
+        sizes = ", ".join(f"{name} {n}" for name, n in groups)
         out.append(f"too few coded documents to test ({sizes}; a permutation test needs at "
                    f"least 2 per outlet and 6 in all): {', '.join(untested)}")
     if unused:
@@ -301,7 +324,8 @@ def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> st
             "fewer than 5); not coded = no answered sentence.", width))
         out.append("")
         out.append("Do outlets differ? (share of coded documents using each label)")
-        out.extend(wrap(line, width, "  ") for line in difference_lines(t))
+        out.extend(wrap(line, width, "  ")
+                   for line in difference_lines(t.labels, t.differences, rate_groups(t)))
 
     if documents:
         for t in rep.document_rates:
@@ -353,7 +377,20 @@ def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> st
                   found[o][0] if o in found else 0]
             for o in outlet_names
         ]
-        out.append(fit_table(headers, rows, width, align="l" + "r" * (len(headers) - 1)))
+        align = "l" + "r" * (len(headers) - 1)
+        table = fit_table(headers, rows, width, align=align)
+        if "\n\n" in table:  # many labels: one row per label reads better than blocks
+            flipped = fit_table(["label", *outlet_names],
+                                [[h, *[r[i] for r in rows]] for i, h in enumerate(headers)
+                                 if i], width, align="l" + "r" * len(outlet_names))
+            table = flipped if "\n\n" not in flipped else table
+        out.append(table)
+        groups = [(o, dl.coded[o]) for o in outlet_names if dl.coded.get(o)]
+        if len(groups) >= 2:
+            out.append("")
+            out.append("Do outlets differ? (share of coded documents given each label)")
+            out.extend(wrap(line, width, "  ")
+                       for line in difference_lines(dl.labels, dl.differences, groups))
         if documents:
             for did, title, src, votes in dl.documents:
                 v = "; ".join(f"{lab}: {', '.join(who)}" for lab, who in votes.items())
@@ -423,6 +460,17 @@ def csv_tables(rep: Report) -> dict[str, str]:
              "per_100"], docs),
         "document_labels.csv": table(
             ["label_set", "document_id", "title", "outlet", "label", "by"], doc_labels),
+        "differences.csv": table(
+            ["label_set", "label", "outlets", "documents", "documents_with_label", "chi2",
+             "p_permutation", "n_permutations", "cramers_v"],
+            [[name, lab, ";".join(o for o, _ in groups),
+              ";".join(map(str, d.documents)), ";".join(map(str, d.with_label)), d.chi2,
+              d.p_value, d.n_perm, d.cramers_v]
+             for name, diffs, groups in [
+                 *[(t.label_set, t.differences, rate_groups(t)) for t in rep.outlet_rates],
+                 *[(dl.label_set, dl.differences,
+                    [(o, n) for o, n in dl.coded.items() if n]) for dl in rep.doc_labels]]
+             for lab, d in diffs.items()]),
         "agreement.csv": table(
             ["label_set", "label", "measure", "value", "units", "coders", "with_label"],
             agreement_table_rows(rep)),

@@ -123,6 +123,7 @@ class DocLabels:
     outlets: list[tuple[str, int, dict[str, int]]]  # (source, judgements, label -> count)
     documents: list[tuple[int, str, str, dict[str, list[str]]]]  # (id, title, source, label -> who)
     coded: dict[str, int] = field(default_factory=dict)  # outlet -> documents answered
+    differences: dict[str, Difference] = field(default_factory=dict)  # as RateTable's
 
 
 @dataclass
@@ -367,8 +368,8 @@ def _build(
 
     names = answers.names
     doc_labels = [
-        _doc_labels(st, counted[st.name], table, {**names, GOLD_ID: GOLD_NAME})
-        for st in sets if st.level == "document"
+        _doc_labels(st, counted[st.name], table, {**names, GOLD_ID: GOLD_NAME}, (seed, k))
+        for k, st in enumerate(sets) if st.level == "document"
     ]
 
     # agree has an entry for every set of the scheme's latest version: computed here is what
@@ -915,9 +916,11 @@ def _normalise(texts: list[str]) -> list[str]:
 
 
 def _doc_labels(
-    s: SetInfo, d: SetAnswers, table: _DocTable, names: dict[int, str]
+    s: SetInfo, d: SetAnswers, table: _DocTable, names: dict[int, str], seed: tuple[int, int]
 ) -> DocLabels:
-    """Per outlet, how often each label was chosen; per document, who chose what."""
+    """Per outlet, how often each label was chosen; per document, who chose what; per label,
+    whether outlets differ in the share of their coded documents given it (by anyone, when
+    the coders are pooled)."""
     doc_rows = d.row_level == LEVEL_CODE["document"]
     rows = table.rows(d.row_document[doc_rows])
     labels, who = d.row_label[doc_rows], d.row_annotator[doc_rows]
@@ -942,8 +945,18 @@ def _doc_labels(
         documents[-1][3].setdefault(s.labels[lab], []).append(names[people[person]])
     answered = arrays.unique(d.unit)
     coded = np.bincount(table.outlet[table.rows(answered)], minlength=len(table.outlets))
+    differences: dict[str, Difference] = {}
+    groups = np.flatnonzero(coded)
+    if len(groups) >= 2:
+        given = np.zeros((len(table.outlets), n_labels), dtype=np.int64)
+        doc_label = arrays.unique_rows(votes[:, 0], votes[:, 1]) if len(votes) else (_EMPTY,
+                                                                                     _EMPTY)
+        np.add.at(given, (table.outlet[doc_label[0]], doc_label[1]), 1)
+        for i, name in enumerate(s.labels):
+            differences[name] = group_difference(given[groups, i], coded[groups],
+                                                 np.random.default_rng([*seed, i, 2]))
     return DocLabels(s.name, list(s.labels), outlets, documents,
-                     dict(zip(table.outlets, coded.tolist(), strict=True)))
+                     dict(zip(table.outlets, coded.tolist(), strict=True)), differences)
 
 
 # ------------------------------------------------------------------------------------ agreement
