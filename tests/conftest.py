@@ -53,6 +53,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("ANNOTATOR_DB", raising=False)
     monkeypatch.delenv("ANNOTATOR_KEYMAP", raising=False)
     monkeypatch.setenv("ANNOTATOR_NAME", "tester")
+    monkeypatch.setenv("COLUMNS", "100")  # `report` fits its tables to the terminal's width
 
 
 # ------------------------------------------------------------------ CI: no silent skip

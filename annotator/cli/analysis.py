@@ -16,38 +16,79 @@ from annotator.cli.common import db_option, friendly_errors, open_store
 @db_option
 @click.option("--scheme", "scheme_name", help="Scheme name (needed when several are stored).")
 @click.option(
+    "--gold",
+    type=click.Choice(["adjudicated", "majority", "none"]),
+    help="What the rates and document labels count: adjudicated (resolved decisions of "
+    "`annotator review`), majority (more than half of the coders who answered a unit), none "
+    "(every coder, pooled). Default: per label set, adjudicated when it has a decision, else "
+    "none.",
+)
+@click.option(
     "--html",
     "html_path",
     type=click.Path(dir_okay=False),
     help="Also write the report as one self-contained HTML file (charts inline, no network).",
 )
+@click.option("--documents", is_flag=True, help="Also print the per-document tables.")
+@click.option(
+    "--csv",
+    "csv_dir",
+    type=click.Path(file_okay=False),
+    help="Also write the tables (per outlet with intervals, per document, document labels, "
+    "agreement) as CSV files into this folder.",
+)
 @click.option("--top", default=5, show_default=True, help="Span texts listed per technique.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the bootstrap intervals and permutation tests.")
 @friendly_errors
-def report_cmd(db_path: str, scheme_name: str | None, html_path: str | None, top: int) -> None:
-    """Compare framing across outlets: label frequency per 100 sentences by outlet and document,
-    frequent span texts, document labels, agreement per label, progress and active time."""
+def report_cmd(
+    db_path: str, scheme_name: str | None, gold: str | None, html_path: str | None,
+    documents: bool, csv_dir: str | None, top: int, seed: int,
+) -> None:
+    """Compare framing across outlets: label frequency per 100 sentences by outlet with 95%
+    intervals and a test of whether outlets differ, frequent span texts, document labels,
+    agreement, progress and active time. Counts come from adjudicated gold where there is some
+    (see --gold); outlets and documents nobody coded read "not coded", never 0."""
+    import shutil
+
     from annotator.render.report_text import format_text
     from annotator.services.report import build_report
 
     store = open_store(db_path, create=False, readonly=True)
-    rep = build_report(store, scheme_name, top=top)
-    click.echo(format_text(rep), nl=False)
+    rep = build_report(store, scheme_name, top=top, gold=gold, seed=seed)
+    width = max(60, shutil.get_terminal_size((100, 24)).columns)
+    click.echo(format_text(rep, documents=documents, width=width), nl=False)
     from annotator.render.network import actor_outlet_text
     from annotator.services.network import actor_outlet_table
 
     who_where = actor_outlet_table(store)  # issue 18: who is quoted where (actor attribute)
     if who_where is not None:
         click.echo(actor_outlet_text(who_where), nl=False)
+    from annotator.services.export.common import atomic_file
+
+    def write(path: Path, text: str) -> None:
+        try:
+            with atomic_file(path) as f:
+                f.write(text)
+        except OSError as exc:
+            raise click.ClickException(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+    if csv_dir:
+        from annotator.render.report_text import csv_tables
+
+        folder = Path(csv_dir)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise click.ClickException(f"{folder}: cannot write ({exc.strerror or exc})") from None
+        tables = csv_tables(rep)
+        for name, text in tables.items():
+            write(folder / name, text)
+        click.echo(f"CSV tables written to {folder}: {', '.join(tables)}")
     if html_path:
         from annotator.render.report_html import render_html
-        from annotator.services.export.common import atomic_file
 
-        try:
-            with atomic_file(Path(html_path)) as f:
-                f.write(render_html(rep))
-        except OSError as exc:
-            msg = f"{html_path}: cannot write ({exc.strerror or exc})"
-            raise click.ClickException(msg) from None
+        write(Path(html_path), render_html(rep))
         click.echo(f"HTML report written to {html_path}")
 
 

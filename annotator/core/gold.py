@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 Item = TypeVar("Item", bound=Hashable)
 Unit = TypeVar("Unit", bound=Hashable)
@@ -31,6 +31,12 @@ class Tie(Generic[Unit, Item]):
 class MajorityResult(Generic[Unit, Item]):
     chosen: dict[Unit, list[Item]] = field(default_factory=dict)
     ties: list[Tie[Unit, Item]] = field(default_factory=list)
+
+
+def is_majority(votes: Any, voters: Any) -> Any:
+    """THE rule: an item is chosen when more than half of the unit's voters chose it (ints, or
+    numpy arrays of them: the report applies it to every unit at once)."""
+    return 2 * votes > voters
 
 
 def majority_unit(
@@ -56,7 +62,7 @@ def majority_unit(
     ties: list[tuple[Item, int, int]] = []
     for item in sorted(counts, key=order.__getitem__):
         k = counts[item]
-        if 2 * k > n:
+        if is_majority(k, n):
             chosen.append(item)
         elif 2 * k == n:
             ties.append((item, k, n))

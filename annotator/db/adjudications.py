@@ -72,6 +72,34 @@ class Adjudications:
             out[str(name)] = (ints(docs)[:, 0], ints(sents)[:, 0])
         return out
 
+    def resolved_arrays(
+        self, scheme_ids: Sequence[int]
+    ) -> tuple[dict[str, Any], dict[tuple[str, str], Any]]:
+        """What ``annotator report --gold adjudicated`` counts, as numpy arrays: per label set,
+        its units with a current resolved decision (document id, sentence id or -1 per row);
+        per (label set, label), the gold rows (document id, sentence id or -1, start or -1,
+        end or -1 per row). Decisions of the given scheme versions only; one query each."""
+        params: list[Any] = list(scheme_ids)
+        marks = ",".join("?" * len(scheme_ids)) or "NULL"
+        where = f"superseded_at IS NULL AND status = 'resolved' AND scheme_id IN ({marks})"
+        units: dict[str, Any] = {}
+        for name, packed in self.db.execute(
+            "SELECT label_set, group_concat(document_id || ',' || coalesce(sentence_id, -1)) "
+            f"FROM adjudications WHERE {where} GROUP BY label_set",
+            params,
+        ):
+            units[str(name)] = ints(packed, 2)
+        gold: dict[tuple[str, str], Any] = {}
+        for name, label, packed in self.db.execute(
+            "SELECT a.label_set, g.label, group_concat(g.document_id || ',' || "
+            "coalesce(g.sentence_id, -1) || ',' || coalesce(g.start, -1) || ',' || "
+            'coalesce(g."end", -1)) FROM gold g JOIN adjudications a ON a.id = g.adjudication_id '
+            f"WHERE a.{where.replace(' AND ', ' AND a.')} GROUP BY a.label_set, g.label",
+            params,
+        ):
+            gold[(str(name), str(label))] = ints(packed, 4)
+        return units, gold
+
     def _insert_decision(
         self, scheme_id: int, adjudicator_id: int, d: dict[str, Any], ts: str
     ) -> int:

@@ -350,21 +350,23 @@ class Corpus:
 
     def unit_texts(
         self, sentence_ids: Sequence[int] = (), document_ids: Sequence[int] = ()
-    ) -> tuple[dict[int, tuple[int, str | None, str]], dict[int, str | None]]:
+    ) -> tuple[dict[int, tuple[int, str | None, str, int, int]], dict[int, str | None]]:
         """For a few units shown in a report: sentence id -> (document id, document title,
-        sentence text) and document id -> title (read 500 ids at a time)."""
-        sents: dict[int, tuple[int, str | None, str]] = {}
+        sentence text, its 0-based position, the document's sentences: what the screen shows
+        as "sentence 7/16") and document id -> title (read 500 ids at a time)."""
+        sents: dict[int, tuple[int, str | None, str, int, int]] = {}
         docs: dict[int, str | None] = {}
         s_ids, d_ids = list(sentence_ids), list(document_ids)
         for i in range(0, len(s_ids), 500):
             chunk = s_ids[i : i + 500]
-            for sid, did, title, text in self.db.execute(
-                "SELECT s.id, s.document_id, d.title, s.text FROM sentences s "
+            for sid, did, title, text, idx, n in self.db.execute(
+                "SELECT s.id, s.document_id, d.title, s.text, s.idx, d.n_sentences "
+                "FROM sentences s "
                 "JOIN documents d ON d.id = s.document_id "
                 f"WHERE s.id IN ({_marks(chunk)})",
                 chunk,
             ):
-                sents[int(sid)] = (int(did), title, text)
+                sents[int(sid)] = (int(did), title, text, int(idx), int(n))
         for i in range(0, len(d_ids), 500):
             chunk = d_ids[i : i + 500]
             for did, title in self.db.execute(

@@ -10,6 +10,7 @@ import csv
 import io
 from typing import Any
 
+from annotator.core.uncertainty import SMALL_SAMPLE
 from annotator.render import numbers
 
 COEF_NAMES = {
@@ -27,6 +28,16 @@ COEF_NAMES = {
     "cohen_kappa_quadratic": "Cohen's kappa, quadratic weights",
     "cohen_kappa_exact_sets": "Cohen's kappa (exact sets)",
 }
+
+
+def small_sample(pairable: int) -> str:
+    """The warning agreement on fewer than ``SMALL_SAMPLE`` pairable units carries (both
+    ``agree`` and ``report``), or nothing."""
+    if pairable >= SMALL_SAMPLE or pairable <= 0:  # none: no coefficient to warn about
+        return ""
+    return (f"warning: small sample: {numbers.count(pairable, 'pairable unit')} (fewer than "
+            f"{SMALL_SAMPLE}); the coefficients and their intervals are too unstable to call "
+            "the scheme reliable or not")
 
 
 def fmt_value(obj: dict[str, Any], key: str) -> str:
@@ -96,6 +107,8 @@ def render_text(report: dict[str, Any]) -> str:
         for d in s["units_dropped"]:
             lines.append(f"  dropped: {d['reason']}")
         short = s.get("units_without_two_values") or 0
+        if warning := small_sample(s["n_units"] - short):
+            lines.append(f"  {warning}")
         if short:
             n_short = numbers.count(short, unit)
             lines.append(f"  of which {n_short} left with fewer than two values: "
@@ -155,10 +168,12 @@ def render_text(report: dict[str, Any]) -> str:
             for u in s["most_disagreement"]:
                 answers = ", ".join(f"{a}: {_answer(x)}" for a, x in u["answers"].items())
                 if s["level"] == "sentence":
-                    where = (f"sentence {u['unit_id']} in “{_snippet(u.get('title'), 40)}” "
-                             f"(doc {u.get('document_id')}): {_snippet(u.get('text'))}")
+                    ref = numbers.sentence_ref(u.get("document_id"), u.get("sentence_idx", -1),
+                                               u.get("n_sentences", 0))
+                    where = (f"{ref} “{_snippet(u.get('title'), 40)}”: "
+                             f"{_snippet(u.get('text'))}")
                 else:
-                    where = f"document {u['unit_id']} “{_snippet(u.get('title'), 60)}”"
+                    where = f"doc {u['unit_id']} “{_snippet(u.get('title'), 60)}”"
                 lines.append(f"    {where}")
                 lines.append(f"      {answers}")
     lines.extend(attribute_lines(report.get("attributes") or []))
@@ -315,6 +330,8 @@ def render_table_text(s: dict[str, Any]) -> str:
         + (f" — {dropped}" if dropped else "")
         + ")"
     )
+    if warning := small_sample(int(s["units_used"])):
+        out.append(warning)
     if s["units_dropped_reasons"].get(LONE_VALUE):
         out.append("  (a unit with one value is not pairable, but that value counts in the "
                    "chance agreement of Fleiss' kappa and Gwet's AC1)")

@@ -48,3 +48,27 @@ def seconds(v: float | None) -> str:
     m, s = divmod(round(v), 60)
     h, m = divmod(m, 60)
     return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s"
+
+
+def sentence_ref(document_id: Any, idx: int, n_sentences: int) -> str:
+    """A sentence as the annotation screen names it: ``doc 5, sentence 7/16`` (1-based
+    position in its document), never its database id."""
+    return f"doc {document_id}, sentence {idx + 1}/{n_sentences}"
+
+
+def rate_interval(x: float | None, low: float | None, high: float | None) -> str:
+    """A rate with its 95 % interval, ``12.5 [3.1–25.0]``; ``not coded`` without a rate."""
+    if x is None:
+        return NOT_CODED
+    if low is None or high is None or rate(low) == rate(high):
+        return rate(x)  # no spread to show (one document, or every resample alike)
+    return f"{rate(x)} [{rate(low)}–{rate(high)}]"
+
+
+def p_value(p: float) -> str:
+    """A p-value for a sentence: ``p = 0.032``, ``p < 0.001``."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+NOT_CODED = "not coded"
+"""What a table shows for an outlet or a document with no coded unit: never a 0."""

@@ -14,12 +14,17 @@ from html import escape as html_escape
 
 from annotator.core.colors import FALLBACK
 from annotator.core.untrusted import escape as escape_controls
+from annotator.render import numbers
 from annotator.render.report_text import (
     agreement_table_rows,
+    agreement_warnings,
     attribute_table_rows,
     campaign_table,
+    difference_lines,
     fmt_seconds,
     progress_table,
+    rate_groups,
+    shorten,
 )
 from annotator.services.report import (
     NONE,
@@ -51,7 +56,16 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 svg text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 ul.spans { margin: .2rem 0 .8rem; padding-left: 1.2rem; font-size: .9rem; }
 .toc a { margin-right: 1rem; }
+p.gold { font-weight: 600; background: #f3f5f8; border-left: 4px solid #1565c0;
+         padding: .4rem .7rem; }
+p.warning { color: #8a4b00; background: #fff4e5; border-left: 4px solid #f9a825;
+            padding: .3rem .7rem; font-size: .9rem; }
+ul.tests { font-size: .88rem; margin: .2rem 0 1rem; padding-left: 1.2rem; }
+ul.tests li.differ { font-weight: 600; }
 """
+
+OUTLET_COLORS = ("#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#5d4037",
+                 "#ad1457", "#455a64", "#9e9d24")
 
 
 def escape(text: str) -> str:
@@ -69,8 +83,9 @@ def render_html(rep: Report) -> str:
     add(f"<title>annotator report: {escape(rep.scheme)}</title>")
     add(f"<style>{CSS}</style></head><body>")
     add(f"<h1>Framing report: {escape(rep.scheme)} v{rep.scheme_version}</h1>")
+    add(f'<p class="gold">{escape(rep.gold_note)}</p>')
     add(
-        f'<p class="meta">{rep.n_documents} documents, {rep.n_sentences} sentences, '
+        f'<p class="meta">{rep.n_documents:,} documents, {rep.n_sentences:,} sentences, '
         f"{len(rep.outlets)} outlets; generated {escape(rep.generated_at)}.</p>"
     )
     add(
@@ -84,14 +99,25 @@ def render_html(rep: Report) -> str:
     add(_table(["outlet", "documents", "sentences"], [list(o) for o in rep.outlets]))
 
     add('<h2 id="labels">Labels by outlet (per 100 sentences)</h2>')
+    counted = {"none": "Pooled over coders", "mixed": "Gold or pooled (see the first line)"}.get(
+        rep.gold, "Gold")
     add(
-        '<p class="note">Pooled over annotators: labelled sentences (sentence sets) or spans '
-        "(span sets) per 100 answered sentences. Darker = more frequent; each chart has its own "
-        "scale.</p>"
+        f'<p class="note">{counted}: labelled sentences (sentence sets) or spans (span sets) '
+        "per 100 answered sentences. Darker = more frequent; each chart has its own scale; "
+        "hatched grey = not coded (no answered sentence: unknown, not zero). The dot charts "
+        "give each rate with its 95 % interval (bootstrap over the outlet's documents, "
+        f"{rep.n_boot} resamples, seed {rep.seed}): wide bars = few documents, not sure.</p>"
     )
     for t in rep.outlet_rates:
         add(f"<h3>{escape(t.label_set)} by outlet</h3>")
         add(_rate_heatmap(t, "outlet"))
+        add(_interval_chart(t))
+        add('<ul class="tests">')
+        for line in difference_lines(t.labels, t.differences, rate_groups(t)):
+            d = t.differences.get(line.split(":", 1)[0])
+            cls = ' class="differ"' if d is not None and d.differs else ""
+            add(f"<li{cls}>{escape(line)}</li>")
+        add("</ul>")
     for t in rep.document_rates:
         if t.rows:
             add(f"<h3>{escape(t.label_set)} by document</h3>")
@@ -99,7 +125,8 @@ def render_html(rep: Report) -> str:
             if len(t.rows) > MAX_HEATMAP_ROWS:
                 add(
                     f'<p class="note">The chart shows the first {MAX_HEATMAP_ROWS} of '
-                    f"{len(t.rows)} documents; the terminal report lists them all.</p>"
+                    f"{len(t.rows)} documents; <code>annotator report --documents</code> (or "
+                    "<code>--csv DIR</code>) lists them all.</p>"
                 )
 
     add('<h2 id="spans">Most frequent span texts</h2>')
@@ -118,12 +145,26 @@ def render_html(rep: Report) -> str:
     set_colors = {s.name: s.colors for s in rep.sets}
     for dl in rep.doc_labels:
         add(f"<h3>{escape(dl.label_set)}</h3>")
-        add(_doc_label_bars(dl, set_colors.get(dl.label_set, {})))
+        outlet_names = [o for o, _, _ in rep.outlets]
+        add(_doc_label_bars(dl, set_colors.get(dl.label_set, {}), outlet_names))
+        groups = [(o, dl.coded[o]) for o in outlet_names if dl.coded.get(o)]
+        if len(groups) >= 2:
+            add('<ul class="tests">')
+            for line in difference_lines(dl.labels, dl.differences, groups):
+                d = dl.differences.get(line.split(":", 1)[0])
+                cls = ' class="differ"' if d is not None and d.differs else ""
+                add(f"<li{cls}>{escape(line)}</li>")
+            add("</ul>")
         rows = [
-            [f"#{did}", title, src, "; ".join(f"{lab}: {', '.join(who)}" for lab, who in v.items())]
-            for did, title, src, v in dl.documents
+            [f"#{did}", shorten(title, 60), src,
+             "; ".join(f"{lab}: {', '.join(who)}" for lab, who in v.items())]
+            for did, title, src, v in dl.documents[:MAX_HEATMAP_ROWS]
         ]
         add(_table(["document", "title", "outlet", "labels (annotators)"], rows))
+        if len(dl.documents) > MAX_HEATMAP_ROWS:
+            add(f'<p class="note">The table shows the first {MAX_HEATMAP_ROWS} of '
+                f"{len(dl.documents)} documents; <code>annotator report --csv DIR</code> "
+                "writes them all.</p>")
 
     add('<h2 id="agreement">Agreement per label</h2>')
     add(
@@ -136,6 +177,8 @@ def render_html(rep: Report) -> str:
     by_set: dict[str, list[AgreementRow]] = {}
     for a in rep.agreement:
         by_set.setdefault(a.label_set, []).append(a)
+    for warning in agreement_warnings(rep):
+        add(f'<p class="warning">{escape(warning)}</p>')
     for name, rows_a in by_set.items():
         add(f"<h3>{escape(name)}</h3>")
         add(_agreement_bars(name, [a for a in rows_a if a.is_alpha]))
@@ -210,7 +253,7 @@ def _heatmap(
     css_class: str,
     rows: Sequence[str],
     cols: Sequence[str],
-    values: Sequence[Sequence[float]],
+    values: Sequence[Sequence[float | None]],
     fmt: Callable[[float], str],
     high: tuple[int, int, int],
     scale_max: float,
@@ -243,10 +286,19 @@ def _heatmap(
         )
         for j, c in enumerate(cols):
             v = values[i][j]
+            x = left + cell_w * j
+            if v is None:  # hatched grey: unknown, not zero
+                w, h = cell_w - 2, cell_h - 2
+                out.append(
+                    f'<rect class="not-coded" x="{x:.0f}" y="{y:.0f}" width="{w}" '
+                    f'height="{h}" fill="#eeeeee" stroke="#dde3ea"><title>'
+                    f"{escape(r)} / {escape(c)}: {numbers.NOT_CODED}</title></rect>"
+                    + "".join(_hatch(x, y, w, h))
+                )
+                continue
             frac = v / scale_max if scale_max > 0 else 0.0
             fill = _mix(frac, high)
             ink = "#ffffff" if frac > 0.55 else "#1d2430"
-            x = left + cell_w * j
             out.append(
                 f'<rect x="{x:.0f}" y="{y:.0f}" width="{cell_w - 2}" height="{cell_h - 2}" '
                 f'fill="{fill}" stroke="#dde3ea"><title>{escape(r)} / {escape(c)}: '
@@ -261,19 +313,134 @@ def _heatmap(
     return "".join(out)
 
 
+def _hatch(x: float, y: float, w: float, h: float, step: int = 7) -> list[str]:
+    """Diagonal lines filling a box (an SVG pattern would need ``url(#...)``, which the page
+    avoids so that nothing in it looks like an outside reference)."""
+    out = []
+    for k in range(-int(h) + step // 2, int(w), step):
+        x1 = max(x, x + k)
+        x2 = min(x + w, x + k + h)
+        if x2 <= x1:
+            continue
+        y1, y2 = y + h - (x1 - x - k), y + h - (x2 - x - k)
+        out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
+                   'stroke="#c4c4c4" stroke-width="1.2"/>')
+    return out
+
+
 def _rate_heatmap(t: RateTable, row_title: str) -> str:
     rows = t.rows[:MAX_HEATMAP_ROWS]
     return _heatmap(
         aria=f"{t.label_set}: per 100 sentences by {row_title}",
         css_class=f"heatmap rates by-{row_title}",
-        rows=[r.name for r in rows],
+        rows=[shorten(r.name, 48) for r in rows],
         cols=t.labels,
         values=[[r.rates[lab] for lab in t.labels] for r in rows],
-        fmt=lambda v: f"{v:.1f}",
+        fmt=numbers.rate,
         high=(8, 48, 107),
-        scale_max=max((r.rates[lab] for r in rows for lab in t.labels), default=0.0),
+        scale_max=max((v for r in rows for v in r.rates.values() if v is not None),
+                      default=0.0),
         row_title=row_title,
     )
+
+
+def _interval_chart(t: RateTable) -> str:
+    """Per label, one line per coded outlet: the rate as a dot, its 95 % interval as a bar and
+    both in figures, on a scale common to the whole set, so that which outlet uses which label,
+    and how sure that is, reads at a glance; the test of a difference heads each label (bold
+    when outlets differ). Outlets nobody coded are named under the chart, not drawn at 0."""
+    coded = [r for r in t.rows if r.coded]
+    if not coded:
+        return '<p class="note">No outlet coded yet.</p>'
+    top_value = max(
+        [v for r in coded for lab in t.labels for v in (r.rates[lab], r.high.get(lab))
+         if v is not None] + [1.0]
+    )
+    step = max(5, math.ceil(top_value / 6 / 5) * 5)
+    top_value = math.ceil(top_value / step) * step
+    labels = [lab for lab in t.labels if any(r.rates[lab] for r in coded)]
+    unused = [lab for lab in t.labels if lab not in labels]
+    if not labels:
+        return '<p class="note">No coded outlet uses any of these labels.</p>'
+    names = {r.name: shorten(r.name, 30) for r in coded}
+    left = max(_text_width(n, 6.2) for n in names.values()) + 24
+    plot_w, head_h, row_h, gap = 560, 20, 15, 8
+    width = left + plot_w + 210
+    colors = {r.name: OUTLET_COLORS[i % len(OUTLET_COLORS)] for i, r in enumerate(coded)}
+    y0 = 6
+    height = y0 + (head_h + row_h * len(coded) + gap) * len(labels) + 22
+    aria = f"{t.label_set}: rate per 100 sentences with 95% interval, by outlet"
+
+    def xpos(v: float) -> float:
+        return left + plot_w * v / top_value
+
+    out = [
+        f'<div class="chart"><svg class="intervals" width="{width:.0f}" height="{height}" '
+        f'viewBox="0 0 {width:.0f} {height}" role="img" aria-label="{escape(aria)}">'
+        f"<title>{escape(aria)}</title>"
+    ]
+    for v in range(0, int(top_value) + 1, step):
+        out.append(
+            f'<line x1="{xpos(v):.1f}" y1="{y0}" x2="{xpos(v):.1f}" y2="{height - 18}" '
+            f'stroke="#eceff1"/><text x="{xpos(v):.1f}" y="{height - 5}" font-size="10" '
+            f'text-anchor="middle" fill="#5a6472">{v}</text>'
+        )
+    what = "labelled sentences" if t.level == "sentence" else "spans"
+    out.append(f'<text x="{left + plot_w + 8:.0f}" y="{height - 5}" font-size="10" '
+               f'fill="#5a6472">{what} per 100 sentences</text>')
+    y = y0
+    for lab in labels:
+        d = t.differences.get(lab)
+        differ = d is not None and d.differs
+        weight = ' font-weight="bold"' if differ else ""
+        test = ""
+        if d is not None and d.testable and d.p_value is not None:
+            verdict = "outlets differ" if differ else "no clear difference"
+            test = f" — {verdict}: {numbers.p_value(d.p_value)}, V {d.cramers_v:.2f}"
+        out.append(
+            f'<text class="label-head" x="4" y="{y + 14}" font-size="12"{weight}>'
+            f'{escape(lab)}<tspan font-size="11" fill="{"#1d2430" if differ else "#78909c"}">'
+            f"{escape(test)}</tspan></text>"
+        )
+        y += head_h
+        for r in coded:
+            color = colors[r.name]
+            rate, low, high = r.rates[lab], r.low.get(lab), r.high.get(lab)
+            cy = y + row_h / 2
+            figures = numbers.rate_interval(rate, low, high)
+            tip = f"{r.name} / {lab}: {figures} ({r.documents} documents)"
+            out.append(
+                f'<text x="{left - 8:.0f}" y="{cy + 4:.1f}" font-size="11" text-anchor="end" '
+                f'fill="{color}">{escape(names[r.name])}</text>'
+            )
+            if rate is not None:
+                if low is not None and high is not None:
+                    out.append(
+                        f'<line x1="{xpos(low):.1f}" y1="{cy:.1f}" x2="{xpos(high):.1f}" '
+                        f'y2="{cy:.1f}" stroke="{color}" stroke-width="4" stroke-opacity=".35"'
+                        f' stroke-linecap="round"><title>{escape(tip)}</title></line>'
+                    )
+                out.append(
+                    f'<circle class="rate" cx="{xpos(rate):.1f}" cy="{cy:.1f}" r="4" '
+                    f'fill="{color}"><title>{escape(tip)}</title></circle>'
+                    f'<text x="{left + plot_w + 8:.0f}" y="{cy + 4:.1f}" font-size="10" '
+                    f'fill="#37474f">{escape(figures)} ({r.documents} doc.)</text>'
+                )
+            y += row_h
+        out.append(
+            f'<line x1="4" y1="{y + gap / 2:.0f}" x2="{left + plot_w}" '
+            f'y2="{y + gap / 2:.0f}" stroke="#dde3ea"/>'
+        )
+        y += gap
+    out.append("</svg></div>")
+    if unused and not t.differences:  # else the tests below list them
+        out.append(f'<p class="note">Used by no coded outlet (not drawn): '
+                   f"{escape(', '.join(unused))}.</p>")
+    missing = [r.name for r in t.rows if not r.coded]
+    if missing:
+        out.append(f'<p class="note">{numbers.NOT_CODED.capitalize()} (no answered sentence, '
+                   f"so no rate): {escape(', '.join(missing))}.</p>")
+    return "".join(out)
 
 
 def _confusion_heatmap(c: Confusion) -> str:
@@ -305,27 +472,47 @@ def _color(colors: dict[str, str], label: str) -> str:
     return FALLBACK
 
 
-def _doc_label_bars(dl: DocLabels, scheme_colors: dict[str, str]) -> str:
-    """One stacked bar per outlet: the share of judgements per label."""
-    if not dl.outlets:
+def _doc_label_bars(dl: DocLabels, scheme_colors: dict[str, str], outlets: list[str]) -> str:
+    """One stacked bar per outlet: the share of judgements (gold: documents) per label; outlets
+    with no coded document say so; the legend wraps so that every label shows."""
+    if not dl.outlets and not any(dl.coded.values()):
         return '<p class="note">No document labelled yet.</p>'
-    left = max(_text_width(o) for o, _, _ in dl.outlets) + 16
+    left = max(_text_width(o) for o in outlets) + 16
     bar_w, bar_h = 520, 22
-    height = 30 * len(dl.outlets) + 40
     width = left + bar_w + 80
+    colors = {lab: _color(scheme_colors, lab) for lab in dl.labels}
+    legend: list[str] = []
+    x, y = left, 8 + 30 * len(outlets) + 8
+    for lab in dl.labels:
+        w = 24 + _text_width(lab)
+        if x + w > width and x > left:
+            x, y = left, y + 18
+        legend.append(
+            f'<rect x="{x:.0f}" y="{y}" width="10" height="10" fill="{colors[lab]}"/>'
+            f'<text class="legend" x="{x + 14:.0f}" y="{y + 9}" font-size="11">{escape(lab)}</text>'
+        )
+        x += w
+    height = y + 22
     aria = f"{dl.label_set}: judgements per label by outlet"
     out = [
         f'<div class="chart"><svg class="stacked doc-labels" '
         f'width="{width:.0f}" height="{height}" viewBox="0 0 {width:.0f} {height}" role="img" '
         f'aria-label="{escape(aria)}"><title>{escape(aria)}</title>'
     ]
-    colors = {lab: _color(scheme_colors, lab) for lab in dl.labels}
-    for i, (outlet, n, counts) in enumerate(dl.outlets):
+    found = {o: (n, c) for o, n, c in dl.outlets}
+    for i, outlet in enumerate(outlets):
         y = 8 + 30 * i
         out.append(
             f'<text x="{left - 8:.0f}" y="{y + 15}" font-size="12" text-anchor="end">'
             f"{escape(outlet)}</text>"
         )
+        if not dl.coded.get(outlet):
+            out.append(f'<rect class="not-coded" x="{left}" y="{y}" width="{bar_w}" '
+                       f'height="{bar_h}" fill="#eeeeee"/>' + "".join(_hatch(left, y, bar_w, bar_h))
+                       + f'<text x="{left + 8}" y="{y + 15}" font-size="11" fill="#5a6472">'
+                       f"{numbers.NOT_CODED}</text>")
+            continue
+        n, counts = found.get(outlet, (0, {}))
         x = left
         for lab in dl.labels:
             k = counts.get(lab, 0)
@@ -336,22 +523,16 @@ def _doc_label_bars(dl: DocLabels, scheme_colors: dict[str, str]) -> str:
                 f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{colors[lab]}">'
                 f"<title>{escape(outlet)}: {escape(lab)} {k}/{n}</title></rect>"
             )
-            if w > 40:
+            inside = next((t for t in (f"{lab} {k}", str(k))
+                           if _text_width(t, 6.0) + 8 < w), None)  # never spills over
+            if inside:
                 out.append(
                     f'<text x="{x + w / 2:.1f}" y="{y + 15}" font-size="10" text-anchor="middle" '
-                    f'fill="#ffffff">{escape(lab)} {k}</text>'
+                    f'fill="#ffffff">{escape(inside)}</text>'
                 )
             x += w
         out.append(f'<text x="{left + bar_w + 6:.0f}" y="{y + 15}" font-size="11">n={n}</text>')
-    # legend
-    x = left
-    y = 8 + 30 * len(dl.outlets) + 8
-    for lab in dl.labels:
-        out.append(f'<rect x="{x:.0f}" y="{y}" width="10" height="10" fill="{colors[lab]}"/>')
-        out.append(
-            f'<text class="legend" x="{x + 14:.0f}" y="{y + 9}" font-size="11">{escape(lab)}</text>'
-        )
-        x += 24 + _text_width(lab)
+    out.extend(legend)
     out.append("</svg></div>")
     return "".join(out)
 

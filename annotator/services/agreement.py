@@ -1377,7 +1377,8 @@ def _attach_texts(store: Store, report: dict[str, Any]) -> None:
     for s in report["label_sets"]:
         for u in s.get("most_disagreement", []):
             if s["level"] == "sentence":
-                did, title, text = sents.get(u["unit_id"], (None, None, ""))
+                did, title, text, idx, n = sents.get(u["unit_id"], (None, None, "", -1, 0))
                 u["document_id"], u["title"], u["text"] = did, title, text
+                u["sentence_idx"], u["n_sentences"] = idx, n
             else:
                 u["document_id"], u["title"] = u["unit_id"], docs.get(u["unit_id"])

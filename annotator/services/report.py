@@ -28,12 +28,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import compress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
 from annotator.core import arrays
 from annotator.core.colors import scheme_colors
+from annotator.core.gold import is_majority
+from annotator.core.uncertainty import N_BOOT, Difference, bootstrap_rates, group_difference
 from annotator.core.units import UNIT_LEVEL
 
 if TYPE_CHECKING:
@@ -44,6 +46,10 @@ if TYPE_CHECKING:
 
 NONE = "(none)"
 UNKNOWN_SOURCE = "(no source)"
+GOLD_MODES = ("adjudicated", "majority", "none")
+GOLD_ID = 0
+"""The annotator id of the gold in a gold ``SetAnswers`` (real annotator ids start at 1)."""
+GOLD_NAME = "gold"
 
 
 # ------------------------------------------------------------------------------------ model
@@ -60,24 +66,35 @@ class SetInfo:
 
 @dataclass
 class RateTable:
-    """Label frequency per 100 sentences, one row per outlet or per document."""
+    """Label frequency per 100 sentences, one row per outlet or per document; for outlets, the
+    test of whether they differ, per label (labels with no outlet coded have none)."""
 
     label_set: str
     level: str
     labels: list[str]
-    rows: list[RateRow]
+    rows: Sequence[RateRow]  # outlets: a list; documents: made when read
+    differences: dict[str, Difference] = field(default_factory=dict)
 
     def max_rate(self) -> float:
-        return max((v for r in self.rows for v in r.rates.values()), default=0.0)
+        return max(
+            (v for r in self.rows for v in r.rates.values() if v is not None), default=0.0
+        )
 
 
 @dataclass
 class RateRow:
     name: str  # outlet, or "#id title" for a document
     source: str
-    answered: int  # denominator: (annotator, sentence) pairs answered
+    answered: int  # denominator: (annotator, sentence) pairs answered (gold: sentences decided)
     counts: dict[str, int]
-    rates: dict[str, float]
+    rates: dict[str, float | None]  # None: not coded (nothing answered), never 0
+    documents: int = 0  # documents with an answered unit (what the interval resamples)
+    low: dict[str, float | None] = field(default_factory=dict)  # 95 % bootstrap interval
+    high: dict[str, float | None] = field(default_factory=dict)
+
+    @property
+    def coded(self) -> bool:
+        return self.answered > 0
 
 
 @dataclass
@@ -105,6 +122,8 @@ class DocLabels:
     labels: list[str]
     outlets: list[tuple[str, int, dict[str, int]]]  # (source, judgements, label -> count)
     documents: list[tuple[int, str, str, dict[str, list[str]]]]  # (id, title, source, label -> who)
+    coded: dict[str, int] = field(default_factory=dict)  # outlet -> documents answered
+    differences: dict[str, Difference] = field(default_factory=dict)  # as RateTable's
 
 
 @dataclass
@@ -147,6 +166,9 @@ class ProgressRow:
 
 @dataclass
 class Report:
+    gold: str  # what the numbers count: adjudicated, majority, none (the coders pooled), mixed
+    gold_by_set: dict[str, str]  # label set -> adjudicated, majority or none
+    gold_note: str  # the same in words, with the coverage (the report's first line)
     scheme: str
     scheme_version: int
     generated_at: str
@@ -165,11 +187,23 @@ class Report:
     campaign: list[SetProgress] = field(default_factory=list)  # when documents are assigned
     # agreement per attribute of labels (issue 18), as `annotator agree` computes it
     attribute_agreement: list[dict[str, Any]] = field(default_factory=list)
+    n_boot: int = N_BOOT
+    seed: int = 0
 
 
 # ------------------------------------------------------------------------------------ building
-def build_report(store: Store, scheme_name: str | None = None, *, top: int = 5) -> Report:
+def build_report(
+    store: Store, scheme_name: str | None = None, *, top: int = 5, gold: str | None = None,
+    seed: int = 0, n_boot: int = N_BOOT,
+) -> Report:
     """Compute every table of the report from the database.
+
+    ``gold``: what the rates and document labels count: ``adjudicated`` (the resolved decisions
+    of ``annotator review``; units without one are not coded), ``majority`` (core.gold's strict
+    majority of the coders who answered each unit), ``none`` (every coder's labels, pooled);
+    default: adjudicated when the scheme has a resolved decision, else pooled. Agreement,
+    confusion and progress always describe the coders. Intervals: ``n_boot`` bootstrap
+    resamples of documents, seeded by ``seed``.
 
     A few bulk reads (every current label of the scheme in one pass over the covering index,
     the done marks), the units rule on arrays, then numpy aggregation: no Python loop runs per
@@ -182,16 +216,129 @@ def build_report(store: Store, scheme_name: str | None = None, *, top: int = 5) 
         ("span_texts", (ids, ls.name)) for ls in scheme.label_sets if ls.level == "span"
     ]
     jobs += [("progress.time", ()), ("progress.documents_done", ()), ("corpus.documents", ())]
+    if gold is not None and gold not in GOLD_MODES:
+        raise ValueError(f"gold must be one of {', '.join(GOLD_MODES)}, not {gold!r}")
     sets, answers, data, reads = read_answers(store, scheme, jobs, versions)
     try:
-        return _build(store, scheme, sets, answers, data, reads, top)
+        counted, modes, note = gold_answers(store, ids, sets, answers, data, gold)
+        return _build(store, scheme, sets, answers, data, reads, top,
+                      counted=counted, gold=(modes, note), seed=seed, n_boot=n_boot)
     finally:
         reads.close()
 
 
+def gold_answers(
+    store: Store, scheme_ids: tuple[int, ...], sets: list[SetInfo], answers: SchemeAnswers,
+    data: dict[str, SetAnswers], gold: str | None,
+) -> tuple[dict[str, SetAnswers], dict[str, str], str]:
+    """What the rates count, per set: the coders' answers (``none``), or the gold as answers of
+    one pseudo-annotator (``GOLD_ID``) on the units it covers; with the mode of each set and
+    the report's first line saying so. Default: adjudicated for each set with a resolved
+    decision, the coders pooled for the others."""
+    units, rows = store.adjudications.resolved_arrays(scheme_ids) if gold != "majority" else (
+        {}, {})
+    decided = {st.name: len(units[st.name]) for st in sets if st.name in units}
+    modes = {st.name: gold or ("adjudicated" if st.name in decided else "none") for st in sets}
+    counted: dict[str, SetAnswers] = {}
+    for st in sets:
+        mode = modes[st.name]
+        counted[st.name] = (
+            majority_answers(data[st.name]) if mode == "majority"
+            else adjudicated_answers(st, data[st.name], answers, units.get(st.name), rows)
+            if mode == "adjudicated" else data[st.name]
+        )
+    parts = []
+    gold_sets = [st for st in sets if modes[st.name] == "adjudicated"]
+    if gold_sets:
+        cover = ", ".join(
+            f"{st.name} {decided.get(st.name, 0):,} of {len(arrays.unique(data[st.name].unit)):,}"
+            for st in gold_sets
+        )
+        parts.append(f"adjudicated gold, the resolved decisions of `annotator review` (units "
+                     f"decided of units coded: {cover}; undecided units are not coded)")
+    if gold == "majority":
+        parts.append("majority gold (a label counts on a unit where more than half of the "
+                     "coders who answered it gave it; ties left out)")
+    pooled = [st.name for st in sets if modes[st.name] == "none"]
+    if pooled:
+        which = "" if len(pooled) == len(sets) else f" for {', '.join(pooled)}"
+        why = " (no decision yet)" if gold is None else ""
+        parts.append(f"every coder's labels, pooled{which}{why}")
+    how = "default, see --gold" if gold is None else f"--gold {gold}"
+    note = f"Counts ({how}): " + "; ".join(parts) + "."
+    return counted, modes, note
+
+
+def _gold_set(
+    d: SetAnswers, units: np.ndarray, unit_docs: np.ndarray, unit: np.ndarray,
+    label: np.ndarray, start: np.ndarray, end: np.ndarray,
+) -> SetAnswers:
+    """A SetAnswers of the gold pseudo-annotator: it answered ``units`` (sorted, with their
+    documents) and gave the rows (unit, label, start, end)."""
+    pos = np.searchsorted(units, unit) if len(units) else _EMPTY
+    level = LEVEL_CODE[d.info.level]
+    return SetAnswers(
+        info=d.info,
+        annotator=np.full(len(units), GOLD_ID, dtype=np.int64),
+        unit=units,
+        document=unit_docs,
+        row_annotator=np.full(len(unit), GOLD_ID, dtype=np.int64),
+        row_unit=unit,
+        row_document=unit_docs[pos] if len(unit) else _EMPTY,
+        row_label=label,
+        row_level=np.full(len(unit), level, dtype=np.int64),
+        row_start=start,
+        row_end=end,
+    )
+
+
+def majority_answers(d: SetAnswers) -> SetAnswers:
+    """The strict-majority gold of one set, on arrays (the rule of :func:`core.gold.is_majority`,
+    the one ``export --gold majority`` applies): every unit answered by someone is coded; an
+    item (a label; a span's label and boundaries) counts where more than half of the unit's
+    answering annotators gave it."""
+    units, voters = np.unique(d.unit, return_counts=True)
+    unit_docs = d.document[np.r_[0, np.cumsum(voters)[:-1]]] if len(units) else _EMPTY
+    # each annotator's item once, then votes per item
+    _, unit, label, start, end = arrays.unique_rows(
+        d.row_annotator, d.row_unit, d.row_label, d.row_start + 1, d.row_end + 1
+    )
+    item, n_items = arrays.group_ids(unit, label, start, end)
+    votes = np.bincount(item, minlength=n_items)
+    first = np.full(n_items, len(item), dtype=np.int64)
+    np.minimum.at(first, item, np.arange(len(item)))
+    unit, label, start, end = unit[first], label[first], start[first] - 1, end[first] - 1
+    n_voters = voters[np.searchsorted(units, unit)] if len(unit) else _EMPTY
+    keep = is_majority(votes, n_voters)
+    return _gold_set(d, units, unit_docs, unit[keep], label[keep], start[keep], end[keep])
+
+
+def adjudicated_answers(
+    s: SetInfo, d: SetAnswers, answers: SchemeAnswers, decided: np.ndarray | None,
+    rows: dict[tuple[str, str], np.ndarray],
+) -> SetAnswers:
+    """The adjudicated gold of one set: the units with a resolved decision, and their gold
+    labels (labels the set no longer has are left out)."""
+    column = 0 if UNIT_LEVEL[s.level] == "document" else 1
+    units = _EMPTY if decided is None else arrays.unique(decided[:, column])
+    units = units[units >= 0]
+    parts = [
+        (r[:, column], np.full(len(r), i, dtype=np.int64), r[:, 2], r[:, 3])
+        for i, lab in enumerate(s.labels)
+        if (r := rows.get((s.name, lab))) is not None
+    ]
+    unit, label, start, end = (
+        np.concatenate([p[k] for p in parts]) if parts else _EMPTY for k in range(4)
+    )
+    keep = arrays.contains(units, unit)
+    return _gold_set(d, units, answers.documents_of(s.level, units), unit[keep], label[keep],
+                     start[keep], end[keep])
+
+
 def _build(
     store: Store, scheme: Any, sets: list[SetInfo], answers: SchemeAnswers,
-    data: dict[str, SetAnswers], reads: ReadOnce, top: int,
+    data: dict[str, SetAnswers], reads: ReadOnce, top: int, *,
+    counted: dict[str, SetAnswers], gold: tuple[dict[str, str], str], seed: int, n_boot: int,
 ) -> Report:
     name = scheme.name
     agree_job = _agree_in_background(store, name, reads)
@@ -201,14 +348,15 @@ def _build(
     rate_sets = [st for st in sets if st.level in ("sentence", "span")]
     outlet_rates: list[RateTable] = []
     document_rates: list[RateTable] = []
-    for st in rate_sets:
-        denom, num = _rate_counts(st, data[st.name], table)
-        outlet_rates.append(_rate_table(st, table.by_outlet(denom), table.by_outlet(num),
-                                        table.outlets, table.outlets))
-        keep = (denom > 0) | (num.sum(axis=1) > 0)
-        document_rates.append(_rate_table(st, denom[keep], num[keep],
-                                          [table.names[i] for i in np.flatnonzero(keep)],
-                                          [table.sources[i] for i in np.flatnonzero(keep)]))
+    counts = [_rate_counts(st, counted[st.name], table) for st in rate_sets]
+    for st, (denom, num) in zip(rate_sets, counts, strict=True):
+        coded = denom > 0
+        outlet_rates.append(_rate_table(
+            st, table.by_outlet(denom), table.by_outlet(num), table.outlets, table.outlets,
+            documents=table.by_outlet(coded.astype(np.int64))))
+        document_rates.append(_rate_table(st, denom, num, table.names, table.sources,
+                                          documents=coded.astype(np.int64), lazy=True))
+    _uncertainty(outlet_rates, counts, table, seed=seed, n_boot=n_boot)
 
     span_texts: list[SpanTexts] = []
     outlet_span_texts: dict[str, list[SpanTexts]] = {o: [] for o, _, _ in outlets}
@@ -222,7 +370,8 @@ def _build(
 
     names = answers.names
     doc_labels = [
-        _doc_labels(st, data[st.name], table, names) for st in sets if st.level == "document"
+        _doc_labels(st, counted[st.name], table, {**names, GOLD_ID: GOLD_NAME}, (seed, k))
+        for k, st in enumerate(sets) if st.level == "document"
     ]
 
     # agree has an entry for every set of the scheme's latest version: computed here is what
@@ -266,8 +415,14 @@ def _build(
             sp for sp in set_progress(store, [a.name for a in store.schemes.annotators()])
             if sp.scheme == name
         ]
+    modes = set(gold[0].values())
     return Report(
         attribute_agreement=attribute_agreement,
+        gold=modes.pop() if len(modes) == 1 else "mixed",
+        gold_by_set=gold[0],
+        gold_note=gold[1],
+        n_boot=n_boot,
+        seed=seed,
         campaign=campaign,
         scheme=name,
         scheme_version=int(scheme.version),
@@ -413,6 +568,8 @@ class SetAnswers:
     row_document: np.ndarray  # document,
     row_label: np.ndarray  # index into info.labels,
     row_level: np.ndarray  # LEVEL_CODE of the row
+    row_start: np.ndarray  # span rows: document offsets (-1 for other rows)
+    row_end: np.ndarray
 
     def answered_cells(self, annotator: np.ndarray, unit: np.ndarray) -> np.ndarray:
         """Whether each (annotator, unit) pair answered the set."""
@@ -462,8 +619,15 @@ def set_answers(s: SetInfo, answers: SchemeAnswers, groups: LabelGroups) -> SetA
         label = np.concatenate([np.full(len(g.unit), code[g.label], np.int64) for g in mine])
         level = np.concatenate([np.full(len(g.unit), LEVEL_CODE[g.level], np.int64)
                                 for g in mine])
+        start, end = (
+            np.concatenate([
+                np.full(len(g.unit), -1, np.int64) if getattr(g, col) is None
+                else getattr(g, col).astype(np.int64, copy=False) for g in mine
+            ])
+            for col in ("start", "end")
+        )
     else:
-        ann = unit = label = level = _EMPTY
+        ann = unit = label = level = start = end = _EMPTY
     # a document-level row answers a document set only, a sentence or span row the others
     same_kind = (level == LEVEL_CODE["document"]) == (UNIT_LEVEL[s.level] == "document")
     keep = same_kind & ans.contains(ann, unit)
@@ -477,6 +641,8 @@ def set_answers(s: SetInfo, answers: SchemeAnswers, groups: LabelGroups) -> SetA
         row_document=answers.documents_of(s.level, unit[keep]),
         row_label=label[keep],
         row_level=level[keep],
+        row_start=start[keep],
+        row_end=end[keep],
     )
 
 
@@ -520,9 +686,8 @@ def _rate_counts(s: SetInfo, d: SetAnswers, table: _DocTable) -> tuple[np.ndarra
 
 
 def _doc_name(d: dict[str, Any]) -> str:
-    title = (d["title"] or "").strip()
-    if len(title) > 40:
-        title = title[:39] + "…"
+    """``#id title`` in full (the renderers shorten it to their width, on word boundaries)."""
+    title = " ".join((d["title"] or "").split())
     return f"#{d['id']} {title}".strip()
 
 
@@ -537,24 +702,103 @@ def _outlets(docs: Sequence[dict[str, Any]]) -> list[tuple[str, int, int]]:
 
 
 def _rate_table(
-    s: SetInfo, denom: np.ndarray, num: np.ndarray, names: list[str], sources: list[str]
+    s: SetInfo, denom: np.ndarray, num: np.ndarray, names: list[str], sources: list[str], *,
+    documents: np.ndarray, lazy: bool = False,
 ) -> RateTable:
-    """Rows of (name, source, answered pairs, counts per label); rates per 100 answered."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rates = np.where(denom[:, None] > 0, 100.0 * num / denom[:, None], 0.0)
-    rows = [
-        RateRow(
-            name=name,
-            source=source,
-            answered=d,
-            counts=dict(zip(s.labels, c, strict=True)),
-            rates=dict(zip(s.labels, r, strict=True)),
-        )
-        for name, source, d, c, r in zip(
-            names, sources, denom.tolist(), num.tolist(), rates.tolist(), strict=True
-        )
-    ]
-    return RateTable(s.name, s.level, list(s.labels), rows)
+    """Rows of (name, source, answered pairs, counts per label); rates per 100 answered, None
+    where nothing was answered (not coded: no rate, rather than a false 0). ``lazy``: rows
+    are made when read (a table per document is read in full only on request)."""
+    rows = _Rows(s.labels, denom, num, names, sources, documents)
+    return RateTable(s.name, s.level, list(s.labels), rows if lazy else list(rows))
+
+
+class _Rows(Sequence[RateRow]):
+    """Rate rows built from the arrays when read, each once."""
+
+    def __init__(self, labels: list[str], denom: np.ndarray, num: np.ndarray, names: list[str],
+                 sources: list[str], documents: np.ndarray) -> None:
+        self.labels, self.denom, self.num = labels, denom, num
+        self.names, self.sources, self.documents = names, sources, documents
+        self.made: dict[int, RateRow] = {}
+
+    def __len__(self) -> int:
+        return len(self.denom)
+
+    def _row(self, i: int) -> RateRow:
+        if i not in self.made:
+            d, counts = int(self.denom[i]), self.num[i].tolist()
+            self.made[i] = RateRow(
+                name=self.names[i],
+                source=self.sources[i],
+                answered=d,
+                counts=dict(zip(self.labels, counts, strict=True)),
+                rates={lab: 100.0 * c / d if d else None
+                       for lab, c in zip(self.labels, counts, strict=True)},
+                documents=int(self.documents[i]),
+            )
+        return self.made[i]
+
+    @overload
+    def __getitem__(self, i: int) -> RateRow: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[RateRow]: ...
+
+    def __getitem__(self, i: int | slice) -> RateRow | list[RateRow]:
+        if isinstance(i, slice):
+            return [self._row(j) for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._row(i)
+
+
+def _uncertainty(
+    tables: list[RateTable], counts: list[tuple[np.ndarray, np.ndarray]], table: _DocTable, *,
+    seed: int, n_boot: int,
+) -> None:
+    """Per outlet and label, the 95 % bootstrap interval of the rate: the outlet's coded
+    documents resampled, one seeded stream per outlet (``[seed, outlet]``), the same
+    resamples for every set coded on the same documents (one draw serves them all); per set
+    and label, whether outlets differ in the share of their coded documents using it
+    (permutation test, Cramér's V)."""
+    for j in range(len(table.outlets)):
+        mine = table.outlet == j
+        groups: dict[bytes, list[int]] = {}
+        for k, (denom, _) in enumerate(counts):
+            groups.setdefault(np.packbits(denom[mine] > 0).tobytes(), []).append(k)
+        for ks in groups.values():
+            docs = mine & (counts[ks[0]][0] > 0)
+            low, high = bootstrap_rates(
+                np.column_stack([counts[k][1][docs] for k in ks]),
+                np.column_stack([np.repeat(counts[k][0][docs, None], len(tables[k].labels),
+                                           axis=1) for k in ks]),
+                np.random.default_rng([seed, j]), n_resamples=n_boot,
+            )
+            at = 0
+            for k in ks:
+                t = tables[k]
+                n = len(t.labels)
+                t.rows[j].low = _nan_none(t.labels, low[at:at + n])
+                t.rows[j].high = _nan_none(t.labels, high[at:at + n])
+                at += n
+    for k, (t, (denom, num)) in enumerate(zip(tables, counts, strict=True)):
+        coded = denom > 0
+        groups_with = [j for j, r in enumerate(t.rows) if r.documents]
+        if len(groups_with) < 2:
+            continue
+        outlet = table.outlet[coded]
+        sizes = np.bincount(outlet, minlength=len(t.rows))[groups_with]
+        used = np.zeros((len(t.rows), len(t.labels)), dtype=np.int64)
+        np.add.at(used, outlet, num[coded] > 0)
+        for i, lab in enumerate(t.labels):
+            t.differences[lab] = group_difference(
+                used[groups_with, i], sizes, np.random.default_rng([seed, k, i, 1])
+            )
+
+
+def _nan_none(labels: list[str], values: np.ndarray) -> dict[str, float | None]:
+    return {lab: None if v != v else v for lab, v in zip(labels, values.tolist(), strict=True)}
 
 
 _SPACES = re.compile(r"\s+")
@@ -682,9 +926,11 @@ def _normalise(texts: list[str]) -> list[str]:
 
 
 def _doc_labels(
-    s: SetInfo, d: SetAnswers, table: _DocTable, names: dict[int, str]
+    s: SetInfo, d: SetAnswers, table: _DocTable, names: dict[int, str], seed: tuple[int, int]
 ) -> DocLabels:
-    """Per outlet, how often each label was chosen; per document, who chose what."""
+    """Per outlet, how often each label was chosen; per document, who chose what; per label,
+    whether outlets differ in the share of their coded documents given it (by anyone, when
+    the coders are pooled)."""
     doc_rows = d.row_level == LEVEL_CODE["document"]
     rows = table.rows(d.row_document[doc_rows])
     labels, who = d.row_label[doc_rows], d.row_annotator[doc_rows]
@@ -707,7 +953,20 @@ def _doc_labels(
             i = int(table.ids[row])
             documents.append((i, table.titles[row], table.sources[row], {}))
         documents[-1][3].setdefault(s.labels[lab], []).append(names[people[person]])
-    return DocLabels(s.name, list(s.labels), outlets, documents)
+    answered = arrays.unique(d.unit)
+    coded = np.bincount(table.outlet[table.rows(answered)], minlength=len(table.outlets))
+    differences: dict[str, Difference] = {}
+    groups = np.flatnonzero(coded)
+    if len(groups) >= 2:
+        given = np.zeros((len(table.outlets), n_labels), dtype=np.int64)
+        doc_label = arrays.unique_rows(votes[:, 0], votes[:, 1]) if len(votes) else (_EMPTY,
+                                                                                     _EMPTY)
+        np.add.at(given, (table.outlet[doc_label[0]], doc_label[1]), 1)
+        for i, name in enumerate(s.labels):
+            differences[name] = group_difference(given[groups, i], coded[groups],
+                                                 np.random.default_rng([*seed, i, 2]))
+    return DocLabels(s.name, list(s.labels), outlets, documents,
+                     dict(zip(table.outlets, coded.tolist(), strict=True)), differences)
 
 
 # ------------------------------------------------------------------------------------ agreement
