@@ -398,6 +398,46 @@ class Annotations:
             )
         ]
 
+    # ---------------------------------------------------------------- one coder's own labels
+    # What the learned suggestions learn from (services/suggest.py). Always one annotator's:
+    # blind coding stays blind, another coder's spans or labels are never read here.
+    def own_span_texts(
+        self, annotator_id: int, scheme_ids: Sequence[int]
+    ) -> list[tuple[str, int, str, str, str]]:
+        """(uid, sentence id, label set, label, covered text) of the annotator's current spans
+        under the given scheme versions, oldest first. A span reaching past its sentence (an
+        import from another tool) is left out: it is not a phrase to look for again."""
+        if not scheme_ids:
+            return []
+        marks = ",".join("?" * len(scheme_ids))
+        rows = self.db.execute(
+            "SELECT a.uid, a.sentence_id, a.label_set, a.label, "
+            'substr(s.text, a.start - s.start + 1, a."end" - a.start) '
+            "FROM annotations a JOIN sentences s ON s.id = a.sentence_id "
+            f"WHERE a.scheme_id IN ({marks}) AND a.level = 'span' AND a.removed_at IS NULL "
+            'AND a.annotator_id = ? AND a.start >= s.start AND a."end" <= s."end" ORDER BY a.id',
+            [*scheme_ids, annotator_id],
+        )
+        return [(str(u), int(sid), str(ls), str(lab), str(t)) for u, sid, ls, lab, t in rows]
+
+    def own_sentence_labels(
+        self, annotator_id: int, label_set: str, scheme_ids: Sequence[int]
+    ) -> dict[int, list[str]]:
+        """sentence id -> the annotator's current labels of a sentence set (any of the given
+        scheme versions)."""
+        out: dict[int, list[str]] = {}
+        if not scheme_ids:
+            return out
+        marks = ",".join("?" * len(scheme_ids))
+        for sid, label in self.db.execute(
+            f"SELECT sentence_id, label FROM annotations WHERE scheme_id IN ({marks}) "
+            "AND label_set = ? AND level = 'sentence' AND removed_at IS NULL "
+            "AND annotator_id = ? ORDER BY id",
+            [*scheme_ids, label_set, annotator_id],
+        ):
+            out.setdefault(int(sid), []).append(str(label))
+        return out
+
     # ---------------------------------------------------------------- bulk reads
     def current_labels(self) -> Iterator[dict[str, Any]]:
         """Every current annotation's (id, scheme_id, label_set, label, level), to check each

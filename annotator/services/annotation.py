@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from annotator.core.colors import color_of, scheme_colors
-from annotator.core.textops import cue_matches
+from annotator.core.suggest import CUE
 from annotator.core.timing import ActiveTimer
+from annotator.services.suggest import LabelGuess, PhraseSuggester, SentenceModel
 
 if TYPE_CHECKING:
     from annotator.core.scheme import Label, LabelSet, Scheme
@@ -26,12 +27,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A cue phrase of the scheme found in the current sentence (sentence-relative offsets)."""
+    """A phrase found in the current sentence (sentence-relative offsets): a cue of the scheme
+    (``source`` "cue") or a phrase this annotator marked ``count`` times before ("learned")."""
 
     start: int
     end: int
     label_set: str
     label: str
+    source: str = CUE
+    count: int = 0
 
 
 @dataclass
@@ -71,9 +75,8 @@ class Session:
         # Done marks made under a version that lacked one of today's sentence or span sets do
         # not count here: the sentence still has a set to answer (annotator.core.units).
         sentence_sets = [ls.name for ls in scheme.label_sets if ls.level != "document"]
-        self.complete_versions = store.schemes.label_sets_by_version(
-            scheme.name, {scheme_id: scheme}
-        ).complete(sentence_sets)
+        self.versions = store.schemes.label_sets_by_version(scheme.name, {scheme_id: scheme})
+        self.complete_versions = self.versions.complete(sentence_sets)
         self.done_total = store.progress.done_count(self.annotator_id, self.complete_versions)
         # A campaign's queue: the documents assigned to this annotator, shared ones first. With
         # one, navigation, the header and the progress bar follow it; without (nobody assigned
@@ -95,12 +98,11 @@ class Session:
         self.doc_annotations: list[dict[str, Any]] = []
         self.progress: dict[str, Any] | None = None
         self.colors = scheme_colors(scheme)
-        self.cues: list[tuple[str, str, str]] = []  # (cue, set, label)
-        for ls in scheme.label_sets:
-            for lab in ls.labels:
-                if ls.level in ("span", "sentence"):
-                    for cue in lab.cues or ():
-                        self.cues.append((cue, ls.name, lab.name))
+        # The scheme's cues and this annotator's own spans (services/suggest.py), and the
+        # sentence-label models a worker trains on their answered sentences (none until then).
+        self.phrases = PhraseSuggester(store, scheme, list(self.versions.sets), self.annotator_id)
+        self.models: dict[str, SentenceModel] = {}
+        self._guess: tuple[tuple[int, int, frozenset[str]], LabelGuess | None] | None = None
 
     # ------------------------------------------------------------------ other writers
     def notice_changes(self) -> str | None:
@@ -275,6 +277,7 @@ class Session:
             self.annotator_id, sentence_id=self.sentence_id
         )
         self.progress = self.store.progress.row(self.annotator_id, self.sentence_id)
+        self.phrases.sync(self.sentence_id, self.sentence["text"], self.spans())
 
     def reload_document_labels(self) -> None:
         self.doc_annotations = self.store.annotations.current(
@@ -389,23 +392,41 @@ class Session:
         return None
 
     def suggestions(self) -> list[Suggestion]:
-        """Cue phrases in the sentence that are not already applied as that span or label."""
-        text = self.sentence["text"]
-        spans = {(s["rs"], s["re"], s["label_set"], s["label"]) for s in self.spans()}
+        """Cue phrases and this annotator's learned phrases in the sentence that are not
+        already applied there: a span of the same label overlapping it, or the label."""
+        spans = self.spans()
         out: list[Suggestion] = []
-        seen: set[tuple[int, int, str, str]] = set()
-        for cue, set_name, label in self.cues:
-            level = self.label_set(set_name).level
-            for s, e in cue_matches(text, cue):
-                key = (s, e, set_name, label)
-                if key in seen or key in spans:
-                    continue
-                if level == "sentence" and self.applied(set_name, label, "sentence"):
-                    continue
-                seen.add(key)
-                out.append(Suggestion(s, e, set_name, label))
+        for m in self.phrases.match(self.sentence["text"]):
+            if any(
+                s["rs"] < m.end and m.start < s["re"] and (s["label_set"], s["label"]) ==
+                (m.label_set, m.label) for s in spans
+            ):
+                continue
+            ls = self.scheme.label_set(m.label_set)
+            if ls is None or ls.level == "document":
+                continue
+            if ls.level == "sentence" and self.applied(m.label_set, m.label, "sentence"):
+                continue
+            out.append(Suggestion(m.start, m.end, m.label_set, m.label, m.source, m.count))
         out.sort(key=lambda g: (g.start, g.end, g.label))
         return out
+
+    def label_guess(self) -> LabelGuess | None:
+        """The most confident sentence-label model's guess for this sentence, among sets not
+        answered yet by a label (None: no model, or every model says "no label")."""
+        answered = frozenset(a["label_set"] for a in self.sentence_labels())
+        key = (self.sentence_id, id(self.models), answered)
+        if self._guess is not None and self._guess[0] == key:
+            return self._guess[1]  # the screen asks on every redraw
+        best: LabelGuess | None = None
+        for set_name, model in self.models.items():
+            if set_name in answered:
+                continue
+            guess = model.guess(self.sentence["text"])
+            if guess is not None and (best is None or guess.confidence > best.confidence):
+                best = guess
+        self._guess = (key, best)
+        return best
 
     def missing_required_document_sets(self) -> list[str]:
         answered = {a["label_set"] for a in self.doc_annotations}

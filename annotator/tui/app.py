@@ -34,6 +34,7 @@ from annotator.tui.dialogs import (
     SearchScreen,
     guard,
 )
+from annotator.tui.label_model import LabelModelTrainer
 from annotator.tui.label_pane import LabelPane
 from annotator.tui.render import header_content
 from annotator.tui.text_pane import Lines, SentenceView, TextPane
@@ -111,6 +112,13 @@ KEYS: list[tuple[str, str, str, str, str]] = [
         "accept the highlighted cue suggestion as a span",
     ),
     ("next-suggestion", "A", "next_suggestion", "", "highlight the next cue suggestion"),
+    (
+        "accept-label-guess",
+        "ctrl+f",
+        "accept_label_guess",
+        "",
+        "accept the suggested sentence label (learned from your done sentences)",
+    ),
     (
         "delete-span",
         "delete,backspace",
@@ -241,6 +249,7 @@ class AnnotateScreen(Screen[None]):
         self.message: Content = Content("")
         self.main_keys = session.scheme.key_map(["sentence", "span"])
         self.bind_label_keys(taken)
+        self.label_model = LabelModelTrainer(self)
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -266,6 +275,7 @@ class AnnotateScreen(Screen[None]):
             first = f", {len(s.shared)} shared first" if s.shared else ""
             self.say(f"your queue: {len(s.queue)} document(s){first} · n N P follow it")
         self.redraw()
+        self.label_model.retrain()
 
     def on_resize(self, event: Resize) -> None:
         self.apply_size(event.size.width, event.size.height)
@@ -361,6 +371,7 @@ class AnnotateScreen(Screen[None]):
     def action_done_next(self) -> None:
         s = self.session
         s.mark_done()
+        self.label_model.done_marked()
         self.go(s.neighbour(1), forward=True, what=f"✓ done · last sentence of {s.scope}")
 
     def action_next(self) -> None:
@@ -659,6 +670,15 @@ class AnnotateScreen(Screen[None]):
             return
         g = suggestions[min(self.suggestion_cursor, len(suggestions) - 1)]
         self.say(s.accept(g), "$success")
+        self.redraw()
+
+    def action_accept_label_guess(self) -> None:
+        s = self.session
+        guess = s.label_guess()
+        if guess is None:
+            self.say("no suggested sentence label here", "$warning")
+        else:
+            self.say(s.toggle_label(guess.label_set, guess.label), "$success")
         self.redraw()
 
     def action_next_suggestion(self) -> None:
