@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from annotator.core.suggest import CUE, LEARNED, Lexicon, phrase_key, tokens
+from annotator.core.suggest import CUE, LEARNED, Lexicon, phrase_key, replay_rejections, tokens
 
 
 def found(lex: Lexicon, text: str) -> list[tuple[str, str, str, int]]:
@@ -91,3 +91,36 @@ def test_every_match_is_original_text_with_the_phrase_key(text: str) -> None:
     for m in lex.match(text):
         assert 0 <= m.start < m.end <= len(text)
         assert phrase_key(text[m.start : m.end])
+
+
+def test_a_phrase_left_unmarked_more_often_than_used_stops_being_suggested() -> None:
+    lex = Lexicon()
+    lex.learn("prix", "technique", "Loaded_Language")
+    lex.add_cue("junte", "technique", "Name_Calling")
+    lex.learn("junte", "technique", "Name_Calling")
+    (m,) = lex.match("Le prix monte.")
+    lex.reject(m.phrase, m.label_set, m.label)
+    assert found(lex, "Le prix monte.") == [("prix", "Loaded_Language", LEARNED, 1)]
+    lex.reject(m.phrase, m.label_set, m.label)
+    assert found(lex, "Le prix monte.") == []  # passed over twice, used once
+    (j,) = lex.match("la junte")
+    lex.reject(j.phrase, j.label_set, j.label, 5)
+    assert found(lex, "la junte") == [("junte", "Name_Calling", CUE, 0)]  # still a cue
+
+
+def test_rejections_replayed_over_finished_sentences() -> None:
+    lex = Lexicon()
+    lex.learn("prix", "technique", "Loaded_Language")
+    lex.learn("néo-nazis", "technique", "Name_Calling")
+    done = [
+        ("Les néonazis et le prix.", [(4, 12, "technique", "Name_Calling")]),  # prix unmarked
+        ("Un prix fou.", [(3, 7, "technique", "Loaded_Language")]),  # marked: no rejection
+        ("Le prix baisse.", []),
+        ("Des néo-nazis.", [(4, 13, "technique", "Doubt")]),  # another label: unmarked
+    ]
+    counts = replay_rejections(lex.copy(), done)
+    assert counts == {(phrase_key("prix"), "technique", "Loaded_Language"): 2,
+                      (("neonazi",), "technique", "Name_Calling"): 1}
+    lex.set_rejections(counts)
+    assert [f[0] for f in found(lex, "Le prix des néonazis.")] == ["néonazis"]
+    assert lex.count("prix", "technique", "Loaded_Language") == 1  # copies are independent

@@ -47,7 +47,8 @@ class PhraseMatch:
     """One phrase of the lexicon found in a text (offsets into that text, half-open).
 
     ``source`` is ``"learned"`` when the coder marked this phrase with this label before
-    (``count`` times), else ``"cue"`` (a cue of the scheme, ``count`` 0)."""
+    (``count`` times), else ``"cue"`` (a cue of the scheme, ``count`` 0). ``phrase`` is the
+    lexicon's key (to count a rejection)."""
 
     start: int
     end: int
@@ -55,6 +56,7 @@ class PhraseMatch:
     label: str
     source: str
     count: int
+    phrase: tuple[str, ...] = ()
 
 
 def tokens(text: str) -> list[tuple[int, int, str]]:
@@ -78,13 +80,23 @@ def phrase_key(phrase: str) -> tuple[str, ...]:
 class _Entry:
     cue: bool = False
     learned: int = 0
+    rejected: int = 0
+
+    @property
+    def trusted(self) -> bool:
+        """A learned phrase is suggested while the coder used it at least as often as they
+        left it unmarked in a sentence they finished (a common word marked once stops being
+        suggested after it was passed over twice)."""
+        return self.learned > 0 and self.rejected <= self.learned
 
 
 class Lexicon:
     """Phrases with the (label set, label) they suggest, looked up by word n-grams.
 
     Cues are added once (:meth:`add_cue`); learned phrases are counted (:meth:`learn`,
-    :meth:`forget`), so the coder deleting a span takes back exactly what adding it gave.
+    :meth:`forget`), so the coder deleting a span takes back exactly what adding it gave, and
+    so are rejections (:meth:`reject`, :func:`unmarked`): a learned phrase left unmarked in
+    finished sentences more often than it was used is no longer suggested (a cue still is).
     Updating costs a dictionary step, never a rebuild: the screen calls it after each span
     added or removed. :meth:`match` remembers its last answer, since the screen redraws the
     same sentence several times per key.
@@ -139,6 +151,34 @@ class Lexicon:
                     del self._lengths[len(key)]
         self.version += 1
 
+    def reject(self, phrase: tuple[str, ...], label_set: str, label: str, n: int = 1) -> None:
+        """Count ``n`` finished sentences where the coder left a learned phrase unmarked."""
+        labels = self._phrases.get(phrase)
+        entry = labels.get((label_set, label)) if labels else None
+        if entry is not None:
+            entry.rejected += n
+            self.version += 1
+
+    def set_rejections(self, counts: dict[tuple[tuple[str, ...], str, str], int]) -> None:
+        """Replace every rejection count (replayed over the coder's finished sentences)."""
+        for labels in self._phrases.values():
+            for entry in labels.values():
+                entry.rejected = 0
+        for (phrase, label_set, label), n in counts.items():
+            self.reject(phrase, label_set, label, n)
+        self.version += 1
+
+    def copy(self) -> Lexicon:
+        """An independent copy (for a worker thread to match with)."""
+        other = Lexicon()
+        other._phrases = {
+            key: {k: _Entry(e.cue, e.learned, e.rejected) for k, e in labels.items()}
+            for key, labels in self._phrases.items()
+        }
+        other._lengths = Counter(self._lengths)
+        other.version = self.version
+        return other
+
     def count(self, phrase: str, label_set: str, label: str) -> int:
         """How often the coder used ``phrase`` (any variant) with this label."""
         labels = self._phrases.get(phrase_key(phrase))
@@ -166,13 +206,48 @@ class Lexicon:
                         continue
                     start, end = words[i][0], words[i + n - 1][1]
                     for (label_set, label), entry in labels.items():
-                        source = LEARNED if entry.learned else CUE
-                        found.append(
-                            PhraseMatch(start, end, label_set, label, source, entry.learned)
-                        )
+                        if entry.trusted:
+                            source, count = LEARNED, entry.learned
+                        elif entry.cue:
+                            source, count = CUE, 0
+                        else:
+                            continue
+                        found.append(PhraseMatch(
+                            start, end, label_set, label, source, count, tuple(keys[i : i + n])
+                        ))
         found = _outermost(found)
         self._last = (text, self.version, found)
         return found
+
+
+def unmarked(
+    matches: list[PhraseMatch], spans: list[tuple[int, int, str, str]]
+) -> list[PhraseMatch]:
+    """The learned matches of a finished sentence that the coder left unmarked: no span of
+    theirs with that label overlaps it (``spans``: (start, end, label set, label))."""
+    return [
+        m for m in matches
+        if m.source == LEARNED and not any(
+            s < m.end and m.start < e and (ls, lab) == (m.label_set, m.label)
+            for s, e, ls, lab in spans
+        )
+    ]
+
+
+def replay_rejections(
+    lexicon: Lexicon, sentences: list[tuple[str, list[tuple[int, int, str, str]]]]
+) -> dict[tuple[tuple[str, ...], str, str], int]:
+    """Rejection counts over finished sentences ((text, the coder's spans) pairs): what
+    :meth:`Lexicon.set_rejections` takes. Give it a copy (:meth:`Lexicon.copy`): its own
+    rejections are cleared first, so a phrase is not hidden while its rejections are counted."""
+    probe = lexicon
+    probe.set_rejections({})
+    counts: dict[tuple[tuple[str, ...], str, str], int] = {}
+    for text, spans in sentences:
+        for m in unmarked(probe.match(text), spans):
+            key = (m.phrase, m.label_set, m.label)
+            counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def _outermost(matches: list[PhraseMatch]) -> list[PhraseMatch]:

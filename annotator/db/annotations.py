@@ -403,22 +403,26 @@ class Annotations:
     # blind coding stays blind, another coder's spans or labels are never read here.
     def own_span_texts(
         self, annotator_id: int, scheme_ids: Sequence[int]
-    ) -> list[tuple[str, int, str, str, str]]:
-        """(uid, sentence id, label set, label, covered text) of the annotator's current spans
-        under the given scheme versions, oldest first. A span reaching past its sentence (an
-        import from another tool) is left out: it is not a phrase to look for again."""
+    ) -> list[tuple[str, int, str, str, int, int, str]]:
+        """(uid, sentence id, label set, label, start, end in the sentence, covered text) of
+        the annotator's current spans under the given scheme versions, oldest first. A span
+        reaching past its sentence (an import from another tool) is left out: it is not a
+        phrase to look for again."""
         if not scheme_ids:
             return []
         marks = ",".join("?" * len(scheme_ids))
         rows = self.db.execute(
-            "SELECT a.uid, a.sentence_id, a.label_set, a.label, "
-            'substr(s.text, a.start - s.start + 1, a."end" - a.start) '
+            "SELECT a.uid, a.sentence_id, a.label_set, a.label, a.start - s.start, "
+            'a."end" - s.start, substr(s.text, a.start - s.start + 1, a."end" - a.start) '
             "FROM annotations a JOIN sentences s ON s.id = a.sentence_id "
             f"WHERE a.scheme_id IN ({marks}) AND a.level = 'span' AND a.removed_at IS NULL "
             'AND a.annotator_id = ? AND a.start >= s.start AND a."end" <= s."end" ORDER BY a.id',
             [*scheme_ids, annotator_id],
         )
-        return [(str(u), int(sid), str(ls), str(lab), str(t)) for u, sid, ls, lab, t in rows]
+        return [
+            (str(u), int(sid), str(ls), str(lab), int(rs), int(re_), str(t))
+            for u, sid, ls, lab, rs, re_, t in rows
+        ]
 
     def own_sentence_labels(
         self, annotator_id: int, label_set: str, scheme_ids: Sequence[int]

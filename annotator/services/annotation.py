@@ -526,6 +526,7 @@ class Session:
 
     def mark_done(self) -> None:
         if not self.done:
+            self.phrases.finished(self.sentence_id, self.sentence["text"])
             self.store.progress.mark_done(self.annotator_id, self.scheme_id, self.sentence_id)
             self.done_total += self.in_scope(self.document_id)
         self.reload()

@@ -24,7 +24,7 @@ from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
 from annotator.core.fold import fold
-from annotator.core.suggest import Lexicon, PhraseMatch
+from annotator.core.suggest import Lexicon, PhraseMatch, unmarked
 
 if TYPE_CHECKING:
     from annotator.core.scheme import Scheme
@@ -46,9 +46,12 @@ NONE = ""
 class PhraseSuggester:
     """The lexicon of cue phrases and of this annotator's spans, with which span taught what.
 
-    ``tracked`` maps each of the annotator's span uids to (sentence id, text, set, label), so a
-    span removed (deleted, undone, replaced in a single-choice set) takes back exactly what it
-    taught; :meth:`sync` compares it with the spans of the sentence on screen after each action.
+    ``tracked`` maps each of the annotator's span uids to (sentence id, set, label, start, end,
+    text), so a span removed (deleted, undone, replaced in a single-choice set) takes back
+    exactly what it taught; :meth:`sync` compares it with the spans of the sentence on screen
+    after each action. A sentence marked done with a learned suggestion left unmarked counts a
+    rejection (:meth:`finished`); at start the screen replays them over the finished sentences
+    in a worker (:meth:`replay_input`, ``core.suggest.replay_rejections``).
     """
 
     def __init__(
@@ -68,19 +71,25 @@ class PhraseSuggester:
                 for lab in ls.labels:
                     for cue in lab.cues or ():
                         self.lexicon.add_cue(cue, ls.name, lab.name)
-        self.tracked: dict[str, tuple[int, str, str, str]] = {}
+        self.tracked: dict[str, tuple[int, str, str, int, int, str]] = {}
         self.by_sentence: dict[int, set[str]] = {}
-        for uid, sid, set_name, label, text in store.annotations.own_span_texts(
+        for uid, sid, set_name, label, start, end, text in store.annotations.own_span_texts(
             annotator_id, scheme_ids
         ):
-            self._learn(uid, sid, text, set_name, label)
+            self._learn(uid, (sid, set_name, label, start, end, text))
 
-    def _learn(self, uid: str, sentence_id: int, text: str, set_name: str, label: str) -> None:
+    def _learn(self, uid: str, row: tuple[int, str, str, int, int, str]) -> None:
+        sentence_id, set_name, label, _, _, text = row
         if (set_name, label) not in self.span_labels:  # a label today's scheme no longer has
             return
         self.lexicon.learn(text, set_name, label)
-        self.tracked[uid] = (sentence_id, text, set_name, label)
+        self.tracked[uid] = row
         self.by_sentence.setdefault(sentence_id, set()).add(uid)
+
+    def spans_of(self, sentence_id: int) -> list[tuple[int, int, str, str]]:
+        """The annotator's tracked spans on a sentence: (start, end, set, label)."""
+        rows = (self.tracked[uid] for uid in self.by_sentence.get(sentence_id, ()))
+        return [(start, end, ls, lab) for _, ls, lab, start, end, _ in rows]
 
     def sync(self, sentence_id: int, text: str, spans: Iterable[dict[str, Any]]) -> None:
         """Bring the lexicon in step with the annotator's current spans on one sentence
@@ -88,15 +97,29 @@ class PhraseSuggester:
         now = {str(s["uid"]): s for s in spans}
         before = self.by_sentence.get(sentence_id, set())
         for uid in before - now.keys():
-            _, phrase, set_name, label = self.tracked.pop(uid)
+            _, set_name, label, _, _, phrase = self.tracked.pop(uid)
             self.lexicon.forget(phrase, set_name, label)
             before.discard(uid)
         for uid in now.keys() - before:
             s = now[uid]
-            self._learn(uid, sentence_id, text[s["rs"] : s["re"]], s["label_set"], s["label"])
+            self._learn(uid, (sentence_id, s["label_set"], s["label"], s["rs"], s["re"],
+                              text[s["rs"] : s["re"]]))
 
     def match(self, text: str) -> list[PhraseMatch]:
         return self.lexicon.match(text)
+
+    def finished(self, sentence_id: int, text: str) -> None:
+        """The sentence was marked done: each learned suggestion left unmarked is rejected."""
+        for m in unmarked(self.lexicon.match(text), self.spans_of(sentence_id)):
+            self.lexicon.reject(m.phrase, m.label_set, m.label)
+
+    def replay_input(
+        self, done: Sequence[tuple[int, str]]
+    ) -> tuple[Lexicon, list[tuple[str, list[tuple[int, int, str, str]]]]]:
+        """What a worker needs to replay rejections without touching this object: a copy of
+        the lexicon, and each finished sentence (id, text from ``done_sentences``) with the
+        annotator's spans on it."""
+        return self.lexicon.copy(), [(text, self.spans_of(sid)) for sid, text in done]
 
 
 # ---------------------------------------------------------------------- sentence labels

@@ -34,8 +34,8 @@ from annotator.tui.dialogs import (
     SearchScreen,
     guard,
 )
-from annotator.tui.label_model import LabelModelTrainer
 from annotator.tui.label_pane import LabelPane
+from annotator.tui.learning import SuggestionLearner
 from annotator.tui.render import header_content
 from annotator.tui.text_pane import Lines, SentenceView, TextPane
 
@@ -249,7 +249,7 @@ class AnnotateScreen(Screen[None]):
         self.message: Content = Content("")
         self.main_keys = session.scheme.key_map(["sentence", "span"])
         self.bind_label_keys(taken)
-        self.label_model = LabelModelTrainer(self)
+        self.learning = SuggestionLearner(self)
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -275,7 +275,7 @@ class AnnotateScreen(Screen[None]):
             first = f", {len(s.shared)} shared first" if s.shared else ""
             self.say(f"your queue: {len(s.queue)} document(s){first} · n N P follow it")
         self.redraw()
-        self.label_model.retrain()
+        self.learning.start()
 
     def on_resize(self, event: Resize) -> None:
         self.apply_size(event.size.width, event.size.height)
@@ -371,7 +371,7 @@ class AnnotateScreen(Screen[None]):
     def action_done_next(self) -> None:
         s = self.session
         s.mark_done()
-        self.label_model.done_marked()
+        self.learning.done_marked()
         self.go(s.neighbour(1), forward=True, what=f"✓ done · last sentence of {s.scope}")
 
     def action_next(self) -> None:

@@ -178,3 +178,31 @@ async def test_no_model_below_the_minimum_of_examples(
         await app.workers.wait_for_complete()
         assert app.session.models == {}
         assert "suggested" not in rendered(app, "legend")
+
+
+PARADE = {"title": "Rejet", "text": "Rejet\n\nLe défilé commence. Le défilé continue. "
+          "Le défilé finit. Le défilé reprend."}
+
+
+async def test_a_phrase_passed_over_stops_being_suggested_also_after_a_restart(
+    corpus: Path, scheme: Scheme, db: Store
+) -> None:
+    db.corpus.add_documents([make_doc(PARADE)])
+    alice = session(db, "alice")
+    mark(alice, sentence_of(db, 4, 1), "défilé", "Doubt")
+    alice.mark_done()
+    for n in (2, 3):
+        alice.goto(sentence_of(db, 4, n))
+        assert texts(alice) == [("défilé", "Doubt", "learned", 1)]
+        alice.mark_done()  # left unmarked: a rejection each time
+    alice.goto(sentence_of(db, 4, 4))
+    assert texts(alice) == []  # passed over twice, used once
+    fresh = session(Store.open(db.path), "alice")  # rejections are not read at construction:
+    fresh.goto(sentence_of(db, 4, 4))
+    assert texts(fresh) == [("défilé", "Doubt", "learned", 1)]  # ... the screen replays them
+    app = make_app(corpus, scheme, "alice", document_id=4)
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()  # the rejections are replayed in a worker
+        await pilot.press("j", "j", "j", "j")
+        assert app.session.sentence_id == sentence_of(db, 4, 4)
+        assert "défilé" not in rendered(app, "legend")
