@@ -6,7 +6,8 @@ documents are held out. On each held-out sentence the script asks ``Session.sugg
 
 - *cue only*: a second annotator who marked nothing (the scheme's cues; also the blind-coding
   check: the coder's spans must not reach them);
-- *cue + learned*: the coder, who learned from the earlier documents only;
+- *cue + learned*: the coder, who learned from the earlier documents only (reopened as after a
+  restart: what ``Session.learn`` reads back, rejections replayed);
 - *cue + learned, online*: a third annotator who also annotates each held-out sentence after
   the suggestions were counted, as on the screen, so later sentences learn from earlier ones.
 
@@ -264,7 +265,12 @@ def run(name: str, docs: list[list[Sentence]], scheme: Scheme, train_share: floa
                     apply(s, sentence)
         print(f"  (annotating the earlier documents through the session: "
               f"{time.perf_counter() - t0:.1f} s)")
+        coder = Session(store, scheme, scheme_id, "coder")  # the next day: learns it all back
+        t0 = time.perf_counter()
+        coder.apply_learned(coder.learn())
+        print(f"  (learning it back at start, model included: {time.perf_counter() - t0:.1f} s)")
         cue_only = Session(store, scheme, scheme_id, "nobody")  # opened after: still blind
+        cue_only.apply_learned(cue_only.learn())
         scores = {"cue only": Score(), "cue + learned": Score(), "cue + learned, online": Score()}
         for doc, sids in zip(docs[cut:], ids[cut:], strict=True):
             for sentence, sid in zip(doc, sids, strict=True):
@@ -293,9 +299,8 @@ def frame_model(store: Store, scheme: Scheme, coder: Session, test: list[list[Se
         return
     examples = sentence_examples(store, scheme, coder.annotator_id, coder.versions.sets)
     t = time.perf_counter()
-    models = train_sentence_models(examples)
+    model = train_sentence_models(examples).get(FRAME_SET)
     seconds = time.perf_counter() - t
-    model = models.get(FRAME_SET)
     if model is None:
         print("  sentence-label model: not enough examples")
         return

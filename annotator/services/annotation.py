@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 from annotator.core.colors import color_of, scheme_colors
 from annotator.core.suggest import CUE
 from annotator.core.timing import ActiveTimer
-from annotator.services.suggest import LabelGuess, PhraseSuggester, SentenceModel
+from annotator.services.suggest import (
+    LabelGuess,
+    Learned,
+    PhraseSuggester,
+    SentenceModel,
+    learn,
+)
 
 if TYPE_CHECKING:
     from annotator.core.scheme import Label, LabelSet, Scheme
@@ -100,7 +106,9 @@ class Session:
         self.colors = scheme_colors(scheme)
         # The scheme's cues and this annotator's own spans (services/suggest.py), and the
         # sentence-label models a worker trains on their answered sentences (none until then).
-        self.phrases = PhraseSuggester(store, scheme, list(self.versions.sets), self.annotator_id)
+        # Learned phrases, rejections and models arrive from services.suggest.learn (the
+        # screen runs it in a worker; apply_learned takes its result in).
+        self.phrases = PhraseSuggester(scheme)
         self.models: dict[str, SentenceModel] = {}
         self._guess: tuple[tuple[int, int, frozenset[str]], LabelGuess | None] | None = None
 
@@ -410,6 +418,23 @@ class Session:
             out.append(Suggestion(m.start, m.end, m.label_set, m.label, m.source, m.count))
         out.sort(key=lambda g: (g.start, g.end, g.label))
         return out
+
+    def learn(self, store: Store | None = None, *, spans: bool = True) -> Learned:
+        """What this annotator's own work teaches (services.suggest.learn); ``store``: another
+        handle on the same file, when called from a worker thread."""
+        return learn(store or self.store, self.scheme, self.annotator_id, self.versions.sets,
+                     self.complete_versions, spans=spans)
+
+    def apply_learned(self, learned: Learned) -> None:
+        """Take in what :meth:`learn` returned (on the session's own thread)."""
+        if learned.spans is not None:
+            self.phrases.load(learned.spans)
+            if learned.rejections is not None:
+                self.phrases.lexicon.set_rejections(learned.rejections)
+            if self.sentence:  # a span deleted here while the worker read: forget it again
+                self.phrases.sync(self.sentence_id, self.sentence["text"], self.spans())
+        if learned.models is not None:
+            self.models = learned.models
 
     def label_guess(self) -> LabelGuess | None:
         """The most confident sentence-label model's guess for this sentence, among sets not

@@ -24,7 +24,7 @@ from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
 from annotator.core.fold import fold
-from annotator.core.suggest import Lexicon, PhraseMatch, unmarked
+from annotator.core.suggest import Lexicon, PhraseMatch, replay_rejections, unmarked
 
 if TYPE_CHECKING:
     from annotator.core.scheme import Scheme
@@ -46,22 +46,19 @@ NONE = ""
 class PhraseSuggester:
     """The lexicon of cue phrases and of this annotator's spans, with which span taught what.
 
-    ``tracked`` maps each of the annotator's span uids to (sentence id, set, label, start, end,
-    text), so a span removed (deleted, undone, replaced in a single-choice set) takes back
-    exactly what it taught; :meth:`sync` compares it with the spans of the sentence on screen
-    after each action. A sentence marked done with a learned suggestion left unmarked counts a
-    rejection (:meth:`finished`); at start the screen replays them over the finished sentences
-    in a worker (:meth:`replay_input`, ``core.suggest.replay_rejections``).
+    Built with the scheme's cues only (no database read: the screen shows its first sentence at
+    once); :meth:`load` adds the annotator's spans, read by :func:`learn` (in the screen's
+    worker thread, on a connection of its own). ``tracked`` maps each span uid to (sentence id,
+    set, label, start, end, text), so a span removed (deleted, undone, replaced in a
+    single-choice set) takes back exactly what it taught; :meth:`sync` compares it with the
+    spans of the sentence on screen after each action. A sentence marked done with a learned
+    suggestion left unmarked counts a rejection (:meth:`finished`); :func:`learn` replays them
+    over the finished sentences.
     """
 
-    def __init__(
-        self,
-        store: Store,
-        scheme: Scheme,
-        scheme_ids: Sequence[int],
-        annotator_id: int,
-    ) -> None:
+    def __init__(self, scheme: Scheme) -> None:
         self.lexicon = Lexicon()
+        self.span_sets = [ls.name for ls in scheme.label_sets if ls.level == "span"]
         self.span_labels = {
             (ls.name, lab.name) for ls in scheme.label_sets if ls.level == "span"
             for lab in ls.labels
@@ -73,10 +70,13 @@ class PhraseSuggester:
                         self.lexicon.add_cue(cue, ls.name, lab.name)
         self.tracked: dict[str, tuple[int, str, str, int, int, str]] = {}
         self.by_sentence: dict[int, set[str]] = {}
-        for uid, sid, set_name, label, start, end, text in store.annotations.own_span_texts(
-            annotator_id, scheme_ids
-        ):
-            self._learn(uid, (sid, set_name, label, start, end, text))
+
+    def load(self, rows: Iterable[SpanRow]) -> None:
+        """Learn the annotator's spans (``Annotations.own_span_texts`` rows) not learned yet
+        (those of sentences shown meanwhile are, by :meth:`sync`)."""
+        for uid, sid, set_name, label, start, end, text in rows:
+            if uid not in self.tracked:
+                self._learn(uid, (sid, set_name, label, start, end, text))
 
     def _learn(self, uid: str, row: tuple[int, str, str, int, int, str]) -> None:
         sentence_id, set_name, label, _, _, text = row
@@ -112,14 +112,6 @@ class PhraseSuggester:
         """The sentence was marked done: each learned suggestion left unmarked is rejected."""
         for m in unmarked(self.lexicon.match(text), self.spans_of(sentence_id)):
             self.lexicon.reject(m.phrase, m.label_set, m.label)
-
-    def replay_input(
-        self, done: Sequence[tuple[int, str]]
-    ) -> tuple[Lexicon, list[tuple[str, list[tuple[int, int, str, str]]]]]:
-        """What a worker needs to replay rejections without touching this object: a copy of
-        the lexicon, and each finished sentence (id, text from ``done_sentences``) with the
-        annotator's spans on it."""
-        return self.lexicon.copy(), [(text, self.spans_of(sid)) for sid, text in done]
 
 
 # ---------------------------------------------------------------------- sentence labels
@@ -167,6 +159,9 @@ def sentence_examples(
             continue
         answering = [sid for sid, names in versions.items() if ls.name in names]
         done = store.progress.done_sentences(annotator_id, answering)
+        if len(done) < MIN_EXAMPLES:  # too few to train: spare the read of the labels
+            out[ls.name] = []
+            continue
         labels = store.annotations.own_sentence_labels(annotator_id, ls.name, list(versions))
         known = {lab.name for lab in ls.labels}
         examples: list[tuple[str, str]] = []
@@ -221,3 +216,54 @@ def enough_examples(examples: dict[str, list[tuple[str, str]]]) -> bool:
         len(rows) >= MIN_EXAMPLES and sum(1 for _, lab in rows if lab != NONE) >= MIN_LABELLED
         for rows in examples.values()
     )
+
+
+# ---------------------------------------------------------------------- learning, in one go
+SpanRow = tuple[str, int, str, str, int, int, str]
+"""(uid, sentence id, label set, label, start, end in the sentence, text): a learned span."""
+
+
+@dataclass
+class Learned:
+    """What :func:`learn` read and computed, for ``Session.apply_learned`` to take in."""
+
+    spans: list[SpanRow] | None = None
+    rejections: dict[tuple[tuple[str, ...], str, str], int] | None = None
+    models: dict[str, SentenceModel] | None = None
+    missing_extra: bool = False  # enough examples for a model, but no scikit-learn
+
+
+def learn(
+    store: Store,
+    scheme: Scheme,
+    annotator_id: int,
+    versions: Mapping[int, Collection[str]],
+    complete: Sequence[int],
+    *,
+    spans: bool = True,
+    models: bool = True,
+) -> Learned:
+    """Read this annotator's spans and finished sentences, replay the rejections and train the
+    sentence-label models. Slow on a big database (seconds for 400,000 spans, plus the
+    training), so the screen runs it in a worker thread with a Store of its own
+    (``Store.reopen``); it only reads, and returns data for the screen's thread to apply.
+    ``spans`` false: the models only (the session keeps its phrases in step by itself)."""
+    out = Learned()
+    if spans:
+        probe = PhraseSuggester(scheme)
+        out.spans = store.annotations.own_span_texts(annotator_id, list(versions),
+                                                     probe.span_sets)
+        probe.load(out.spans)
+        if probe.tracked:
+            done = store.progress.done_sentences(annotator_id, complete)
+            out.rejections = replay_rejections(
+                probe.lexicon, [(text, probe.spans_of(sid)) for sid, text in done]
+            )
+    if models:
+        examples = sentence_examples(store, scheme, annotator_id, versions)
+        if enough_examples(examples):
+            if model_available():
+                out.models = train_sentence_models(examples)
+            else:
+                out.missing_extra = True
+    return out

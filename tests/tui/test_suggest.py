@@ -36,8 +36,11 @@ def neo(corpus: Path) -> int:
 
 
 def session(store: Store, name: str) -> Session:
+    """A session that learned what the screen's worker teaches it at start."""
     scheme_id, scheme = store.schemes.load("tui-test")
-    return Session(store, scheme, scheme_id, name)
+    s = Session(store, scheme, scheme_id, name)
+    s.apply_learned(s.learn())
+    return s
 
 
 def mark(s: Session, sentence: int, phrase: str, label: str = "Name_Calling") -> None:
@@ -197,12 +200,20 @@ async def test_a_phrase_passed_over_stops_being_suggested_also_after_a_restart(
         alice.mark_done()  # left unmarked: a rejection each time
     alice.goto(sentence_of(db, 4, 4))
     assert texts(alice) == []  # passed over twice, used once
-    fresh = session(Store.open(db.path), "alice")  # rejections are not read at construction:
+    fresh = session(Store.open(db.path), "alice")  # restarted: the rejections are replayed
     fresh.goto(sentence_of(db, 4, 4))
-    assert texts(fresh) == [("défilé", "Doubt", "learned", 1)]  # ... the screen replays them
-    app = make_app(corpus, scheme, "alice", document_id=4)
+    assert texts(fresh) == []
+    assert fresh.phrases.lexicon.count("défilé", "technique", "Doubt") == 1
+
+
+async def test_the_screen_learns_past_spans_in_a_worker(
+    neo: int, corpus: Path, scheme: Scheme, db: Store
+) -> None:
+    mark(session(db, "alice"), sentence_of(db, neo, 1), "néo-nazis")
+    app = make_app(corpus, scheme, "alice", document_id=neo)
     async with app.run_test() as pilot:
-        await app.workers.wait_for_complete()  # the rejections are replayed in a worker
-        await pilot.press("j", "j", "j", "j")
-        assert app.session.sentence_id == sentence_of(db, 4, 4)
-        assert "défilé" not in rendered(app, "legend")
+        await app.workers.wait_for_complete()
+        await pilot.press("g", *":3", "enter")  # straight there: the span's sentence unseen
+        assert app.session.sentence_id == sentence_of(db, neo, 2)
+        legend = rendered(app, "legend")
+        assert "«Néonazi»" in legend and "yours ×1" in legend
