@@ -275,7 +275,7 @@ class AnnotateScreen(Screen[None]):
             first = f", {len(s.shared)} shared first" if s.shared else ""
             self.say(f"your queue: {len(s.queue)} document(s){first} · n N P follow it")
         self.redraw()
-        self.learning.start()
+        self.call_after_refresh(self.learning.start)  # after the first sentence is painted
 
     def on_resize(self, event: Resize) -> None:
         self.apply_size(event.size.width, event.size.height)
