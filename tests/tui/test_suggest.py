@@ -164,7 +164,7 @@ async def test_sentence_label_model_suggests_a_frame_accepted_with_one_key(
         assert app.session.sentence_id == target
         legend = rendered(app, "legend")
         assert "suggested frame: Economic (0." in legend, legend
-        await pilot.press("ctrl+f")
+        await pilot.press("ctrl+t")
         aid = db.schemes.annotator_id("alice")
         now = db.annotations.current(aid, sentence_id=target)
         assert [(a["label_set"], a["label"]) for a in now] == [("frame", "Economic")]
