@@ -589,6 +589,56 @@ class Annotations:
             )
         ]
 
+    # ---------------------------------------------------------------- one coder's own labels
+    # What the learned suggestions learn from (services/suggest.py). Always one annotator's:
+    # blind coding stays blind, another coder's spans or labels are never read here.
+    def own_span_texts(
+        self, annotator_id: int, scheme_ids: Sequence[int], label_sets: Sequence[str]
+    ) -> list[tuple[str, int, str, str, int, int, str]]:
+        """(uid, sentence id, label set, label, start, end in the sentence, covered text) of
+        the annotator's current spans of the given sets under the given scheme versions. A
+        span reaching past its sentence (an import from another tool) is left out: it is not a
+        phrase to look for again. One query per set, so that each is a range of
+        ``idx_annotations_agreement`` (0.2 s over 1.2 M spans, where a scan of the scheme's
+        annotations took 4 s)."""
+        out: list[tuple[str, int, str, str, int, int, str]] = []
+        if not scheme_ids:
+            return out
+        marks = ",".join("?" * len(scheme_ids))
+        for label_set in label_sets:
+            rows = self.db.execute(
+                "SELECT a.uid, a.sentence_id, a.label_set, a.label, a.start - s.start, "
+                'a."end" - s.start, substr(s.text, a.start - s.start + 1, a."end" - a.start) '
+                "FROM annotations a JOIN sentences s ON s.id = a.sentence_id "
+                f"WHERE a.scheme_id IN ({marks}) AND a.label_set = ? AND a.level = 'span' "
+                "AND a.removed_at IS NULL AND a.annotator_id = ? AND a.start >= s.start "
+                'AND a."end" <= s."end"',  # no ORDER BY: it made SQLite pick another index
+                [*scheme_ids, label_set, annotator_id],
+            )
+            out.extend(
+                (str(u), int(sid), str(ls), str(lab), int(rs), int(re_), str(t))
+                for u, sid, ls, lab, rs, re_, t in rows
+            )
+        return out
+
+    def own_sentence_labels(
+        self, annotator_id: int, label_set: str, scheme_ids: Sequence[int]
+    ) -> dict[int, list[str]]:
+        """sentence id -> the annotator's current labels of a sentence set (any of the given
+        scheme versions)."""
+        out: dict[int, list[str]] = {}
+        if not scheme_ids:
+            return out
+        marks = ",".join("?" * len(scheme_ids))
+        for sid, label in self.db.execute(
+            f"SELECT sentence_id, label FROM annotations WHERE scheme_id IN ({marks}) "
+            "AND label_set = ? AND level = 'sentence' AND removed_at IS NULL "
+            "AND annotator_id = ?",  # a range of idx_annotations_agreement (see own_span_texts)
+            [*scheme_ids, label_set, annotator_id],
+        ):
+            out.setdefault(int(sid), []).append(str(label))
+        return out
+
     # ---------------------------------------------------------------- bulk reads
     def current_labels(self) -> Iterator[dict[str, Any]]:
         """Every current annotation's (id, scheme_id, label_set, label, level), to check each

@@ -403,6 +403,22 @@ class Progress:
             )
         }
 
+    def done_sentences(
+        self, annotator_id: int, complete: Sequence[int] | None = None
+    ) -> list[tuple[int, str]]:
+        """(sentence id, text) of the sentences the annotator marked done under one of the
+        ``complete`` scheme versions (see :func:`done_condition`), in corpus order: their
+        answered units, which the sentence-label suggestions learn from."""
+        cond, params = done_condition("p", complete)
+        return [
+            (int(sid), str(text))
+            for sid, text in self.db.execute(
+                "SELECT s.id, s.text FROM progress p JOIN sentences s ON s.id = p.sentence_id "
+                f"WHERE p.annotator_id = ? AND {cond} ORDER BY s.document_id, s.idx",
+                [annotator_id, *params],
+            )
+        ]
+
     def marks_of(self, annotator_id: int) -> dict[int, dict[str, Any]]:
         """sentence id -> (sentence_id, status, flag, note, document_id, scheme_id) of every
         sentence the annotator saw."""

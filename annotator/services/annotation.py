@@ -15,8 +15,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from annotator.core.colors import color_of, scheme_colors
-from annotator.core.textops import cue_matches, fuzzy_score
+from annotator.core.suggest import CUE
+from annotator.core.textops import fuzzy_score
 from annotator.core.timing import ActiveTimer
+from annotator.services.suggest import (
+    LabelGuess,
+    Learned,
+    PhraseSuggester,
+    SentenceModel,
+    learn,
+)
 
 if TYPE_CHECKING:
     from annotator.core.scheme import Label, LabelSet, Scheme
@@ -27,12 +35,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A cue phrase of the scheme found in the current sentence (sentence-relative offsets)."""
+    """A phrase found in the current sentence (sentence-relative offsets): a cue of the scheme
+    (``source`` "cue") or a phrase this annotator marked ``count`` times before ("learned")."""
 
     start: int
     end: int
     label_set: str
     label: str
+    source: str = CUE
+    count: int = 0
 
 
 @dataclass
@@ -72,9 +83,8 @@ class Session:
         # Done marks made under a version that lacked one of today's sentence or span sets do
         # not count here: the sentence still has a set to answer (annotator.core.units).
         sentence_sets = [ls.name for ls in scheme.label_sets if ls.level != "document"]
-        self.complete_versions = store.schemes.label_sets_by_version(
-            scheme.name, {scheme_id: scheme}
-        ).complete(sentence_sets)
+        self.versions = store.schemes.label_sets_by_version(scheme.name, {scheme_id: scheme})
+        self.complete_versions = self.versions.complete(sentence_sets)
         self.done_total = store.progress.done_count(self.annotator_id, self.complete_versions)
         # A campaign's queue: the documents assigned to this annotator, shared ones first. With
         # one, navigation, the header and the progress bar follow it; without (nobody assigned
@@ -100,12 +110,13 @@ class Session:
         self.has_attributes = any(ls.attributes for ls in scheme.label_sets)
         self.last_added: str | None = None  # uid of the label the last toggle applied
         self.colors = scheme_colors(scheme)
-        self.cues: list[tuple[str, str, str]] = []  # (cue, set, label)
-        for ls in scheme.label_sets:
-            for lab in ls.labels:
-                if ls.level in ("span", "sentence"):
-                    for cue in lab.cues or ():
-                        self.cues.append((cue, ls.name, lab.name))
+        # The scheme's cues and this annotator's own spans (services/suggest.py), and the
+        # sentence-label models a worker trains on their answered sentences (none until then).
+        # Learned phrases, rejections and models arrive from services.suggest.learn (the
+        # screen runs it in a worker; apply_learned takes its result in).
+        self.phrases = PhraseSuggester(scheme)
+        self.models: dict[str, SentenceModel] = {}
+        self._guess: tuple[tuple[int, int, frozenset[str]], LabelGuess | None] | None = None
 
     # ------------------------------------------------------------------ other writers
     def notice_changes(self) -> str | None:
@@ -283,6 +294,7 @@ class Session:
         self.attributes = self.store.annotations.attributes_of(
             [int(a["id"]) for a in self.annotations]
         ) if self.has_attributes else {}
+        self.phrases.sync(self.sentence_id, self.sentence["text"], self.spans())
 
     def reload_document_labels(self) -> None:
         self.doc_annotations = self.store.annotations.current(
@@ -409,23 +421,58 @@ class Session:
         return None
 
     def suggestions(self) -> list[Suggestion]:
-        """Cue phrases in the sentence that are not already applied as that span or label."""
-        text = self.sentence["text"]
-        spans = {(s["rs"], s["re"], s["label_set"], s["label"]) for s in self.spans()}
+        """Cue phrases and this annotator's learned phrases in the sentence that are not
+        already applied there: a span of the same label overlapping it, or the label."""
+        spans = self.spans()
         out: list[Suggestion] = []
-        seen: set[tuple[int, int, str, str]] = set()
-        for cue, set_name, label in self.cues:
-            level = self.label_set(set_name).level
-            for s, e in cue_matches(text, cue):
-                key = (s, e, set_name, label)
-                if key in seen or key in spans:
-                    continue
-                if level == "sentence" and self.applied(set_name, label, "sentence"):
-                    continue
-                seen.add(key)
-                out.append(Suggestion(s, e, set_name, label))
+        for m in self.phrases.match(self.sentence["text"]):
+            if any(
+                s["rs"] < m.end and m.start < s["re"] and (s["label_set"], s["label"]) ==
+                (m.label_set, m.label) for s in spans
+            ):
+                continue
+            ls = self.scheme.label_set(m.label_set)
+            if ls is None or ls.level == "document":
+                continue
+            if ls.level == "sentence" and self.applied(m.label_set, m.label, "sentence"):
+                continue
+            out.append(Suggestion(m.start, m.end, m.label_set, m.label, m.source, m.count))
         out.sort(key=lambda g: (g.start, g.end, g.label))
         return out
+
+    def learn(self, store: Store | None = None, *, spans: bool = True) -> Learned:
+        """What this annotator's own work teaches (services.suggest.learn); ``store``: another
+        handle on the same file, when called from a worker thread."""
+        return learn(store or self.store, self.scheme, self.annotator_id, self.versions.sets,
+                     self.complete_versions, spans=spans)
+
+    def apply_learned(self, learned: Learned) -> None:
+        """Take in what :meth:`learn` returned (on the session's own thread)."""
+        if learned.spans is not None:
+            self.phrases.load(learned.spans)
+            if learned.rejections is not None:
+                self.phrases.lexicon.set_rejections(learned.rejections)
+            if self.sentence:  # a span deleted here while the worker read: forget it again
+                self.phrases.sync(self.sentence_id, self.sentence["text"], self.spans())
+        if learned.models is not None:
+            self.models = learned.models
+
+    def label_guess(self) -> LabelGuess | None:
+        """The most confident sentence-label model's guess for this sentence, among sets not
+        answered yet by a label (None: no model, or every model says "no label")."""
+        answered = frozenset(a["label_set"] for a in self.sentence_labels())
+        key = (self.sentence_id, id(self.models), answered)
+        if self._guess is not None and self._guess[0] == key:
+            return self._guess[1]  # the screen asks on every redraw
+        best: LabelGuess | None = None
+        for set_name, model in self.models.items():
+            if set_name in answered:
+                continue
+            guess = model.guess(self.sentence["text"])
+            if guess is not None and (best is None or guess.confidence > best.confidence):
+                best = guess
+        self._guess = (key, best)
+        return best
 
     def missing_required_document_sets(self) -> list[str]:
         answered = {a["label_set"] for a in self.doc_annotations}
@@ -613,6 +660,7 @@ class Session:
 
     def mark_done(self) -> None:
         if not self.done:
+            self.phrases.finished(self.sentence_id, self.sentence["text"])
             self.store.progress.mark_done(self.annotator_id, self.scheme_id, self.sentence_id)
             self.done_total += self.in_scope(self.document_id)
         self.reload()

@@ -35,6 +35,7 @@ from annotator.tui.dialogs import (
     guard,
 )
 from annotator.tui.label_pane import LabelPane
+from annotator.tui.learning import SuggestionLearner
 from annotator.tui.render import header_content
 from annotator.tui.text_pane import Lines, SentenceView, TextPane
 
@@ -111,6 +112,13 @@ KEYS: list[tuple[str, str, str, str, str]] = [
         "accept the highlighted cue suggestion as a span",
     ),
     ("next-suggestion", "A", "next_suggestion", "", "highlight the next cue suggestion"),
+    (
+        "accept-label-guess",
+        "ctrl+t",
+        "accept_label_guess",
+        "",
+        "accept the suggested sentence label (learned from your done sentences)",
+    ),
     (
         "delete-span",
         "delete,backspace",
@@ -251,6 +259,7 @@ class AnnotateScreen(Screen[None]):
         self.message: Content = Content("")
         self.main_keys = session.scheme.key_map(["sentence", "span"])
         self.bind_label_keys(taken)
+        self.learning = SuggestionLearner(self)
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -276,6 +285,7 @@ class AnnotateScreen(Screen[None]):
             first = f", {len(s.shared)} shared first" if s.shared else ""
             self.say(f"your queue: {len(s.queue)} document(s){first} · n N P follow it")
         self.redraw()
+        self.call_after_refresh(self.learning.start)  # after the first sentence is painted
 
     def on_resize(self, event: Resize) -> None:
         self.apply_size(event.size.width, event.size.height)
@@ -369,6 +379,7 @@ class AnnotateScreen(Screen[None]):
     def action_done_next(self) -> None:
         s = self.session
         s.mark_done()
+        self.learning.done_marked()
         self.go(s.neighbour(1), forward=True, what=f"✓ done · last sentence of {s.scope}")
 
     def action_next(self) -> None:
@@ -694,6 +705,15 @@ class AnnotateScreen(Screen[None]):
         self.redraw()
         if s.last_added is not None and s.label_set(g.label_set).attributes:
             self.open_attributes(s.last_added)
+
+    def action_accept_label_guess(self) -> None:
+        s = self.session
+        guess = s.label_guess()
+        if guess is None:
+            self.say("no suggested sentence label here", "$warning")
+        else:
+            self.say(s.toggle_label(guess.label_set, guess.label), "$success")
+        self.redraw()
 
     def action_next_suggestion(self) -> None:
         n = len(self.session.suggestions())

@@ -17,6 +17,7 @@ from textual.color import Color, ColorParseError
 from textual.content import Content
 
 from annotator.core.colors import color_of
+from annotator.core.suggest import LEARNED
 from annotator.core.untrusted import UNSAFE, visible
 
 if TYPE_CHECKING:
@@ -196,7 +197,18 @@ def legend_content(
                 " «",
                 plain(_clip(text[g.start : g.end], 50)),
                 "»",
+                (f"  yours ×{g.count}" if g.source == LEARNED else "  cue", "$text-muted"),
                 ("  a: accept  A: next" if current else "", "$text-muted"),
+            )
+        )
+    guess = session.label_guess()
+    if guess is not None:
+        lines.append(
+            Content.assemble(
+                f"  suggested {visible(guess.label_set)}: ",
+                (visible(guess.label), f"underline {session.color(guess.label_set, guess.label)}"),
+                f" ({guess.confidence:.2f})",
+                ("  ctrl+t: accept", "$text-muted"),
             )
         )
     # The note stays under the sentence even when a small terminal leaves out span lines.

@@ -120,27 +120,31 @@ def task_hash(text: str, marks: list[Mark]) -> int:
 
 def cue_suggestions(store: Store, doc: ExportDoc) -> list[Mark]:
     """The scheme's cue phrases found in the document's sentences (what the annotation screen
-    suggests), as spans of their label's set (sentence sets: the sentence)."""
-    from annotator.core.textops import cue_matches
+    suggests, by the same matcher: annotator.core.suggest), as spans of their label's set
+    (sentence sets: the sentence). No learned phrases: they belong to one annotator."""
+    from annotator.core.suggest import Lexicon
 
-    cues: list[tuple[str, str, str, str]] = []  # cue, set, label, level
+    lexicon = Lexicon()
+    levels: dict[tuple[str, str], str] = {}
     for name in store.schemes.names():
         _, scheme = store.schemes.load(name)
         for ls in scheme.label_sets:
             if ls.level == "document":
                 continue
             for lab in ls.labels:
-                cues.extend((c, ls.name, lab.name, ls.level) for c in lab.cues or ())
+                for cue in lab.cues or ():
+                    lexicon.add_cue(cue, ls.name, lab.name)
+                    levels.setdefault((ls.name, lab.name), ls.level)
     out: dict[tuple[Any, ...], Mark] = {}
     for s in doc.sentences:
-        for cue, set_name, label, level in cues:
-            for a, b in cue_matches(str(s["text"]), cue):
-                if level == "span":
-                    m = Mark("span", set_name, label, int(s["start"]) + a, int(s["start"]) + b)
-                else:
-                    m = Mark("sentence", set_name, label, int(s["start"]), int(s["end"]),
-                             sentence=int(s["idx"]))
-                out.setdefault((m.level, m.label_set, m.label, m.start, m.end), m)
+        for g in lexicon.match(str(s["text"])):
+            set_name, label, a, b = g.label_set, g.label, g.start, g.end
+            if levels[(set_name, label)] == "span":
+                m = Mark("span", set_name, label, int(s["start"]) + a, int(s["start"]) + b)
+            else:
+                m = Mark("sentence", set_name, label, int(s["start"]), int(s["end"]),
+                         sentence=int(s["idx"]))
+            out.setdefault((m.level, m.label_set, m.label, m.start, m.end), m)
     return sorted(out.values(), key=lambda m: (m.start or 0, m.end or 0, m.label))
 
 
