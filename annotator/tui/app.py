@@ -293,6 +293,8 @@ class FindInput(Input):
         """Right arrow: at the end of the text typed, complete the match to whole words (as a
         shell accepts a suggestion); elsewhere, move the cursor as usual."""
         screen = self.screen
+        if self.cursor_at_end and isinstance(screen, AnnotateScreen):
+            screen.sync_matches()
         if self.cursor_at_end and isinstance(screen, AnnotateScreen) and screen.selection:
             screen.take_words(0)
         else:
@@ -303,7 +305,10 @@ class AnnotateScreen(Screen[None]):
     """The main screen. Modes: normal; span selection (after s/v/mouse); span cursor (delete)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(keys, action, footer or action, show=bool(footer), id=bid)
+        # `s` acts when read (priority): the find bar has the focus before the next key, typed
+        # at once, is routed (else it would reach the screen: d opens the document panel).
+        Binding(keys, action, footer or action, show=bool(footer), id=bid,
+                priority=bid == "select-text")
         for bid, keys, action, footer, _ in KEYS
     ]
 
@@ -316,6 +321,7 @@ class AnnotateScreen(Screen[None]):
         self.suggestion_cursor = 0
         self.matches: list[tuple[int, int]] = []
         self.match_index = 0
+        self.match_query: str | None = None  # the find bar's text the matches are for
         self.count: int | None = None  # alt+3: the next word move or extension goes 3 words
         self.suggestion_chosen = False  # A was pressed: the box follows that suggestion
         self.message: Content = Content("")
@@ -372,6 +378,8 @@ class AnnotateScreen(Screen[None]):
             return self.selection is not None or self.span_cursor is not None
         if action == "clause":
             return self.selection is not None
+        if action == "select_text" and self.query_one("#find", FindInput).display:
+            return False  # an `s` typed into the bar is text
         return action == "quit" or not self.has_class("-too-small")
 
     # ------------------------------------------------------------------ drawing
@@ -610,8 +618,12 @@ class AnnotateScreen(Screen[None]):
         self.span_cursor = None
         find = self.query_one("#find", FindInput)
         find.value = ""
+        self.match_query = None
         find.display = True
-        find.focus()
+        # At once (focus() waits for the next idle): the keys typed right after `s` are often
+        # already read (a fast typist, a real terminal) and must land in the bar, not on
+        # the screen's bindings (d would open the document panel).
+        self.set_focus(find)
         self.say("type the text to select")
         self.redraw()
 
@@ -624,7 +636,22 @@ class AnnotateScreen(Screen[None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "find":
             return
-        self.matches = textops.occurrences(self.text, event.value)
+        find = self.query_one("#find", FindInput)
+        if not find.display or event.value != find.value or event.value == self.match_query:
+            return  # stale: the bar already closed, or a later value was already matched
+        self.find_matches(event.value)
+
+    def sync_matches(self) -> None:
+        """Match what the bar holds now. Keys are read faster than the Changed messages they
+        post are handled: enter or shift+→ typed right after the text (a fast typist, a paste,
+        a real terminal) must act on the whole text, not on the part handled so far."""
+        value = self.query_one("#find", FindInput).value
+        if value != self.match_query:
+            self.find_matches(value)
+
+    def find_matches(self, value: str) -> None:
+        self.match_query = value
+        self.matches = textops.occurrences(self.text, value)
         # A prefix names the start of a word: the first match at a word's start comes first.
         starts = {s for s, _ in textops.words(self.text)}
         self.match_index = next(
@@ -637,8 +664,8 @@ class AnnotateScreen(Screen[None]):
         else:
             self.selection = None
             self.say(
-                "no match" if event.value else "type the text to select",
-                "$warning" if event.value else "",
+                "no match" if value else "type the text to select",
+                "$warning" if value else "",
             )
             self.redraw()
 
@@ -647,6 +674,7 @@ class AnnotateScreen(Screen[None]):
                          "→: word · shift+→: +1 word · enter: keep"))
 
     def next_match(self, step: int = 1) -> None:
+        self.sync_matches()
         if self.matches:
             self.match_index = (self.match_index + step) % len(self.matches)
             self.set_selection(self.matches[self.match_index])
@@ -656,6 +684,7 @@ class AnnotateScreen(Screen[None]):
     def take_words(self, more: int) -> None:
         """From the find bar: the whole word(s) the match touches, and ``more`` words after
         (before when negative); the bar closes, so label keys apply at once."""
+        self.sync_matches()
         if self.selection is None:
             return
         sel = textops.take_words(self.text, self.selection, more)
@@ -664,6 +693,7 @@ class AnnotateScreen(Screen[None]):
 
     def keep_find(self) -> None:
         """Enter in the find bar: close it and keep the selection."""
+        self.sync_matches()
         self.hide_find()
         if self.selection is not None:
             self.set_selection(self.selection)

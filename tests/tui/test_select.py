@@ -106,6 +106,30 @@ async def test_typed_apostrophe_and_accents_select_the_typography(
         assert ("Name_Calling", "n\u00e9o\u2011nazis") in spans(fr_db)
 
 
+async def test_keys_typed_at_once_after_s_land_in_the_bar(fr_app: App) -> None:
+    """Keys read in one go (a fast typist, a real terminal): the text typed right after `s`
+    goes into the bar (`d` does not open the document panel), and shift+→ right after the
+    text acts on all of it, not on the part the bar had matched so far."""
+    from textual.events import Key
+
+    app = fr_app()
+    async with app.run_test() as pilot:
+        await pilot.press("j")
+        for char in "sd'enormes pertes":
+            name = {"'": "apostrophe", " ": "space"}.get(char, char)
+            app.post_message(Key(name, char))
+        await pilot.pause()
+        assert isinstance(app.screen, AnnotateScreen)
+        await pilot.press("enter")
+        assert selected(app) == "d\u2019\u00e9normes pertes"
+        await pilot.press("escape")
+        for char in "sgai":
+            app.post_message(Key(char, char))
+        app.post_message(Key("shift+right", None))
+        await pilot.pause()
+        assert selected(app) == "gain minime"
+
+
 async def test_tab_and_shift_tab_cycle_folded_occurrences(fr_app: App) -> None:
     app = fr_app()
     async with app.run_test() as pilot:
