@@ -95,3 +95,13 @@ def test_selection_moves_stay_inside_the_text(text: str, data: st.DataObject) ->
         textops.clause_start(text, (a, b)),
     ):
         assert 0 <= sel[0] < sel[1] <= len(text), (text, a, b, sel)
+
+
+def test_first_choice_prefers_a_whole_word_then_a_word_start() -> None:
+    text = "Les \u00e9trangers sacr\u00e9s et cr\u00e9dules crient."
+    matches = textops.occurrences(text, "et")  # « ét|rangers » comes first, « et » is a word
+    assert matches[textops.first_choice(text, matches)][0] == text.index(" et ") + 1
+    matches = textops.occurrences(text, "cr")  # « saCRés » comes first, « CRédules » a start
+    assert matches[textops.first_choice(text, matches)][0] == text.index("cr\u00e9dules")
+    assert textops.first_choice(text, textops.occurrences(text, "ngers")) == 0
+    assert textops.first_choice(text, []) == 0

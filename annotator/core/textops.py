@@ -40,6 +40,20 @@ def occurrences(text: str, query: str) -> list[tuple[int, int]]:
     return find(text, query)
 
 
+def first_choice(text: str, matches: Sequence[tuple[int, int]]) -> int:
+    """Which of ``matches`` the find bar selects first: a whole word (« et » is the word et,
+    not the start of « étrangères »), else the start of a word (a prefix names a word: « cr »
+    is « crient », not « sacré »), else the first one."""
+    ws = words(text)
+    whole = set(ws)
+    starts = {s for s, _ in ws}
+    for good in (lambda m: m in whole, lambda m: m[0] in starts):
+        hit = next((i for i, m in enumerate(matches) if good(m)), None)
+        if hit is not None:
+            return hit
+    return 0
+
+
 def cue_matches(text: str, cue: str) -> list[tuple[int, int]]:
     """Occurrences of a cue phrase as whole words, case-insensitive."""
     cue = cue.strip()

@@ -652,11 +652,7 @@ class AnnotateScreen(Screen[None]):
     def find_matches(self, value: str) -> None:
         self.match_query = value
         self.matches = textops.occurrences(self.text, value)
-        # A prefix names the start of a word: the first match at a word's start comes first.
-        starts = {s for s, _ in textops.words(self.text)}
-        self.match_index = next(
-            (i for i, (s, _) in enumerate(self.matches) if s in starts), 0
-        )
+        self.match_index = textops.first_choice(self.text, self.matches)
         if self.matches:
             self.set_selection(self.matches[self.match_index])
             self.say_match()
