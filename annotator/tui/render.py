@@ -18,6 +18,7 @@ from textual.color import Color, ColorParseError
 from textual.content import Content
 
 from annotator.core.colors import color_of
+from annotator.core.fold import find
 from annotator.core.untrusted import UNSAFE, visible
 
 if TYPE_CHECKING:
@@ -172,6 +173,16 @@ def sentence_window(
         below = total - first - count
         parts.append(Content(f"↓ … {below} more line(s) below{note}").stylize("$text-muted"))
     return Window(Content("\n").join(parts), begin, end, 1 if first > 0 else 0, first)
+
+
+def highlight_terms(text: str, query: str, style: str = "bold $accent") -> Content:
+    """``text`` on one line with each word of a search ``query`` highlighted where it occurs,
+    matched as the search matches (case, accents, typographic apostrophes folded)."""
+    content = plain(text.replace("\n", " "))
+    for term in query.replace('"', " ").split():
+        for start, end in find(text, term):
+            content = content.stylize(style, start, end)
+    return content
 
 
 def context_content(sentences: Sequence[dict[str, Any]]) -> Content:

@@ -368,3 +368,20 @@ async def test_typical_sentence_takes_at_most_eight_keys(tmp_path: Path) -> None
     assert store.progress.row(aid, sid)["status"] == "done"  # type: ignore[index]
     store.close()
     print(f"keystrokes for a typical sentence: {len(keys.keys)} ({' '.join(keys.keys)})")
+
+
+async def test_search_hits_highlight_the_query_folded(fr_app: App) -> None:
+    from textual.widgets import OptionList
+
+    from annotator.tui.dialogs import SearchScreen
+
+    app = fr_app()
+    async with app.run_test() as pilot:
+        await pilot.press("slash", *"d'enormes", "enter")
+        assert isinstance(app.screen, SearchScreen)
+        ol = app.screen.query_one("#search-results", OptionList)
+        prompt = ol.get_option_at_index(0).prompt
+        assert not isinstance(prompt, str)
+        text = prompt.plain  # type: ignore[union-attr]
+        marked = [text[s.start : s.end] for s in prompt.spans if "accent" in str(s.style)]  # type: ignore[union-attr]
+        assert marked == ["d\u2019\u00e9normes"], (text, prompt.spans)  # type: ignore[union-attr]
