@@ -26,7 +26,7 @@ App = Callable[..., AnnotatorApp]
 LONG = (
     "La commission a examiné "
     + ", ".join(f"le dossier numéro {i} des ponts et des routes du canton" for i in range(45))
-    + " sous les vivats de la foule enfin rassemblée."
+    + " sous les vivats de la foule enfin rassemblée, en une fraternité invincible."
 )
 FRENCH = {
     "title": "Typographie",
@@ -265,7 +265,7 @@ async def test_long_sentence_scrolls_to_the_selection_with_markers(
         await pilot.press("escape", "v")
         shown = rendered(app, "sentence")
         assert "La commission" in shown and "\u2191" not in shown and "\u2193 \u2026" in shown
-        assert "1 mark(s)" in shown  # the span at the end is out of view, and says so
+        assert "2 mark(s)" in shown  # the span and the cue at the end are out of view: it says so
         fits(app)
         # In the middle, both markers (80x24 shows 7 lines of the 38 at a time).
         await pilot.press("escape", "s", *"numero 22", "enter")
@@ -273,6 +273,17 @@ async def test_long_sentence_scrolls_to_the_selection_with_markers(
         assert "num\u00e9ro 22" in shown
         if size == (80, 24):
             assert "\u2191 \u2026" in shown and "\u2193 \u2026" in shown
+        fits(app)
+
+
+async def test_long_sentence_follows_the_suggestion_chosen_with_A(fr_app: App) -> None:
+    app = fr_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto_long(pilot)
+        assert "invincible" not in rendered(app, "sentence")  # arriving: the start is shown
+        await pilot.press("A")  # the only suggestion, at the very end, becomes the current one
+        shown = rendered(app, "sentence")
+        assert "fraternit\u00e9 invincible" in shown and "\u2191 \u2026" in shown
         fits(app)
 
 
