@@ -319,9 +319,9 @@ async def test_mouse_selection_in_a_scrolled_long_sentence(fr_app: App) -> None:
 
 
 async def test_new_keys_are_rebindable(fr_app: App) -> None:
-    app = fr_app(keymap={"count-3": "alt+t", "find-words-right": "ctrl+e"})
+    app = fr_app(keymap={"count-3": "alt+t", "find-words-right": "alt+n"})
     async with app.run_test() as pilot:
-        await pilot.press("j", "s", "g", "e", "ctrl+e")
+        await pilot.press("j", "s", "g", "e", "alt+n")
         assert selected(app) == "g\u00e9n\u00e9raux annoncent"
         await pilot.press("alt+t", "shift+right")
         assert selected(app) == "g\u00e9n\u00e9raux annoncent d\u2019\u00e9normes pertes pour"
