@@ -122,3 +122,35 @@ def test_commands_on_non_sqlite_file(tmp_path: Path, args: list[str]) -> None:
     assert code == 1
     assert "not an annotator database" in err
     assert "Traceback" not in err
+
+
+def test_db_before_the_command(tmp_path: Path) -> None:
+    """`annotator --db PATH COMMAND` is the same as `annotator COMMAND --db PATH`, including
+    for a nested command, and wins over $ANNOTATOR_DB as the command's own --db does."""
+    target = tmp_path / "before.db"
+    other = tmp_path / "env.db"
+    code, _, err = invoke("--db", str(target), "demo", "--no-tui")
+    assert code == 0, err
+    assert target.exists()
+    code, out, err = invoke("--db", str(target), "status", "--json",
+                            env={"ANNOTATOR_DB": str(other)})
+    assert code == 0, err
+    assert json.loads(out)["documents"] > 0
+    assert not other.exists()
+    code, out, err = invoke("--db", str(target), "scheme", "list")
+    assert code == 0, err
+    assert "conflict-news" in out
+
+
+def test_db_before_and_after_the_command(tmp_path: Path) -> None:
+    """The same file on both sides is fine; two different files are a usage error naming both,
+    and neither database is created."""
+    target = tmp_path / "a.db"
+    invoke("--db", str(target), "demo", "--no-tui")
+    code, _, err = invoke("--db", str(target), "status", "--db", str(target))
+    assert code == 0, err
+    other = tmp_path / "b.db"
+    code, _, err = invoke("--db", str(target), "status", "--db", str(other))
+    assert code == 2
+    assert "--db given twice" in err and str(target) in err and str(other) in err
+    assert not other.exists()

@@ -27,7 +27,7 @@ def invoke(*args: str) -> tuple[int, str, str]:
 @pytest.mark.parametrize(
     ("fmt", "out"),
     [("labelstudio", "ls"), ("doccano", "d.jsonl"), ("prodigy", "p.jsonl"),
-     ("conllu", "cu"), ("webanno", "wa"), ("jsonl", "e.jsonl")],
+     ("conllu", "cu"), ("webanno", "wa"), ("jsonl", "e.jsonl"), ("qdpx", "p.qdpx")],
 )
 def test_export_then_import_annotations_guesses_the_format(
     filled: Store, tmp_path: Path, fmt: str, out: str
@@ -82,7 +82,7 @@ def test_spacy_without_spacy_is_a_one_line_hint(
 FUZZ = settings(max_examples=40, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 SUFFIX = {"labelstudio": ".json", "doccano": ".jsonl", "prodigy": ".jsonl", "webanno": ".tsv",
-          "conllu": ".conllup", "spacy": ".spacy"}
+          "conllu": ".conllup", "spacy": ".spacy", "qdpx": ".qdpx"}
 pieces = st.sampled_from([
     "#FORMAT=WebAnno TSV 3.3\n", "#T_SP=webanno.custom.Technique|label|note\n\n\n",
     "#Text=Un texte.\n", "1-1\t0-2\tUn\tA\t*\t\n", "1-2\t3-9\tbizarre\t_\t_\n",
@@ -93,6 +93,11 @@ pieces = st.sampled_from([
     '[{"id": 1, "data": {"text": "Un texte."}, "annotations": [{"completed_by": 1, "result": ',
     '[{"from_name": "t", "type": "labels", "value": {"start": 0, "end": 2, "labels": ["A"]}}]',
     "}]}]", "\x00", "\ufeff", "\ud800", "[", "{", '"', "\t", "\\",
+    '<Project xmlns="urn:QDA-XML:project:1.0" name="p">', "<Sources>", "</Sources>",
+    '<TextSource guid="a"><PlainTextContent>Un texte.</PlainTextContent>',
+    '<PlainTextSelection startPosition="0" endPosition="2"><Coding><CodeRef targetGUID="c"/>',
+    '<CodeBook><Codes><Code guid="c" name="A" isCodable="true"/></Codes></CodeBook>',
+    "</Coding></PlainTextSelection>", "</TextSource>", "</Project>", "<!DOCTYPE p>", "&a;",
 ])
 
 
@@ -103,7 +108,14 @@ pieces = st.sampled_from([
 def test_every_foreign_reader_fails_in_one_line_or_imports(fmt: str, body: str, raw: bytes) -> None:
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / f"in{SUFFIX[fmt]}"
-        path.write_bytes(body.encode("utf-8", "surrogatepass") + (raw if fmt == "spacy" else b""))
+        data = body.encode("utf-8", "surrogatepass") + (raw if fmt == "spacy" else b"")
+        if fmt == "qdpx":  # the body is the project.qde of a zip
+            import zipfile
+
+            with zipfile.ZipFile(path, "w") as z:
+                z.writestr("project.qde", data)
+        else:
+            path.write_bytes(data)
         store = Store.open(Path(d) / "a.db")
         try:
             import_files(store, fmt, [path], annotator="fuzz")

@@ -355,3 +355,16 @@ def test_v0_1_database_migrates_to_the_fresh_schema(
     assert rows == [("alice", "frame", "Political", "sentence", 1, 1)]
     assert counts == [1, 2, 1, 1, 1]
     assert matches == [(2,)]
+
+
+def test_every_migration_function_is_registered_in_order(fresh: Schema) -> None:
+    """A merge can drop the ``@migrations()`` line above a new migration (it happened): the
+    function then never runs and nothing else notices until a user's column is missing."""
+    import annotator.db.migrations as module
+
+    source = Path(module.__file__).read_text(encoding="utf-8")
+    defined = re.findall(r"^def (m\d{3}_\w+)\(", source, flags=re.MULTILINE)
+    decorated = re.findall(r"^@migrations\(\)\ndef (m\d{3}_\w+)\(", source, flags=re.MULTILINE)
+    assert defined == decorated
+    assert defined == sorted(defined)
+    assert [name for _set, name in fresh.migrations] == defined

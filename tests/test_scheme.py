@@ -717,6 +717,7 @@ def test_shipped_scheme_dir() -> None:
         "semeval2023-persuasion",
         "semeval2023-frames",
         "source-stance",
+        "statements",
     }
     pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     assert '"schemes" = "annotator/schemes"' in pyproject  # the wheel puts them in the package
@@ -727,7 +728,10 @@ def test_shipped_schemes_validate(name: str) -> None:
     path = shipped_schemes()[name]
     scheme = load_scheme_file(path)
     assert scheme.name == name == path.stem
-    assert scheme.version == 1 and scheme.language == "fr"
+    # Version 2: quick keys for every document label (issue 14); a database holding version 1
+    # stores version 2 beside it (same labels), while v1 with new content would be refused.
+    expected = {"conflict-news": 2, "semeval2023-frames": 2, "source-stance": 2}
+    assert scheme.version == expected.get(name, 1) and scheme.language == "fr"
     assert len(scheme.description) > 40 and len(scheme.guidelines) > 100
     for ls in scheme.label_sets:
         assert ls.description
@@ -866,10 +870,10 @@ def test_cli_scheme_check_valid_and_shipped(tmp_path: Path) -> None:
     assert code == 0, err
     assert f"{f}: ok: mini v2 (en)" in out
     assert "  span: 1 set(s), 2 label(s)" in out and "  document: 1 set(s), 3 label(s)" in out
-    assert "conflict-news v1 (fr)" in out
+    assert "conflict-news v2 (fr)" in out
     code, out, err = run("scheme", "check", str(REPO / "schemes"))
     assert code == 0, err
-    assert out.count(": ok: ") == 4
+    assert out.count(": ok: ") == 5  # one per shipped scheme (statements added with attributes)
 
 
 def test_cli_scheme_check_reports_problems(tmp_path: Path) -> None:
@@ -993,7 +997,9 @@ def test_shipped_scheme_dir_when_installed(tmp_path: Path) -> None:
         env={"PYTHONPATH": str(site), "PATH": ""},
     ).stdout.splitlines()
     assert Path(out[0]) == site / "annotator" / "schemes"
-    assert out[1] == "conflict-news,semeval2023-frames,semeval2023-persuasion,source-stance"
+    assert out[1] == (
+        "conflict-news,semeval2023-frames,semeval2023-persuasion,source-stance,statements"
+    )
 
 
 # ------------------------------------------------------------------------------- README

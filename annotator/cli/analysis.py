@@ -32,6 +32,12 @@ def report_cmd(db_path: str, scheme_name: str | None, html_path: str | None, top
     store = open_store(db_path, create=False, readonly=True)
     rep = build_report(store, scheme_name, top=top)
     click.echo(format_text(rep), nl=False)
+    from annotator.render.network import actor_outlet_text
+    from annotator.services.network import actor_outlet_table
+
+    who_where = actor_outlet_table(store)  # issue 18: who is quoted where (actor attribute)
+    if who_where is not None:
+        click.echo(actor_outlet_text(who_where), nl=False)
     if html_path:
         from annotator.render.report_html import render_html
         from annotator.services.export.common import atomic_file

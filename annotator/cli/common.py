@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, TextIO, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from annotator.core.untrusted import escape
 
@@ -83,8 +84,41 @@ def raw_stderr() -> TextIO:
     return err.raw if isinstance(err, SafeOutput) else err
 
 
+GLOBAL_DB = "annotator.global_db"  # ctx.meta key: the --db given before the command
+
+
+def remember_global_db(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """``annotator --db PATH COMMAND``: keep PATH for the command's own ``--db`` (see
+    :func:`db_option`); ``ctx.meta`` is shared by the group's and the command's contexts."""
+    if value is not None:
+        ctx.meta[GLOBAL_DB] = value
+
+
+def _same_file(a: str, b: str) -> bool:
+    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
+
+
+def _resolve_db(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """The database of a command: ``--db`` after the command, else ``--db`` before it, else
+    ``$ANNOTATOR_DB``, else the default. Given both before and after the command with two
+    different files, it is a usage error rather than a silent pick: writing labels into the
+    wrong database is worse than retyping a command."""
+    before = ctx.meta.get(GLOBAL_DB)
+    if before is None:
+        return value
+    if ctx.get_parameter_source(param.name or "db_path") is ParameterSource.COMMANDLINE:
+        if not _same_file(value, before):
+            raise click.UsageError(
+                f"--db given twice with different files: {before} (before the command) and "
+                f"{value} (after it); give one"
+            )
+        return value
+    return str(before)
+
+
 def db_option(f: F) -> F:
-    """The ``--db`` option shared by every command."""
+    """The ``--db`` option shared by every command; ``annotator --db PATH COMMAND`` (the
+    group's option) fills it too."""
     return click.option(
         "--db",
         "db_path",
@@ -92,6 +126,7 @@ def db_option(f: F) -> F:
         envvar="ANNOTATOR_DB",
         default="annotations.db",
         show_default=True,
+        callback=_resolve_db,
         help="SQLite database file (env: ANNOTATOR_DB).",
     )(f)
 

@@ -16,9 +16,9 @@ from annotator.cli.common import db_option, friendly_errors, open_store, raw_std
 @click.option(
     "--format", "fmt", required=True,
     type=click.Choice(["jsonl", "csv", "semeval", "brat", "conll", "parquet", "labelstudio",
-                       "doccano", "prodigy", "webanno", "conllu", "spacy"]),
-    help="jsonl, csv, doccano, prodigy and spacy write a file; the others a directory "
-    "(docs/formats.md says what each keeps).",
+                       "doccano", "prodigy", "webanno", "conllu", "spacy", "qdpx", "qdc"]),
+    help="jsonl, csv, doccano, prodigy, spacy, qdpx (REFI-QDA project) and qdc (REFI-QDA "
+    "codebook) write a file; the others a directory (docs/formats.md says what each keeps).",
 )
 @click.option("--out", "out", required=True, type=click.Path(), help="Output file or directory.")
 @db_option
@@ -92,7 +92,7 @@ def export_cmd(
 @click.option(
     "--format", "fmt",
     type=click.Choice(["jsonl", "semeval", "labelstudio", "doccano", "prodigy", "webanno",
-                       "conllu", "spacy"]),
+                       "conllu", "spacy", "qdpx"]),
     default=None,
     help="jsonl: an `annotator export` file; semeval: SemEval-2023/PTC span, paragraph and "
     "article label files and .template files; the others: those tools' files (default: "
@@ -113,7 +113,8 @@ def import_annotations_cmd(
 ) -> None:
     """Import annotations: an `annotator export --format jsonl` file (documents, schemes,
     annotators and all annotations), SemEval/PTC files as one annotator's work, or another
-    tool's export (Label Studio, doccano, Prodigy, INCEpTION/WebAnno TSV 3, CoNLL-U Plus, spaCy).
+    tool's export (Label Studio, doccano, Prodigy, INCEpTION/WebAnno TSV 3, CoNLL-U Plus, spaCy,
+    REFI-QDA .qdpx from MAXQDA, ATLAS.ti, NVivo, QualCoder or Taguette).
 
     All or nothing: any problem is reported as FILE:LINE: cause and nothing is stored.
     Importing the same file twice adds nothing.

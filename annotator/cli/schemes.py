@@ -89,7 +89,22 @@ def scheme_summary(name: str, scheme: Any) -> str:
             lines.append(
                 f"    {ls.name:<24} {len(ls.labels):>3} labels  {', '.join(flags)}"
             )
+            for attr in ls.attributes:
+                lines.append(f"      attribute {attr.name}: {attribute_summary(attr)}")
     return "\n".join(lines)
+
+
+def attribute_summary(attr: Any) -> str:
+    """One attribute in a few words: open or its values, multiple, scale, aliases."""
+    parts = ["open text" if attr.open else f"{len(attr.values)} values"]
+    if attr.open and attr.values:
+        parts.append(f"{len(attr.values)} suggested")
+    if attr.multiple:
+        parts.append("multiple")
+    parts.append(attr.scale)
+    if attr.aliases:
+        parts.append(f"{sum(len(v) for _, v in attr.aliases)} alias(es)")
+    return ", ".join(parts)
 
 
 @scheme_group.command("add")

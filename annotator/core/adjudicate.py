@@ -206,6 +206,35 @@ def edited(unit: Unit, items: Iterable[Item]) -> Decision:
     return Decision("edit", chosen, _contributors(unit, chosen) or unit.annotators)
 
 
+ORIGINS = ("coder", "adjusted", "added")
+"""Where a gold item came from (``gold.origin``): ``coder``, a coder proposed exactly this item;
+``adjusted``, a span the adjudicator made from a coder's span (it overlaps one, with other
+boundaries or another label); ``added``, something no coder proposed (a span overlapping no
+coder's span, or a label no coder chose)."""
+
+
+def origin(unit: Unit, item: Item) -> str:
+    """Where ``item`` of a gold decision on ``unit`` came from (see :data:`ORIGINS`).
+
+    Decided from the data, not from the keys pressed, so the same gold gets the same origin
+    however the adjudicator reached it."""
+    proposed = union(unit)
+    if item in proposed:
+        return "coder"
+    if isinstance(item, tuple):
+        start, end, _ = item
+        for other in proposed:
+            if isinstance(other, tuple) and other[0] < end and start < other[1]:
+                return "adjusted"
+    return "added"
+
+
+def is_edited(unit: Unit, items: Iterable[Item]) -> bool:
+    """Whether a decision holds something no coder proposed as such (an adjusted or added
+    item): the gold is then the adjudicator's own, not a choice among the versions."""
+    return any(origin(unit, item) != "coder" for item in items)
+
+
 def unresolved(unit: Unit, note: str | None) -> Decision:
     return Decision(
         "unresolved",

@@ -51,7 +51,7 @@ def fold_char(char: str) -> str:
 
 def fold(text: str) -> str:
     """The folded form of ``text`` (for keys and comparisons where offsets are not needed)."""
-    if text.isascii():
+    if text.isascii() and "`" not in text:  # the backtick is the one ASCII apostrophe variant
         return text.lower()
     return "".join(fold_char(c) for c in text)
 

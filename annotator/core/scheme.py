@@ -15,7 +15,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -81,6 +81,70 @@ class Label:
 
 
 @dataclass(frozen=True)
+class AttributeValue:
+    """One choice of a closed attribute (``values:``); ``value`` is its number on a scale."""
+
+    name: str
+    value: float | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """A question asked about every label of a set once applied: who speaks (``actor``, open
+    text), about whom (``target``, closed values, several allowed), agreeing or not (a closed
+    value with a number). DNA-style statements are a span label with such attributes.
+
+    ``open``: free text (``values`` then only suggests). ``aliases``: canonical value -> the
+    variants that mean it (``Sergueï Lavrov`` <- ``Lavrov``, ``M. Lavrov``), so that analyses
+    count one actor, while the row keeps what the annotator typed. ``scale``: how agreement
+    compares two values (nominal unless the values carry numbers, then interval)."""
+
+    name: str
+    open: bool = False
+    values: tuple[AttributeValue, ...] = ()
+    multiple: bool = False
+    scale: Scale = "nominal"
+    aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    description: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(v.name for v in self.values)
+
+    def canonical(self, value: str) -> str:
+        """The value an analysis counts: the canonical name when ``value`` is one of its aliases
+        (exact match), else ``value`` itself."""
+        for canon, variants in self.aliases:
+            if value in variants:
+                return canon
+        return value
+
+    def number(self, value: str) -> float | None:
+        """A closed value's number: its explicit ``value``, else its 0-based position on an
+        ordinal/interval/ratio scale; None for nominal attributes and for free text."""
+        for i, v in enumerate(self.values):
+            if v.name == value:
+                if v.value is not None:
+                    return v.value
+                return None if self.scale == "nominal" else float(i)
+        return None
+
+    def terms(self) -> list[tuple[str, str, float | None]]:
+        """(term, canonical, number) of every value and alias this attribute knows."""
+        out = [(v.name, self.canonical(v.name), self.number(v.name)) for v in self.values]
+        out += [(alias, canon, None) for canon, variants in self.aliases for alias in variants]
+        return out
+
+    def accepts(self, value: str) -> bool:
+        """Whether a value may be stored: any non-empty one-line text for open attributes, one
+        of ``values`` for closed ones."""
+        if self.open:
+            return bool(value.strip()) and first_unsafe(value) is None and "\n" not in value
+        return value in self.names
+
+
+@dataclass(frozen=True)
 class LabelSet:
     """A named choice made at one level: one label (or several if ``multiple``) per unit."""
 
@@ -92,6 +156,10 @@ class LabelSet:
     required: bool = False
     description: str = ""
     target: str | None = None
+    attributes: tuple[Attribute, ...] = ()
+
+    def attribute(self, name: str) -> Attribute | None:
+        return next((a for a in self.attributes if a.name == name), None)
 
     def label(self, name: str) -> Label | None:
         return next((lab for lab in self.labels if lab.name == name), None)
@@ -207,6 +275,7 @@ class _Node:
     value: Any = None
     items: list[_Node] = field(default_factory=list)
     entries: dict[str, tuple[_Node, _Node]] = field(default_factory=dict)  # key -> (key, value)
+    raw: str | None = None  # a scalar as written (YAML 1.1 reads `yes` as true)
 
 
 class _Budget(Exception):
@@ -283,7 +352,7 @@ class _Converter:
                 reason = getattr(exc, "problem", None) or str(exc) or type(exc).__name__
                 self.report(line, col, f"cannot read this value: {reason}")
                 value = None
-            return _Node("scalar", line, col, value=value)
+            return _Node("scalar", line, col, value=value, raw=str(node.value))
         if node.tag not in (_MAP_TAG, _SEQ_TAG):
             self.report(line, col, f"YAML tag {node.tag!r} is not supported in schemes")
         if isinstance(node, yaml.SequenceNode):
@@ -370,7 +439,10 @@ def _parse_yaml(text: str, report: Any) -> _Node | None:
 _TOP_FIELDS = ("name", "version", "label_sets", "language", "description", "guidelines")
 _SET_FIELDS = (
     "name", "level", "labels", "multiple", "scale", "required", "description", "target",
+    "attributes",
 )  # fmt: skip
+_ATTRIBUTE_FIELDS = ("name", "open", "values", "multiple", "scale", "aliases", "description")
+_VALUE_FIELDS = ("name", "value", "description")
 _LABEL_FIELDS = ("name", "key", "color", "description", "examples", "cues", "value", "group")
 
 
@@ -600,6 +672,17 @@ class _Checker:
                     self.at(lnode, f"{what} is ordinal and needs at least 2 labels")
                     ok = False
                 ok = self.values(value_nodes, scale, what) and ok
+        attributes: tuple[Attribute, ...] = ()
+        if "attributes" in node.entries:
+            anode = node.entries["attributes"][1]
+            if level == "document":
+                self.at(anode, f"{what}: attributes are for sentence and span label sets "
+                        "(they are asked on the annotation screen when a label is applied)")
+                ok = False
+            else:
+                found = self.attributes(anode, what)
+                ok = found is not None and ok
+                attributes = found or ()
         if not ok or not level or raw_name is None:
             return None
         return LabelSet(
@@ -611,9 +694,191 @@ class _Checker:
             required=required,
             description=description,
             target=target,
+            attributes=attributes,
         )
 
-    def values(self, labels: list[tuple[Label, _Node]], scale: str, what: str) -> bool:
+    # -- attributes
+    def attributes(self, node: _Node, set_what: str) -> tuple[Attribute, ...] | None:
+        """The ``attributes:`` list of a set (None when any is wrong, each problem reported)."""
+        if node.kind != "seq":
+            got = _type_name(node.value) if node.kind == "scalar" else "a mapping"
+            self.at(node, f"attributes of {set_what} must be a list, got {got}")
+            return None
+        out: list[Attribute] = []
+        seen: dict[str, _Node] = {}
+        ok = True
+        for i, item in enumerate(node.items, 1):
+            attr = self.attribute(item, i, set_what)
+            if attr is None:
+                ok = False
+                continue
+            if attr.name in seen:
+                self.at(item, f'duplicate attribute "{attr.name}" in {set_what} '
+                        f"(first at line {seen[attr.name].line})")
+                ok = False
+                continue
+            seen[attr.name] = item
+            out.append(attr)
+        return tuple(out) if ok else None
+
+    def attribute(self, node: _Node, index: int, set_what: str) -> Attribute | None:
+        if node.kind != "map":
+            self.at(node, f"attribute #{index} of {set_what} must be a mapping "
+                    "(name, and open: true or values), got " + _kind_name(node))
+            return None
+        raw = node.entries.get("name")
+        name = raw[1].value if raw and isinstance(raw[1].value, str) else None
+        what = f'attribute "{name}" of {set_what}' if name else f"attribute #{index} of {set_what}"
+        self.fields(node, _ATTRIBUTE_FIELDS, what)
+        if not self.require(node, ("name",), what):
+            return None
+        name = self.text(node, "name", what, oneline=True)
+        if name is None:
+            return None
+        ok = True
+        if not _NAME_RE.match(name):
+            self.at(node.entries["name"][1],
+                    f'attribute name "{name}" must be letters, digits, "_", "-" or "." (no spaces)')
+            ok = False
+        is_open = self.flag(node, "open", what)
+        multiple = self.flag(node, "multiple", what)
+        values: list[AttributeValue] = []
+        value_nodes: list[tuple[AttributeValue, _Node]] = []
+        if "values" in node.entries:
+            vnode = node.entries["values"][1]
+            if vnode.kind != "seq" or not vnode.items:
+                self.at(vnode, f"values of {what} must be a non-empty list")
+                ok = False
+            else:
+                seen: dict[str, _Node] = {}
+                for j, item in enumerate(vnode.items, 1):
+                    v = self.attribute_value(item, j, what)
+                    if v is None:
+                        ok = False
+                    elif v.name in seen:
+                        self.at(item, f'duplicate value "{v.name}" in {what} '
+                                f"(first at line {seen[v.name].line})")
+                        ok = False
+                    else:
+                        seen[v.name] = item
+                        values.append(v)
+                        value_nodes.append((v, item))
+        elif not is_open:
+            self.at(node, f"{what} needs values (a list of choices) or open: true (free text)")
+            ok = False
+        numbered = any(v.value is not None for v in values)
+        default_scale = "interval" if numbered and not is_open and not multiple else "nominal"
+        scale = self.enum(node, "scale", SCALES, what, default_scale)
+        if scale != "nominal" and (is_open or multiple):
+            kind = "open" if is_open else "multiple"
+            self.at(node.entries["scale"][1] if "scale" in node.entries else node,
+                    f"{what} is {kind}: only a nominal scale applies (drop scale or {kind})")
+            ok = False
+        if scale == "ordinal" and len(values) < 2:
+            self.at(node, f"{what} is ordinal and needs at least 2 values")
+            ok = False
+        ok = self.values(value_nodes, scale, what) and ok
+        aliases: list[tuple[str, tuple[str, ...]]] = []
+        if "aliases" in node.entries:
+            found = self.aliases(node.entries["aliases"][1], is_open, what)
+            if found is None:
+                ok = False
+            else:
+                aliases = found
+        if not ok:
+            return None
+        return Attribute(
+            name=name,
+            open=is_open,
+            values=tuple(values),
+            multiple=multiple,
+            scale=scale,  # type: ignore[arg-type]
+            aliases=tuple(aliases),
+            description=self.text(node, "description", what, default="") or "",
+        )
+
+    def attribute_value(self, node: _Node, index: int, what: str) -> AttributeValue | None:
+        if node.kind == "scalar":  # shorthand: "- Russia"
+            v = node.raw if isinstance(node.value, bool) else node.value  # "- yes" is the word
+            if not isinstance(v, str):
+                hint = ' (quote it: "…")' if isinstance(v, int | float) and v is not None else ""
+                self.at(node, f"value #{index} of {what} must be a string or a mapping, "
+                        f"got {_type_name(v)}{hint}")
+                return None
+            return AttributeValue(v) if self.label_name(node, v, index, what) else None
+        if node.kind != "map":
+            self.at(node, f"value #{index} of {what} must be a string or a mapping, got a list")
+            return None
+        self.fields(node, _VALUE_FIELDS, f"value #{index} of {what}")
+        if not self.require(node, ("name",), f"value #{index} of {what}"):
+            return None
+        nnode = node.entries["name"][1]
+        raw = nnode.value
+        if isinstance(raw, bool):
+            raw = nnode.raw  # YAML 1.1 reads yes/no/on/off as booleans: here they are words
+        if not isinstance(raw, str):
+            self.at(nnode, f"name of value #{index} of {what} must be a string, got "
+                    f'{_kind_name(nnode)} (quote it: "…")')
+            return None
+        if not self.label_name(nnode, raw, index, what):
+            return None
+        number: float | None = None
+        if "value" in node.entries:
+            vnode = node.entries["value"][1]
+            v = vnode.value
+            if vnode.kind != "scalar" or isinstance(v, bool) or not isinstance(v, int | float):
+                self.at(vnode, f'value of "{raw}" in {what} must be a number, got '
+                        f"{_kind_name(vnode)}")
+                return None
+            if not math.isfinite(v):
+                self.at(vnode, f'value of "{raw}" in {what} must be a finite number')
+                return None
+            number = float(v)
+        description = self.text(node, "description", f'"{raw}" in {what}', default="") or ""
+        return AttributeValue(raw, number, description)
+
+    def aliases(
+        self, node: _Node, is_open: bool, what: str
+    ) -> list[tuple[str, tuple[str, ...]]] | None:
+        """``aliases: {canonical: [variant, ...]}``; a variant names one canonical value only."""
+        if not is_open:
+            self.at(node, f"aliases of {what}: aliases are for open attributes (open: true); "
+                    "a closed attribute's values are already canonical")
+            return None
+        if node.kind != "map":
+            self.at(node, f"aliases of {what} must be a mapping: canonical value -> list of "
+                    f"variants, got {_kind_name(node)}")
+            return None
+        out: list[tuple[str, tuple[str, ...]]] = []
+        owner: dict[str, str] = {}
+        ok = True
+        for canon, (knode, vnode) in node.entries.items():
+            if not canon.strip() or not self.safe(knode, canon, f"alias of {what}"):
+                if not canon.strip():
+                    self.at(knode, f"aliases of {what}: empty canonical value")
+                ok = False
+                continue
+            variants = self.strings(node, canon, f"aliases of {what}")
+            for v in variants:
+                if v in owner and owner[v] != canon:
+                    self.at(vnode, f'alias "{v}" of {what} is given to both "{owner[v]}" and '
+                            f'"{canon}"')
+                    ok = False
+                elif v in {c for c, _ in out} or v == canon:
+                    self.at(vnode, f'alias "{v}" of {what} is itself a canonical value')
+                    ok = False
+                owner[v] = canon
+            out.append((canon, tuple(dict.fromkeys(variants))))
+        for canon, _ in out:
+            if canon in owner:
+                self.at(node, f'"{canon}" of {what} is both a canonical value and an alias of '
+                        f'"{owner[canon]}"')
+                ok = False
+        return out if ok else None
+
+    def values(
+        self, labels: Sequence[tuple[Label | AttributeValue, _Node]], scale: str, what: str
+    ) -> bool:
         given = [(lab, n) for lab, n in labels if lab.value is not None]
         if not given:
             return True
@@ -623,7 +888,7 @@ class _Checker:
             self.at(missing, f"{what}: give a value to every label or to none")
             ok = False
         if scale != "nominal":
-            seen: dict[float, Label] = {}
+            seen: dict[float, Label | AttributeValue] = {}
             for lab, n in given:
                 assert lab.value is not None
                 if lab.value in seen:
@@ -922,6 +1187,23 @@ def incompatibilities(old: Scheme, new: Scheme) -> list[tuple[str, str]]:
     return out
 
 
+def attribute_incompatibilities(old: Scheme, new: Scheme) -> list[tuple[str, str, str]]:
+    """What stored attribute values made under ``old`` would lose under ``new``: (label_set,
+    attribute, value) for a closed value removed, (label_set, attribute, "*") for an attribute
+    removed, turned from open to closed, or whose ``multiple`` changed. Adding attributes,
+    values and aliases is compatible."""
+    out: list[tuple[str, str, str]] = []
+    for old_set in old.label_sets:
+        new_set = new.label_set(old_set.name)
+        for attr in old_set.attributes:
+            now = new_set.attribute(attr.name) if new_set is not None else None
+            if now is None or now.multiple != attr.multiple or (attr.open and not now.open):
+                out.append((old_set.name, attr.name, "*"))
+            elif not now.open:
+                out.extend((old_set.name, attr.name, v) for v in attr.names if v not in now.names)
+    return out
+
+
 # ------------------------------------------------------------------------- the checked form
 PARSED_FORMAT = 1
 """Version of :func:`scheme_to_json`'s layout; a stored form of another version is ignored."""
@@ -949,6 +1231,9 @@ def scheme_from_json(parsed: str, text: str) -> Scheme:
                                  "cues": tuple(lab["cues"])})
                         for lab in ls["labels"]
                     ),
+                    "attributes": tuple(
+                        _attribute_from_json(a) for a in ls.get("attributes", ())
+                    ),
                 }
             )
             for ls in data.pop("label_sets")
@@ -956,3 +1241,13 @@ def scheme_from_json(parsed: str, text: str) -> Scheme:
         return Scheme(**data, label_sets=sets, text=text)
     except (TypeError, KeyError, AttributeError, json.JSONDecodeError) as exc:
         raise ValueError(f"not a stored scheme form: {exc}") from None
+
+
+def _attribute_from_json(data: dict[str, Any]) -> Attribute:
+    return Attribute(
+        **{
+            **data,
+            "values": tuple(AttributeValue(**v) for v in data["values"]),
+            "aliases": tuple((str(c), tuple(vs)) for c, vs in data["aliases"]),
+        }
+    )

@@ -24,6 +24,9 @@ Vocabulary (the README's "Units and answers" section says the same for users):
   labels, or their (start, end, label) triples). No label is an answer too: "answered: none".
 - A label on a unit its annotator has not answered is *not an answer*: callers leave it out and
   say how many they left out.
+- An *attribute value* (who speaks, about whom: scheme ``attributes:``) is an answer exactly
+  where its label is: the annotator answered the label's unit for the label's set
+  (:func:`values_answered`). A value on a label that is not an answer is left out with it.
 - An (annotator, unit, label set) is *asked* when the annotator takes part and the unit is in
   the corpus, as long as nobody assigns work. Once a campaign assigns documents
   (``annotator assign``, :class:`Campaign`), an annotator is asked exactly the units of the
@@ -191,6 +194,12 @@ def answered(
         unit = np.concatenate([unit, labelled[1].astype(np.int64, copy=False)])
     a, u = _pairs(ann, unit)
     return Answered(label_set, level, a, u)
+
+
+def values_answered(answers: Answered, annotator: IntArray, unit: IntArray) -> BoolArray:
+    """Which attribute values are answers: those whose annotation (by ``annotator`` on
+    ``unit``, a sentence for sentence and span sets) is on an answered unit of its set."""
+    return answers.contains(annotator, unit)
 
 
 def asked_count(level: str, n_sentences: int, n_documents: int) -> int:

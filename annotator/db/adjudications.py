@@ -46,7 +46,7 @@ class Adjudications:
         if rows:
             ids = [int(r["id"]) for r in rows]
             for g in self.db.query(
-                'SELECT adjudication_id, label, start, "end", value FROM gold WHERE '
+                'SELECT adjudication_id, label, start, "end", value, origin FROM gold WHERE '
                 + (f"adjudication_id IN ({','.join('?' * len(ids))}) " if unit is not None else
                    "adjudication_id IN (SELECT id FROM adjudications WHERE superseded_at IS NULL) ")
                 + "ORDER BY id",
@@ -111,20 +111,22 @@ class Adjudications:
                 g.get("start"),
                 g.get("end"),
                 g.get("value"),
+                g.get("origin"),
             )
             for g in d.get("gold") or []
         ]
         if gold_rows:
             self.db.executemany(
                 "INSERT INTO gold (adjudication_id, label_set, label, level, document_id, "
-                'sentence_id, start, "end", value) VALUES (?,?,?,?,?,?,?,?,?)',
+                'sentence_id, start, "end", value, origin) VALUES (?,?,?,?,?,?,?,?,?,?)',
                 gold_rows,
             )
         return adj_id
 
     def adjudicate(self, scheme_id: int, adjudicator_id: int, decision: dict[str, Any]) -> int:
         """Store one decision (keys: label_set, level, document_id, sentence_id, choice, sources,
-        status, note, gold = [{label, start, end, value}]) and its gold rows in one transaction,
+        status, note, gold = [{label, start, end, value, origin}]) and its gold rows in one
+        transaction (``origin``: see ``core.adjudicate.ORIGINS``),
         superseding the unit's current decision. Returns the adjudication id."""
         with self.db.atomic():
             return self._insert_decision(scheme_id, adjudicator_id, decision, now())
@@ -150,7 +152,8 @@ class Adjudications:
         """Store many decisions on units that have no current decision, set-based, in one
         transaction (all or nothing): ``decisions`` are (label set, level, document id,
         sentence id, choice, sources JSON), resolved; ``gold`` rows (index of their decision,
-        label, value, start, end). Returns how many decisions were stored."""
+        label, value, start, end), every one a coder's (unanimous). Returns how many decisions
+        were stored."""
         ts = now()
         # ids in sorted order: the unique index on uid then grows in one sweep, not at random
         uids = sorted(new_uids(len(decisions)))
@@ -169,7 +172,7 @@ class Adjudications:
             )
             self.db.executemany(
                 "INSERT INTO gold (adjudication_id, label_set, label, level, document_id, "
-                'sentence_id, start, "end", value) VALUES (?,?,?,?,?,?,?,?,?)',
+                'sentence_id, start, "end", value, origin) VALUES (?,?,?,?,?,?,?,?,?,\'coder\')',
                 (
                     (base + i, decisions[i][0], label, decisions[i][1], decisions[i][2],
                      decisions[i][3], start, end, value)
@@ -221,7 +224,8 @@ class Adjudications:
         """Every adjudication (superseded ones too) with its gold rows, grouped by document."""
         gold: dict[int, list[dict[str, Any]]] = {}
         for row in self.db.iter_query(
-            'SELECT adjudication_id, label_set, label, level, start, "end", value FROM gold '
+            'SELECT adjudication_id, label_set, label, level, start, "end", value, origin '
+            "FROM gold "
             'ORDER BY adjudication_id, start, "end", label, id'
         ):
             gold.setdefault(int(row.pop("adjudication_id")), []).append(row)

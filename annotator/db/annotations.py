@@ -17,7 +17,7 @@ from annotator.db.connection import Connection, in_filter, new_uid, now
 
 # Event actions that go on the undo stack (``undo``/``redo`` move them, ``adopt`` and ``time``
 # are recorded but not undoable).
-UNDOABLE = frozenset({"add", "remove", "done", "undone", "note", "flag"})
+UNDOABLE = frozenset({"add", "remove", "done", "undone", "note", "flag", "attribute"})
 
 _EXPORT_COLS = (
     "a.uid, n.name AS annotator, s.name AS scheme, s.version AS scheme_version, a.label_set, "
@@ -114,6 +114,12 @@ class Annotations:
             )
         if "progress" in state and sentence_id is not None:
             progress_rows.write(self.db, annotator_id, sentence_id, state["progress"])
+        for uid, active in state.get("attributes", {}).items():
+            self.db.execute(
+                "UPDATE attribute_values SET removed_at = ? WHERE uid = ? AND annotation_id IN "
+                "(SELECT id FROM annotations WHERE annotator_id = ?)",
+                [None if active else ts, uid, annotator_id],
+            )
 
     def _reverse(self, annotator_id: int, kind: str) -> dict[str, Any] | None:
         self.history(annotator_id)  # bring the cached replay up to date outside the transaction
@@ -365,7 +371,141 @@ class Annotations:
             )
         return True
 
+    # ---------------------------------------------------------------- attributes
+    def set_attribute(
+        self,
+        annotator_id: int,
+        annotation_uid: str,
+        attribute: str,
+        value: str | None,
+        *,
+        multiple: bool = False,
+    ) -> bool:
+        """Store one attribute value of one of the annotator's current annotations, as one
+        undoable ``attribute`` event (the moment it is chosen: the form never holds values).
+
+        Single-valued: ``value`` replaces the current one (None clears it). ``multiple``: ``value``
+        is toggled (added, or removed when present). Returns False when nothing changed."""
+        with self.db.atomic():
+            row = self.db.execute(
+                "SELECT id, scheme_id, document_id, sentence_id FROM annotations "
+                "WHERE uid = ? AND annotator_id = ? AND removed_at IS NULL",
+                [annotation_uid, annotator_id],
+            ).fetchone()
+            if row is None:
+                return False
+            current = {
+                str(r[1]): str(r[0])
+                for r in self.db.execute(
+                    "SELECT uid, value FROM attribute_values WHERE annotation_id = ? "
+                    "AND attribute = ? AND removed_at IS NULL ORDER BY id",
+                    [row[0], attribute],
+                )
+            }
+            if multiple:
+                drop = [current[value]] if value in current else []
+                add = value is not None and value not in current
+            else:
+                if value is not None and list(current) == [value]:
+                    return False
+                drop = list(current.values())
+                add = value is not None
+            if not drop and not add:
+                return False
+            ts = now()
+            before: dict[str, bool] = {u: True for u in drop}
+            after: dict[str, bool] = {u: False for u in drop}
+            if drop:
+                marks = ",".join("?" * len(drop))
+                self.db.execute(
+                    f"UPDATE attribute_values SET removed_at = ? WHERE uid IN ({marks})",
+                    [ts, *drop],
+                )
+            if add:
+                uid = new_uid()
+                self.db.execute(
+                    "INSERT INTO attribute_values (uid, annotation_id, attribute, value, "
+                    "created_at) VALUES (?,?,?,?,?)",
+                    [uid, row[0], attribute, value, ts],
+                )
+                before[uid], after[uid] = False, True
+            self.log_event(
+                annotator_id,
+                row[1],
+                "attribute",
+                document_id=row[2],
+                sentence_id=row[3],
+                before={"attributes": before},
+                after={"attributes": after},
+                annotation_uid=annotation_uid,
+                ts=ts,
+            )
+        return True
+
+    def attributes_of(self, annotation_ids: Sequence[int]) -> dict[int, dict[str, list[str]]]:
+        """annotation id -> attribute -> current values (in the order chosen), for the screen."""
+        out: dict[int, dict[str, list[str]]] = {}
+        ids = [int(i) for i in annotation_ids]
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            for aid, attribute, value in self.db.execute(
+                "SELECT annotation_id, attribute, value FROM attribute_values "
+                f"WHERE removed_at IS NULL AND annotation_id IN ({','.join('?' * len(chunk))}) "
+                "ORDER BY id",
+                chunk,
+            ):
+                out.setdefault(int(aid), {}).setdefault(str(attribute), []).append(str(value))
+        return out
+
+    def used_attribute_values(
+        self, annotator_id: int, label_set: str, attribute: str
+    ) -> list[str]:
+        """Values this annotator has given this attribute anywhere in the corpus (current ones),
+        most recently chosen first: the form's autocomplete, and its default (the first)."""
+        return [
+            str(r[0])
+            for r in self.db.execute(
+                "SELECT v.value, max(v.id) AS last FROM attribute_values v "
+                "JOIN annotations a ON a.id = v.annotation_id "
+                "WHERE a.annotator_id = ? AND a.label_set = ? AND v.attribute = ? "
+                "AND v.removed_at IS NULL AND a.removed_at IS NULL "
+                "GROUP BY v.value ORDER BY last DESC",
+                [annotator_id, label_set, attribute],
+            )
+        ]
+
+    def attribute_rows(self, label_set: str | None = None) -> list[dict[str, Any]]:
+        """Every current value of a current annotation, with the annotation's place (annotator
+        and scheme ids, document, sentence, offsets, label): what agreement and networks read.
+        ``canonical``/``number`` come from the analysis side (core Attribute), not from here."""
+        params: list[Any] = []
+        where = ""
+        if label_set is not None:
+            where = " AND a.label_set = ?"
+            params.append(label_set)
+        return self.db.query(
+            "SELECT a.id AS annotation_id, a.uid AS annotation_uid, a.annotator_id, "
+            "a.scheme_id, a.label_set, a.label, a.level, a.document_id, a.sentence_id, a.start, "
+            'a."end", v.attribute, v.value FROM attribute_values v '
+            "JOIN annotations a ON a.id = v.annotation_id "
+            f"WHERE v.removed_at IS NULL AND a.removed_at IS NULL{where} ORDER BY a.id, v.id",
+            params,
+        )
+
     # ---------------------------------------------------------------- single reads
+    def labels_by_document(self, annotator_id: int) -> dict[int, str]:
+        """document id -> the distinct labels (and their sets) one annotator applied anywhere
+        in it, space-separated: what the document browser's filter matches labels against."""
+        return {
+            int(d): str(labels)
+            for d, labels in self.db.execute(
+                "SELECT document_id, group_concat(DISTINCT label_set || ' ' || label) "
+                "FROM annotations WHERE annotator_id = ? AND removed_at IS NULL "
+                "GROUP BY document_id",
+                [annotator_id],
+            )
+        }
+
     def label_of(self, uid: str) -> str | None:
         """The label of an annotation (current or removed), e.g. to say what an undo undid."""
         row = self.db.execute("SELECT label FROM annotations WHERE uid = ?", [uid]).fetchone()
@@ -405,6 +545,25 @@ class Annotations:
         return self.db.iter_query(
             "SELECT id, scheme_id, label_set, label, level FROM annotations "
             "WHERE removed_at IS NULL"
+        )
+
+    def statement_rows(self, label_sets: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Every current span and sentence annotation with what a discourse network reads
+        besides attributes: annotator name, scheme name, and the document's outlet (source),
+        date (published), title and external id (``annotator network``, the report's actor x
+        outlet table; attribute values come from :meth:`attribute_rows`)."""
+        where = "a.removed_at IS NULL AND a.level IN ('span', 'sentence')"
+        params: list[Any] = []
+        if label_sets is not None:
+            where += f" AND a.label_set IN ({', '.join('?' for _ in label_sets)})"
+            params += list(label_sets)
+        return self.db.query(
+            "SELECT a.id AS annotation_id, n.name AS annotator, s.name AS scheme, a.label_set, "
+            "a.label, a.document_id, d.source, d.published, d.title, d.external_id "
+            "FROM annotations a JOIN annotators n ON n.id = a.annotator_id "
+            "JOIN schemes s ON s.id = a.scheme_id JOIN documents d ON d.id = a.document_id "
+            f"WHERE {where} ORDER BY a.id",
+            params,
         )
 
     # ---------------------------------------------------------------- export and merge

@@ -408,7 +408,96 @@ def m006_access_tokens(db: sqlite_utils.Database) -> None:
     )
 
 
-# --- add new migrations ABOVE this line, numbered after the last one (m007_...) ---
+@migrations()
+def m007_attributes(db: sqlite_utils.Database) -> None:
+    """Attributes of labels (scheme ``attributes:``): who speaks, about whom, agreeing or not.
+
+    ``attribute_values``: one row per value chosen for an annotation (several for a ``multiple``
+    attribute), kept like annotations: a changed or removed value gets ``removed_at`` and the
+    event log (action ``attribute``) toggles rows by ``uid`` for undo/redo. The value is stored as
+    the annotator typed or chose it.
+
+    ``attribute_terms``: per stored scheme version, what each known value means: its canonical
+    form (aliases: ``Lavrov`` -> ``Sergueï Lavrov``) and its number (closed values on a scale).
+    Filled when a version is stored; schemes stored before this migration cannot have attributes.
+
+    ``attribute_view``: one row per current value of a current annotation, beside
+    ``annotation_view`` (which is unchanged): ``canonical`` and ``number`` follow the LATEST
+    stored version of the annotation's scheme, so aliases added later apply to earlier work."""
+    db.executescript(
+        """
+        CREATE TABLE attribute_values (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            annotation_id INTEGER NOT NULL REFERENCES annotations(id) ON DELETE CASCADE,
+            attribute TEXT NOT NULL,
+            value TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            removed_at TEXT
+        );
+        CREATE INDEX idx_attribute_values_annotation
+            ON attribute_values(annotation_id, attribute);
+
+        CREATE TABLE attribute_terms (
+            scheme_id INTEGER NOT NULL REFERENCES schemes(id) ON DELETE CASCADE,
+            label_set TEXT NOT NULL,
+            attribute TEXT NOT NULL,
+            term TEXT NOT NULL,
+            canonical TEXT NOT NULL,
+            number REAL,
+            PRIMARY KEY (scheme_id, label_set, attribute, term)
+        );
+
+        CREATE VIEW attribute_view AS
+        SELECT
+            annotators.name AS annotator,
+            a.label_set AS label_set,
+            a.label AS label,
+            a.level AS level,
+            a.document_id AS document_id,
+            a.sentence_id AS sentence_id,
+            a.start AS start,
+            a."end" AS "end",
+            v.attribute AS attribute,
+            v.value AS value,
+            coalesce(t.canonical, v.value) AS canonical,
+            t.number AS number,
+            schemes.name AS scheme,
+            schemes.version AS scheme_version,
+            v.created_at AS created_at,
+            a.id AS annotation_id,
+            v.id AS attribute_value_id
+        FROM attribute_values v
+        JOIN annotations a ON a.id = v.annotation_id
+        JOIN annotators ON annotators.id = a.annotator_id
+        JOIN schemes ON schemes.id = a.scheme_id
+        LEFT JOIN attribute_terms t
+            ON t.scheme_id = (SELECT s2.id FROM schemes s2 WHERE s2.name = schemes.name
+                              ORDER BY s2.version DESC LIMIT 1)
+            AND t.label_set = a.label_set AND t.attribute = v.attribute AND t.term = v.value
+        WHERE v.removed_at IS NULL AND a.removed_at IS NULL;
+        """
+    )
+
+
+@migrations()
+def m008_gold_origin(db: sqlite_utils.Database) -> None:
+    """Where each gold label came from (``gold.origin``, see ``core.adjudicate.ORIGINS``):
+    ``coder`` (a coder proposed exactly it), ``adjusted`` (a coder's span whose boundaries or
+    label the adjudicator changed in review) or ``added`` (nothing a coder proposed); NULL for
+    gold stored before this column existed. A decision whose gold holds an adjusted or added
+    item was edited: a thesis can say how much of the gold is the adjudicator's own.
+
+    Only adds a column (checked first, so it runs after whatever m007 did to other tables)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(gold)").fetchall()}
+    if "origin" not in columns:
+        db.execute(
+            "ALTER TABLE gold ADD COLUMN origin TEXT "
+            "CHECK (origin IS NULL OR origin IN ('coder', 'adjusted', 'added'))"
+        )
+
+
+# --- add new migrations ABOVE this line, numbered after the last one (m008_...) ---
 
 
 def known_migrations() -> frozenset[str]:

@@ -59,6 +59,41 @@ class Schemes:
                 [scheme.sha256, PARSED_FORMAT, scheme_to_json(scheme)],
             )
 
+    def attribute_usage(
+        self, name: str, wanted: list[tuple[str, str, str]]
+    ) -> dict[tuple[str, str, str], int]:
+        """How many current attribute values of a scheme's annotations each (label_set,
+        attribute, value or "*") has; only those in use are returned."""
+        out: dict[tuple[str, str, str], int] = {}
+        for label_set, attribute, value in wanted:
+            n = int(self.db.scalar(
+                "SELECT count(*) FROM attribute_values v JOIN annotations a "
+                "ON a.id = v.annotation_id JOIN schemes s ON s.id = a.scheme_id "
+                "WHERE s.name = ? AND a.label_set = ? AND v.attribute = ? "
+                "AND (? = '*' OR v.value = ?) AND v.removed_at IS NULL AND a.removed_at IS NULL",
+                [name, label_set, attribute, value, value],
+            ))
+            if n:
+                out[(label_set, attribute, value)] = n
+        return out
+
+    def _remember_terms(self, scheme_id: int, scheme: Scheme) -> None:
+        """What each known attribute value of this version means (``attribute_terms``, m007):
+        closed values with their number, aliases with their canonical value; read by
+        ``attribute_view`` (inside the caller's transaction)."""
+        rows = [
+            (scheme_id, ls.name, attr.name, term, canonical, number)
+            for ls in scheme.label_sets
+            for attr in ls.attributes
+            for term, canonical, number in attr.terms()
+        ]
+        if rows:
+            self.db.executemany(
+                "INSERT OR IGNORE INTO attribute_terms (scheme_id, label_set, attribute, term, "
+                "canonical, number) VALUES (?,?,?,?,?,?)",
+                rows,
+            )
+
     def _has_cache(self) -> bool:
         if self._cache_table is None:
             self._cache_table = self.db.table_exists("scheme_cache")
@@ -126,7 +161,7 @@ class Schemes:
         The same text again is a no-op. A new version may add labels and sets; one that removes
         or renames a label still in use is refused (StoreError says how many annotations use it).
         """
-        from annotator.core.scheme import incompatibilities
+        from annotator.core.scheme import attribute_incompatibilities, incompatibilities
 
         row = self.db.execute(
             "SELECT id, sha256 FROM schemes WHERE name = ? AND version = ?",
@@ -162,6 +197,14 @@ class Schemes:
                     f"scheme {scheme.name!r} v{scheme.version} removes or renames labels still in "
                     f"use ({detail}); use `annotator scheme rename-label` to migrate them first"
                 )
+            lost = self.attribute_usage(scheme.name, attribute_incompatibilities(old, scheme))
+            if lost and not allow_incompatible:
+                detail = ", ".join(f"{s}/{a}{'' if v == '*' else '=' + v}: {n} value(s)"
+                                   for (s, a, v), n in lost.items())
+                raise StoreError(
+                    f"scheme {scheme.name!r} v{scheme.version} removes or changes attributes "
+                    f"still in use ({detail}); keep them (or their values) in the new version"
+                )
         with self.db.atomic():
             pk = self.db.insert(
                 "schemes",
@@ -174,6 +217,7 @@ class Schemes:
                 },
             )
             self._remember(scheme)
+            self._remember_terms(pk, scheme)
         return pk, True
 
     def import_row(
@@ -204,6 +248,7 @@ class Schemes:
             )
             if checked is not None and checked.sha256 == sha256:
                 self._remember(checked)
+                self._remember_terms(pk, checked)
             return pk
 
     def load(self, name: str | None = None) -> tuple[int, Scheme]:

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from annotator.core.colors import color_of, scheme_colors
-from annotator.core.textops import cue_matches
+from annotator.core.textops import cue_matches, fuzzy_score
 from annotator.core.timing import ActiveTimer
 
 if TYPE_CHECKING:
     from annotator.core.scheme import Label, LabelSet, Scheme
+    from annotator.services.browse import DocumentList
     from annotator.store import Store
 
 
@@ -94,6 +95,9 @@ class Session:
         self.annotations: list[dict[str, Any]] = []
         self.doc_annotations: list[dict[str, Any]] = []
         self.progress: dict[str, Any] | None = None
+        # annotation id -> attribute -> values, for the current sentence's annotations
+        self.attributes: dict[int, dict[str, list[str]]] = {}
+        self.has_attributes = any(ls.attributes for ls in scheme.label_sets)
         self.colors = scheme_colors(scheme)
         self.cues: list[tuple[str, str, str]] = []  # (cue, set, label)
         for ls in scheme.label_sets:
@@ -275,6 +279,9 @@ class Session:
             self.annotator_id, sentence_id=self.sentence_id
         )
         self.progress = self.store.progress.row(self.annotator_id, self.sentence_id)
+        self.attributes = self.store.annotations.attributes_of(
+            [int(a["id"]) for a in self.annotations]
+        ) if self.has_attributes else {}
 
     def reload_document_labels(self) -> None:
         self.doc_annotations = self.store.annotations.current(
@@ -366,6 +373,18 @@ class Session:
         if found is None:
             raise ValueError(f"document {doc_id} has no sentence {n}")
         return found
+
+    def next_marked(self, what: str) -> int | None:
+        """The next sentence (corpus order, wrapping) this annotator flagged (``"flag"``) or
+        wrote a note on (``"note"``); None when there is none."""
+        return self.store.progress.next_marked(self.annotator_id, self.sentence_id, what)
+
+    def document_list(self) -> DocumentList:
+        """Every document with this annotator's progress, flags, notes and labels, for the
+        document browser (done counts follow the same scheme versions as the header)."""
+        from annotator.services.browse import DocumentList
+
+        return DocumentList.load(self.store, self.annotator_id, self.complete_versions)
 
     # ------------------------------------------------------------------ state on screen
     def sentence_labels(self) -> list[dict[str, Any]]:
@@ -489,6 +508,77 @@ class Session:
         return self.toggle_span(
             suggestion.label_set, suggestion.label, suggestion.start, suggestion.end
         )
+
+    # ------------------------------------------------------------------ attributes
+    def attributes_of(self, annotation: dict[str, Any]) -> dict[str, list[str]]:
+        """The current values of an annotation of the current sentence, by attribute."""
+        return self.attributes.get(int(annotation["id"]), {})
+
+    def set_attribute(self, annotation_uid: str, attribute: str, value: str | None) -> str:
+        """Store one attribute value now (one undoable action): a single-valued attribute takes
+        ``value`` (None clears it), a multiple one toggles it. Returns a message;
+        ValueError for a value the scheme does not allow or an annotation not on this sentence."""
+        ann = next((a for a in self.annotations if a["uid"] == annotation_uid), None)
+        if ann is None:
+            raise ValueError("that label is no longer on this sentence")
+        attr = self.label_set(ann["label_set"]).attribute(attribute)
+        if attr is None:
+            raise ValueError(f"{ann['label_set']} has no attribute {attribute!r}")
+        if value is not None:
+            value = value.strip()
+            if not attr.accepts(value):
+                choices = ", ".join(attr.names)
+                raise ValueError(
+                    f"{attribute}: {value!r} is not one of {choices}" if not attr.open
+                    else f"{attribute}: give one line of text"
+                )
+        changed = self.store.annotations.set_attribute(
+            self.annotator_id, annotation_uid, attribute, value, multiple=attr.multiple
+        )
+        self.reload()
+        if not changed:
+            return f"{attribute}: unchanged"
+        shown = ", ".join(self.attributes.get(int(ann["id"]), {}).get(attribute, [])) or "—"
+        return f"{ann['label']} {attribute}: {shown}"
+
+    def attribute_choices(self, set_name: str, attribute: str, query: str = "") -> list[str]:
+        """What the form offers for an attribute, best first: with no query, the values this
+        annotator used (most recent first, so the first is the default) then the scheme's
+        values; with a query, those ranked by ``fuzzy_score`` (non-matching ones dropped), the
+        canonical names of matching aliases included."""
+        attr = self.label_set(set_name).attribute(attribute)
+        if attr is None:
+            return []
+        used = self.store.annotations.used_attribute_values(self.annotator_id, set_name, attribute)
+        if not attr.open:
+            used = [v for v in used if v in attr.names]
+        pool = list(dict.fromkeys([*used, *attr.names]))
+        if not query.strip():
+            return pool
+        ranked: dict[str, tuple[int, int]] = {}
+        for i, name in enumerate(pool):
+            score = fuzzy_score(query, name)
+            if score is not None:
+                ranked[name] = (score, i)
+        if attr.open:
+            for canon, variants in attr.aliases:
+                for alias in (canon, *variants):
+                    score = fuzzy_score(query, alias)
+                    if score is not None and (canon not in ranked or ranked[canon][0] > score):
+                        ranked[canon] = (score, len(pool))
+        return sorted(ranked, key=lambda n: ranked[n])
+
+    def default_attribute_value(self, set_name: str, attribute: str) -> str | None:
+        """The form's default: the value this annotator chose last for this attribute."""
+        attr = self.label_set(set_name).attribute(attribute)
+        if attr is None:
+            return None
+        for v in self.store.annotations.used_attribute_values(
+            self.annotator_id, set_name, attribute
+        ):
+            if attr.open or v in attr.names:
+                return v
+        return None
 
     def search(self, query: str, limit: int = 50) -> list[dict[str, Any]]:
         """Sentences of the corpus matching ``query`` (full-text, any text is safe)."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
+from annotator.core import adjudicate as adj
 from annotator.core.untrusted import clean_field, first_unsafe, name_problem, not_regular_file
 from annotator.services.doctor import log_imported_state
 from annotator.store import DatabaseError, Store, StoreError, new_uid, now
@@ -328,6 +329,9 @@ class Records:
                 self.check_unit(lineno, {**g, "sentence": j["sentence"]}, ls.level, text,
                                 f"{what}: gold label")
                 self.check_value(lineno, g.get("value"), f"{what}: gold label")
+                if g.get("origin") not in (None, *adj.ORIGINS):
+                    raise self.fail(lineno, f"{what}: gold origin must be one of "
+                                    f"{', '.join(adj.ORIGINS)}, not {g['origin']!r}")
 
     def check_label(self, lineno: int, a: dict[str, Any], what: str) -> LabelSet:
         """The label set of ``a`` in its scheme version (of ``a``'s level), and its label
@@ -547,7 +551,8 @@ class InsertNew:
                 [
                     {"label_set": g["label_set"], "label": g["label"], "level": g["level"],
                      "document_id": doc_id, "sentence_id": sentence,
-                     "start": g["start"], "end": g["end"], "value": g["value"]}
+                     "start": g["start"], "end": g["end"], "value": g["value"],
+                     "origin": g.get("origin")}  # absent in exports made before gold.origin
                     for g in j["gold"]
                 ],
             )

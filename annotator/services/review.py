@@ -212,6 +212,17 @@ class ReviewSession:
             self._documents[document_id] = self.store.corpus.document(document_id) or {}
         return self._documents[document_id]
 
+    def coder_spans(self, document_id: int, annotators: Sequence[str]) -> list[dict[str, Any]]:
+        """The current spans of ``annotators`` on a document, in every span set of the scheme
+        (what the whole-article pane shows beside a document-level decision)."""
+        sets = [ls.name for ls in self.scheme.label_sets if ls.level == "span"]
+        if not sets or not annotators:
+            return []
+        rows = self.store.annotations.of_document(
+            document_id, annotators=list(annotators), label_sets=sets
+        )
+        return [r for r in rows if r["level"] == "span" and r["start"] is not None]
+
     @property
     def unit(self) -> adj.Unit | None:
         return self.units[self.index] if 0 <= self.index < len(self.units) else None
@@ -235,10 +246,13 @@ class ReviewSession:
         ls = self.label_set(unit.key.label_set)
         gold = []
         for item in adj.sorted_items(decision.items, ls.names):
+            origin = adj.origin(unit, item)  # coder, adjusted or added: the gold says which
             if isinstance(item, tuple):
-                gold.append({"label": item[2], "start": item[0], "end": item[1]})
+                gold.append(
+                    {"label": item[2], "start": item[0], "end": item[1], "origin": origin}
+                )
             else:
-                gold.append({"label": item, "value": ls.value_of(item)})
+                gold.append({"label": item, "value": ls.value_of(item), "origin": origin})
         self.store.adjudications.adjudicate(
             self.scheme_id,
             self.adjudicator_id,

@@ -160,6 +160,9 @@ KEYS: list[tuple[str, str, str, str, str]] = [
     ("redo", "ctrl+y", "redo", "", "redo"),
     ("note", "c", "note", "", "note on the sentence"),
     ("flag", "f", "flag", "", "flag the sentence as unsure"),
+    ("browser", "ctrl+o", "browser", "", "document browser: filter, sort, enter opens"),
+    ("next-flagged", "ctrl+f", "next_marked('flag')", "", "next flagged sentence"),
+    ("next-note", "ctrl+e", "next_marked('note')", "", "next sentence with a note"),
     ("guidelines", "question_mark", "guidelines", "Help", "guidelines, labels with examples, keys"),
     ("quit", "q", "quit", "Quit", "quit (everything is already saved)"),
     ("cancel", "escape", "cancel", "", "cancel the selection, close panels"),
@@ -432,8 +435,7 @@ class AnnotateScreen(Screen[None]):
         if target is None:
             self.say(what or "no further sentence", "$warning")
             if forward and s.is_last_in_document() and s.missing_required_document_sets():
-                still = ", ".join(s.missing_required_document_sets())
-                self.open_document_panel(f"Still required for this document: {still}")
+                self.open_document_panel("Still required for this document")
                 return
             self.redraw()
             return
@@ -441,8 +443,7 @@ class AnnotateScreen(Screen[None]):
         if forward and leaving and s.is_last_in_document():
             missing = s.missing_required_document_sets()
             if missing:
-                reason = "Required before leaving the document: " + ", ".join(missing)
-                self.open_document_panel(reason, then=target)
+                self.open_document_panel("Required before leaving the document", then=target)
                 return
         self.move_to(target)
 
@@ -873,6 +874,38 @@ class AnnotateScreen(Screen[None]):
     def action_flag(self) -> None:
         flagged = self.session.toggle_flag()
         self.say("⚑ flagged as unsure" if flagged else "flag removed", "$success")
+        self.redraw()
+
+    def action_browser(self) -> None:
+        """`ctrl+o`: the document browser; enter opens the chosen document's first sentence."""
+        from annotator.tui.browser import BrowserScreen
+
+        s = self.session
+
+        def opened(document_id: int | None) -> None:
+            if document_id is not None and document_id != s.document_id:
+                try:
+                    self.move_to(s.resolve_goto(str(document_id)))
+                    return
+                except ValueError as exc:
+                    self.say(str(exc), "$warning")
+            self.redraw()
+
+        self.app.push_screen(BrowserScreen(s.document_list(), s.document_id),
+                             guard(self.app, opened))
+
+    def action_next_marked(self, what: str) -> None:
+        """`ctrl+f` / `ctrl+e`: the next flagged sentence / the next sentence with a note."""
+        s = self.session
+        name = "flagged sentence" if what == "flag" else "sentence with a note"
+        target = s.next_marked(what)
+        if target is None:
+            self.say(f"no {name}", "$warning")
+        elif target == s.sentence_id:
+            self.say(f"this is the only {name}", "$warning")
+        else:
+            self.move_to(target)
+            self.say(f"next {name}")
         self.redraw()
 
     def action_undo(self) -> None:

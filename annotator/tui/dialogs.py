@@ -185,7 +185,11 @@ class PickerScreen(ModalScreen[Choice | None]):
 # ------------------------------------------------------------------------------ document panel
 class DocumentPanel(ModalScreen[None]):
     """Document-level label sets (stance, primary frame...). Quick keys or the picker apply a
-    label; every change is stored before the panel redraws."""
+    label; every change is stored before the panel redraws.
+
+    ``reason`` (e.g. "Required before leaving the document") heads the list of required sets
+    still unanswered, computed again at every redraw: a message written once when the panel
+    opened kept naming sets the coder had answered meanwhile."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,enter,d", "dismiss(None)", "Close", id="document-close"),
@@ -232,7 +236,7 @@ class DocumentPanel(ModalScreen[None]):
         title = (s.doc.row.get("title") or "").strip() or f"document {s.document_id}"
         head = Content.assemble(("Document labels: ", "bold"), plain(title))
         if self.reason:
-            head = Content("\n").join([head, Content(self.reason).stylize("bold $warning")])
+            head = Content("\n").join([head, self.required_line()])
         self.query_one("#document-title", Static).update(safe(head))
         lines: list[Content] = []
         row = 0
@@ -265,6 +269,15 @@ class DocumentPanel(ModalScreen[None]):
         self.query_one("#document-sets", Static).update(safe(Content("\n").join(lines)))
         body = self.query_one("#document-body", VerticalScroll)
         body.scroll_to(y=max(0, cursor_line - body.size.height // 2), animate=False)
+
+    def required_line(self) -> Content:
+        """What is still required, as of now (or that nothing is)."""
+        missing = self.session.missing_required_document_sets()
+        if missing:
+            return Content(f"{self.reason}: {', '.join(missing)}").stylize("bold $warning")
+        return Content("✓ every required document label is answered · enter: continue").stylize(
+            "bold $success"
+        )
 
     def action_move(self, step: int) -> None:
         if self.rows:

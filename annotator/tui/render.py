@@ -295,12 +295,17 @@ def legend_content(
                 ("  a: accept  A: next" if current else "", "$text-muted"),
             )
         )
-    if session.note:
-        lines.append(Content.assemble(("✎ ", "bold $accent"), plain(_clip(session.note, 200))))
-    if not lines:
+    # The note stays under the sentence even when a small terminal leaves out span lines.
+    note = (
+        [Content.assemble(("✎ ", "bold $accent"), plain(_clip(session.note, 200)))]
+        if session.note else []
+    )
+    if not lines and not note:
         return Content("no spans · s: select by typing · v: select with arrows").stylize(
             "$text-muted"
         )
+    if max_lines is not None and note:
+        max_lines = max(1, max_lines - 1)
     if max_lines is not None and len(lines) > max_lines:
         keep = max(1, max_lines - 1)
         focus = span_cursor if span_cursor is not None else 0
@@ -314,7 +319,7 @@ def legend_content(
                 "$text-muted"
             ),
         ]
-    return Content("\n").join(lines)
+    return Content("\n").join([*lines, *note])
 
 
 def labels_content(

@@ -15,17 +15,19 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import Key
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Static
 
 from annotator.core import adjudicate as adj
+from annotator.core import fold, textops
 from annotator.core.colors import color_of
 from annotator.core.untrusted import visible
 from annotator.services.review import ReviewSession, load_table
-from annotator.tui.render import plain, safe, span_style
+from annotator.tui.article_pane import ArticlePane, article_lines, coder_mark, paragraphs
+from annotator.tui.render import SELECTION_STYLE, plain, safe, span_style
 
 if TYPE_CHECKING:
     from annotator.core.scheme import LabelSet, Scheme
@@ -41,8 +43,11 @@ def items_content(
     ls: LabelSet,
     sentence: dict[str, Any] | None,
     colors: Mapping[tuple[str, str], str],
+    *,
+    unit: adj.Unit | None = None,
 ) -> Content:
-    """A version (or the gold) on one line: labels, or spans as « text » Label."""
+    """A version (or the gold) on one line: labels, or spans as « text » Label; with ``unit``,
+    an item no coder proposed as such says so (adjusted, added)."""
     if not items:
         return Content("(nothing)").stylize("italic $text-muted")
     parts: list[Content] = []
@@ -61,6 +66,11 @@ def items_content(
             )
         else:
             parts.append(Content(item).stylize(span_style(color_of(colors, ls.name, item))))
+        origin = adj.origin(unit, item) if unit is not None else "coder"
+        if origin != "coder":
+            parts[-1] = Content.assemble(
+                parts[-1], " ", Content(f"({origin})").stylize("italic $warning")
+            )
     return Content("  ").join(parts)
 
 
@@ -107,19 +117,73 @@ class NoteScreen(ModalScreen[str | None]):
         self.dismiss(event.value)
 
 
-class EditScreen(ModalScreen[frozenset[adj.Item] | None]):
-    """Edit the result: up/down move, space toggles, a label's quick key toggles that label
-    (span sets: gives the highlighted span that label), enter saves, escape cancels."""
+class EditFind(Input):
+    """The `s` bar of the span editor: typing selects the first occurrence in the sentence
+    (folding accents, apostrophes and spaces, :func:`annotator.core.fold.find`); tab the next
+    one; enter keeps the selection; escape drops it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel"),
-        Binding("enter", "save", "Save"),
+        Binding("tab", "next_match", "Next match", show=False),
+        Binding("enter", "keep", show=False, priority=True),
+        Binding("escape", "drop", show=False, priority=True),
+    ]
+
+    def _editor(self) -> EditScreen | None:
+        screen = self.screen
+        return screen if isinstance(screen, EditScreen) else None
+
+    def action_next_match(self) -> None:
+        if (editor := self._editor()) is not None:
+            editor.next_match()
+
+    def action_keep(self) -> None:
+        if (editor := self._editor()) is not None:
+            editor.close_find(keep=True)
+
+    def action_drop(self) -> None:
+        if (editor := self._editor()) is not None:
+            editor.close_find(keep=False)
+
+    async def _on_key(self, event: Key) -> None:
+        if not self.display:
+            return  # typed right after the bar closed: the key is the dialog's
+        await super()._on_key(event)
+
+
+class EditScreen(ModalScreen[frozenset[adj.Item] | None]):
+    """Edit the result: up/down move, space toggles, a label's quick key toggles that label
+    (span sets: gives the highlighted span that label), enter saves, escape cancels.
+
+    Span sets also take the annotation screen's selection keys on the sentence: ``v`` selects
+    the highlighted span's boundaries to adjust them (or the first word when there is no span),
+    ``s`` selects by typing, ``+`` starts a new span at the first word; then ←/→ move by word,
+    shift+←/→ extend, alt+←/→ move the end and ctrl+←/→ the start by one character
+    (:mod:`annotator.core.textops`). Enter puts the adjusted boundaries on the span (label
+    kept); a label key makes the selection a gold span with that label (a new one when the
+    selection did not start from a span); escape drops the selection."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "escape", "Cancel"),
+        Binding("enter", "enter", "Save"),
         Binding("down", "move(1)", show=False),
         Binding("up", "move(-1)", show=False),
         Binding("pagedown", "move(10)", show=False),
         Binding("pageup", "move(-10)", show=False),
         Binding("space", "toggle_row", "Toggle"),
+        Binding("v", "select_span", "Adjust", id="review-edit-adjust"),
+        Binding("s", "type_select", "Type", id="review-edit-type"),
+        Binding("plus", "new_span", "New span", id="review-edit-new"),
+        Binding("right", "word(1)", show=False),
+        Binding("left", "word(-1)", show=False),
+        Binding("shift+right", "extend(1)", show=False),
+        Binding("shift+left", "extend(-1)", show=False),
+        Binding("alt+right", "nudge('end', 1)", show=False),
+        Binding("alt+left", "nudge('end', -1)", show=False),
+        Binding("ctrl+right", "nudge('start', 1)", show=False),
+        Binding("ctrl+left", "nudge('start', -1)", show=False),
     ]
+    SPAN_ONLY = frozenset({"select_span", "type_select", "new_span"})
+    SELECTING = frozenset({"word", "extend", "nudge"})
 
     def __init__(
         self,
@@ -141,13 +205,40 @@ class EditScreen(ModalScreen[frozenset[adj.Item] | None]):
             self.rows = list(ls.names)
         self.cursor = 0
         self.error = ""
+        # span editing: the selection (sentence offsets), and the row it adjusts (None: new)
+        self.selection: tuple[int, int] | None = None
+        self.target: int | None = None
+        self.matches: list[tuple[int, int]] = []
+        self.match_index = 0
+
+    @property
+    def spans(self) -> bool:
+        """Whether the span editor is available (a span unit whose sentence is known)."""
+        return self.unit.level == "span" and self.sentence is not None
+
+    @property
+    def text(self) -> str:
+        return str(self.sentence["text"]) if self.sentence is not None else ""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="review-dialog"):
             yield Static(id="edit-body")
+            find = EditFind(placeholder="type text to select; tab: next; enter: keep; esc: drop",
+                            id="edit-find")
+            find.cursor_blink = False
+            find.display = False  # shown by s
+            find.can_focus = False  # so that no focus rule hands it the keys while hidden
+            yield find
 
     def on_mount(self) -> None:
         self.redraw()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.SPAN_ONLY:
+            return self.spans
+        if action in self.SELECTING:
+            return self.selection is not None
+        return True
 
     def redraw(self) -> None:
         lines: list[Content] = [
@@ -156,8 +247,10 @@ class EditScreen(ModalScreen[frozenset[adj.Item] | None]):
                 "$text-muted"
             ),
         ]
+        if self.spans:
+            lines.extend(self.sentence_lines())
         # show a window of rows around the cursor so long label sets fit small terminals
-        room = max(3, int(self.app.size.height * 0.8) - 9)  # dialog max-height 80%
+        room = max(3, int(self.app.size.height * 0.8) - 9 - (len(lines) - 2))
         first = max(0, min(self.cursor - room // 2, len(self.rows) - room))
         last = min(len(self.rows), first + room)
         if first > 0:
@@ -167,7 +260,9 @@ class EditScreen(ModalScreen[frozenset[adj.Item] | None]):
             label = adj.item_label(item)
             lab = self.ls.label(label)
             key = (lab.key if lab is not None else None) or " "
-            body = items_content(frozenset({item}), self.ls, self.sentence, self.label_colors)
+            body = items_content(
+                frozenset({item}), self.ls, self.sentence, self.label_colors, unit=self.unit
+            )
             line = Content.assemble(f"{'>' if i == self.cursor else ' '} {mark} {key} ", body)
             if i == self.cursor:
                 line = line.stylize("bold")
@@ -177,6 +272,31 @@ class EditScreen(ModalScreen[frozenset[adj.Item] | None]):
         if self.error:
             lines.append(Content(self.error).stylize("bold $error"))
         self.query_one("#edit-body", Static).update(safe(Content("\n").join(lines)))
+
+    def sentence_lines(self) -> list[Content]:
+        """The sentence with the gold spans and the selection, and what the keys do now."""
+        assert self.sentence is not None
+        gold = frozenset(self.selected)
+        shown = sentence_with_spans(self.sentence, gold, self.ls, self.label_colors)
+        if self.selection is None:
+            help_text = "v: adjust the highlighted span · s: type a span · +: new span"
+            return [shown, Content(help_text).stylize("$text-muted")]
+        a, b = self.selection
+        shown = shown.stylize(SELECTION_STYLE, a, b)
+        what = "adjusting the highlighted span" if self.target is not None else "new span"
+        keys = "enter: keep boundaries · " if self.target is not None else ""
+        return [
+            shown,
+            Content.assemble(
+                Content(f"{what}: «").stylize("bold"),
+                plain(textops.clip_end(self.text[a:b], 50)),
+                Content("»").stylize("bold"),
+                Content(
+                    f" · ←→ word · shift: extend · alt/ctrl: char · {keys}label key: label · "
+                    "esc: drop"
+                ).stylize("$text-muted"),
+            ),
+        ]
 
     def action_move(self, step: int) -> None:
         if self.rows:
@@ -194,7 +314,7 @@ class EditScreen(ModalScreen[frozenset[adj.Item] | None]):
         self.redraw()
 
     def action_toggle_row(self) -> None:
-        if self.rows:
+        if self.rows and self.selection is None:
             self.toggle(self.rows[self.cursor])
 
     def on_key(self, event: Key) -> None:
@@ -208,20 +328,143 @@ class EditScreen(ModalScreen[frozenset[adj.Item] | None]):
             self.cursor = self.rows.index(lab.name)
             self.toggle(lab.name)
             return
+        if self.selection is not None:
+            self.place(lab.name)
+            return
         if not self.rows:
             return
         row = self.rows[self.cursor]
         if not isinstance(row, tuple):
             return
-        start, end = row[0], row[1]
-        new: adj.Item = (start, end, lab.name)
-        self.selected.discard(self.rows[self.cursor])
-        if new not in self.rows:
-            self.rows[self.cursor] = new
+        self.put((row[0], row[1], lab.name), replace=self.cursor)
+
+    # -- the span editor
+    def put(self, new: adj.Item, replace: int | None) -> None:
+        """Make ``new`` a gold span in place of row ``replace`` (taken out of the gold; a coder's
+        span stays listed, so the adjudicator can go back to it), or as a new row; the cursor
+        goes to it."""
+        if replace is not None:
+            self.selected.discard(self.rows[replace])
+            if self.rows[replace] in adj.union(self.unit):
+                replace = None
+        if new in self.rows:
+            self.cursor = self.rows.index(new)
+        elif replace is not None:
+            self.rows[replace] = new
+            self.cursor = replace
         else:
+            self.rows = adj.sorted_items([*self.rows, new], self.ls.names)
             self.cursor = self.rows.index(new)
         self.selected.add(new)
+        self.error = ""
         self.redraw()
+
+    def place(self, label: str | None) -> None:
+        """The selection becomes a gold span (``label``; None: the adjusted span's own)."""
+        assert self.selection is not None and self.sentence is not None
+        base = int(self.sentence["start"])
+        target = self.target
+        if label is None:
+            if target is None:
+                names = " · ".join(
+                    f"{lab.key} {lab.name}" for lab in self.ls.labels if lab.key
+                ) or "space: pick a label"
+                self.error = f"a new span needs a label: {names}"
+                self.redraw()
+                return
+            label = adj.item_label(self.rows[target])
+        a, b = self.selection
+        self.selection = None
+        self.target = None
+        self.put((base + a, base + b, label), replace=target)
+
+    def set_selection(self, sel: tuple[int, int] | None) -> None:
+        self.selection = sel
+        self.error = ""
+        self.redraw()
+
+    def action_select_span(self) -> None:
+        """v: select the highlighted span's boundaries to adjust them (the first word when
+        there is no span)."""
+        assert self.sentence is not None
+        row = self.rows[self.cursor] if self.rows else None
+        if isinstance(row, tuple):
+            base = int(self.sentence["start"])
+            self.target = self.cursor
+            self.set_selection((row[0] - base, row[1] - base))
+        else:
+            self.action_new_span()
+
+    def action_new_span(self) -> None:
+        """+: a new span, selected from the first word of the sentence."""
+        sel = textops.first_word(self.text)
+        if sel is not None:
+            self.target = None
+            self.set_selection(sel)
+
+    def action_type_select(self) -> None:
+        """s: select a new span by typing it."""
+        self.target = None
+        self.selection = None
+        find = self.query_one("#edit-find", EditFind)
+        find.value = ""
+        find.display = True
+        find.can_focus = True
+        find.focus()
+        self.redraw()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "edit-find":
+            return
+        event.stop()
+        self.matches = fold.find(self.text, event.value)
+        self.match_index = 0
+        if self.matches:
+            self.set_selection(self.matches[0])
+        else:
+            self.selection = None
+            self.error = "no match" if event.value.strip() else ""
+            self.redraw()
+
+    def next_match(self) -> None:
+        if self.matches:
+            self.match_index = (self.match_index + 1) % len(self.matches)
+            self.set_selection(self.matches[self.match_index])
+
+    def close_find(self, *, keep: bool) -> None:
+        find = self.query_one("#edit-find", EditFind)
+        find.display = False
+        find.can_focus = False
+        self.set_focus(None)
+        if not keep:
+            self.selection = None
+        self.redraw()
+
+    def action_word(self, step: int) -> None:
+        if self.selection is not None:
+            self.set_selection(textops.move_word(self.text, self.selection, step))
+
+    def action_extend(self, step: int) -> None:
+        if self.selection is not None:
+            self.set_selection(textops.extend_word(self.text, self.selection, step))
+
+    def action_nudge(self, edge: str, step: int) -> None:
+        if self.selection is not None:
+            self.set_selection(textops.nudge(self.text, self.selection, edge, step))
+
+    def action_escape(self) -> None:
+        if self.selection is not None:
+            self.selection = None
+            self.target = None
+            self.redraw()
+            return
+        self.dismiss(None)
+
+    def action_enter(self) -> None:
+        if self.selection is not None:
+            self.place(None)
+            return
+        self.action_save()
 
     def action_save(self) -> None:
         problem = adj.single_choice_problem(
@@ -247,6 +490,13 @@ class ReviewScreen(Screen[None]):
         Binding("right,j,n", "step(1)", "Next", id="review-next", show=False),
         Binding("left,k,p", "step(-1)", "Prev", id="review-previous", show=False),
         Binding("tab", "next_undecided", "Undecided", id="review-next-undecided", show=False),
+        Binding("down", "scroll_text(1)", "Scroll", id="review-scroll-down", show=False),
+        Binding("up", "scroll_text(-1)", show=False, id="review-scroll-up"),
+        Binding("pagedown", "scroll_text('page')", show=False, id="review-page-down"),
+        Binding("pageup", "scroll_text('-page')", show=False, id="review-page-up"),
+        Binding("home", "scroll_text('home')", show=False, id="review-scroll-home"),
+        Binding("end", "scroll_text('end')", show=False, id="review-scroll-end"),
+        Binding("a", "toggle_article", "Article", id="review-article"),
         Binding("q", "quit_review", "Quit", id="review-quit"),
     ]
 
@@ -254,13 +504,16 @@ class ReviewScreen(Screen[None]):
         super().__init__()
         self.session = session
         self.message = Content(HELP)
+        self.article_always = False  # a: the article beside sentence and span units too
 
     def compose(self) -> ComposeResult:
         yield Static(id="review-status")
-        with VerticalScroll(id="review-main"):
-            yield Static(id="review-context")
-            yield Static(id="review-versions")
-            yield Static(id="review-decision")
+        with Horizontal(id="review-body"):
+            yield ArticlePane(id="review-article")
+            with VerticalScroll(id="review-main"):
+                yield Static(id="review-context")
+                yield Static(id="review-versions")
+                yield Static(id="review-decision")
         yield Static(id="review-message")
         yield Footer()
 
@@ -276,6 +529,10 @@ class ReviewScreen(Screen[None]):
         versions = self.query_one("#review-versions", Static)
         decision = self.query_one("#review-decision", Static)
         self.query_one("#review-message", Static).update(safe(self.message))
+        article = self.query_one(ArticlePane)
+        article.display = unit is not None and (
+            unit.key.sentence_id is None or self.article_always
+        )
         if unit is None:
             status.update(
                 plain(f"Review · {s.adjudicator} · no disagreement to review").stylize("bold")
@@ -300,6 +557,8 @@ class ReviewScreen(Screen[None]):
             ))
         )
         context.update(safe(self.context_content(unit, ls, doc)))
+        if article.display:
+            self.show_article(unit, doc)
         versions.update(safe(self.versions_content(unit, ls)))
         decision.update(safe(self.decision_content(unit, ls)))
 
@@ -322,10 +581,11 @@ class ReviewScreen(Screen[None]):
         lines = [head]
         if unit.key.sentence_id is None:
             lines.append(
-                Content("Document-level label set; the article opens:").stylize("$text-muted")
+                Content(
+                    f"Document-level label set; the whole article ({len(sents)} sentences) is "
+                    "on the left with the coders' spans: ↑↓ pgup pgdn home end scroll it"
+                ).stylize("$text-muted")
             )
-            for sent in sents[:3]:
-                lines.append(plain(sent["text"]))
             return Content("\n").join(lines)
         pos = next((i for i, x in enumerate(sents) if x["id"] == unit.key.sentence_id), 0)
         lines[0] = Content.assemble(lines[0], f" · sentence {pos + 1}/{len(sents)}")
@@ -336,6 +596,72 @@ class ReviewScreen(Screen[None]):
         if pos + 1 < len(sents):
             lines.append(plain(sents[pos + 1]["text"]).stylize("$text-muted"))
         return Content("\n").join(lines)
+
+    def show_article(self, unit: adj.Unit, doc: dict[str, Any]) -> None:
+        """The whole article, with the spans of the unit's coders, numbered as their
+        versions."""
+        s = self.session
+        doc_id = unit.key.document_id
+        number = {a: i for i, a in enumerate(unit.annotators, 1)}
+        spans = s.coder_spans(doc_id, unit.annotators)
+        sentences = s.sentences(doc_id)
+        sentence = self.sentence_of(unit)
+        current = None if sentence is None else (int(sentence["start"]), int(sentence["end"]))
+        pane = self.query_one(ArticlePane)
+        key = (doc_id, tuple(unit.annotators), s.hide_names, current,
+               tuple(sp["uid"] for sp in spans))
+        if key == pane.key:
+            return  # shown already: nothing is built again on a key press
+        lines = article_lines(
+            str(doc.get("text") or ""), sentences, spans, number, s.colors, current
+        )
+        focus = None
+        if current is not None:  # its paragraph (lines: paragraphs with blank lines between)
+            at = next(i for i, p in enumerate(paragraphs(sentences)) if p[1] >= current[1])
+            focus = 2 * at
+        who = [
+            Content.assemble(Content(coder_mark([n])).stylize("bold"), " ", plain(s.names[a]))
+            for a, n in number.items()
+        ]
+        used = sorted({(sp["label_set"], sp["label"]) for sp in spans if sp["annotator"] in number})
+        legend = [
+            Content(label).stylize(span_style(color_of(s.colors, ls_name, label)))
+            for ls_name, label in used
+        ]
+        head = Content.assemble(
+            Content("Article").stylize("bold underline"),
+            Content(" · coders' spans: ").stylize("$text-muted"),
+            Content("  ").join(who),
+            *(["\n", Content(" ").join(legend)] if legend else
+              [Content(" · no spans on this article").stylize("$text-muted")]),
+        )
+        pane.show(key, head, lines, focus)
+
+    def action_toggle_article(self) -> None:
+        """a: the whole article beside sentence and span units too (document units always
+        have it), the unit's sentence underlined."""
+        unit = self.session.unit
+        if unit is not None and unit.key.sentence_id is None:
+            self.say("document-level units always show the whole article")
+        else:
+            self.article_always = not self.article_always
+            self.say("article shown beside every unit (a: hide)" if self.article_always
+                     else "article hidden for sentence and span units")
+        self.redraw()
+
+    def action_scroll_text(self, how: int | str) -> None:
+        """↑↓ pgup pgdn home end: scroll the article (document units) or the unit's pane."""
+        article = self.query_one(ArticlePane)
+        pane: Any = article if article.display else self.query_one("#review-main")
+        if how == "home":
+            pane.scroll_home(animate=False)
+        elif how == "end":
+            pane.scroll_end(animate=False)
+        elif isinstance(how, str):
+            page = max(1, pane.scrollable_content_region.height - 1)
+            pane.scroll_relative(y=page if how == "page" else -page, animate=False)
+        else:
+            pane.scroll_relative(y=how, animate=False)
 
     def versions_content(self, unit: adj.Unit, ls: LabelSet) -> Content:
         s = self.session
@@ -367,10 +693,16 @@ class ReviewScreen(Screen[None]):
         choice = cur.choice
         if choice.startswith("accept:") and self.session.hide_names:
             choice = "accept:" + self.session.names.get(choice[7:], "?")
+        origins = [adj.origin(unit, item) for item in cur.items]
+        edited = [
+            f"{origins.count(o)} {o}" for o in adj.ORIGINS[1:] if origins.count(o)
+        ]
         return Content.assemble(
             Content("Gold  ").stylize("bold"),
-            items_content(cur.items, ls, self.sentence_of(unit), self.session.colors),
+            items_content(cur.items, ls, self.sentence_of(unit), self.session.colors, unit=unit),
             Content(f"   ({choice}, by {cur.adjudicator})").stylize("$text-muted"),
+            *([Content(f" · edited: {', '.join(edited)}").stylize("bold $warning")]
+              if edited else []),
         )
 
     def say(self, text: str, style: str = "") -> None:

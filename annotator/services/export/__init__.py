@@ -8,11 +8,12 @@ from typing import Any
 
 FORMATS = (
     "jsonl", "csv", "semeval", "brat", "conll", "parquet",
-    "labelstudio", "doccano", "prodigy", "webanno", "conllu", "spacy",
+    "labelstudio", "doccano", "prodigy", "webanno", "conllu", "spacy", "qdpx", "qdc",
 )
 DIRECTORY_FORMATS = frozenset({"semeval", "brat", "conll", "parquet", "labelstudio", "webanno",
                                "conllu"})
-MODULES = {"spacy": "spacy_docbin"}  # format -> module, where the names differ
+MODULES = {"spacy": "spacy_docbin", "qdc": "qdpx"}  # format -> module, where the names differ
+FUNCTIONS = {"qdc": "export_codebook"}  # format -> function, where it is not ``export``
 
 
 def exporter(fmt: str) -> Callable[..., dict[str, int]]:
@@ -22,5 +23,5 @@ def exporter(fmt: str) -> Callable[..., dict[str, int]]:
     module: Any = importlib.import_module(
         f"annotator.services.export.{MODULES.get(fmt, fmt)}"
     )
-    fn: Callable[..., dict[str, int]] = module.export
+    fn: Callable[..., dict[str, int]] = getattr(module, FUNCTIONS.get(fmt, "export"))
     return fn

@@ -1,5 +1,5 @@
 """Other annotation tools' files in: Label Studio, doccano, Prodigy, INCEpTION/WebAnno TSV 3,
-spaCy DocBin and CoNLL-U Plus, one reader per format turning a file into
+spaCy DocBin, CoNLL-U Plus and REFI-QDA projects (.qdpx), one reader per format turning a file into
 :class:`~annotator.services.formats_in.common.ForeignDoc` records, which
 :func:`~annotator.services.formats_in.common.store_documents` checks and stores (all or
 nothing)."""
@@ -23,6 +23,7 @@ READERS: dict[str, tuple[str, str]] = {
     "webanno": ("webanno", "read"),
     "conllu": ("conllu", "read"),
     "spacy": ("spacy_docbin", "read"),
+    "qdpx": ("qdpx", "read"),
 }
 FORMATS = tuple(READERS)
 

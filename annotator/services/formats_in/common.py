@@ -43,6 +43,7 @@ class Item:
     label_set: str | None = None
     note: str | None = None
     where: str = ""
+    attributes: dict[str, list[str]] = field(default_factory=dict)  # attribute -> values
 
 
 @dataclass
@@ -82,6 +83,7 @@ class _Sets:
         self.scheme: Any = None
         self.scheme_id: int | None = None
         self.new: dict[str, tuple[str, list[str]]] = {}  # set -> (level, labels)
+        self.new_attributes: dict[str, dict[str, bool]] = {}  # set -> attribute -> multiple
         if store.schemes.summary() or scheme_name is not None:
             try:
                 self.scheme_id, self.scheme = store.schemes.load(scheme_name)
@@ -127,6 +129,35 @@ class _Sets:
             return None
         return str(ls.name), str(ls.level)
 
+    def check_attributes(self, item: Item, set_name: str) -> bool:
+        """Whether the item's attribute values fit its set (recording the problem if not).
+        A scheme made from the file gets each attribute as an open one."""
+        if not item.attributes:
+            return True
+        where = f"{item.where}: " if item.where else ""
+        if self.scheme is None:
+            known = self.new_attributes.setdefault(set_name, {})
+            for name, values in item.attributes.items():
+                known[name] = known.get(name, False) or len(values) > 1
+            return True
+        ls = self.scheme.label_set(set_name)
+        for name, values in item.attributes.items():
+            attr = ls.attribute(name) if ls is not None else None
+            if attr is None:
+                self.problems.append(f"{where}attribute {name!r} is not an attribute of "
+                                     f"{self.scheme.name}/{set_name}")
+                return False
+            bad = [v for v in values if not attr.accepts(v)]
+            if bad:
+                self.problems.append(f"{where}{bad[0]!r} is not a value of the attribute "
+                                     f"{name!r} of {self.scheme.name}/{set_name}")
+                return False
+            if len(values) > 1 and not attr.multiple:
+                self.problems.append(f"{where}the attribute {name!r} of {set_name} takes one "
+                                     f"value ({len(values)} given)")
+                return False
+        return True
+
     def _new_set(self, item: Item, has_offsets: bool, exact: bool) -> tuple[str, str] | None:
         level = ("sentence" if exact and item.label_set else "span") if has_offsets else "document"
         name = _set_name(item.label_set) or self.label_set or DEFAULT_SETS[level]
@@ -149,6 +180,10 @@ class _Sets:
         text = "name: imported\nversion: 1\nlabel_sets:\n" + "".join(
             f"  - name: {name}\n    level: {level}\n    multiple: true\n    labels:\n"
             + "".join(f"      - name: {json.dumps(lab, ensure_ascii=False)}\n" for lab in labels)
+            + ("    attributes:\n" if self.new_attributes.get(name) else "")
+            + "".join(f"      - {{name: {json.dumps(a, ensure_ascii=False)}, open: true"
+                      + (", multiple: true}\n" if many else "}\n")
+                      for a, many in self.new_attributes.get(name, {}).items())
             for name, (level, labels) in self.new.items()
         )
         scheme = parse_scheme(text, "<imported scheme>")
@@ -212,7 +247,7 @@ def store_documents(
                                         f"outside the text ({len(d.text)} characters)")
                         continue
                 r = sets.resolve(it, doc_in.sentences)
-                if r is not None:
+                if r is not None and sets.check_attributes(it, r[0]):
                     mine.append((it, r[0], r[1]))
             resolved.append(mine)
         prepared.append((d, doc_in, resolved))
@@ -253,6 +288,7 @@ def _store_work(
     }
     ts = w.created_at or now()
     rows = []
+    fresh: list[Item] = []  # the item of each row
     for it, set_name, level in items:
         sentence_id: int | None = None
         start, end = it.start, it.end
@@ -266,6 +302,7 @@ def _store_work(
             result.annotations_present += 1
             continue
         existing.add(key)
+        fresh.append(it)
         ls = sets.scheme.label_set(set_name) if sets.scheme is not None else None
         rows.append(
             {"uid": new_uid(), "annotator_id": who, "scheme_id": scheme_id,
@@ -276,6 +313,11 @@ def _store_work(
         )
     store.db.bulk_insert("annotations", rows)
     result.annotations_new += len(rows)
+    for row, it in zip(rows, fresh, strict=True):
+        for name, values in it.attributes.items():
+            for value in values:
+                store.annotations.set_attribute(who, str(row["uid"]), name, value,
+                                               multiple=True)
     if w.done and sents and scheme_id is not None:
         mark_imported_done(store, who, doc_id, scheme_id, sents, ts, seconds=w.seconds or 0)
 

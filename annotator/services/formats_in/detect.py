@@ -61,6 +61,8 @@ def guess_format(paths: list[Path]) -> str:
         return "labelstudio"
     if suffix == ".spacy":
         return "spacy"
+    if suffix == ".qdpx":
+        return "qdpx"
     if suffix in (".conllu", ".conllup"):
         return "conllu"
     head = _head(first)
