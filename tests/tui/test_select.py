@@ -18,6 +18,7 @@ from annotator.tui.app import AnnotateScreen, AnnotatorApp, make_app
 from annotator.tui.text_pane import SentenceView, TextPane
 
 from .conftest import make_doc, rendered
+from .test_annotate import spans as stored_spans
 
 App = Callable[..., AnnotatorApp]
 
@@ -68,17 +69,8 @@ def fr_db(french: Path) -> Any:
 
 
 def spans(db: Store) -> list[tuple[str, str]]:
-    aid = db.schemes.annotator_id("alice")
-    rows = db.db.query(
-        'SELECT label, start, "end", document_id FROM annotations WHERE annotator_id = ? '
-        "AND level = 'span' AND removed_at IS NULL ORDER BY start",
-        [aid],
-    )
-    out = []
-    for r in rows:
-        text = db.corpus.document(r["document_id"])["text"]  # type: ignore[index]
-        out.append((r["label"], text[r["start"] : r["end"]]))
-    return out
+    """(label, text) of alice's spans, read from the database."""
+    return [(label, text) for label, _s, _e, text in stored_spans(db)]
 
 
 def screen(app: AnnotatorApp) -> AnnotateScreen:

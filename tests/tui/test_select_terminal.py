@@ -17,6 +17,8 @@ from click.testing import CliRunner
 from annotator.cli import cli
 from annotator.store import Store
 
+from .test_annotate import spans as stored_spans
+
 TEXT = (
     "Titre de test\n\n"
     "Les g\u00e9n\u00e9raux annoncent d\u2019\u00e9normes pertes pour un gain minime. "
@@ -87,15 +89,6 @@ def test_apostrophe_and_accents_in_a_real_terminal(tmp_path: Path) -> None:
     finally:
         tmux("kill-server")
     store = Store.open(db)
-    aid = store.schemes.annotator_id("alice")
-    rows = store.db.query(
-        'SELECT start, "end", document_id FROM annotations WHERE annotator_id = ? '
-        "AND level = 'span' AND removed_at IS NULL ORDER BY start",
-        [aid],
-    )
-    got = []
-    for r in rows:
-        text = store.corpus.document(r["document_id"])["text"]  # type: ignore[index]
-        got.append(text[r["start"] : r["end"]])
+    got = [text for _label, _s, _e, text in stored_spans(store)]
     store.close()
     assert got == ["d\u2019\u00e9normes pertes", "crient au scandale"]
