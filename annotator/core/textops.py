@@ -2,6 +2,12 @@
 
 Offsets here are relative to the sentence (Python string indices); the screen adds the sentence's
 start to store document offsets.
+
+Words follow a French reader: an apostrophe (typed ``'`` or printed ``’``) or a hyphen (also the
+non-breaking one) inside a word joins it, so « d’énormes », « aujourd’hui » and « néo‑nazis » are
+one word each for moving and extending; but the letter right after an elision's apostrophe is
+also a place a span may start (« énormes » in « d’énormes » is a fine span). Punctuation is never
+a word: word moves jump over it.
 """
 
 from __future__ import annotations
@@ -9,7 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-WORD = re.compile(r"\w+(?:['’\-]\w+)*")
+from annotator.core.fold import find
+
+# Characters that join two parts of one word: apostrophes (typed and typographic), hyphens
+# (typed, Unicode hyphen, non-breaking hyphen). Dashes (– —) separate words.
+APOSTROPHES = "'\u2019\u02bc\u2018"
+HYPHENS = "\\-\u2010\u2011"
+WORD = re.compile(rf"\w+(?:[{APOSTROPHES}{HYPHENS}]\w+)*")
 
 
 def words(text: str) -> list[tuple[int, int]]:
@@ -22,10 +34,24 @@ def words(text: str) -> list[tuple[int, int]]:
 
 
 def occurrences(text: str, query: str) -> list[tuple[int, int]]:
-    """Every case-insensitive occurrence of ``query`` in ``text`` (non-overlapping, in order)."""
-    if not query:
-        return []
-    return [(m.start(), m.end()) for m in re.finditer(re.escape(query), text, re.IGNORECASE)]
+    """Every occurrence of ``query`` in ``text`` (non-overlapping, in order), matched the way a
+    keyboard types: case, accents, typographic apostrophes, quotes, dashes and non-breaking
+    spaces folded (:func:`annotator.core.fold.find`); offsets are the original text's."""
+    return find(text, query)
+
+
+def first_choice(text: str, matches: Sequence[tuple[int, int]]) -> int:
+    """Which of ``matches`` the find bar selects first: a whole word (« et » is the word et,
+    not the start of « étrangères »), else the start of a word (a prefix names a word: « cr »
+    is « crient », not « sacré »), else the first one."""
+    ws = words(text)
+    whole = set(ws)
+    starts = {s for s, _ in ws}
+    for good in (lambda m: m in whole, lambda m: m[0] in starts):
+        hit = next((i for i, m in enumerate(matches) if good(m)), None)
+        if hit is not None:
+            return hit
+    return 0
 
 
 def cue_matches(text: str, cue: str) -> list[tuple[int, int]]:
@@ -115,8 +141,37 @@ def first_word(text: str) -> Selection | None:
     return ws[0] if ws else None
 
 
+def word_at(text: str, offset: int) -> Selection | None:
+    """The word at ``offset`` (the one containing it, else the next one, else the last one)."""
+    ws = words(text)
+    return ws[word_index_at(ws, offset)] if ws else None
+
+
+def _part_start(text: str, word: Selection, at: int) -> int:
+    """Where a span starting at ``at`` inside ``word`` begins: right after an elision's
+    apostrophe (« d’|énormes ») when there is one before ``at``, else at the word's start."""
+    s, _e = word
+    for i in range(at, s, -1):
+        if text[i - 1] in APOSTROPHES:
+            return i
+    return s
+
+
+def snap(text: str, sel: Selection) -> Selection:
+    """The selection widened to whole words: an end inside a word goes to the word's end, a start
+    inside a word to its start (or to just after an elision, « d’|énormes »); spaces and
+    punctuation at either edge are left out. Unchanged when it holds no word at all."""
+    start, end = sel
+    inside = [w for w in words(text) if w[1] > start and w[0] < end]
+    if not inside:
+        return sel
+    first, last = inside[0], inside[-1]
+    new_start = _part_start(text, first, start) if first[0] < start else first[0]
+    return (new_start, last[1])
+
+
 def move_word(text: str, sel: Selection, step: int) -> Selection:
-    """Collapse the selection onto the next (step>0) or previous word."""
+    """Collapse the selection onto the ``step``-th next (step>0) or previous word."""
     ws = words(text)
     if not ws:
         return sel
@@ -126,11 +181,17 @@ def move_word(text: str, sel: Selection, step: int) -> Selection:
 
 
 def extend_word(text: str, sel: Selection, step: int) -> Selection:
-    """shift+right: the end moves to the next word's end. shift+left: the end moves back to the
-    previous word's end, or, when the selection is a single word, the start extends to the
-    previous word."""
-    start, end = sel
+    """shift+right: the end moves to the next word's end (``step`` times; an end inside a word
+    first reaches that word's end). shift+left: the end moves back to the previous word's end,
+    or, when the selection is a single word, the start extends to the previous word."""
     ws = words(text)
+    for _ in range(abs(step)):
+        sel = _extend_once(ws, sel, 1 if step > 0 else -1)
+    return sel
+
+
+def _extend_once(ws: Sequence[tuple[int, int]], sel: Selection, step: int) -> Selection:
+    start, end = sel
     if step > 0:
         nxt = next((e for s, e in ws if e > end), None)
         return (start, nxt) if nxt is not None else sel
@@ -139,6 +200,57 @@ def extend_word(text: str, sel: Selection, step: int) -> Selection:
         return (start, prev_end)
     prev_start = max((s for s, e in ws if s < start), default=None)
     return (prev_start, end) if prev_start is not None else sel
+
+
+def take_words(text: str, sel: Selection, more: int = 0) -> Selection:
+    """The words a typed match touches (see :func:`snap`), then ``more`` words after them
+    (``more`` < 0: before them). Typing « cr » then shift+right takes « crient au »: the word
+    being typed counts as taken, as a reader means it."""
+    start, end = snap(text, sel)
+    ws = words(text)
+    if more > 0:
+        after = [e for s, e in ws if s >= end]
+        if after:
+            end = after[min(more, len(after)) - 1]
+    elif more < 0:
+        before = [s for s, e in ws if e <= start]
+        if before:
+            start = before[max(more, -len(before))]
+    return (start, end)
+
+
+_CLAUSE_BREAK = re.compile(r"[,;:.!?…«»“”()\[\]]|\s[\u2013\u2014]\s|\n")
+
+
+def clause_end(text: str, sel: Selection) -> Selection:
+    """shift+down: the end moves to the last word before the next clause break (comma, colon,
+    semicolon, full stop, quote, bracket, dash between spaces), or of the clause after when the
+    end is already there."""
+    start, end = sel
+    new_end: int | None = None
+    prev = end
+    for s, e in words(text):
+        if e <= end:
+            continue
+        if new_end is not None and _CLAUSE_BREAK.search(text, max(prev, end), max(s, end)):
+            break
+        new_end, prev = e, e
+    return (start, new_end) if new_end is not None else sel
+
+
+def clause_start(text: str, sel: Selection) -> Selection:
+    """shift+up: the start moves back to the first word after the previous clause break, or of
+    the clause before when the start is already there."""
+    start, end = sel
+    new_start: int | None = None
+    nxt = start
+    for s, e in reversed(words(text)):
+        if s >= start:
+            continue
+        if new_start is not None and _CLAUSE_BREAK.search(text, min(e, start), min(nxt, start)):
+            break
+        new_start, nxt = s, s
+    return (new_start, end) if new_start is not None else sel
 
 
 def nudge(text: str, sel: Selection, edge: str, step: int) -> Selection:

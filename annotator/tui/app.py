@@ -78,8 +78,21 @@ KEYS: list[tuple[str, str, str, str, str]] = [
     ("goto", "g", "goto", "", "go to: 12 (document), 12:5, :5 (sentence), #345 (sentence id)"),
     ("search", "slash", "search", "", "search sentences (full text)"),
     ("picker", "space,tab", "picker", "Labels", "label picker: type a code or letters, enter"),
-    ("select-text", "s", "select_text", "Select", "select a span by typing (tab: next occurrence)"),
-    ("visual", "v", "visual", "", "select a span with the keyboard, from the first word"),
+    (
+        "select-text",
+        "s",
+        "select_text",
+        "Select",
+        "select a span by typing (accents, ’ and case ignored; tab/shift+tab: other occurrence)",
+    ),
+    (
+        "visual",
+        "v",
+        "visual",
+        "",
+        "select with the keyboard, from the word under the mouse, the suggestion chosen with A, "
+        "or the first word",
+    ),
     ("extend-right", "shift+right", "extend(1)", "", "selection: end one word further"),
     (
         "extend-left",
@@ -104,6 +117,30 @@ KEYS: list[tuple[str, str, str, str, str]] = [
         "",
         "selection: start one character right",
     ),
+    (
+        "extend-clause-end",
+        "shift+down",
+        "clause(1)",
+        "",
+        "selection: end at the end of the clause (next comma, stop, quote)",
+    ),
+    (
+        "extend-clause-start",
+        "shift+up",
+        "clause(-1)",
+        "",
+        "selection: start at the start of the clause",
+    ),
+    *[
+        (
+            f"count-{n}",
+            f"alt+{n}",
+            f"count({n})",
+            "",
+            f"count: the next word move or extension goes {n} words (alt+{n} shift+→)",
+        )
+        for n in range(2, 10)
+    ],
     (
         "accept-suggestion",
         "a",
@@ -145,7 +182,33 @@ KEYS: list[tuple[str, str, str, str, str]] = [
     ("quit", "q", "quit", "Quit", "quit (everything is already saved)"),
     ("cancel", "escape", "cancel", "", "cancel the selection, close panels"),
 ]
-BINDING_IDS = frozenset(k[0] for k in KEYS)
+# Keys of the `s` find bar (bound on the bar itself, remapped by the same keymap file).
+FIND_KEYS: list[tuple[str, str, str, str, str]] = [
+    ("find-next", "tab", "next_match(1)", "", "find bar: next occurrence"),
+    ("find-previous", "shift+tab", "next_match(-1)", "", "find bar: previous occurrence"),
+    (
+        "find-words-right",
+        "shift+right",
+        "take_words(1)",
+        "",
+        "find bar: the word(s) typed and the next word; closes the bar (« cr ⇧→ » = crient au)",
+    ),
+    (
+        "find-words-left",
+        "shift+left",
+        "take_words(-1)",
+        "",
+        "find bar: the word(s) typed and the word before; closes the bar",
+    ),
+    (
+        "find-complete",
+        "right",
+        "complete",
+        "",
+        "find bar, at the end of the text typed: complete to whole word(s), close the bar",
+    ),
+]
+BINDING_IDS = frozenset(k[0] for k in [*KEYS, *FIND_KEYS])
 FOOTER_KEYS = {"picker": "space", "next": "→", "previous": "←", "undo": "u", "done-next": "⏎"}
 
 
@@ -207,7 +270,8 @@ class FindInput(Input):
     """The `s` bar: typing selects the first occurrence; tab the next one; enter keeps it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("tab", "next_match", "Next match", show=False),
+        *(Binding(keys, action, footer or action, show=False, id=bid)
+          for bid, keys, action, footer, _ in FIND_KEYS),
         # Priority: handled when the key is read, before the keys typed after it are routed
         # (to this bar, which they would otherwise still find open).
         Binding("enter", "submit", show=False, priority=True),
@@ -233,17 +297,36 @@ class FindInput(Input):
             return
         await super()._on_key(event)
 
-    def action_next_match(self) -> None:
+    def action_next_match(self, step: int = 1) -> None:
         screen = self.screen
         if isinstance(screen, AnnotateScreen):
-            screen.next_match()
+            screen.next_match(step)
+
+    def action_take_words(self, more: int) -> None:
+        screen = self.screen
+        if isinstance(screen, AnnotateScreen):
+            screen.take_words(more)
+
+    def action_complete(self) -> None:
+        """Right arrow: at the end of the text typed, complete the match to whole words (as a
+        shell accepts a suggestion); elsewhere, move the cursor as usual."""
+        screen = self.screen
+        if self.cursor_at_end and isinstance(screen, AnnotateScreen):
+            screen.sync_matches()
+        if self.cursor_at_end and isinstance(screen, AnnotateScreen) and screen.selection:
+            screen.take_words(0)
+        else:
+            self.action_cursor_right()
 
 
 class AnnotateScreen(Screen[None]):
     """The main screen. Modes: normal; span selection (after s/v/mouse); span cursor (delete)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(keys, action, footer or action, show=bool(footer), id=bid)
+        # `s` acts when read (priority): the find bar has the focus before the next key, typed
+        # at once, is routed (else it would reach the screen: d opens the document panel).
+        Binding(keys, action, footer or action, show=bool(footer), id=bid,
+                priority=bid == "select-text")
         for bid, keys, action, footer, _ in KEYS
     ]
 
@@ -256,6 +339,9 @@ class AnnotateScreen(Screen[None]):
         self.suggestion_cursor = 0
         self.matches: list[tuple[int, int]] = []
         self.match_index = 0
+        self.match_query: str | None = None  # the find bar's text the matches are for
+        self.count: int | None = None  # alt+3: the next word move or extension goes 3 words
+        self.suggestion_chosen = False  # A was pressed: the box follows that suggestion
         self.message: Content = Content("")
         self.main_keys = session.scheme.key_map(["sentence", "span"])
         self.bind_label_keys(taken)
@@ -310,6 +396,10 @@ class AnnotateScreen(Screen[None]):
         """While the terminal is too small nothing can be seen, so only quitting works."""
         if action == "word":
             return self.selection is not None or self.span_cursor is not None
+        if action == "clause":
+            return self.selection is not None
+        if action == "select_text" and self.query_one("#find", FindInput).display:
+            return False  # an `s` typed into the bar is text
         return action == "quit" or not self.has_class("-too-small")
 
     # ------------------------------------------------------------------ drawing
@@ -333,6 +423,8 @@ class AnnotateScreen(Screen[None]):
             s, spans, suggestions, wide=wide, text_width=text_width,
             height=self.app.size.height, selection=self.selection, span_cursor=self.span_cursor,
             suggestion_cursor=self.suggestion_cursor if suggestions else None,
+            follow_suggestion=self.suggestion_chosen,
+            finding=self.query_one("#find", FindInput).display,
         )
         order = ("span", "sentence") if self.selection is not None else ("sentence", "span")
         self.query_one(LabelPane).show(s, order, width - text_width - 8 if wide else None)
@@ -347,6 +439,8 @@ class AnnotateScreen(Screen[None]):
         self.selection = None
         self.span_cursor = None
         self.suggestion_cursor = 0
+        self.suggestion_chosen = False
+        self.count = None
         self.hide_find()
 
     def go(self, target: int | None, *, forward: bool = False, what: str = "") -> None:
@@ -396,7 +490,18 @@ class AnnotateScreen(Screen[None]):
         if self.span_cursor is not None:
             self.move_span_cursor(step)
         elif self.selection is not None:
+            step *= self.take_count()
             self.set_selection(textops.move_word(self.text, self.selection, step))
+
+    def action_count(self, n: int) -> None:
+        """alt+N: a count for the next word move or extension (alt+3 shift+→: three words)."""
+        self.count = n
+        self.say(f"×{n}: the next ←→ / shift+←→ goes {n} words")
+        self.redraw()
+
+    def take_count(self) -> int:
+        n, self.count = self.count or 1, None
+        return n
 
     def action_next_not_done(self) -> None:
         s = self.session
@@ -556,8 +661,12 @@ class AnnotateScreen(Screen[None]):
         self.span_cursor = None
         find = self.query_one("#find", FindInput)
         find.value = ""
+        self.match_query = None
         find.display = True
-        find.focus()
+        # At once (focus() waits for the next idle): the keys typed right after `s` are often
+        # already read (a fast typist, a real terminal) and must land in the bar, not on
+        # the screen's bindings (d would open the document panel).
+        self.set_focus(find)
         self.say("type the text to select")
         self.redraw()
 
@@ -570,33 +679,60 @@ class AnnotateScreen(Screen[None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "find":
             return
-        self.matches = textops.occurrences(self.text, event.value)
-        self.match_index = 0
+        find = self.query_one("#find", FindInput)
+        if not find.display or event.value != find.value or event.value == self.match_query:
+            return  # stale: the bar already closed, or a later value was already matched
+        self.find_matches(event.value)
+
+    def sync_matches(self) -> None:
+        """Match what the bar holds now. Keys are read faster than the Changed messages they
+        post are handled: enter or shift+→ typed right after the text (a fast typist, a paste,
+        a real terminal) must act on the whole text, not on the part handled so far."""
+        value = self.query_one("#find", FindInput).value
+        if value != self.match_query:
+            self.find_matches(value)
+
+    def find_matches(self, value: str) -> None:
+        self.match_query = value
+        self.matches = textops.occurrences(self.text, value)
+        self.match_index = textops.first_choice(self.text, self.matches)
         if self.matches:
-            self.set_selection(self.matches[0])
-            self.say(Content(f"match 1/{len(self.matches)} · tab: next · enter: keep"))
+            self.set_selection(self.matches[self.match_index])
+            self.say_match()
             self.redraw()
         else:
             self.selection = None
             self.say(
-                "no match" if event.value else "type the text to select",
-                "$warning" if event.value else "",
+                "no match" if value else "type the text to select",
+                "$warning" if value else "",
             )
             self.redraw()
 
-    def next_match(self) -> None:
+    def say_match(self) -> None:
+        self.say(Content(f"match {self.match_index + 1}/{len(self.matches)} · tab: next · "
+                         "→: word · shift+→: +1 word · enter: keep"))
+
+    def next_match(self, step: int = 1) -> None:
+        self.sync_matches()
         if self.matches:
-            self.match_index = (self.match_index + 1) % len(self.matches)
+            self.match_index = (self.match_index + step) % len(self.matches)
             self.set_selection(self.matches[self.match_index])
-            self.say(
-                Content(
-                    f"match {self.match_index + 1}/{len(self.matches)} · tab: next · enter: keep"
-                )
-            )
+            self.say_match()
             self.redraw()
+
+    def take_words(self, more: int) -> None:
+        """From the find bar: the whole word(s) the match touches, and ``more`` words after
+        (before when negative); the bar closes, so label keys apply at once."""
+        self.sync_matches()
+        if self.selection is None:
+            return
+        sel = textops.take_words(self.text, self.selection, more)
+        self.hide_find()
+        self.set_selection(sel)
 
     def keep_find(self) -> None:
         """Enter in the find bar: close it and keep the selection."""
+        self.sync_matches()
         self.hide_find()
         if self.selection is not None:
             self.set_selection(self.selection)
@@ -606,21 +742,44 @@ class AnnotateScreen(Screen[None]):
 
     def action_visual(self) -> None:
         if self.selection is None:
-            sel = textops.first_word(self.text)
+            sel = self.visual_start()
             if sel is None:
                 return
             self.set_selection(sel)
-        self.say(Content.assemble(self.message, "  (←→ word · shift: extend · alt/ctrl: char)"))
+        self.say(Content.assemble(self.message, "  (←→ word · shift+←→ extend · shift+↑↓ "
+                                  "clause · alt+2…9 count · alt/ctrl+←→ char)"))
         self.redraw()
+
+    def visual_start(self) -> tuple[int, int] | None:
+        """Where `v` starts: the word under the mouse pointer when it rests on the sentence,
+        else the suggestion chosen with A, else the first word."""
+        x, y = self.app.mouse_position
+        widget, offset = self.get_widget_and_offset_at(x, y)
+        if isinstance(widget, SentenceView) and offset is not None:
+            at = widget.sentence_index(self.text, offset)
+            if at is not None:
+                return textops.word_at(self.text, at)
+        suggestions = self.session.suggestions()
+        if self.suggestion_chosen and suggestions:
+            g = suggestions[min(self.suggestion_cursor, len(suggestions) - 1)]
+            return (g.start, g.end)
+        return textops.first_word(self.text)
 
     def action_extend(self, step: int) -> None:
         if self.selection is None:
-            sel = textops.first_word(self.text)
+            sel = self.visual_start()
             if sel is None:
                 return
             self.set_selection(sel)
             return
-        self.set_selection(textops.extend_word(self.text, self.selection, step))
+        self.set_selection(
+            textops.extend_word(self.text, self.selection, step * self.take_count())
+        )
+
+    def action_clause(self, direction: int) -> None:
+        if self.selection is not None:
+            move = textops.clause_end if direction > 0 else textops.clause_start
+            self.set_selection(move(self.text, self.selection))
 
     def action_nudge(self, edge: str, step: int) -> None:
         if self.selection is not None:
@@ -632,10 +791,11 @@ class AnnotateScreen(Screen[None]):
         sel = self.selections.get(widget)
         if sel is None:
             return
-        span = selection_offsets(self.text, sel.start, sel.end)
+        span = widget.sentence_offsets(self.text, sel.start, sel.end)
         self.clear_selection()
         if span is not None:
-            self.set_selection(span)
+            # A drag that starts or ends inside a word takes the whole word.
+            self.set_selection(textops.snap(self.text, span))
 
     # ------------------------------------------------------------------ spans and suggestions
     def action_delete_span(self) -> None:
@@ -719,6 +879,7 @@ class AnnotateScreen(Screen[None]):
         n = len(self.session.suggestions())
         if n:
             self.suggestion_cursor = (self.suggestion_cursor + 1) % n
+            self.suggestion_chosen = True
         self.redraw()
 
     # ------------------------------------------------------------------ document, notes, undo
@@ -824,7 +985,8 @@ class AnnotateScreen(Screen[None]):
 
     def action_guidelines(self) -> None:
         keymap = getattr(self.app, "_keymap", {})
-        keys = [(keymap.get(bid, default), text) for bid, default, _, _, text in KEYS]
+        keys = [(keymap.get(bid, default), text)
+                for bid, default, _, _, text in [*KEYS, *FIND_KEYS]]
         self.app.push_screen(GuidelinesScreen(self.session.scheme, keys))
 
     def action_cancel(self) -> None:
@@ -835,27 +997,6 @@ class AnnotateScreen(Screen[None]):
 
     async def action_quit(self) -> None:
         await self.app.action_quit()
-
-
-def selection_offsets(text: str, start: Any, end: Any) -> tuple[int, int] | None:
-    """Sentence offsets of a mouse selection given as (x, y) offsets in the widget's text lines
-    (None = from the beginning / to the end)."""
-    lines = text.split("\n")
-    starts = [0]
-    for line in lines[:-1]:
-        starts.append(starts[-1] + len(line) + 1)
-
-    def index(offset: Any, default: int) -> int:
-        if offset is None:
-            return default
-        x, y = int(offset.x), int(offset.y)
-        if y >= len(lines):
-            return len(text)
-        return min(starts[y] + x, starts[y] + len(lines[y]))
-
-    a, b = index(start, 0), index(end, len(text))
-    a, b = textops.trim(text, min(a, b), max(a, b))
-    return (a, b) if b > a else None
 
 
 class AnnotatorApp(App[None]):

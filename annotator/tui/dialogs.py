@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from annotator.core.textops import fuzzy_score, hint_codes
 from annotator.core.untrusted import visible
-from annotator.tui.render import plain, safe, span_style
+from annotator.tui.render import highlight_terms, plain, safe, span_style
 
 if TYPE_CHECKING:
     from annotator.core.scheme import LabelSet, Scheme
@@ -415,7 +415,7 @@ class SearchScreen(ModalScreen[int | None]):
             Option(
                 Content.assemble(
                     (f"doc {h['document_id']} · {h['idx'] + 1:>3}  ", "$text-muted"),
-                    plain(h["text"].replace("\n", " ")),
+                    highlight_terms(h["text"], query),
                 )
             )
             for h in self.hits

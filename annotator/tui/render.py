@@ -11,12 +11,14 @@ drop some (carriage return, form feed), moving every span after them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual.color import Color, ColorParseError
 from textual.content import Content
 
 from annotator.core.colors import color_of
+from annotator.core.fold import find
 from annotator.core.suggest import LEARNED
 from annotator.core.untrusted import UNSAFE, visible
 
@@ -86,6 +88,101 @@ def sentence_content(
         content = content.stylize(CURSOR_STYLE, s["rs"], s["re"])
     if selection is not None and selection[1] > selection[0]:
         content = content.stylize(SELECTION_STYLE, selection[0], selection[1])
+    return content
+
+
+@dataclass(frozen=True)
+class Window:
+    """The part of a long sentence its box shows: ``content`` (with the "↑ more" / "↓ more"
+    marker lines), ``start`` the sentence offset of its first character, ``head`` the number of
+    marker lines above the text (to map a mouse position back), ``first`` the first wrapped line
+    shown (kept while the focus stays in view, so the text does not jump at every key)."""
+
+    content: Content
+    start: int = 0
+    end: int | None = None  # None: to the end of the sentence
+    head: int = 0
+    first: int = 0
+
+
+def line_starts(content: Content, width: int) -> list[int]:
+    """Offset in ``content.plain`` of each line Textual wraps it into at ``width`` cells."""
+    text = content.plain
+    starts: list[int] = []
+    pos = 0
+    for line in content.wrap(max(1, width)):
+        piece = line.plain.strip()
+        at = text.find(piece, pos) if piece else pos
+        at = pos if at < 0 else at
+        starts.append(at)
+        pos = at + len(piece)
+        if not piece and pos < len(text) and text[pos] == "\n":
+            pos += 1  # an empty line: the line break that made it
+    return starts
+
+
+def sentence_window(
+    content: Content,
+    width: int,
+    rows: int,
+    focus: tuple[int, int] | None,
+    first: int = 0,
+    marks: Sequence[tuple[int, int]] = (),
+) -> Window:
+    """At most ``rows`` lines of a sentence wrapped at ``width``: all of it when it fits, else
+    the lines around ``focus`` (the selection, span cursor or chosen suggestion) with a marker
+    line where text is cut, saying how many lines and marks (spans, suggestions) are out of
+    view. ``first`` is the first line shown last time: kept while the focus is still in view."""
+    starts = line_starts(content, width)
+    total = len(starts)
+    if total <= rows or rows < 3:
+        return Window(content)
+    text = content.plain
+
+    def line_of(offset: int) -> int:
+        return max(0, next((i for i, s in enumerate(starts) if s > offset), total) - 1)
+
+    room = rows - 2
+    first = max(0, min(first, total - room))
+    if focus is not None:
+        top, bottom = line_of(focus[0]), line_of(max(focus[0], focus[1] - 1))
+        if bottom - top + 1 > room:
+            first = bottom - room + 1  # longer than the box: show its end, where it grows
+        elif top < first:
+            first = top
+        elif bottom >= first + room:
+            first = bottom - room + 1
+    if first <= 0:
+        first, count = 0, rows - 1
+    elif first + rows - 1 >= total:
+        first, count = total - rows + 1, rows - 1
+    else:
+        count = room
+    begin = starts[first]
+    end = starts[first + count] if first + count < total else len(text)
+    while end > begin and text[end - 1] in "\n ":
+        end -= 1
+    parts: list[Content] = []
+    if first > 0:
+        hidden = sum(1 for a, _b in marks if a < begin)
+        note = f" · {hidden} mark(s)" if hidden else ""
+        parts.append(Content(f"↑ … {first} more line(s) above{note}").stylize("$text-muted"))
+    parts.append(content[begin:end])
+    if first + count < total:
+        hidden = sum(1 for _a, b in marks if b > end)
+        note = f" · {hidden} mark(s)" if hidden else ""
+        below = total - first - count
+        parts.append(Content(f"↓ … {below} more line(s) below{note}").stylize("$text-muted"))
+    return Window(Content("\n").join(parts), begin, end, 1 if first > 0 else 0, first)
+
+
+def highlight_terms(text: str, query: str, style: str = "bold $accent") -> Content:
+    """``text`` on one line with each word of a search ``query`` highlighted where it occurs,
+    matched as the search matches (case, accents, typographic apostrophes folded)."""
+    content = plain(text.replace("\n", " "))
+    for term in query.replace('"', " ").split():
+        for start, end in find(text, term):
+            content = content.stylize(style, start, end)
     return content
 
 

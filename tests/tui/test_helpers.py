@@ -10,7 +10,8 @@ from textual.geometry import Offset
 
 from annotator.core import textops
 from annotator.core.timing import PAUSE_SECONDS, ActiveTimer
-from annotator.tui.app import BINDING_IDS, KEYS, KeymapError, load_keymap, selection_offsets
+from annotator.tui.app import BINDING_IDS, KEYS, KeymapError, load_keymap
+from annotator.tui.text_pane import selection_offsets
 
 TEXT = "Le ministre salue une « fraternité invincible » entre les peuples."
 

@@ -1,0 +1,94 @@
+"""The selection keys in a real terminal (tmux): typing `s` then `d'enormes pertes` on a keyboard
+selects the article's « d’énormes pertes », and shift+→ (as a terminal encodes it) takes whole
+words from a prefix. The span lands in the database with the article's own characters."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from annotator.cli import cli
+from annotator.store import Store
+
+from .test_annotate import spans as stored_spans
+
+TEXT = (
+    "Titre de test\n\n"
+    "Les g\u00e9n\u00e9raux annoncent d\u2019\u00e9normes pertes pour un gain minime. "
+    "Les n\u00e9o\u2011nazis crient au scandale, disent-ils.\n"
+)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_apostrophe_and_accents_in_a_real_terminal(tmp_path: Path) -> None:
+    src = tmp_path / "fr.jsonl"
+    src.write_text(json.dumps({"text": TEXT, "title": "Titre de test"}) + "\n", encoding="utf-8")
+    db = tmp_path / "a.db"
+    res = CliRunner().invoke(cli, ["import", str(src), "--db", str(db)])
+    assert res.exit_code == 0, res.output
+    sock = f"annotator-select-{tmp_path.name}"
+
+    def tmux(*args: str) -> str:
+        return subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", *args],
+                              capture_output=True, text=True, check=False).stdout
+
+    def screen() -> str:
+        return tmux("capture-pane", "-p", "-t", "ann")
+
+    def wait_for(needle: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        shown = screen()
+        while needle not in shown and time.monotonic() < deadline:
+            time.sleep(0.1)
+            shown = screen()
+        assert needle in shown, f"{needle!r} never shown:\n{shown}"
+        return shown
+
+    try:
+        tmux("new-session", "-d", "-s", "keep", "sleep 100000")
+        cmd = (f"cd {tmp_path} && exec env PYTHONPATH={Path.cwd()} ANNOTATOR_NAME=alice "
+               f"TERM=xterm-256color {sys.executable} -m annotator annotate --db {db}")
+        tmux("new-session", "-d", "-s", "ann", "-x", "100", "-y", "30", cmd)
+        wait_for("doc 1/1")
+        while "sentence 2/" not in screen():  # the title is sentence 1
+            tmux("send-keys", "-t", "ann", "j")
+            wait_for("sentence ")
+            time.sleep(0.3)
+        tmux("send-keys", "-t", "ann", "s")
+        wait_for("type the text to select")
+        tmux("send-keys", "-t", "ann", "-l", "d'enormes pertes")
+        tmux("send-keys", "-t", "ann", "Enter")
+        wait_for("selected \u00abd\u2019\u00e9normes pertes\u00bb")
+        tmux("send-keys", "-t", "ann", "l")  # Loaded_Language in the default scheme
+        wait_for("\u2713Loaded_Language")
+        tmux("send-keys", "-t", "ann", "Escape")
+        time.sleep(0.3)
+        tmux("send-keys", "-t", "ann", "j")
+        wait_for("sentence 3/")
+        tmux("send-keys", "-t", "ann", "s")
+        wait_for("type the text to select")
+        tmux("send-keys", "-t", "ann", "-l", "cr")
+        wait_for("match 1/1")
+        tmux("send-keys", "-t", "ann", "S-Right")
+        wait_for("selected \u00abcrient au\u00bb")
+        tmux("send-keys", "-t", "ann", "S-Right")
+        wait_for("selected \u00abcrient au scandale\u00bb")
+        tmux("send-keys", "-t", "ann", "l")
+        wait_for("span \u00abcrient au scandale\u00bb: Loaded_Language")
+        tmux("send-keys", "-t", "ann", "Escape")
+        time.sleep(0.3)
+        tmux("send-keys", "-t", "ann", "q")
+        time.sleep(0.5)
+    finally:
+        tmux("kill-server")
+    store = Store.open(db)
+    got = [text for _label, _s, _e, text in stored_spans(store)]
+    store.close()
+    assert got == ["d\u2019\u00e9normes pertes", "crient au scandale"]
