@@ -272,9 +272,12 @@ class FindInput(Input):
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(keys, action, footer or action, show=False, id=bid)
           for bid, keys, action, footer, _ in FIND_KEYS),
-        # Priority: handled when the key is read, before the keys typed after it are routed
-        # (to this bar, which they would otherwise still find open).
-        Binding("enter", "submit", show=False, priority=True),
+        # Enter is NOT a priority binding: a priority binding acts when the key is read, before
+        # the letters typed just before it (a paste, a fast typist, a terminal delivering
+        # "d'enormes pertes⏎" in one read) have reached this bar, and kept a partial match.
+        # It is handled in _on_key, in this bar's queue, in order with the letters; keys typed
+        # after it find the bar hidden and bubble to the screen (below).
+        Binding("enter", "submit", show=False),
         Binding("escape", "close_bar", show=False, priority=True),
     ]
 
@@ -292,8 +295,19 @@ class FindInput(Input):
 
     async def _on_key(self, event: Key) -> None:
         if not self.display:
-            # Typed right after enter/escape closed the bar (keys are routed when queued):
-            # let the key bubble to the screen's bindings instead of typing into a hidden bar.
+            # Typed right after enter/escape closed the bar: routed here while it was still
+            # open. Send it again from the top (in order: this bar's queue is read in order), so
+            # the screen's bindings get it; never type it into a hidden bar. Bubbling would not
+            # do: Input's own handler runs first unless the default is prevented, and a
+            # prevented key is ignored by the App's bindings too.
+            event.stop()
+            event.prevent_default()
+            self.app.post_message(Key(event.key, event.character))
+            return
+        if event.key == "enter":  # in this bar's queue, after the letters typed before it
+            event.stop()
+            event.prevent_default()
+            await self.action_submit()
             return
         await super()._on_key(event)
 

@@ -122,6 +122,27 @@ async def test_keys_typed_at_once_after_s_land_in_the_bar(fr_app: App) -> None:
         assert selected(app) == "gain minime"
 
 
+async def test_enter_in_the_same_read_as_the_text_keeps_all_of_it(
+    fr_app: App, fr_db: Store
+) -> None:
+    """A paste or a terminal delivering "s d'enormes pertes ⏎ l" in one read: enter keeps the
+    whole typed match (it once acted before the letters reached the bar and kept « d »), and the
+    label key after it labels the selection instead of being typed into the closed bar."""
+    from textual.events import Key
+
+    app = fr_app()
+    async with app.run_test() as pilot:
+        await pilot.press("j")
+        for char in "sd'enormes pertes":
+            name = {"'": "apostrophe", " ": "space"}.get(char, char)
+            app.post_message(Key(name, char))
+        app.post_message(Key("enter", "\r"))
+        app.post_message(Key("l", "l"))
+        await pilot.pause()
+        await pilot.pause()
+        assert spans(fr_db) == [("Loaded_Language", "d\u2019\u00e9normes pertes")]
+
+
 async def test_tab_and_shift_tab_cycle_folded_occurrences(fr_app: App) -> None:
     app = fr_app()
     async with app.run_test() as pilot:
