@@ -92,3 +92,90 @@ def test_apostrophe_and_accents_in_a_real_terminal(tmp_path: Path) -> None:
     got = [text for _label, _s, _e, text in stored_spans(store)]
     store.close()
     assert got == ["d\u2019\u00e9normes pertes", "crient au scandale"]
+
+
+NEONAZI_SCHEME = """\
+name: tmux-learn
+version: 1
+label_sets:
+  - name: technique
+    level: span
+    labels:
+      - name: Name_Calling
+        key: m
+"""
+
+NEONAZI_TEXT = (
+    "Titre de test\n\n"
+    "Les n\u00e9o\u2011nazis d\u00e9filent encore dans la rue. "
+    "Le maire d\u00e9nonce des n\u00e9onazis venus d\u2019ailleurs.\n"
+)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_a_marked_phrase_is_suggested_in_its_variant_in_a_real_terminal(tmp_path: Path) -> None:
+    """The néonazi case (issue 14) in a real terminal: « néo‑nazis » (non-breaking hyphen) marked
+    in one sentence is suggested as the coder's own phrase on « néonazis » in the next one (the
+    scheme has no cue), and one key stores it."""
+    src = tmp_path / "fr.jsonl"
+    src.write_text(json.dumps({"text": NEONAZI_TEXT, "title": "Titre de test"}) + "\n",
+                   encoding="utf-8")
+    scheme = tmp_path / "learn.yaml"
+    scheme.write_text(NEONAZI_SCHEME, encoding="utf-8")
+    db = tmp_path / "a.db"
+    for args in (["scheme", "add", str(scheme)], ["import", str(src)]):
+        res = CliRunner().invoke(cli, [*args, "--db", str(db)])
+        assert res.exit_code == 0, res.output
+    sock = f"annotator-learn-{tmp_path.name}"
+
+    def tmux(*args: str) -> str:
+        return subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", *args],
+                              capture_output=True, text=True, check=False).stdout
+
+    def screen() -> str:
+        return tmux("capture-pane", "-p", "-t", "ann")
+
+    def wait_for(needle: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        shown = screen()
+        while needle not in shown and time.monotonic() < deadline:
+            time.sleep(0.1)
+            shown = screen()
+        assert needle in shown, f"{needle!r} never shown:\n{shown}"
+        return shown
+
+    try:
+        tmux("new-session", "-d", "-s", "keep", "sleep 100000")
+        cmd = (f"cd {tmp_path} && exec env PYTHONPATH={Path.cwd()} ANNOTATOR_NAME=alice "
+               f"TERM=xterm-256color {sys.executable} -m annotator annotate --db {db} "
+               "--scheme tmux-learn")
+        tmux("new-session", "-d", "-s", "ann", "-x", "100", "-y", "30", cmd)
+        wait_for("doc 1/1")
+        while "sentence 2/" not in screen():  # the title is sentence 1
+            tmux("send-keys", "-t", "ann", "j")
+            wait_for("sentence ")
+            time.sleep(0.3)
+        tmux("send-keys", "-t", "ann", "s")
+        wait_for("type the text to select")
+        tmux("send-keys", "-t", "ann", "-l", "neo-nazis")
+        wait_for("match 1/1")
+        tmux("send-keys", "-t", "ann", "Enter")
+        wait_for("selected \u00abn\u00e9o\u2011nazis\u00bb")
+        tmux("send-keys", "-t", "ann", "m")
+        wait_for("\u2713Name_Calling")
+        tmux("send-keys", "-t", "ann", "Escape")
+        time.sleep(0.3)
+        tmux("send-keys", "-t", "ann", "j")
+        wait_for("sentence 3/")
+        shown = wait_for("yours \u00d71")
+        assert "n\u00e9onazis" in shown
+        tmux("send-keys", "-t", "ann", "a")
+        wait_for("span \u00abn\u00e9onazis\u00bb: Name_Calling")
+        tmux("send-keys", "-t", "ann", "q")
+        time.sleep(0.5)
+    finally:
+        tmux("kill-server")
+    store = Store.open(db)
+    got = [text for _label, _s, _e, text in stored_spans(store)]
+    store.close()
+    assert got == ["n\u00e9o\u2011nazis", "n\u00e9onazis"]
