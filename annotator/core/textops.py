@@ -1,4 +1,4 @@
-"""Text helpers for the annotation screen: words, occurrences, cue matches, fuzzy ranking.
+"""Text helpers for the annotation screen: words, occurrences, selection moves, fuzzy ranking (cues: core/suggest).
 
 Offsets here are relative to the sentence (Python string indices); the screen adds the sentence's
 start to store document offsets.
@@ -52,15 +52,6 @@ def first_choice(text: str, matches: Sequence[tuple[int, int]]) -> int:
         if hit is not None:
             return hit
     return 0
-
-
-def cue_matches(text: str, cue: str) -> list[tuple[int, int]]:
-    """Occurrences of a cue phrase as whole words, case-insensitive."""
-    cue = cue.strip()
-    if not cue:
-        return []
-    pattern = r"(?<!\w)" + re.escape(cue) + r"(?!\w)"
-    return [(m.start(), m.end()) for m in re.finditer(pattern, text, re.IGNORECASE)]
 
 
 def word_index_at(spans: Sequence[tuple[int, int]], offset: int) -> int:

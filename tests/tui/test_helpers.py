@@ -79,9 +79,15 @@ def test_occurrences_are_case_insensitive_and_literal() -> None:
 
 
 def test_cues_match_whole_words_only() -> None:
-    assert textops.cue_matches(TEXT, "fraternité invincible") == [(24, 45)]
-    assert textops.cue_matches("les barbares, barbarement", "barbare") == []
-    assert textops.cue_matches("Les Barbares.", "barbares") == [(4, 12)]
+    """Cues go through the one phrase matcher (core/suggest), as whole words."""
+    from annotator.core.suggest import Lexicon
+
+    lex = Lexicon()
+    lex.add_cue("fraternité invincible", "technique", "Loaded_Language")
+    lex.add_cue("barbares", "technique", "Loaded_Language")
+    assert [(m.start, m.end) for m in lex.match(TEXT)] == [(24, 45)]
+    assert lex.match("les barbarement") == []
+    assert [(m.start, m.end) for m in lex.match("Les Barbares.")] == [(4, 12)]
 
 
 def test_hint_codes_are_unique_and_prefer_quick_keys() -> None:
