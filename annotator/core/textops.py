@@ -1,4 +1,4 @@
-"""Text helpers for the annotation screen: words, occurrences, selection moves, fuzzy ranking (cues: core/suggest).
+"""Text helpers for the annotation screen: words, occurrences, selection moves, fuzzy ranking.
 
 Offsets here are relative to the sentence (Python string indices); the screen adds the sentence's
 start to store document offsets.
