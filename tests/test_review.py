@@ -14,6 +14,7 @@ Veilleur s0; stance on Gazette: 8.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -234,6 +235,8 @@ async def test_undo_restores_previous_decision(framing: Framing) -> None:
         await pilot.press("u")
         await pilot.pause()
         assert "undid the last decision" in text(app, "#review-message")
+        # named as the annotation screen names it, never by database id
+        assert re.search(r"doc \d+, sentence \d+/\d+\)", text(app, "#review-message"))
         assert "unit 1/4" in text(app, "#review-status")
         assert "Political" in text(app, "#review-decision")
         assert gold(framing.store) == [

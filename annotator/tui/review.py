@@ -562,6 +562,17 @@ class ReviewScreen(Screen[None]):
         versions.update(safe(self.versions_content(unit, ls)))
         decision.update(safe(self.decision_content(unit, ls)))
 
+    def where(self, key: adj.UnitKey) -> str:
+        """A unit named as the annotation screen names it: ``doc 5, sentence 7/16`` (the
+        reports use render.numbers.sentence_ref, which tui may not import)."""
+        if key.sentence_id is None:
+            return f"doc {key.document_id}, the document"
+        sents = self.session.sentences(key.document_id)
+        pos = next((i for i, x in enumerate(sents) if x["id"] == key.sentence_id), None)
+        if pos is None:
+            return f"doc {key.document_id}, sentence #{key.sentence_id}"
+        return f"doc {key.document_id}, sentence {pos + 1}/{len(sents)}"
+
     def sentence_of(self, unit: adj.Unit) -> dict[str, Any] | None:
         if unit.key.sentence_id is None:
             return None
@@ -786,8 +797,7 @@ class ReviewScreen(Screen[None]):
         if key is None:
             self.say("nothing to undo")
         else:
-            where = f"sentence {key.sentence_id}" if key.sentence_id is not None else "document"
-            self.say(f"undid the last decision ({key.label_set}, #{key.document_id} {where})")
+            self.say(f"undid the last decision ({key.label_set}, {self.where(key)})")
         self.redraw()
 
     def action_step(self, step: int) -> None:
