@@ -293,8 +293,10 @@ class Walker:
             chosen, ties = majority_unit(per_annotator, voters)
             for item, k, n in ties:
                 self.ties += 1
-                where = f"document {doc.name}" + (
-                    f" sentence {sidx}" if level != "document" else ""
+                # named as the annotation screen names it: doc k1, sentence 4/12 (1-based)
+                where = f"doc {doc.name}" + (
+                    f", sentence {sidx + 1}/{len(doc.sentences)}"
+                    if level != "document" and sidx is not None else ""
                 )
                 what = f"{item[2]} [{item[0]}:{item[1]}]" if level == "span" else item
                 self.warn(
