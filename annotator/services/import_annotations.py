@@ -535,7 +535,7 @@ class InsertNew:
             rows.append(r.annotation_row(lineno, a, removed, text, doc_id, sent_ids))
         r.store.db.bulk_insert("annotations", rows)
         r.result.annotations_new += len(rows)
-        r.store.annotations.import_attribute_values(
+        r.store.attributes.import_rows(
             v for a, _ in anns for v in r.attribute_values(lineno, a)
         )
 

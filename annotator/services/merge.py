@@ -193,8 +193,8 @@ class MergeParts:
                         updates.append((s_ts, uid))
         self.store.db.bulk_insert("annotations", inserts)
         self.store.annotations.set_removed_at(updates)
-        self.store.annotations.import_attribute_values(values_new)
-        self.store.annotations.import_attribute_values(values_won, update_removed=True)
+        self.store.attributes.import_rows(values_new)
+        self.store.attributes.import_rows(values_won, update_removed=True)
         records.result.annotations_new += len(inserts)
         self.report.annotations_changed += len(updates)
 
