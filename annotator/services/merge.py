@@ -18,11 +18,9 @@ from typing import Any
 
 from annotator.services.export.common import Selection, Walker
 from annotator.services.export.jsonl import document_record, header_record
-from annotator.services.import_annotations import (
-    AnnotationImportError,
-    InsertNew,
-    Records,
-)
+from annotator.services.import_annotations import AnnotationImportError
+from annotator.services.import_insert import InsertNew
+from annotator.services.import_jsonl import Records
 from annotator.store import DatabaseError, Store, StoreError
 
 Unit = tuple[str, str, str, int | None]  # annotator, label set, level, sentence idx
