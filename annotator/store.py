@@ -17,6 +17,7 @@ view ``annotation_view`` stays stable whatever the internal tables become. Migra
     store.columnar       bulk numpy reads for statistics
     store.maintenance    integrity checks and repairs
     store.tokens         access tokens of `annotator serve`
+    store.attributes     attribute-value reads for review and doctor (writes: annotations)
 
 Callers name the part they use (``store.progress.mark_done(...)``): the facade has no methods of
 its own beyond opening and closing, so a concept lives in exactly one part.
@@ -29,6 +30,7 @@ import os
 from annotator.db.adjudications import Adjudications
 from annotator.db.annotations import UNDOABLE, Annotations
 from annotator.db.assignments import Assignments
+from annotator.db.attributes import Attributes
 from annotator.db.columnar import Columnar
 from annotator.db.connection import (
     APPLICATION_ID,
@@ -88,6 +90,7 @@ class Store:
         self.columnar = Columnar(db)
         self.maintenance = Maintenance(db)
         self.tokens = Tokens(db, schemes=self.schemes)
+        self.attributes = Attributes(db)
 
     @classmethod
     def open(

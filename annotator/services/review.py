@@ -223,6 +223,26 @@ class ReviewSession:
         )
         return [r for r in rows if r["level"] == "span" and r["start"] is not None]
 
+    def attributes(self, unit: adj.Unit) -> dict[str, dict[adj.Item, dict[str, list[str]]]]:
+        """Each coder's attribute values on the unit: annotator -> item (a span or label, as in
+        ``unit.versions``) -> attribute -> values in the order chosen. Empty when the unit's
+        set has no attributes (nothing is read then), so a lead sees who said actor=Lavrov and
+        who actor=Zakharova beside the spans they agree on."""
+        if not self.label_set(unit.key.label_set).attributes:
+            return {}
+        out: dict[str, dict[adj.Item, dict[str, list[str]]]] = {}
+        for r in self.store.attributes.of_unit(
+            unit.key.label_set, unit.key.document_id, unit.key.sentence_id,
+            unit.annotators,
+        ):
+            item: adj.Item = (
+                (int(r["start"]), int(r["end"]), str(r["label"]))
+                if unit.level == "span" and r["start"] is not None else str(r["label"])
+            )
+            values = out.setdefault(str(r["annotator"]), {}).setdefault(item, {})
+            values.setdefault(str(r["attribute"]), []).append(str(r["value"]))
+        return out
+
     @property
     def unit(self) -> adj.Unit | None:
         return self.units[self.index] if 0 <= self.index < len(self.units) else None
