@@ -4,10 +4,14 @@ Real SQLite file, the real review app through Pilot."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner
 from textual.widgets import Static
 
+from annotator.cli import cli
 from annotator.core.scheme import parse_scheme
 from annotator.services.annotation import Session
 from annotator.services.importing import make_document
@@ -77,3 +81,94 @@ async def test_review_screen_shows_values_next_to_each_version(store: Store) -> 
         assert "«Lavrov a» Claim  actor Zakharova" in bob and "target Ukraine" in bob
         assert "\x1b" not in versions  # the typed escape is shown as a visible character
 
+
+
+# ------------------------------------------------------------------ gold keeps values (m009)
+def gold_values(store: Store) -> list[tuple[Any, ...]]:
+    return [
+        (r["label"], r["start"], r["end"], r["attribute"], r["value"], r["choice"])
+        for r in store.db.query(
+            'SELECT * FROM gold_attribute_view ORDER BY gold_id, attribute, value'
+        )
+    ]
+
+
+def test_carried_values_rule() -> None:
+    from annotator.core.adjudicate import carried_values
+
+    a = {"actor": ["Lavrov"], "target": ["Ukraine", "West"]}
+    b = {"actor": ["Zakharova"], "target": ["Ukraine"]}
+    assert carried_values("accept:bob", {"alice": a, "bob": b}) == b
+    assert carried_values("union", {"alice": a, "bob": b}) == {}  # disputed: not gold
+    same = {"target": ["West", "Ukraine"], "actor": ["Lavrov"]}  # a set: order does not count
+    assert carried_values("unanimous", {"alice": a, "bob": same}) == a
+    assert carried_values("union", {"alice": a}) == a  # the one coder who proposed it
+    assert carried_values("union", {"alice": {}, "bob": b}) == {}  # one gave none
+    assert carried_values("intersection", {}) == {}
+
+
+async def test_accepted_version_keeps_its_coders_values_in_gold(store: Store) -> None:
+    scheme, _ = coded(store)
+    sentence_start = store.db.query("SELECT start FROM sentences WHERE idx = 1")[0]["start"]
+    app = make_review_app(store, scheme, "carol", label_set="statement", order="document")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("2")  # bob's version
+        await pilot.pause()
+        await pilot.press("left")
+        await pilot.pause()
+        decision = str(app.screen.query_one("#review-decision", Static).render())
+        assert "«Lavrov a» Claim  actor Zakharova" in decision  # the gold line shows them
+        assert gold_values(store) == [
+            ("Claim", sentence_start, sentence_start + 8, "actor", "Zakharova\x1b[31m",
+             "accept:bob"),
+            ("Claim", sentence_start, sentence_start + 8, "target", "Ukraine", "accept:bob"),
+        ]
+        await pilot.press("u")  # undo: the gold, and its values, are gone
+        await pilot.pause()
+        assert gold_values(store) == []
+        await pilot.press("U")  # union: each span keeps its one coder's values
+        await pilot.pause()
+    assert sorted(gold_values(store)) == sorted([
+        ("Claim", sentence_start, sentence_start + 6, "actor", "Lavrov", "union"),
+        ("Claim", sentence_start, sentence_start + 6, "target", "Ukraine", "union"),
+        ("Claim", sentence_start, sentence_start + 6, "target", "West", "union"),
+        ("Claim", sentence_start, sentence_start + 8, "actor", "Zakharova\x1b[31m", "union"),
+        ("Claim", sentence_start, sentence_start + 8, "target", "Ukraine", "union"),
+    ])
+
+
+def test_accept_unanimous_keeps_values_only_where_coders_agree(
+        store: Store, tmp_path: Path) -> None:
+    """alice and bob mark the same span on two sentences: the same values on the first,
+    different actors on the second; --accept-unanimous stores both spans as gold, the first
+    with its values, the second without; export --gold adjudicated carries them."""
+    scheme = parse_scheme(STATEMENTS)
+    scheme_id, _ = store.schemes.add(scheme)
+    store.corpus.add_documents([make_document(TEXT, source="Le Test")])
+    for who, second_actor in (("alice", "Lavrov"), ("bob", "Poutine")):
+        s = Session(store, scheme, scheme_id, who)
+        s.start()
+        for actor in ("Macron", second_actor):
+            s.goto(s.neighbour(1) or s.sentence_id)
+            s.toggle_span("statement", "Claim", 0, 3)
+            uid = str(s.spans()[0]["uid"])
+            s.set_attribute(uid, "actor", actor)
+            s.set_attribute(uid, "target", "West")
+            s.mark_done()
+    result = CliRunner().invoke(cli, ["review", "--db", str(store.path), "--annotator", "carol",
+                                      "--accept-unanimous", "--label-set", "statement"])
+    assert result.exit_code == 0, result.output
+    assert [(v[3], v[4], v[5]) for v in gold_values(store)] == [
+        ("actor", "Macron", "unanimous"), ("target", "West", "unanimous")]
+    out = tmp_path / "gold.jsonl"
+    result = CliRunner().invoke(cli, ["export", "--db", str(store.path), "--format", "jsonl",
+                                      "--gold", "adjudicated", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    anns = [a for r in records if r["type"] == "document" for a in r.get("annotations", [])]
+    assert [a["sentence"] for a in anns] == [1, 2]
+    assert [(v["attribute"], v["value"], v["removed_at"]) for v in anns[0]["attributes"]] == [
+        ("actor", "Macron", None), ("target", "West", None)]
+    assert "attributes" not in anns[1]  # the coders named different actors: no gold value
+    assert len({v["uid"] for v in anns[0]["attributes"]}) == 2

@@ -229,6 +229,27 @@ def origin(unit: Unit, item: Item) -> str:
     return "added"
 
 
+def carried_values(
+    choice: str, coders: Mapping[str, Mapping[str, Sequence[str]]]
+) -> dict[str, list[str]]:
+    """The attribute values (actor, target...) a gold item taken from the coders keeps.
+
+    ``coders``: every coder who proposed exactly this item -> their values of it ({} when they
+    gave none). A decision that accepts one coder's version (``accept:NAME``) takes NAME's
+    values; any other (union, intersection, unanimous, edited) takes the values when all these
+    coders gave the same ones (each attribute compared as a set), else none: review decides
+    labels, and a value the coders dispute is not made gold by a key meant for the labels."""
+    if choice.startswith("accept:") and choice[7:] in coders:
+        return {k: list(v) for k, v in coders[choice[7:]].items() if v}
+    versions = [
+        {k: frozenset(v) for k, v in values.items() if v} for values in coders.values()
+    ]
+    if not versions or any(v != versions[0] for v in versions[1:]):
+        return {}
+    first = next(iter(coders.values()))
+    return {k: list(v) for k, v in first.items() if v}
+
+
 def is_edited(unit: Unit, items: Iterable[Item]) -> bool:
     """Whether a decision holds something no coder proposed as such (an adjusted or added
     item): the gold is then the adjudicator's own, not a choice among the versions."""

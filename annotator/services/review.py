@@ -243,6 +243,21 @@ class ReviewSession:
             values.setdefault(str(r["attribute"]), []).append(str(r["value"]))
         return out
 
+    def gold_attributes(self, unit: adj.Unit) -> dict[adj.Item, dict[str, list[str]]]:
+        """The values the unit's current gold kept (see :func:`carry_attributes`), per item."""
+        if not self.label_set(unit.key.label_set).attributes:
+            return {}
+        out: dict[adj.Item, dict[str, list[str]]] = {}
+        for r in self.store.attributes.gold_of_unit(
+            unit.key.label_set, unit.key.document_id, unit.key.sentence_id
+        ):
+            item: adj.Item = (
+                (int(r["start"]), int(r["end"]), str(r["label"]))
+                if r["level"] == "span" and r["start"] is not None else str(r["label"])
+            )
+            out.setdefault(item, {}).setdefault(str(r["attribute"]), []).append(str(r["value"]))
+        return out
+
     @property
     def unit(self) -> adj.Unit | None:
         return self.units[self.index] if 0 <= self.index < len(self.units) else None
@@ -273,21 +288,24 @@ class ReviewSession:
                 )
             else:
                 gold.append({"label": item, "value": ls.value_of(item), "origin": origin})
-        self.store.adjudications.adjudicate(
-            self.scheme_id,
-            self.adjudicator_id,
-            {
-                "label_set": unit.key.label_set,
-                "level": unit.level,
-                "document_id": unit.key.document_id,
-                "sentence_id": unit.key.sentence_id,
-                "choice": decision.choice,
-                "sources": decision.sources,
-                "status": decision.status,
-                "note": decision.note,
-                "gold": gold if decision.status == "resolved" else [],
-            },
-        )
+        with self.store.db.atomic():  # the decision and the values its gold keeps, together
+            adjudication_id = self.store.adjudications.adjudicate(
+                self.scheme_id,
+                self.adjudicator_id,
+                {
+                    "label_set": unit.key.label_set,
+                    "level": unit.level,
+                    "document_id": unit.key.document_id,
+                    "sentence_id": unit.key.sentence_id,
+                    "choice": decision.choice,
+                    "sources": decision.sources,
+                    "status": decision.status,
+                    "note": decision.note,
+                    "gold": gold if decision.status == "resolved" else [],
+                },
+            )
+            if ls.attributes and decision.status == "resolved":
+                carry_attributes(self.store, adjudication_id)
         self.decisions[unit.key] = Current(
             decision.choice,
             decision.status,
@@ -307,6 +325,25 @@ class ReviewSession:
         if at is not None:
             self.index = at
         return key
+
+
+def carry_attributes(store: Store, first_adjudication_id: int) -> int:
+    """Give the gold rows of the decisions from ``first_adjudication_id`` on the attribute
+    values their coders gave (the rule: ``core.adjudicate.carried_values``). Call it inside the
+    transaction that stored the decisions. Returns how many values were stored."""
+    coders: dict[int, tuple[str, dict[str, dict[str, list[str]]]]] = {}
+    for r in store.attributes.gold_candidates(first_adjudication_id):
+        _, per = coders.setdefault(int(r["gold_id"]), (str(r["choice"]), {}))
+        values = per.setdefault(str(r["annotator"]), {})
+        if r["attribute"] is not None:
+            values.setdefault(str(r["attribute"]), []).append(str(r["value"]))
+    rows = [
+        (gold_id, attribute, value)
+        for gold_id, (choice, per) in coders.items()
+        for attribute, values in adj.carried_values(choice, per).items()
+        for value in values
+    ]
+    return store.attributes.add_gold_values(rows)
 
 
 def scheme_row_id(store: Store, scheme: Scheme) -> int:
@@ -456,7 +493,11 @@ def accept_unanimous(
         ends = [x for g in gold for x in g[4]]
         rows = [(int(which[i]), labels[i], values[i], starts[i], ends[i])
                 for i in order.tolist()]
-    n = store.adjudications.adjudicate_new(scheme_id, adjudicator_id, decisions, rows)
+    with store.db.atomic():  # the decisions and the values their gold keeps, together
+        first = store.attributes.next_adjudication_id()
+        n = store.adjudications.adjudicate_new(scheme_id, adjudicator_id, decisions, rows)
+        if any(ls.attributes for ls in scheme.label_sets if ls.name in sets):
+            carry_attributes(store, first)
     return n, skipped
 
 

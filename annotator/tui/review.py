@@ -723,7 +723,8 @@ class ReviewScreen(Screen[None]):
         ]
         return Content.assemble(
             Content("Gold  ").stylize("bold"),
-            items_content(cur.items, ls, self.sentence_of(unit), self.session.colors, unit=unit),
+            items_content(cur.items, ls, self.sentence_of(unit), self.session.colors, unit=unit,
+                          attributes=self.session.gold_attributes(unit)),
             Content(f"   ({choice}, by {cur.adjudicator})").stylize("$text-muted"),
             *([Content(f" · edited: {', '.join(edited)}").stylize("bold $warning")]
               if edited else []),
