@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from textual.widgets import Static
 
 from annotator.cli import cli
+from annotator.core import adjudicate as adj
 from annotator.core.scheme import parse_scheme
 from annotator.services.annotation import Session
 from annotator.services.importing import make_document
@@ -172,3 +173,31 @@ def test_accept_unanimous_keeps_values_only_where_coders_agree(
         ("actor", "Macron", None), ("target", "West", None)]
     assert "attributes" not in anns[1]  # the coders named different actors: no gold value
     assert len({v["uid"] for v in anns[0]["attributes"]}) == 2
+
+
+def test_gold_values_survive_export_import_and_merge(store: Store, tmp_path: Path) -> None:
+    """The lossless export carries each gold label's values; importing it, or merging the
+    database, gives the same gold_attribute_view."""
+    scheme, _ = coded(store)
+    # the import refuses control characters (doctor reports them): bob's value made plain
+    store.db.execute("UPDATE attribute_values SET value = 'Zakharova' WHERE uid = 'v-bob'")
+    review = ReviewSession(store, scheme, "carol", label_set="statement")
+    review.decide(adj.accept(review.units[0], "alice"))
+    want = gold_values(store)
+    assert [(v[3], v[4]) for v in want] == [
+        ("actor", "Lavrov"), ("target", "Ukraine"), ("target", "West")]
+    out = tmp_path / "all.jsonl"
+    result = CliRunner().invoke(cli, ["export", "--db", str(store.path), "--format", "jsonl",
+                                      "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    for how in ("import-annotations", "merge"):
+        other = tmp_path / f"{how}.db"
+        source = str(out) if how == "import-annotations" else str(store.path)
+        result = CliRunner().invoke(cli, [how, source, "--db", str(other)])
+        assert result.exit_code == 0, result.output
+        with Store.open(other) as copy:
+            assert gold_values(copy) == want, how
+        again = CliRunner().invoke(cli, [how, source, "--db", str(other)])  # twice: no more
+        assert again.exit_code == 0, again.output
+        with Store.open(other) as copy:
+            assert gold_values(copy) == want, how
