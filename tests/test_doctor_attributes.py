@@ -10,24 +10,17 @@ from click.testing import CliRunner
 
 from annotator.cli import cli
 from annotator.core.scheme import parse_scheme
-from annotator.services.annotation import Session
 from annotator.services.doctor import diagnose
-from annotator.services.importing import make_document
 from annotator.store import Store
 
-from .test_attributes import STATEMENTS, TEXT
+from .test_attributes import STATEMENTS, statements_session
 
 
 def coded(path: Path) -> tuple[int, int]:
     """alice's span with actor, two targets and agreement: all allowed. Returns the ids of the
     span annotation and of the tone label (which has an intensity)."""
     with Store.open(path) as store:
-        scheme = parse_scheme(STATEMENTS)
-        scheme_id, _ = store.schemes.add(scheme)
-        store.corpus.add_documents([make_document(TEXT, source="Le Test")])
-        s = Session(store, scheme, scheme_id, "alice")
-        s.start()
-        s.goto(s.neighbour(1) or s.sentence_id)
+        s = statements_session(store)
         s.toggle_span("statement", "Claim", 0, 6)
         span = s.spans()[0]
         for attribute, value in (("actor", "Lavrov"), ("target", "Ukraine"),
