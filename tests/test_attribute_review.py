@@ -56,6 +56,22 @@ def coded(store: Store) -> tuple[Any, int]:
     return scheme, scheme_id
 
 
+def test_values_differ_rule() -> None:
+    from annotator.core.adjudicate import Unit, UnitKey, values_differ
+
+    span = (0, 3, "Claim")
+    unit = Unit(UnitKey(1, 2, "statement"), "span", {"alice": frozenset({span}),
+                                                     "bob": frozenset({span})})
+    assert values_differ(unit, {"alice": {span: {"actor": ["A"]}},
+                                "bob": {span: {"actor": ["B"]}}})
+    assert values_differ(unit, {"alice": {span: {"actor": ["A"]}}})  # bob gave none
+    assert not values_differ(unit, {"alice": {span: {"target": ["x", "y"]}},
+                                    "bob": {span: {"target": ["y", "x"]}}})
+    assert not values_differ(unit, {})
+    other = Unit(unit.key, "span", {"alice": frozenset({span}), "bob": frozenset()})
+    assert not values_differ(other, {"alice": {span: {"actor": ["A"]}}})  # alone on it
+
+
 def test_session_gives_each_coders_values_per_item(store: Store) -> None:
     scheme, _ = coded(store)
     review = ReviewSession(store, scheme, "carol", label_set="statement")
@@ -139,11 +155,12 @@ async def test_accepted_version_keeps_its_coders_values_in_gold(store: Store) ->
     ])
 
 
-def test_accept_unanimous_keeps_values_only_where_coders_agree(
+async def test_accept_unanimous_keeps_values_only_where_coders_agree(
         store: Store, tmp_path: Path) -> None:
     """alice and bob mark the same span on two sentences: the same values on the first,
-    different actors on the second; --accept-unanimous stores both spans as gold, the first
-    with its values, the second without; export --gold adjudicated carries them."""
+    different actors on the second. --accept-unanimous stores the first with its values; the
+    second is disputed (review shows it, saying why); export --gold adjudicated carries the
+    values."""
     scheme = parse_scheme(STATEMENTS)
     scheme_id, _ = store.schemes.add(scheme)
     store.corpus.add_documents([make_document(TEXT, source="Le Test")])
@@ -160,8 +177,20 @@ def test_accept_unanimous_keeps_values_only_where_coders_agree(
     result = CliRunner().invoke(cli, ["review", "--db", str(store.path), "--annotator", "carol",
                                       "--accept-unanimous", "--label-set", "statement"])
     assert result.exit_code == 0, result.output
+    assert "1 unanimous unit(s) stored" in result.output
     assert [(v[3], v[4], v[5]) for v in gold_values(store)] == [
         ("actor", "Macron", "unanimous"), ("target", "West", "unanimous")]
+    app = make_review_app(store, scheme, "carol", label_set="statement")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        status = str(app.screen.query_one("#review-status", Static).render())
+        assert "unit 1/1" in status and "disagreement 0% · attribute values differ" in status
+        versions = str(app.screen.query_one("#review-versions", Static).render())
+        assert "«Les» Claim  actor Lavrov" in versions and "«Les» Claim  actor Poutine" in versions
+        await pilot.press("2")  # bob's version: his actor is the gold's
+        await pilot.pause()
+    assert [(v[3], v[4], v[5]) for v in gold_values(store)][2:] == [
+        ("actor", "Poutine", "accept:bob"), ("target", "West", "accept:bob")]
     out = tmp_path / "gold.jsonl"
     result = CliRunner().invoke(cli, ["export", "--db", str(store.path), "--format", "jsonl",
                                       "--gold", "adjudicated", "--out", str(out), "--quiet"])
@@ -171,8 +200,9 @@ def test_accept_unanimous_keeps_values_only_where_coders_agree(
     assert [a["sentence"] for a in anns] == [1, 2]
     assert [(v["attribute"], v["value"], v["removed_at"]) for v in anns[0]["attributes"]] == [
         ("actor", "Macron", None), ("target", "West", None)]
-    assert "attributes" not in anns[1]  # the coders named different actors: no gold value
-    assert len({v["uid"] for v in anns[0]["attributes"]}) == 2
+    assert [(v["attribute"], v["value"]) for v in anns[1]["attributes"]] == [
+        ("actor", "Poutine"), ("target", "West")]
+    assert len({v["uid"] for a in anns for v in a["attributes"]}) == 4
 
 
 def test_gold_values_survive_export_import_and_merge(store: Store, tmp_path: Path) -> None:

@@ -243,6 +243,11 @@ class ReviewSession:
             values.setdefault(str(r["attribute"]), []).append(str(r["value"]))
         return out
 
+    def values_differ(self, unit: adj.Unit) -> bool:
+        """Whether coders gave the same item of the unit other attribute values."""
+        return bool(self.label_set(unit.key.label_set).attributes) and adj.values_differ(
+            unit, self.attributes(unit))
+
     def gold_attributes(self, unit: adj.Unit) -> dict[adj.Item, dict[str, list[str]]]:
         """The values the unit's current gold kept (see :func:`carry_attributes`), per item."""
         if not self.label_set(unit.key.label_set).attributes:
@@ -386,7 +391,41 @@ def load_table(
                 done = list(pool.map(lambda w: one(*w), wanted))
     finally:
         reads.close()
-    return adj.unit_table([c for c, _ in done], answers.names, [sc for _, sc in done])
+    table = adj.unit_table([c for c, _ in done], answers.names, [sc for _, sc in done])
+    with_values = [ls for ls in scheme.label_sets if ls.attributes and any(
+        s.label_set == ls.name for s in table.sets)]
+    if with_values:
+        table.values_differ = _values_differ(store, table, [ls.name for ls in with_values])
+    return table
+
+
+def _values_differ(store: Store, table: adj.UnitTable, sets: Sequence[str]) -> Any:
+    """Per unit of ``table``: whether coders gave the same item other attribute values
+    (``core.adjudicate.values_differ``). Only units with some value are built and compared."""
+    out = np.zeros(len(table), dtype=bool)
+    for n, s in enumerate(table.sets):
+        if s.label_set not in sets:
+            continue
+        mine = np.flatnonzero(table.unit_set == n)
+        where = dict(zip(zip(table.unit_document[mine].tolist(),
+                             table.unit_sentence[mine].tolist(), strict=True),
+                         mine.tolist(), strict=True))
+        values: dict[int, dict[str, dict[adj.Item, dict[str, list[str]]]]] = {}
+        for r in store.annotations.attribute_rows(s.label_set):
+            if r["level"] != s.level:
+                continue
+            sid = -1 if s.level == "document" else int(r["sentence_id"])
+            at = where.get((int(r["document_id"]), sid))
+            name = table.names.get(int(r["annotator_id"]))
+            if at is None or name is None:
+                continue
+            item: adj.Item = ((int(r["start"]), int(r["end"]), str(r["label"]))
+                              if s.level == "span" else str(r["label"]))
+            values.setdefault(at, {}).setdefault(name, {}).setdefault(item, {}).setdefault(
+                str(r["attribute"]), []).append(str(r["value"]))
+        for at, per in values.items():
+            out[at] = adj.values_differ(table.unit(at), per)
+    return out
 
 
 def _set_cells(name: str, level: str, answers: Any, groups: Sequence[Any]) -> adj.SetCells:
@@ -454,6 +493,8 @@ def accept_unanimous(
     store: Store, scheme: Scheme, adjudicator: str, *, label_set: str | None = None
 ) -> tuple[int, int]:
     """Store every unanimous unit without a current decision as gold, in one transaction.
+    Unanimous: the same items, and the same attribute values on them (a unit whose coders
+    named different actors on the same span is left for review).
 
     Set-based: the unanimous units, their common version and its gold rows come from the
     arrays; the rows go in with two ``executemany``, decisions in document order (as the review
@@ -463,7 +504,7 @@ def accept_unanimous(
     table = load_table(store, scheme, label_set)
     sets = [ls.name for ls in scheme.label_sets if label_set in (None, ls.name)]
     decided = Decisions(store, sets).decided(table)
-    unanimous = table.score == 0
+    unanimous = table.agreed()  # same items, and the same attribute values on them
     todo = table.ordered("document", keep=unanimous & ~decided)
     skipped = int((unanimous & decided).sum())
     position = np.zeros(len(table), dtype=np.int64)

@@ -564,6 +564,8 @@ class ReviewScreen(Screen[None]):
                 f" unit {s.index + 1}/{len(s.units)} · {s.decided()} decided · ",
                 Content(ls.name).stylize("bold"),
                 f" ({unit.level}) · disagreement {unit.score:.0%}",
+                *([Content(" · attribute values differ").stylize("bold $warning")]
+                  if s.values_differ(unit) else []),
             ))
         )
         context.update(safe(self.context_content(unit, ls, doc)))
