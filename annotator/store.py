@@ -11,7 +11,7 @@ view ``annotation_view`` stays stable whatever the internal tables become. Migra
     store.corpus         documents and sentences
     store.schemes        scheme versions and annotators
     store.annotations    annotations and the event log
-    store.attributes     attribute values of annotations (undone through the event log)
+    store.attributes     attribute values of annotations and gold (undone through the event log)
     store.progress       seen/done marks, positions, time
     store.adjudications  gold decisions
     store.assignments    campaign assignments (who codes which document)

@@ -177,15 +177,20 @@ def test_attribute_incompatibilities() -> None:
 
 
 # ----------------------------------------------------------------------------- storage
-@pytest.fixture
-def session(store: Store) -> Session:
+def statements_session(store: Store, annotator: str = "alice") -> Session:
+    """The STATEMENTS scheme and TEXT stored (once), and ``annotator`` on its second sentence."""
     scheme = parse_scheme(STATEMENTS)
     scheme_id, _ = store.schemes.add(scheme)
     store.corpus.add_documents([make_document(TEXT, source="Le Test")])
-    s = Session(store, scheme, scheme_id, "alice")
+    s = Session(store, scheme, scheme_id, annotator)
     s.start()
     s.goto(s.neighbour(1) or s.sentence_id)
     return s
+
+
+@pytest.fixture
+def session(store: Store) -> Session:
+    return statements_session(store)
 
 
 def span_uid(s: Session) -> str:

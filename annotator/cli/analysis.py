@@ -58,12 +58,10 @@ def report_cmd(
     rep = build_report(store, scheme_name, top=top, gold=gold, seed=seed)
     width = max(60, shutil.get_terminal_size((100, 24)).columns)
     click.echo(format_text(rep, documents=documents, width=width), nl=False)
-    from annotator.render.network import actor_outlet_text
-    from annotator.services.network import actor_outlet_table
+    if rep.actor_outlet is not None:  # issue 18: who is quoted where (actor attribute)
+        from annotator.render.network import actor_outlet_text
 
-    who_where = actor_outlet_table(store)  # issue 18: who is quoted where (actor attribute)
-    if who_where is not None:
-        click.echo(actor_outlet_text(who_where), nl=False)
+        click.echo(actor_outlet_text(rep.actor_outlet), nl=False)
     from annotator.services.export.common import atomic_file
 
     def write(path: Path, text: str) -> None:

@@ -92,11 +92,11 @@ def export_cmd(
 @click.option(
     "--format", "fmt",
     type=click.Choice(["jsonl", "semeval", "labelstudio", "doccano", "prodigy", "webanno",
-                       "conllu", "spacy", "qdpx"]),
+                       "conllu", "spacy", "qdpx", "qdc"]),
     default=None,
     help="jsonl: an `annotator export` file; semeval: SemEval-2023/PTC span, paragraph and "
-    "article label files and .template files; the others: those tools' files (default: "
-    "guessed from the files).",
+    "article label files and .template files; qdc: refused with how to make it a scheme; the "
+    "others: those tools' files (default: guessed from the files).",
 )
 @click.option("--annotator", "annotator_name",
               help="Whose work it is: required for semeval, and for files that name no "
@@ -127,6 +127,12 @@ def import_annotations_cmd(
 
     if fmt is None:
         fmt = guess_format([Path(p) for p in paths])
+    if fmt == "qdc":  # before opening: a refused import creates no database
+        first = next((p for p in paths if p.lower().endswith(".qdc")), paths[0])
+        raise click.ClickException(
+            f"{first}: a REFI-QDA codebook holds codes, no annotations; make it a scheme with "
+            f"`annotator scheme from-qdc {first} --out scheme.yaml`, check the levels, then "
+            "`annotator scheme add scheme.yaml`")
     store = open_store(db_path)
     try:
         if fmt in FORMATS:

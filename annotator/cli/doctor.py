@@ -15,9 +15,10 @@ from annotator.cli.common import db_option, friendly_errors, open_store
 @click.option("--repair", is_flag=True, help="Repair what is safe to repair (after a backup).")
 @friendly_errors
 def doctor_cmd(db_path: str, repair: bool) -> None:
-    """Check a database: integrity, orphan rows, labels missing from their scheme, offsets
-    outside their sentence or document, sentence texts, the search index, and whether the event
-    log replays to the stored state. Says how to repair; `--repair` fixes what is safe to fix
+    """Check a database: integrity, orphan rows, labels missing from their scheme, attribute
+    values the scheme does not allow, offsets outside their sentence or document, sentence
+    texts, the search index, and whether the event log replays to the stored state. Says how
+    to repair; `--repair` fixes what is safe to fix
     (search index, sentence texts, orphan rows, state from the event log) after a backup.
     Exit status 0 when nothing (or nothing left) is wrong, 1 otherwise."""
     from annotator.services.doctor import diagnose
@@ -31,7 +32,9 @@ def doctor_cmd(db_path: str, repair: bool) -> None:
     store = open_store(db_path, create=False, readonly=not repair and not writable)
     findings = diagnose(store)
     if not findings:
-        click.echo(f"{db_path}: ok (integrity, orphans, labels, offsets, search index, events)")
+        click.echo(
+            f"{db_path}: ok (integrity, orphans, labels, attributes, offsets, search index, events)"
+        )
         return
     for f in findings:
         click.echo(f"problem: {f}")

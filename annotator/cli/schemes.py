@@ -207,3 +207,52 @@ def scheme_rename_label(scheme_name: str, label_set: str, old: str, new: str, db
     store = open_store(db_path, create=False)
     n = store.schemes.rename_label(scheme_name, label_set, old, new)
     click.echo(f"{n} annotation(s) of {scheme_name}/{label_set} renamed {old} -> {new}")
+
+
+@scheme_group.command("from-qdc")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", "out_path", type=click.Path(dir_okay=False),
+              help="Write the scheme here (default: print it).")
+@click.option("--name", help="The scheme's name (default: the file's name).")
+@click.option("--level", type=click.Choice(["span", "sentence", "document"]), default="span",
+              show_default=True,
+              help="Level of the label sets, where the codebook does not say (ours does).")
+@click.option("--label-set", "label_set", default="codes", show_default=True,
+              help="The set of top-level codes that have no sub-codes.")
+@friendly_errors
+def scheme_from_qdc(file: str, out_path: str | None, name: str | None, level: str,
+                    label_set: str) -> None:
+    """Turn a REFI-QDA codebook (.qdc from MAXQDA, ATLAS.ti, NVivo, QualCoder, Taguette) into a
+    scheme file: parent codes become label sets, their codes labels (colours, descriptions),
+    `@NAME` folders attributes. Check the levels it guessed, then `annotator scheme add FILE`.
+    Notes on what was guessed or left out go to stderr; the scheme is checked as `scheme
+    check` would (exit 2 with its problems)."""
+    from annotator.core.scheme import check_scheme
+    from annotator.services.formats_in.qdc import CodebookError, scheme_from_codebook
+
+    try:
+        converted = scheme_from_codebook(Path(file), name=name, level=level,
+                                         label_set=label_set)
+    except CodebookError as exc:
+        raise click.ClickException(str(exc)) from None
+    for note in converted.notes:
+        click.echo(f"note: {note}", err=True)
+    where = out_path or "<scheme from " + Path(file).name + ">"
+    _, problems = check_scheme(converted.yaml, where)
+    if out_path:
+        from annotator.services.export.common import atomic_file
+
+        try:
+            with atomic_file(Path(out_path)) as f:
+                f.write(converted.yaml)
+        except OSError as exc:
+            raise click.ClickException(f"{out_path}: cannot write ({exc.strerror or exc})"
+                                       ) from None
+        click.echo(f"{out_path}: {converted.n_sets} label set(s), {converted.n_labels} "
+                   f"label(s); next: annotator scheme add {out_path}", err=bool(problems))
+    else:
+        click.echo(converted.yaml, nl=False)
+    for p in problems:
+        click.echo(str(p), err=True)
+    if problems:
+        sys.exit(2)

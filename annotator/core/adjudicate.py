@@ -229,6 +229,45 @@ def origin(unit: Unit, item: Item) -> str:
     return "added"
 
 
+def _same_values(coders: Iterable[Mapping[str, Sequence[str]]]) -> bool:
+    """Whether coders gave the same values (each attribute compared as a set; none = none)."""
+    versions = [{k: frozenset(v) for k, v in values.items() if v} for values in coders]
+    return all(v == versions[0] for v in versions[1:])
+
+
+def values_differ(
+    unit: Unit, values: Mapping[str, Mapping[Item, Mapping[str, Sequence[str]]]]
+) -> bool:
+    """Whether two coders who proposed the same item of ``unit`` gave it other attribute
+    values (``values``: annotator -> item -> attribute -> values; a coder without an entry gave
+    none). Such a unit needs review even when its versions are equal: its gold would keep no
+    values (:func:`carried_values`)."""
+    by_item: dict[Item, list[Mapping[str, Sequence[str]]]] = {}
+    for name, version in unit.versions.items():
+        mine = values.get(name, {})
+        for item in version:
+            by_item.setdefault(item, []).append(mine.get(item, {}))
+    return any(len(vs) > 1 and not _same_values(vs) for vs in by_item.values())
+
+
+def carried_values(
+    choice: str, coders: Mapping[str, Mapping[str, Sequence[str]]]
+) -> dict[str, list[str]]:
+    """The attribute values (actor, target...) a gold item taken from the coders keeps.
+
+    ``coders``: every coder who proposed exactly this item -> their values of it ({} when they
+    gave none). A decision that accepts one coder's version (``accept:NAME``) takes NAME's
+    values; any other (union, intersection, unanimous, edited) takes the values when all these
+    coders gave the same ones (each attribute compared as a set), else none: review decides
+    labels, and a value the coders dispute is not made gold by a key meant for the labels."""
+    if choice.startswith("accept:") and choice[7:] in coders:
+        return {k: list(v) for k, v in coders[choice[7:]].items() if v}
+    if not coders or not _same_values(coders.values()):
+        return {}
+    first = next(iter(coders.values()))
+    return {k: list(v) for k, v in first.items() if v}
+
+
 def is_edited(unit: Unit, items: Iterable[Item]) -> bool:
     """Whether a decision holds something no coder proposed as such (an adjusted or added
     item): the gold is then the adjudicator's own, not a choice among the versions."""
@@ -330,9 +369,17 @@ class UnitTable:
     n_cells: Any
     score: Any
     n_versions: Any
+    # per unit: whether coders who proposed the same item gave it other attribute values (see
+    # values_differ); None when no set has attributes. Such a unit is disputed too.
+    values_differ: Any = None
 
     def __len__(self) -> int:
         return len(self.unit_set)
+
+    def agreed(self) -> Any:
+        """Per unit: unanimous, on the items and on their attribute values."""
+        same = self.score == 0
+        return same if self.values_differ is None else same & ~self.values_differ
 
     def key(self, i: int) -> UnitKey:
         sid = int(self.unit_sentence[i])
@@ -353,11 +400,12 @@ class UnitTable:
         return Unit(self.key(i), s.level, {a: named[a] for a in sorted(named)})
 
     def disputed(self, order: str) -> Any:
-        """Indexes of the disputed units (score > 0) in review order, computed once per order
+        """Indexes of the disputed units (score > 0, or attribute values that differ) in review
+        order, computed once per order
         (a worker computes it ahead, so the screen only shows)."""
         memo: dict[str, Any] = self.__dict__.setdefault("_disputed", {})
         if order not in memo:
-            memo[order] = self.ordered(order, keep=self.score > 0)
+            memo[order] = self.ordered(order, keep=~self.agreed())
         return memo[order]
 
     def annotators(self) -> list[str]:

@@ -250,12 +250,20 @@ class Adjudications:
     # ---------------------------------------------------------------- export and merge
     def by_document(self) -> dict[int, list[dict[str, Any]]]:
         """Every adjudication (superseded ones too) with its gold rows, grouped by document."""
+        values: dict[int, dict[str, list[str]]] = {}  # gold id -> its attribute values (m009)
+        for gid, attribute, value in self.db.execute(
+            "SELECT gold_id, attribute, value FROM gold_attributes ORDER BY id"
+        ):
+            values.setdefault(int(gid), {}).setdefault(str(attribute), []).append(str(value))
         gold: dict[int, list[dict[str, Any]]] = {}
         for row in self.db.iter_query(
-            'SELECT adjudication_id, label_set, label, level, start, "end", value, origin '
+            'SELECT adjudication_id, id, label_set, label, level, start, "end", value, origin '
             "FROM gold "
             'ORDER BY adjudication_id, start, "end", label, id'
         ):
+            kept = values.get(int(row.pop("id")))
+            if kept:  # absent when none, so exports without attributes stay as they were
+                row["attributes"] = kept
             gold.setdefault(int(row.pop("adjudication_id")), []).append(row)
         out: dict[int, list[dict[str, Any]]] = {}
         for row in self.db.iter_query(
@@ -302,4 +310,14 @@ class Adjudications:
         """Store a decision exactly as exported (merge, import-annotations) with its gold rows."""
         with self.db.atomic():
             pk = self.db.insert("adjudications", row)
-            self.db.insert_all("gold", ({**g, "adjudication_id": pk} for g in gold))
+            rows = [{k: v for k, v in g.items() if k != "attributes"} for g in gold]
+            if not any(g.get("attributes") for g in gold):
+                self.db.insert_all("gold", ({**g, "adjudication_id": pk} for g in rows))
+                return
+            for g, fields in zip(gold, rows, strict=True):  # values (m009) need the gold id
+                gold_id = self.db.insert("gold", {**fields, "adjudication_id": pk})
+                self.db.executemany(
+                    "INSERT INTO gold_attributes (gold_id, attribute, value) VALUES (?, ?, ?)",
+                    [(gold_id, str(a), str(v))
+                     for a, vs in (g.get("attributes") or {}).items() for v in vs],
+                )

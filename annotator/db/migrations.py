@@ -497,7 +497,52 @@ def m008_gold_origin(db: sqlite_utils.Database) -> None:
         )
 
 
-# --- add new migrations ABOVE this line, numbered after the last one (m008_...) ---
+@migrations()
+def m009_gold_attributes(db: sqlite_utils.Database) -> None:
+    """Attribute values of gold labels (issue 18): a gold span or label taken from the coders
+    keeps their values (actor, target...) when the accepted coder gave them, or when every coder
+    who proposed it gave the same ones (``core.adjudicate.carried_values``). One row per value,
+    deleted with its gold row; a superseded decision keeps its rows, as its gold does.
+
+    ``gold_attribute_view``: one row per value of a current resolved gold label, beside
+    ``gold_view`` (which is unchanged)."""
+    db.executescript(
+        """
+        CREATE TABLE gold_attributes (
+            id INTEGER PRIMARY KEY,
+            gold_id INTEGER NOT NULL REFERENCES gold(id) ON DELETE CASCADE,
+            attribute TEXT NOT NULL,
+            value TEXT NOT NULL
+        );
+        CREATE INDEX idx_gold_attributes_gold ON gold_attributes(gold_id);
+
+        CREATE VIEW gold_attribute_view AS
+        SELECT
+            adjudications.label_set AS label_set,
+            gold.label AS label,
+            gold.level AS level,
+            gold.document_id AS document_id,
+            gold.sentence_id AS sentence_id,
+            gold.start AS start,
+            gold."end" AS "end",
+            ga.attribute AS attribute,
+            ga.value AS value,
+            annotators.name AS adjudicator,
+            adjudications.choice AS choice,
+            schemes.name AS scheme,
+            schemes.version AS scheme_version,
+            gold.id AS gold_id
+        FROM gold_attributes ga
+        JOIN gold ON gold.id = ga.gold_id
+        JOIN adjudications ON adjudications.id = gold.adjudication_id
+        JOIN annotators ON annotators.id = adjudications.adjudicator_id
+        JOIN schemes ON schemes.id = adjudications.scheme_id
+        WHERE adjudications.superseded_at IS NULL AND adjudications.status = 'resolved';
+        """
+    )
+
+
+# --- add new migrations ABOVE this line, numbered after the last one (m009_...) ---
 
 
 def known_migrations() -> frozenset[str]:

@@ -14,6 +14,7 @@ import io
 from typing import Any
 
 from annotator.core.network import Network
+from annotator.core.untrusted import escape
 
 NETWORKX_HINT = ("graphml and gexf need networkx: pip install 'annotator[network]' "
                  "(or use --format csv)")
@@ -84,9 +85,11 @@ def actor_outlet_text(table: Any) -> str:
 
 def crosstab_text(rows: tuple[str, ...], cols: tuple[str, ...], counts: list[list[int]],
                   row_title: str, col_title: str = "outlet") -> str:
-    """A plain text table: rows, one column per outlet, and totals."""
-    head = [f"{row_title} \\ {col_title}", *cols, "total"]
-    body = [[r, *(str(c) for c in cs), str(sum(cs))] for r, cs in zip(rows, counts, strict=True)]
+    """A plain text table: rows, one column per outlet, and totals. Names are escaped before
+    the widths are measured (a control character printed as ``\\uXXXX`` is six wide)."""
+    head = [f"{row_title} \\ {col_title}", *(escape(c) for c in cols), "total"]
+    body = [[escape(r), *(str(c) for c in cs), str(sum(cs))]
+            for r, cs in zip(rows, counts, strict=True)]
     widths = [max(len(line[i]) for line in [head, *body]) for i in range(len(head))]
 
     def fmt(line: list[str]) -> str:

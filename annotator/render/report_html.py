@@ -213,6 +213,8 @@ def render_html(rep: Report) -> str:
             "label set.</p>")
         add(_table(*campaign_table(rep)))
 
+    parts += _actor_outlet_section(rep)
+
     add('<h2 id="progress">Progress and active time</h2>')
     add(_progress_bars(rep))
     add(_table(*progress_table(rep)))
@@ -221,6 +223,37 @@ def render_html(rep: Report) -> str:
 
 
 # ------------------------------------------------------------------------------------ pieces
+def _actor_outlet_section(rep: Report) -> list[str]:
+    """Who is quoted where (issue 18): statements per actor (rows, most quoted first) and
+    outlet, with totals, each cell shaded by its share of the largest count: the text report's
+    table (render.network.actor_outlet_text), from the same ``rep.actor_outlet``. Nothing when
+    no label carries an actor."""
+    t = rep.actor_outlet
+    if t is None:
+        return []
+    top = max((c for row in t.counts for c in row), default=0) or 1
+    head = "".join(f"<th>{escape(h)}</th>" for h in (f"{t.attribute} \\ outlet", *t.cols))
+    body = []
+    for name, counts in zip(t.rows, t.counts, strict=True):
+        cells = "".join(
+            f'<td class="num" style="background:{_mix(c / top, (21, 101, 192))}'
+            f'{";color:#fff" if c / top > 0.6 else ""}">{c}</td>'
+            for c in counts
+        )
+        body.append(f"<tr><td>{escape(name)}</td>{cells}<td class=\"num\">{sum(counts)}</td></tr>")
+    totals = "".join(f'<td class="num">{sum(col)}</td>' for col in zip(*t.counts, strict=True))
+    grand = sum(sum(row) for row in t.counts)
+    return [
+        f'<h2 id="actors">Statements by {escape(t.attribute)} and outlet (who is quoted '
+        "where)</h2>",
+        f'<p class="note">Statements (labels with a value of <code>{escape(t.attribute)}</code>, '
+        "after aliases) per value and outlet, every coder pooled; the same counts as "
+        "<code>annotator network --var1 actor --var2 outlet</code>.</p>",
+        f"<table><thead><tr>{head}<th>total</th></tr></thead><tbody>{''.join(body)}"
+        f'<tr><th>total</th>{totals}<td class="num">{grand}</td></tr></tbody></table>',
+    ]
+
+
 def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
     body = []

@@ -12,9 +12,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from annotator.store import UNDOABLE, Store
+
+if TYPE_CHECKING:
+    from annotator.core.scheme import Attribute, Scheme
 
 EXAMPLES = 5
 
@@ -72,21 +75,29 @@ def check_orphans(store: Store) -> list[Finding]:
     ]
 
 
-def _scheme_labels(store: Store) -> tuple[dict[int, dict[str, tuple[str, set[str]]]], list[str]]:
-    """Per stored scheme id: label set name -> (level, label names); plus unreadable schemes."""
+def _stored_schemes(store: Store) -> tuple[dict[int, Scheme], list[str]]:
+    """Every stored scheme version that parses, by id; plus the unreadable ones."""
     from annotator.core.scheme import parse_scheme
 
-    out: dict[int, dict[str, tuple[str, set[str]]]] = {}
+    out: dict[int, Scheme] = {}
     broken: list[str] = []
     for row in sorted(store.schemes.versions(), key=lambda r: int(r["id"])):
         try:
-            scheme = parse_scheme(row["yaml"], f"<stored {row['name']} v{row['version']}>")
+            out[int(row["id"])] = parse_scheme(
+                row["yaml"], f"<stored {row['name']} v{row['version']}>"
+            )
         except Exception as exc:  # a stored scheme that no longer parses is itself a finding
             broken.append(f"{row['name']} v{row['version']}: {str(exc).splitlines()[0][:120]}")
-            continue
-        out[int(row["id"])] = {
-            ls.name: (ls.level, {lab.name for lab in ls.labels}) for ls in scheme.label_sets
-        }
+    return out, broken
+
+
+def _scheme_labels(store: Store) -> tuple[dict[int, dict[str, tuple[str, set[str]]]], list[str]]:
+    """Per stored scheme id: label set name -> (level, label names); plus unreadable schemes."""
+    schemes, broken = _stored_schemes(store)
+    out: dict[int, dict[str, tuple[str, set[str]]]] = {
+        sid: {ls.name: (ls.level, {lab.name for lab in ls.labels}) for ls in scheme.label_sets}
+        for sid, scheme in schemes.items()
+    }
     return out, broken
 
 
@@ -123,6 +134,82 @@ def check_labels(store: Store) -> list[Finding]:
                 examples=bad,
             )
         )
+    return findings
+
+
+def check_attributes(store: Store) -> list[Finding]:
+    """Attribute values the scheme does not allow. A value counts as allowed when the version
+    the annotation was made under, or a later version of that scheme, allows it: a value is
+    stored without its own version, and versions only ever add values and attributes (`scheme
+    add` refuses to drop one in use), so a later version's value may sit on an older label.
+    Three findings, none repaired automatically: each value is a coder's judgement, and the
+    fix is a scheme version that has it or the coder's own change on the annotation screen."""
+    rows = store.attributes.with_schemes()
+    if not rows:
+        return []
+    schemes, _ = _stored_schemes(store)  # unreadable versions are check_labels' finding
+    later: dict[int, list[Scheme]] = {}
+    for sid, v in schemes.items():
+        later[sid] = sorted(
+            (s for s in schemes.values() if s.name == v.name and s.version >= v.version),
+            key=lambda s: s.version,
+        )
+
+    def versions_of(sid: int, label_set: str, name: str) -> list[Attribute]:
+        out = []
+        for version in later.get(sid, []):
+            ls = version.label_set(label_set)
+            attr = ls.attribute(name) if ls is not None else None
+            if attr is not None:
+                out.append(attr)
+        return out
+
+    unknown: list[str] = []
+    not_allowed: list[str] = []
+    counts: dict[tuple[int, str], int] = {}
+    single: dict[tuple[int, str], str] = {}
+    for r in rows:
+        sid, ls_name, name = int(r["scheme_id"]), str(r["label_set"]), str(r["attribute"])
+        scheme = schemes.get(sid)
+        if scheme is None or scheme.label_set(ls_name) is None:
+            continue  # an unreadable version or a set not in it: check_labels says so
+        where = f"value {r['id']} on annotation {r['annotation_id']}"
+        attrs = versions_of(sid, ls_name, name)
+        if not attrs:
+            unknown.append(f"{where}: {ls_name} has no attribute {name!r} in {scheme.name}")
+            continue
+        if not any(a.accepts(str(r["value"])) for a in attrs):
+            allowed = ", ".join(attrs[-1].names) if not attrs[-1].open else "one line of text"
+            not_allowed.append(f"{where}: {ls_name}/{name} {str(r['value'])!r} ({allowed})")
+        if not attrs[0].multiple:
+            key = (int(r["annotation_id"]), name)
+            counts[key] = counts.get(key, 0) + 1
+            single[key] = ls_name
+    several = [
+        f"annotation {aid}: {single[(aid, name)]}/{name} has {n} values"
+        for (aid, name), n in counts.items() if n > 1
+    ]
+    how = ("store a scheme version that has it (`annotator scheme add`), or change the value "
+           "on the annotation screen (ctrl+a); not repaired automatically")
+    findings = []
+    if unknown:
+        findings.append(Finding(
+            "attribute-names", "attribute values of attributes their label set does not have",
+            len(unknown), how, examples=unknown,
+        ))
+    if not_allowed:
+        findings.append(Finding(
+            "attribute-values", "attribute values the scheme's closed values do not allow",
+            len(not_allowed), how, examples=not_allowed,
+        ))
+    if several:
+        findings.append(Finding(
+            "attribute-multiple", "several current values of a single-choice attribute",
+            len(several),
+            "keep one on the annotation screen (ctrl+a); not repaired automatically (which "
+            "one is right is the coder's call)",
+            examples=several,
+        ))
     return findings
 
 
@@ -334,6 +421,7 @@ CHECKS: list[tuple[str, Callable[[Store], list[Finding]]]] = [
     ("integrity", check_integrity),
     ("orphans", check_orphans),
     ("labels", check_labels),
+    ("attributes", check_attributes),
     ("offsets", check_offsets),
     ("search-index", check_fts),
     ("events", check_events),

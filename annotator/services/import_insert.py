@@ -101,7 +101,8 @@ class InsertNew:
                     {"label_set": g["label_set"], "label": g["label"], "level": g["level"],
                      "document_id": doc_id, "sentence_id": sentence,
                      "start": g["start"], "end": g["end"], "value": g["value"],
-                     "origin": g.get("origin")}  # absent in exports made before gold.origin
+                     "origin": g.get("origin"),  # absent in exports made before gold.origin
+                     "attributes": g.get("attributes")}  # values the gold kept (m009)
                     for g in j["gold"]
                 ],
             )

@@ -41,6 +41,7 @@ from annotator.core.units import UNIT_LEVEL
 if TYPE_CHECKING:
     from annotator.core.units import Versions
     from annotator.services.agreement_reads import ReadOnce
+    from annotator.services.network import Crosstab
     from annotator.services.units import SchemeAnswers, SetProgress
     from annotator.store import Store
 
@@ -189,6 +190,8 @@ class Report:
     attribute_agreement: list[dict[str, Any]] = field(default_factory=list)
     n_boot: int = N_BOOT
     seed: int = 0
+    # who is quoted where (issue 18): statements per actor and outlet, when labels have an actor
+    actor_outlet: Crosstab | None = None
 
 
 # ------------------------------------------------------------------------------------ building
@@ -221,10 +224,14 @@ def build_report(
     sets, answers, data, reads = read_answers(store, scheme, jobs, versions)
     try:
         counted, modes, note = gold_answers(store, ids, sets, answers, data, gold)
-        return _build(store, scheme, sets, answers, data, reads, top,
-                      counted=counted, gold=(modes, note), seed=seed, n_boot=n_boot)
+        rep = _build(store, scheme, sets, answers, data, reads, top,
+                     counted=counted, gold=(modes, note), seed=seed, n_boot=n_boot)
     finally:
         reads.close()
+    from annotator.services.network import actor_outlet_table
+
+    rep.actor_outlet = actor_outlet_table(store)  # text and HTML print the same table
+    return rep
 
 
 def gold_answers(

@@ -223,6 +223,46 @@ class ReviewSession:
         )
         return [r for r in rows if r["level"] == "span" and r["start"] is not None]
 
+    def attributes(self, unit: adj.Unit) -> dict[str, dict[adj.Item, dict[str, list[str]]]]:
+        """Each coder's attribute values on the unit: annotator -> item (a span or label, as in
+        ``unit.versions``) -> attribute -> values in the order chosen. Empty when the unit's
+        set has no attributes (nothing is read then), so a lead sees who said actor=Lavrov and
+        who actor=Zakharova beside the spans they agree on."""
+        if not self.label_set(unit.key.label_set).attributes:
+            return {}
+        out: dict[str, dict[adj.Item, dict[str, list[str]]]] = {}
+        for r in self.store.attributes.of_unit(
+            unit.key.label_set, unit.key.document_id, unit.key.sentence_id,
+            unit.annotators,
+        ):
+            item: adj.Item = (
+                (int(r["start"]), int(r["end"]), str(r["label"]))
+                if unit.level == "span" and r["start"] is not None else str(r["label"])
+            )
+            values = out.setdefault(str(r["annotator"]), {}).setdefault(item, {})
+            values.setdefault(str(r["attribute"]), []).append(str(r["value"]))
+        return out
+
+    def values_differ(self, unit: adj.Unit) -> bool:
+        """Whether coders gave the same item of the unit other attribute values."""
+        return bool(self.label_set(unit.key.label_set).attributes) and adj.values_differ(
+            unit, self.attributes(unit))
+
+    def gold_attributes(self, unit: adj.Unit) -> dict[adj.Item, dict[str, list[str]]]:
+        """The values the unit's current gold kept (see :func:`carry_attributes`), per item."""
+        if not self.label_set(unit.key.label_set).attributes:
+            return {}
+        out: dict[adj.Item, dict[str, list[str]]] = {}
+        for r in self.store.attributes.gold_of_unit(
+            unit.key.label_set, unit.key.document_id, unit.key.sentence_id
+        ):
+            item: adj.Item = (
+                (int(r["start"]), int(r["end"]), str(r["label"]))
+                if r["level"] == "span" and r["start"] is not None else str(r["label"])
+            )
+            out.setdefault(item, {}).setdefault(str(r["attribute"]), []).append(str(r["value"]))
+        return out
+
     @property
     def unit(self) -> adj.Unit | None:
         return self.units[self.index] if 0 <= self.index < len(self.units) else None
@@ -253,21 +293,24 @@ class ReviewSession:
                 )
             else:
                 gold.append({"label": item, "value": ls.value_of(item), "origin": origin})
-        self.store.adjudications.adjudicate(
-            self.scheme_id,
-            self.adjudicator_id,
-            {
-                "label_set": unit.key.label_set,
-                "level": unit.level,
-                "document_id": unit.key.document_id,
-                "sentence_id": unit.key.sentence_id,
-                "choice": decision.choice,
-                "sources": decision.sources,
-                "status": decision.status,
-                "note": decision.note,
-                "gold": gold if decision.status == "resolved" else [],
-            },
-        )
+        with self.store.db.atomic():  # the decision and the values its gold keeps, together
+            adjudication_id = self.store.adjudications.adjudicate(
+                self.scheme_id,
+                self.adjudicator_id,
+                {
+                    "label_set": unit.key.label_set,
+                    "level": unit.level,
+                    "document_id": unit.key.document_id,
+                    "sentence_id": unit.key.sentence_id,
+                    "choice": decision.choice,
+                    "sources": decision.sources,
+                    "status": decision.status,
+                    "note": decision.note,
+                    "gold": gold if decision.status == "resolved" else [],
+                },
+            )
+            if ls.attributes and decision.status == "resolved":
+                carry_attributes(self.store, adjudication_id)
         self.decisions[unit.key] = Current(
             decision.choice,
             decision.status,
@@ -287,6 +330,25 @@ class ReviewSession:
         if at is not None:
             self.index = at
         return key
+
+
+def carry_attributes(store: Store, first_adjudication_id: int) -> int:
+    """Give the gold rows of the decisions from ``first_adjudication_id`` on the attribute
+    values their coders gave (the rule: ``core.adjudicate.carried_values``). Call it inside the
+    transaction that stored the decisions. Returns how many values were stored."""
+    coders: dict[int, tuple[str, dict[str, dict[str, list[str]]]]] = {}
+    for r in store.attributes.gold_candidates(first_adjudication_id):
+        _, per = coders.setdefault(int(r["gold_id"]), (str(r["choice"]), {}))
+        values = per.setdefault(str(r["annotator"]), {})
+        if r["attribute"] is not None:
+            values.setdefault(str(r["attribute"]), []).append(str(r["value"]))
+    rows = [
+        (gold_id, attribute, value)
+        for gold_id, (choice, per) in coders.items()
+        for attribute, values in adj.carried_values(choice, per).items()
+        for value in values
+    ]
+    return store.attributes.add_gold_values(rows)
 
 
 def scheme_row_id(store: Store, scheme: Scheme) -> int:
@@ -329,7 +391,41 @@ def load_table(
                 done = list(pool.map(lambda w: one(*w), wanted))
     finally:
         reads.close()
-    return adj.unit_table([c for c, _ in done], answers.names, [sc for _, sc in done])
+    table = adj.unit_table([c for c, _ in done], answers.names, [sc for _, sc in done])
+    with_values = [ls for ls in scheme.label_sets if ls.attributes and any(
+        s.label_set == ls.name for s in table.sets)]
+    if with_values:
+        table.values_differ = _values_differ(store, table, [ls.name for ls in with_values])
+    return table
+
+
+def _values_differ(store: Store, table: adj.UnitTable, sets: Sequence[str]) -> Any:
+    """Per unit of ``table``: whether coders gave the same item other attribute values
+    (``core.adjudicate.values_differ``). Only units with some value are built and compared."""
+    out = np.zeros(len(table), dtype=bool)
+    for n, s in enumerate(table.sets):
+        if s.label_set not in sets:
+            continue
+        mine = np.flatnonzero(table.unit_set == n)
+        where = dict(zip(zip(table.unit_document[mine].tolist(),
+                             table.unit_sentence[mine].tolist(), strict=True),
+                         mine.tolist(), strict=True))
+        values: dict[int, dict[str, dict[adj.Item, dict[str, list[str]]]]] = {}
+        for r in store.attributes.current_rows(s.label_set):
+            if r["level"] != s.level:
+                continue
+            sid = -1 if s.level == "document" else int(r["sentence_id"])
+            at = where.get((int(r["document_id"]), sid))
+            name = table.names.get(int(r["annotator_id"]))
+            if at is None or name is None:
+                continue
+            item: adj.Item = ((int(r["start"]), int(r["end"]), str(r["label"]))
+                              if s.level == "span" else str(r["label"]))
+            values.setdefault(at, {}).setdefault(name, {}).setdefault(item, {}).setdefault(
+                str(r["attribute"]), []).append(str(r["value"]))
+        for at, per in values.items():
+            out[at] = adj.values_differ(table.unit(at), per)
+    return out
 
 
 def _set_cells(name: str, level: str, answers: Any, groups: Sequence[Any]) -> adj.SetCells:
@@ -397,6 +493,8 @@ def accept_unanimous(
     store: Store, scheme: Scheme, adjudicator: str, *, label_set: str | None = None
 ) -> tuple[int, int]:
     """Store every unanimous unit without a current decision as gold, in one transaction.
+    Unanimous: the same items, and the same attribute values on them (a unit whose coders
+    named different actors on the same span is left for review).
 
     Set-based: the unanimous units, their common version and its gold rows come from the
     arrays; the rows go in with two ``executemany``, decisions in document order (as the review
@@ -406,7 +504,7 @@ def accept_unanimous(
     table = load_table(store, scheme, label_set)
     sets = [ls.name for ls in scheme.label_sets if label_set in (None, ls.name)]
     decided = Decisions(store, sets).decided(table)
-    unanimous = table.score == 0
+    unanimous = table.agreed()  # same items, and the same attribute values on them
     todo = table.ordered("document", keep=unanimous & ~decided)
     skipped = int((unanimous & decided).sum())
     position = np.zeros(len(table), dtype=np.int64)
@@ -436,7 +534,11 @@ def accept_unanimous(
         ends = [x for g in gold for x in g[4]]
         rows = [(int(which[i]), labels[i], values[i], starts[i], ends[i])
                 for i in order.tolist()]
-    n = store.adjudications.adjudicate_new(scheme_id, adjudicator_id, decisions, rows)
+    with store.db.atomic():  # the decisions and the values their gold keeps, together
+        first = store.attributes.next_adjudication_id()
+        n = store.adjudications.adjudicate_new(scheme_id, adjudicator_id, decisions, rows)
+        if any(ls.attributes for ls in scheme.label_sets if ls.name in sets):
+            carry_attributes(store, first)
     return n, skipped
 
 

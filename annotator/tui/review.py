@@ -27,7 +27,13 @@ from annotator.core.colors import color_of
 from annotator.core.untrusted import visible
 from annotator.services.review import ReviewSession, load_table
 from annotator.tui.article_pane import ArticlePane, article_lines, coder_mark, paragraphs
-from annotator.tui.render import SELECTION_STYLE, plain, safe, span_style
+from annotator.tui.render import (
+    SELECTION_STYLE,
+    attributes_content,
+    plain,
+    safe,
+    span_style,
+)
 
 if TYPE_CHECKING:
     from annotator.core.scheme import LabelSet, Scheme
@@ -45,9 +51,11 @@ def items_content(
     colors: Mapping[tuple[str, str], str],
     *,
     unit: adj.Unit | None = None,
+    attributes: Mapping[adj.Item, dict[str, list[str]]] | None = None,
 ) -> Content:
     """A version (or the gold) on one line: labels, or spans as « text » Label; with ``unit``,
-    an item no coder proposed as such says so (adjusted, added)."""
+    an item no coder proposed as such says so (adjusted, added); with ``attributes`` (a coder's
+    values per item), each item is followed by its values (``actor Lavrov · target Ukraine``)."""
     if not items:
         return Content("(nothing)").stylize("italic $text-muted")
     parts: list[Content] = []
@@ -66,6 +74,8 @@ def items_content(
             )
         else:
             parts.append(Content(item).stylize(span_style(color_of(colors, ls.name, item))))
+        if attributes and attributes.get(item):
+            parts[-1] = Content.assemble(parts[-1], attributes_content(attributes[item]))
         origin = adj.origin(unit, item) if unit is not None else "coder"
         if origin != "coder":
             parts[-1] = Content.assemble(
@@ -554,6 +564,8 @@ class ReviewScreen(Screen[None]):
                 f" unit {s.index + 1}/{len(s.units)} · {s.decided()} decided · ",
                 Content(ls.name).stylize("bold"),
                 f" ({unit.level}) · disagreement {unit.score:.0%}",
+                *([Content(" · attribute values differ").stylize("bold $warning")]
+                  if s.values_differ(unit) else []),
             ))
         )
         context.update(safe(self.context_content(unit, ls, doc)))
@@ -679,10 +691,13 @@ class ReviewScreen(Screen[None]):
         sentence = self.sentence_of(unit)
         width = max(len(s.names[a]) for a in unit.annotators)
         lines = [Content("Versions").stylize("bold underline")]
+        values = s.attributes(unit)
         for i, a in enumerate(unit.annotators, 1):
             who = Content(f"{i} {s.names[a]:<{width}}  ").stylize("bold")
             version = unit.versions[a]
-            lines.append(Content.assemble(who, items_content(version, ls, sentence, s.colors)))
+            lines.append(Content.assemble(
+                who, items_content(version, ls, sentence, s.colors, attributes=values.get(a))
+            ))
             if unit.level == "span" and sentence is not None:
                 marked = sentence_with_spans(sentence, version, ls, s.colors)
                 lines.append(Content.assemble(" " * (width + 4), marked))
@@ -710,7 +725,8 @@ class ReviewScreen(Screen[None]):
         ]
         return Content.assemble(
             Content("Gold  ").stylize("bold"),
-            items_content(cur.items, ls, self.sentence_of(unit), self.session.colors, unit=unit),
+            items_content(cur.items, ls, self.sentence_of(unit), self.session.colors, unit=unit,
+                          attributes=self.session.gold_attributes(unit)),
             Content(f"   ({choice}, by {cur.adjudicator})").stylize("$text-muted"),
             *([Content(f" · edited: {', '.join(edited)}").stylize("bold $warning")]
               if edited else []),

@@ -231,6 +231,9 @@ class Walker:
             store.adjudications.gold_by_document(label_sets=sets)
             if sel.gold == "adjudicated" else {}
         )
+        gold_values = (  # attribute values the gold kept (m009), by document
+            store.attributes.gold_by_document(sets) if sel.gold == "adjudicated" else {}
+        )
         with_attributes = full and store.attributes.any_stored()
         for d in self.docs:
             doc_id = int(d["id"])
@@ -257,7 +260,7 @@ class Walker:
             if sel.gold == "majority":
                 self._majority(doc)
             elif sel.gold == "adjudicated":
-                self._adjudicated(doc, gold.get(doc_id, []))
+                self._adjudicated(doc, gold.get(doc_id, []), gold_values.get(doc_id, {}))
             if not full:  # gold exports carry no per-annotator state
                 doc.progress, doc.document_progress = [], []
             yield doc
@@ -321,16 +324,29 @@ class Walker:
         doc.annotations = gold
         doc.answered = {name} if doc.answered else set()
 
-    def _adjudicated(self, doc: ExportDoc, rows: list[dict[str, Any]]) -> None:
+    def _adjudicated(
+        self, doc: ExportDoc, rows: list[dict[str, Any]],
+        values: dict[tuple[Any, ...], dict[str, list[str]]] | None = None,
+    ) -> None:
+        """Replace the annotations by the current resolved gold; ``values``: the attribute
+        values the gold kept, by (label set, sentence id, start, end, label)."""
         name = gold_name("adjudicated")
         gold = []
+        doc.attributes = {}
         for g in rows:
             item = (g["start"], g["end"], g["label"]) if g["level"] == "span" else g["label"]
+            uid = gold_uid(doc.row["sha256"], g["label_set"], g["level"], g["sentence_idx"], item)
+            kept = (values or {}).get(
+                (g["label_set"], g["sentence_id"], g["start"], g["end"], g["label"]), {})
+            if kept:  # each value with a uid from its content, as the gold label's
+                doc.attributes[uid] = [
+                    {"uid": gold_uid(uid, attribute, v), "attribute": attribute, "value": v,
+                     "created_at": g["decided_at"], "removed_at": None}
+                    for attribute, vs in kept.items() for v in vs
+                ]
             gold.append(
                 {
-                    "uid": gold_uid(
-                        doc.row["sha256"], g["label_set"], g["level"], g["sentence_idx"], item
-                    ),
+                    "uid": uid,
                     "annotator": name, "scheme": g["scheme"],
                     "scheme_version": g["scheme_version"], "label_set": g["label_set"],
                     "label": g["label"], "level": g["level"], "document_id": g["document_id"],

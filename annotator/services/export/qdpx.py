@@ -95,7 +95,11 @@ class Codebook:
                 if ls.name not in levels or ls.name in self.sets:
                     continue
                 self.sets[ls.name] = {
-                    "description": ls.description or f"{ls.level} labels ({scheme.name})",
+                    # the level, which a codebook has no field for, in words that
+                    # `scheme from-qdc` reads back (formats_in/qdc.py)
+                    "description": (f"{ls.description}\n({ls.level} labels, scheme "
+                                    f"{scheme.name})" if ls.description
+                                    else f"{ls.level} labels ({scheme.name})"),
                     "labels": {lab.name: (colors.get((ls.name, lab.name), FALLBACK),
                                           lab.description) for lab in ls.labels},
                     "attributes": {a.name: (a.description, dict.fromkeys(a.names))

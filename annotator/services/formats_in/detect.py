@@ -63,6 +63,8 @@ def guess_format(paths: list[Path]) -> str:
         return "spacy"
     if suffix == ".qdpx":
         return "qdpx"
+    if suffix == ".qdc":
+        return "qdc"  # refused by import-annotations with how to make it a scheme
     if suffix in (".conllu", ".conllup"):
         return "conllu"
     head = _head(first)
