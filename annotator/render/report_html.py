@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from html import escape as html_escape
 
-from annotator.core.colors import FALLBACK
+from annotator.core.colors import FALLBACK, text_on
 from annotator.core.untrusted import escape as escape_controls
 from annotator.render import numbers
 from annotator.render.report_text import (
@@ -528,7 +528,7 @@ def _doc_label_bars(dl: DocLabels, scheme_colors: dict[str, str], outlets: list[
             if inside:
                 out.append(
                     f'<text x="{x + w / 2:.1f}" y="{y + 15}" font-size="10" text-anchor="middle" '
-                    f'fill="#ffffff">{escape(inside)}</text>'
+                    f'fill="{text_on(colors[lab])}">{escape(inside)}</text>'
                 )
             x += w
         out.append(f'<text x="{left + bar_w + 6:.0f}" y="{y + 15}" font-size="11">n={n}</text>')
