@@ -235,6 +235,23 @@ def test_small_sample_warning_in_report_and_agree(framing: Framing, db_path: Pat
     assert "sentence 2 in" not in r.stdout
 
 
+def test_agree_json_flags_small_samples(framing: Framing, db_path: Path) -> None:
+    """``agree --json`` says what the text warns about: per set, the pairable units and whether
+    they are fewer than 30 (a field added, nothing renamed)."""
+    import json
+
+    r = CliRunner().invoke(cli, ["agree", "--db", str(db_path), "--json"])
+    assert r.exit_code == 0, r.output
+    sets = {s["label_set"]: s for s in json.loads(r.stdout)["label_sets"]}
+    assert sets["stance"]["pairable_units"] == 2 and sets["stance"]["small_sample"] is True
+    text = CliRunner().invoke(cli, ["agree", "--db", str(db_path)]).stdout
+    for s in sets.values():
+        assert s["pairable_units"] == s["n_units"] - (s.get("units_without_two_values") or 0)
+        assert s["small_sample"] is (0 < s["pairable_units"] < 30)
+        if s["small_sample"]:
+            assert f"small sample: {s['pairable_units']} pairable unit" in text
+
+
 def test_no_warning_from_30_units(tmp_path: Path) -> None:
     table = tmp_path / "t.csv"
     lines = ["unit,annotator,label"]

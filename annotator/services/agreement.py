@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 import numpy as np
 
 from annotator.core import units
+from annotator.core.uncertainty import is_small_sample
 from annotator.core.units import Marks, Versions
 
 if TYPE_CHECKING:
@@ -1353,6 +1354,10 @@ def _analyse_sets(
                           + " answered this set"],
                 "undefined": {},
             }
+        # what the text output's small-sample warning says, for scripts (docs/agreement.md)
+        pairable = entry["n_units"] - (entry.get("units_without_two_values") or 0)
+        entry["pairable_units"] = pairable
+        entry["small_sample"] = is_small_sample(pairable)
         report["label_sets"].append(entry)
     report["annotators"] = sorted(seen)
 
