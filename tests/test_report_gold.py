@@ -321,3 +321,39 @@ def test_document_label_differences_are_scipys_chi_square(demo: Demo) -> None:
                                            .statistic)
     text = format_text(rep)
     assert "Do outlets differ? (share of coded documents given each label)" in text
+
+
+def test_top_span_texts_come_from_what_is_counted(framing: Framing) -> None:
+    """With --gold adjudicated or majority the span texts are the gold's (the lead widened
+    « fraternité invincible » to « une fraternité invincible »), as the counts are; the section
+    title says which spans they are."""
+    store, lead = framing.store, framing.store.schemes.annotator_id("lead")
+    start, end = span_of(store, framing.s1[1], "une fraternité invincible")
+    store.adjudications.adjudicate(framing.scheme_id, lead, {
+        "label_set": "technique", "level": "span", "document_id": framing.doc1,
+        "sentence_id": framing.s1[1], "choice": "edit", "sources": ["alice", "bob"],
+        "status": "resolved", "gold": [{"label": "Loaded_Language", "start": start, "end": end}]})
+
+    def texts(rep: Report) -> dict[str, list[tuple[str, int, dict[str, int]]]]:
+        return {st.label: [(i.text, i.n, i.sources) for i in st.top] for st in rep.span_texts}
+
+    gold = build_report(store, gold="adjudicated")
+    assert texts(gold) == {
+        "Loaded_Language": [("une fraternité invincible", 1, {"La Gazette": 1})]}
+    assert gold.outlet_span_texts["La Gazette"][0].top[0].text == "une fraternité invincible"
+    assert "Most frequent span texts per technique (adjudicated gold spans)" in format_text(
+        gold, width=120)
+    assert "Most frequent span texts (adjudicated gold spans)" in render_html(gold)
+
+    majority = build_report(store, gold="majority")  # Doubt: alice only of two: no majority
+    assert texts(majority) == {
+        "Loaded_Language": [("fraternité invincible", 2, {"La Gazette": 1, "Le Veilleur": 1})],
+        "Name_Calling-Labeling": [("mercenaires", 1, {"Le Veilleur": 1})],
+    }
+    assert "(majority gold spans)" in format_text(majority, width=120)
+
+    pooled = build_report(store, gold="none")
+    assert texts(pooled)["Loaded_Language"] == [
+        ("fraternité invincible", 3, {"La Gazette": 2, "Le Veilleur": 1})]
+    assert texts(pooled)["Doubt"] == [("doutent", 1, {"La Gazette": 1})]
+    assert "(the coders' spans, pooled)" in format_text(pooled, width=120)

@@ -25,6 +25,7 @@ from annotator.render.report_text import (
     progress_table,
     rate_groups,
     shorten,
+    span_source,
 )
 from annotator.services.report import (
     NONE,
@@ -129,7 +130,7 @@ def render_html(rep: Report) -> str:
                     "<code>--csv DIR</code>) lists them all.</p>"
                 )
 
-    add('<h2 id="spans">Most frequent span texts</h2>')
+    add(f'<h2 id="spans">Most frequent span texts ({escape(span_source(rep))})</h2>')
     if not rep.span_texts:
         add('<p class="note">No span annotated yet.</p>')
     for st in rep.span_texts:

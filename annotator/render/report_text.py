@@ -295,6 +295,23 @@ def agreement_warnings(rep: Report) -> list[str]:
             "sets reliable or not"]
 
 
+SPAN_SOURCES = {
+    "adjudicated": "adjudicated gold spans",
+    "majority": "majority gold spans",
+    "none": "the coders' spans, pooled",
+}
+
+
+def span_source(rep: Report) -> str:
+    """Whose spans the top span texts are: those the counts come from, per span set (the
+    report decides that per set: ``Report.gold_by_set``)."""
+    modes = {rep.gold_by_set.get(s.name, "none") for s in rep.sets if s.level == "span"}
+    if len(modes) == 1:
+        return SPAN_SOURCES[modes.pop()]
+    return "; ".join(f"{s.name}: {SPAN_SOURCES[rep.gold_by_set.get(s.name, 'none')]}"
+                     for s in rep.sets if s.level == "span")
+
+
 def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> str:
     """The report for the terminal: a summary (outlets, labels with intervals and tests, top
     spans, agreement) in tables no wider than ``width``; per-document tables with
@@ -355,7 +372,7 @@ def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> st
                 out.append(wrap(f"{name} ({r.answered} sentences): {listed}", width))
 
     if rep.span_texts:
-        section("Most frequent span texts per technique (the coders' spans)")
+        section(f"Most frequent span texts per technique ({span_source(rep)})")
         for st in rep.span_texts:
             out.append(f"{st.label_set}/{st.label} ({st.total} spans)")
             for item in st.top:

@@ -362,8 +362,12 @@ def _build(
     outlet_span_texts: dict[str, list[SpanTexts]] = {o: [] for o, _, _ in outlets}
     for st in sets:
         if st.level == "span":
+            # the texts come from what the rates count: the coders' spans, or the gold's
+            coders = gold[0][st.name] == "none"
             spans = reads.get("span_texts", reads.scheme_ids, st.name)
-            overall, per_outlet = _span_texts(st, data[st.name], spans, top, 3)
+            if not coders:
+                spans = _gold_span_texts(store, st, counted[st.name], table)
+            overall, per_outlet = _span_texts(st, counted[st.name], spans, top, 3)
             span_texts.extend(overall)
             for o, found in per_outlet.items():
                 outlet_span_texts[o].extend(found)
@@ -877,6 +881,21 @@ def _span_texts(
     return listed(overall, lambda i: i), {
         o: listed(per_outlet, outlet_key(j)) for j, o in enumerate(src_names)
     }
+
+
+def _gold_span_texts(
+    store: Store, s: SetInfo, d: SetAnswers, table: _DocTable
+) -> tuple[list[str], list[str], list[str], np.ndarray, np.ndarray]:
+    """The gold spans of one set as ``Columnar.span_texts`` gives the coders' (labels,
+    sources, texts, annotator ids, sentence ids), in document order; texts cut from the
+    documents."""
+    order = np.lexsort((d.row_end, d.row_start, d.row_unit, d.row_document))
+    docs, starts, ends = d.row_document[order], d.row_start[order], d.row_end[order]
+    texts = store.corpus.cut_texts(list(zip(docs.tolist(), starts.tolist(), ends.tolist(),
+                                            strict=True)))
+    sources = [table.sources[r] for r in table.rows(docs).tolist()]
+    labels = [s.labels[i] for i in d.row_label[order].tolist()]
+    return labels, sources, texts, d.row_annotator[order], d.row_unit[order]
 
 
 def _ids(values: list[str]) -> tuple[np.ndarray, list[str]]:
