@@ -152,6 +152,11 @@ def test_cli_gold_option_csv_and_documents(framing: Framing, db_path: Path,
     rows = (tmp_path / "tables" / "rates_by_outlet.csv").read_text(encoding="utf-8").splitlines()
     assert rows[0] == ("label_set,outlet,label,count,sentences,documents,per_100,low95,high95")
     assert "frame,Le Veilleur,Political,0,0,0,,," in rows
+    shares = (tmp_path / "tables" / "document_shares_by_outlet.csv").read_text(
+        encoding="utf-8").splitlines()
+    assert shares[0] == "label_set,outlet,label,count,answered,documents,percent,low95,high95"
+    assert "stance,La Gazette,against,1,1,1,100.0,," in shares  # gold: one decided document
+    assert "stance,Le Veilleur,against,0,0,0,,," in shares  # not coded: empty, never 0
     r = CliRunner().invoke(cli, ["report", "--db", str(db_path), "--gold", "best"])
     assert r.exit_code == 2 and "'best' is not one of" in r.stderr
 
@@ -357,3 +362,39 @@ def test_top_span_texts_come_from_what_is_counted(framing: Framing) -> None:
         ("fraternité invincible", 3, {"La Gazette": 2, "Le Veilleur": 1})]
     assert texts(pooled)["Doubt"] == [("doutent", 1, {"La Gazette": 1})]
     assert "(the coders' spans, pooled)" in format_text(pooled, width=120)
+
+
+@pytest.mark.parametrize("gold", ["none", "adjudicated"])
+def test_document_label_shares_are_scipys_bootstrap(demo: Demo, gold: str) -> None:
+    """Document-level sets (stance, primary frame) get per-outlet shares with 95 % intervals
+    over documents, as sentence sets get rates: checked against SciPy from the per-document
+    votes (an independent path), in the text and drawn in the HTML."""
+    stats = pytest.importorskip("scipy.stats")
+    rep = build_report(demo.store, gold=gold, seed=5)
+    for dl in rep.doc_labels:
+        assert dl.shares is not None and dl.shares.level == "document"
+        for j, row in enumerate(dl.shares.rows):
+            if not dl.coded.get(row.name):
+                assert not row.coded and all(v is None for v in row.rates.values())
+                continue
+            docs = [votes for _, _, src, votes in dl.documents if src == row.name]
+            assert row.documents == len(docs) == dl.coded[row.name]
+            denom = np.array([len({w for who in v.values() for w in who}) for v in docs])
+            assert row.answered == denom.sum()
+            for lab in dl.labels:
+                num = np.array([len(v.get(lab, [])) for v in docs])
+                assert row.rates[lab] == pytest.approx(100 * num.sum() / denom.sum())
+                ref = stats.bootstrap(
+                    (num, denom),
+                    lambda a, b, axis=-1: 100 * a.sum(axis=axis) / b.sum(axis=axis),
+                    paired=True, vectorized=True, n_resamples=rep.n_boot, method="percentile",
+                    rng=np.random.default_rng([5, j]),
+                ).confidence_interval
+                assert row.low[lab] == pytest.approx(ref.low, abs=1e-9), (dl.label_set, lab)
+                assert row.high[lab] == pytest.approx(ref.high, abs=1e-9)
+    text = format_text(rep, width=100)
+    unit = "% of decided documents" if gold == "adjudicated" else "% of answered judgements"
+    assert f"Share per outlet: {unit}" in text
+    assert max(len(line) for line in text.splitlines()) <= 100
+    html = render_html(rep)
+    assert 'aria-label="stance: share (%) with 95% interval, by outlet"' in html

@@ -24,6 +24,7 @@ from annotator.render.report_text import (
     fmt_seconds,
     progress_table,
     rate_groups,
+    share_unit,
     shorten,
     span_source,
 )
@@ -148,6 +149,11 @@ def render_html(rep: Report) -> str:
         add(f"<h3>{escape(dl.label_set)}</h3>")
         outlet_names = [o for o, _, _ in rep.outlets]
         add(_doc_label_bars(dl, set_colors.get(dl.label_set, {}), outlet_names))
+        if dl.shares is not None and any(r.coded for r in dl.shares.rows):
+            add(f'<p class="note">Share per outlet: {escape(share_unit(dl.label_set, rep))} '
+                "giving each label, as a dot with its 95 % interval (bootstrap over the "
+                "outlet's documents).</p>")
+            add(_interval_chart(dl.shares))
         groups = [(o, dl.coded[o]) for o in outlet_names if dl.coded.get(o)]
         if len(groups) >= 2:
             add('<ul class="tests">')
@@ -370,7 +376,8 @@ def _interval_chart(t: RateTable) -> str:
     colors = {r.name: OUTLET_COLORS[i % len(OUTLET_COLORS)] for i, r in enumerate(coded)}
     y0 = 6
     height = y0 + (head_h + row_h * len(coded) + gap) * len(labels) + 22
-    aria = f"{t.label_set}: rate per 100 sentences with 95% interval, by outlet"
+    per = "share (%)" if t.level == "document" else "rate per 100 sentences"
+    aria = f"{t.label_set}: {per} with 95% interval, by outlet"
 
     def xpos(v: float) -> float:
         return left + plot_w * v / top_value
@@ -386,9 +393,10 @@ def _interval_chart(t: RateTable) -> str:
             f'stroke="#eceff1"/><text x="{xpos(v):.1f}" y="{height - 5}" font-size="10" '
             f'text-anchor="middle" fill="#5a6472">{v}</text>'
         )
-    what = "labelled sentences" if t.level == "sentence" else "spans"
+    what = {"sentence": "labelled sentences per 100 sentences", "span": "spans per 100 sentences",
+            "document": "share (%)"}.get(t.level, "")
     out.append(f'<text x="{left + plot_w + 8:.0f}" y="{height - 5}" font-size="10" '
-               f'fill="#5a6472">{what} per 100 sentences</text>')
+               f'fill="#5a6472">{what}</text>')
     y = y0
     for lab in labels:
         d = t.differences.get(lab)

@@ -210,7 +210,7 @@ def rate_table(t: RateTable, width: int) -> str:
     if fits(table):
         return table
     flipped = fit_table(
-        ["outlet", *t.labels, "sentences", "documents"],
+        ["outlet", *t.labels, "answered" if t.level == "document" else "sentences", "documents"],
         [[r.name, *c, r.answered, r.documents] for r, c in zip(t.rows, cells, strict=True)],
         width, align="l" + "r" * (len(t.labels) + 2),
     )
@@ -293,6 +293,14 @@ def agreement_warnings(rep: Report) -> list[str]:
     return [f"warning: small sample: agreement on fewer than {SMALL_SAMPLE} pairable units "
             f"({listed}); the coefficients and their intervals are too unstable to call these "
             "sets reliable or not"]
+
+
+def share_unit(label_set: str, rep: Report) -> str:
+    """What a document set's share is out of: the gold's decided documents, or every coder's
+    answered (annotator, document) pairs."""
+    if rep.gold_by_set.get(label_set, "none") == "none":
+        return "% of answered judgements (coder, document)"
+    return "% of decided documents"
 
 
 SPAN_SOURCES = {
@@ -411,6 +419,12 @@ def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> st
                                  if i], width, align="l" + "r" * len(outlet_names))
             table = flipped if "\n\n" not in flipped else table
         out.append(table)
+        if dl.shares is not None:
+            out.append("")
+            out.append(wrap(f"Share per outlet: {share_unit(dl.label_set, rep)} giving each "
+                            "label, with its 95 % interval (bootstrap over the outlet's "
+                            "documents; none from a single document)", width))
+            out.append(rate_table(dl.shares, width))
         groups = [(o, dl.coded[o]) for o in outlet_names if dl.coded.get(o)]
         if len(groups) >= 2:
             out.append("")
@@ -477,6 +491,12 @@ def csv_tables(rep: Report) -> dict[str, str]:
          lab, r.counts[lab], r.answered, r.rates[lab]]
         for t in rep.document_rates for r in t.rows for lab in t.labels
     ]
+    shares = [
+        [dl.label_set, r.name, lab, r.counts[lab], r.answered, r.documents, r.rates[lab],
+         r.low.get(lab), r.high.get(lab)]
+        for dl in rep.doc_labels if dl.shares is not None for r in dl.shares.rows
+        for lab in dl.labels
+    ]
     doc_labels = [
         [dl.label_set, did, title, src, lab, ";".join(who)]
         for dl in rep.doc_labels for did, title, src, votes in dl.documents
@@ -489,6 +509,9 @@ def csv_tables(rep: Report) -> dict[str, str]:
         "rates_by_document.csv": table(
             ["label_set", "document_id", "title", "outlet", "label", "count", "sentences",
              "per_100"], docs),
+        "document_shares_by_outlet.csv": table(
+            ["label_set", "outlet", "label", "count", "answered", "documents", "percent",
+             "low95", "high95"], shares),
         "document_labels.csv": table(
             ["label_set", "document_id", "title", "outlet", "label", "by"], doc_labels),
         "differences.csv": table(
