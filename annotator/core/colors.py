@@ -2,9 +2,11 @@
 
 A label keeps the same colour everywhere: the colour its scheme gives it, else the palette colour
 of its position among all labels of the scheme (in scheme order), so labels of different sets on
-one screen differ too, and the same scheme always gives the same colours. A label the current
-scheme no longer has (made under an older version) is drawn in ``FALLBACK``, a grey no palette
-colour is close to.
+one screen differ too, and the same scheme always gives the same colours. A set that would run
+past the end of the palette starts again at its first colour instead, so that each set of up to
+24 labels takes base palette colours only (the variants are for sets longer than the palette).
+A label the current scheme no longer has (made under an older version) is drawn in
+``FALLBACK``, a grey no palette colour is close to.
 
 The palette holds 24 colours (Tableau 10 without its grey, then colours picked as far as
 possible from those and from each other), so a set of up to 24 labels never repeats a colour
@@ -89,9 +91,11 @@ def label_colors(label_sets: Iterable[LabelSet]) -> dict[tuple[str, str], str]:
     out: dict[tuple[str, str], str] = {}
     i = 0
     for ls in label_sets:
-        for lab in ls.labels:
-            out[(ls.name, lab.name)] = lab.color or palette_color(i)
-            i += 1
+        if i % len(PALETTE) + len(ls.labels) > len(PALETTE):
+            i = 0  # the set would run past the palette into the lighter/darker variants
+        for j, lab in enumerate(ls.labels):
+            out[(ls.name, lab.name)] = lab.color or palette_color(i + j)
+        i += len(ls.labels)
     return out
 
 
