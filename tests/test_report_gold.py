@@ -398,3 +398,40 @@ def test_document_label_shares_are_scipys_bootstrap(demo: Demo, gold: str) -> No
     assert max(len(line) for line in text.splitlines()) <= 100
     html = render_html(rep)
     assert 'aria-label="stance: share (%) with 95% interval, by outlet"' in html
+
+
+def test_many_label_tables_leave_out_labels_nobody_used(tmp_path: Path) -> None:
+    """A 12-label set on a few articles: the terminal tables show the labels some coded outlet
+    uses and say how many were left out (and which, in the tests' line), not rows of 0.0; the
+    CSV keeps every label."""
+    from annotator.core.scheme import parse_scheme
+    from annotator.store import DocumentIn, Store
+
+    labels = [f"L{i:02d}" for i in range(12)]
+    yaml = ("name: many\nversion: 1\nlanguage: fr\nlabel_sets:\n  - name: tech\n"
+            "    level: sentence\n    multiple: true\n    labels: ["
+            + ", ".join(f"{{name: {lab}}}" for lab in labels) + "]\n")
+    store = Store.open(tmp_path / "m.db")
+    try:
+        scheme_id, _ = store.schemes.add(parse_scheme(yaml))
+        docs = []
+        for i in range(4):
+            text = f"Première phrase numéro {i}. Deuxième phrase numéro {i}."
+            docs.append(DocumentIn(text=text, sha256=f"{i:064d}", sentences=[
+                (0, text.index(" Deux"), 0), (text.index("Deux"), len(text), 0)],
+                source="Nord" if i < 2 else "Sud", title=f"Article {i}"))
+        a = store.schemes.annotator_id("alice")
+        for did, _ in store.corpus.add_documents(docs):
+            for s in store.corpus.sentences(did):
+                store.annotations.add(a, scheme_id, label_set="tech", label="L03",
+                                      level="sentence", document_id=did, sentence_id=s["id"])
+                store.progress.mark_done(a, scheme_id, s["id"])
+        rep = build_report(store)
+    finally:
+        store.close()
+    text = format_text(rep, width=100)
+    section = text.split("tech: labelled sentences")[1].split("Do outlets differ?")[0]
+    assert "L03" in section and "L04" not in section
+    assert "Left out: 11 labels at 0 in every coded outlet" in section
+    assert "used in no coded document: L00, L01, L02, L04" in " ".join(text.split())
+    assert len(next(t for t in rep.outlet_rates if t.label_set == "tech").labels) == 12

@@ -395,8 +395,8 @@ def _interval_chart(t: RateTable) -> str:
         )
     what = {"sentence": "labelled sentences per 100 sentences", "span": "spans per 100 sentences",
             "document": "share (%)"}.get(t.level, "")
-    out.append(f'<text x="{left + plot_w + 8:.0f}" y="{height - 5}" font-size="10" '
-               f'fill="#5a6472">{what}</text>')
+    out.append(f'<text x="{left + plot_w + 18:.0f}" y="{height - 5}" font-size="10" '
+               f'fill="#5a6472">{what}</text>')  # clear of the last tick's figure
     y = y0
     for lab in labels:
         d = t.differences.get(lab)
@@ -447,7 +447,8 @@ def _interval_chart(t: RateTable) -> str:
                    f"{escape(', '.join(unused))}.</p>")
     missing = [r.name for r in t.rows if not r.coded]
     if missing:
-        out.append(f'<p class="note">{numbers.NOT_CODED.capitalize()} (no answered sentence, '
+        unit = "document" if t.level == "document" else "sentence"
+        out.append(f'<p class="note">{numbers.NOT_CODED.capitalize()} (no answered {unit}, '
                    f"so no rate): {escape(', '.join(missing))}.</p>")
     return "".join(out)
 

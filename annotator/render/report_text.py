@@ -217,6 +217,26 @@ def rate_table(t: RateTable, width: int) -> str:
     return flipped if fits(flipped) else table
 
 
+MANY_LABELS = 8
+"""Sets with more labels than this show only the labels some coded outlet uses."""
+
+
+def used_only(t: RateTable, differences: dict[str, Difference]) -> tuple[RateTable, str]:
+    """For a set of many labels, the table with only the labels some coded outlet uses, and a
+    line saying which were left out (a 23-technique scheme on a few articles is otherwise
+    mostly rows of 0.0): named here unless the tests below list them as "used in no coded
+    document". A short set keeps its zeros (they read at a glance)."""
+    used = [lab for lab in t.labels if any(r.counts.get(lab) for r in t.rows if r.coded)]
+    unused = [lab for lab in t.labels if lab not in used]
+    if len(t.labels) <= MANY_LABELS or not unused or not any(r.coded for r in t.rows):
+        return t, ""
+    shown = RateTable(t.label_set, t.level, used, t.rows, t.differences)
+    if differences and all(lab in differences for lab in t.labels):
+        return shown, (f"Left out: {numbers.count(len(unused), 'label')} at 0 in every coded "
+                       "outlet (listed below as used in no coded document).")
+    return shown, f"Left out, at 0 in every coded outlet: {', '.join(unused)}."
+
+
 Groups = Sequence[tuple[str, int]]
 """The outlets compared: (name, coded documents), outlets with none left out."""
 
@@ -351,7 +371,10 @@ def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> st
         if not any(r.coded for r in t.rows):
             out.append(f"{numbers.NOT_CODED}: no outlet has an answered sentence yet")
             continue
-        out.append(rate_table(t, width))
+        shown, note = used_only(t, t.differences)
+        out.append(rate_table(shown, width))
+        if note:
+            out.append(wrap(note, width))
         out.append(wrap(
             f"Rates with their 95 % interval (bootstrap over the outlet's documents, "
             f"{rep.n_boot} resamples, seed {rep.seed}; none from a single document, rough from "
@@ -382,7 +405,7 @@ def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> st
     if rep.span_texts:
         section(f"Most frequent span texts per technique ({span_source(rep)})")
         for st in rep.span_texts:
-            out.append(f"{st.label_set}/{st.label} ({st.total} spans)")
+            out.append(f"{st.label_set}/{st.label} ({numbers.count(st.total, 'span')})")
             for item in st.top:
                 srcs = ", ".join(f"{k} {v}" for k, v in item.sources.items())
                 out.append(wrap(f"{item.n:>4}  « {shorten(item.text, width - 30)} »  ({srcs})",
@@ -403,11 +426,13 @@ def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> st
         if not any(dl.coded.values()):
             out.append(f"{numbers.NOT_CODED}: no outlet has a coded document yet")
             continue
-        headers = ["outlet", *dl.labels, unit]
+        shown, note = used_only(dl.shares, dl.differences) if dl.shares else (None, "")
+        labels = shown.labels if shown is not None else dl.labels
+        headers = ["outlet", *labels, unit]
         found = {o: (n, c) for o, n, c in dl.outlets}
         rows = [
-            [o, *[numbers.NOT_CODED] * len(dl.labels), 0] if not dl.coded.get(o)
-            else [o, *[found[o][1][lab] if o in found else 0 for lab in dl.labels],
+            [o, *[numbers.NOT_CODED] * len(labels), 0] if not dl.coded.get(o)
+            else [o, *[found[o][1][lab] if o in found else 0 for lab in labels],
                   found[o][0] if o in found else 0]
             for o in outlet_names
         ]
@@ -419,12 +444,14 @@ def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> st
                                  if i], width, align="l" + "r" * len(outlet_names))
             table = flipped if "\n\n" not in flipped else table
         out.append(table)
-        if dl.shares is not None:
+        if shown is not None:
             out.append("")
             out.append(wrap(f"Share per outlet: {share_unit(dl.label_set, rep)} giving each "
                             "label, with its 95 % interval (bootstrap over the outlet's "
                             "documents; none from a single document)", width))
-            out.append(rate_table(dl.shares, width))
+            out.append(rate_table(shown, width))
+        if note:
+            out.append(wrap(note, width))
         groups = [(o, dl.coded[o]) for o in outlet_names if dl.coded.get(o)]
         if len(groups) >= 2:
             out.append("")
