@@ -390,6 +390,7 @@ def _build(
     ]
     _intervals(shares, doc_counts, table, seed=seed, n_boot=n_boot)
     for dl, share in zip(doc_labels, shares, strict=True):
+        share.differences = dl.differences  # the same test, shown with the intervals
         dl.shares = share
 
     # agree has an entry for every set of the scheme's latest version: computed here is what
