@@ -435,3 +435,18 @@ def test_many_label_tables_leave_out_labels_nobody_used(tmp_path: Path) -> None:
     assert "Left out: 11 labels at 0 in every coded outlet" in section
     assert "used in no coded document: L00, L01, L02, L04" in " ".join(text.split())
     assert len(next(t for t in rep.outlet_rates if t.label_set == "tech").labels) == 12
+
+
+def test_long_heatmap_column_labels_are_shortened_with_the_full_name_in_a_tooltip() -> None:
+    """conflict-news's « Legality_Constitutionality_and_jurisprudence » ran out of the top of
+    the heatmap at 1400 px: long column labels are shortened, the full name kept as a tooltip,
+    and the chart is tall enough for the shortened label turned 45°."""
+    from annotator.render.report_html import MAX_COLUMN_LABEL, _heatmap
+
+    long = "Legality_Constitutionality_and_jurisprudence"
+    svg = _heatmap(aria="t", css_class="heatmap", rows=["Le Monde"], cols=[long, "Economic"],
+                   values=[[1.0, None]], fmt=str, high=(8, 48, 107), scale_max=1.0,
+                   row_title="outlet")
+    assert f"<title>{long}</title>{shorten(long, MAX_COLUMN_LABEL)}</text>" in svg
+    top = float(svg.split('class="col-label" x="')[1].split('y="')[1].split('"')[0]) + 6
+    assert top >= MAX_COLUMN_LABEL * 7.4 * 0.72  # the label's reach fits above the cells

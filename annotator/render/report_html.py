@@ -38,6 +38,8 @@ from annotator.services.report import (
 )
 
 RELIABLE = 0.8
+MAX_COLUMN_LABEL = 32
+"""Heatmap column labels longer than this are shortened (the full name in the tooltip)."""
 MAX_HEATMAP_ROWS = 200
 TENTATIVE = 0.667
 _SAFE_COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$")
@@ -135,7 +137,8 @@ def render_html(rep: Report) -> str:
     if not rep.span_texts:
         add('<p class="note">No span annotated yet.</p>')
     for st in rep.span_texts:
-        add(f'<h3>{escape(st.label)} <small>({st.total} spans)</small></h3><ul class="spans">')
+        add(f"<h3>{escape(st.label)} <small>({numbers.count(st.total, 'span')})</small></h3>"
+            '<ul class="spans">')
         for item in st.top:
             srcs = ", ".join(f"{escape(k)} {v}" for k, v in item.sources.items())
             add(f"<li>« {escape(item.text)} » × {item.n} <small>({srcs})</small></li>")
@@ -268,7 +271,9 @@ def _heatmap(
 ) -> str:
     cell_w, cell_h = (46 if len(cols) <= 15 else 36), 24
     left = max([_text_width(r) for r in rows] + [_text_width(row_title)]) + 16
-    longest = max([_text_width(c) for c in cols] + [40]) * 0.72  # a -45° label's reach
+    shown = [shorten(c, MAX_COLUMN_LABEL) for c in cols]  # the full name in its tooltip
+    # a -45° label's reach (DejaVu Sans at 11 px runs wider than 6.6 px a character)
+    longest = max([_text_width(c, 7.4) for c in shown] + [40]) * 0.72
     top = longest + 18
     width = left + cell_w * len(cols) + longest + 10
     height = top + cell_h * len(rows) + 10
@@ -283,7 +288,8 @@ def _heatmap(
         x = left + cell_w * j + cell_w / 2
         out.append(
             f'<text class="col-label" x="{x:.1f}" y="{top - 6:.0f}" font-size="11" '
-            f'transform="rotate(-45 {x:.1f} {top - 6:.0f})">{escape(c)}</text>'
+            f'transform="rotate(-45 {x:.1f} {top - 6:.0f})"><title>{escape(c)}</title>'
+            f"{escape(shown[j])}</text>"
         )
     for i, r in enumerate(rows):
         y = top + cell_h * i

@@ -371,8 +371,8 @@ def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> st
         if not any(r.coded for r in t.rows):
             out.append(f"{numbers.NOT_CODED}: no outlet has an answered sentence yet")
             continue
-        shown, note = used_only(t, t.differences)
-        out.append(rate_table(shown, width))
+        trimmed, note = used_only(t, t.differences)
+        out.append(rate_table(trimmed, width))
         if note:
             out.append(wrap(note, width))
         out.append(wrap(
@@ -426,7 +426,10 @@ def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> st
         if not any(dl.coded.values()):
             out.append(f"{numbers.NOT_CODED}: no outlet has a coded document yet")
             continue
-        shown, note = used_only(dl.shares, dl.differences) if dl.shares else (None, "")
+        shown: RateTable | None = None
+        note = ""
+        if dl.shares is not None:
+            shown, note = used_only(dl.shares, dl.differences)
         labels = shown.labels if shown is not None else dl.labels
         headers = ["outlet", *labels, unit]
         found = {o: (n, c) for o, n, c in dl.outlets}
