@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -178,6 +179,17 @@ def per_document(rep: Report, t: RateTable, outlet: str) -> tuple[np.ndarray, np
             np.array([r.answered for r in rows]))
 
 
+def scipy_interval(stats: Any, num: np.ndarray, denom: np.ndarray, n_boot: int,
+                   seed: list[int]) -> Any:
+    """The reference: SciPy's paired percentile bootstrap of 100 * sum(num) / sum(denom)."""
+    return stats.bootstrap(
+        (num, denom),
+        lambda a, b, axis=-1: 100 * a.sum(axis=axis) / b.sum(axis=axis),
+        paired=True, vectorized=True, n_resamples=n_boot, method="percentile",
+        rng=np.random.default_rng(seed),
+    ).confidence_interval
+
+
 @pytest.mark.parametrize("gold", ["none", "adjudicated"])
 def test_intervals_are_scipys_bootstrap_over_documents(demo: Demo, gold: str) -> None:
     stats = pytest.importorskip("scipy.stats")
@@ -192,12 +204,7 @@ def test_intervals_are_scipys_bootstrap_over_documents(demo: Demo, gold: str) ->
             assert row.documents == len(denom)
             for i, lab in enumerate(t.labels):
                 assert row.rates[lab] == pytest.approx(100 * num[:, i].sum() / denom.sum())
-                ref = stats.bootstrap(
-                    (num[:, i], denom),
-                    lambda a, b, axis=-1: 100 * a.sum(axis=axis) / b.sum(axis=axis),
-                    paired=True, vectorized=True, n_resamples=rep.n_boot, method="percentile",
-                    rng=np.random.default_rng([3, j]),
-                ).confidence_interval
+                ref = scipy_interval(stats, num[:, i], denom, rep.n_boot, [3, j])
                 assert row.low[lab] == pytest.approx(ref.low, abs=1e-9), (t.label_set, lab)
                 assert row.high[lab] == pytest.approx(ref.high, abs=1e-9)
 
@@ -384,12 +391,7 @@ def test_document_label_shares_are_scipys_bootstrap(demo: Demo, gold: str) -> No
             for lab in dl.labels:
                 num = np.array([len(v.get(lab, [])) for v in docs])
                 assert row.rates[lab] == pytest.approx(100 * num.sum() / denom.sum())
-                ref = stats.bootstrap(
-                    (num, denom),
-                    lambda a, b, axis=-1: 100 * a.sum(axis=axis) / b.sum(axis=axis),
-                    paired=True, vectorized=True, n_resamples=rep.n_boot, method="percentile",
-                    rng=np.random.default_rng([5, j]),
-                ).confidence_interval
+                ref = scipy_interval(stats, num, denom, rep.n_boot, [5, j])
                 assert row.low[lab] == pytest.approx(ref.low, abs=1e-9), (dl.label_set, lab)
                 assert row.high[lab] == pytest.approx(ref.high, abs=1e-9)
     text = format_text(rep, width=100)
