@@ -11,6 +11,7 @@ view ``annotation_view`` stays stable whatever the internal tables become. Migra
     store.corpus         documents and sentences
     store.schemes        scheme versions and annotators
     store.annotations    annotations and the event log
+    store.attributes     attribute values of annotations (undone through the event log)
     store.progress       seen/done marks, positions, time
     store.adjudications  gold decisions
     store.assignments    campaign assignments (who codes which document)
@@ -29,6 +30,7 @@ import os
 from annotator.db.adjudications import Adjudications
 from annotator.db.annotations import UNDOABLE, Annotations
 from annotator.db.assignments import Assignments
+from annotator.db.attributes import Attributes
 from annotator.db.columnar import Columnar
 from annotator.db.connection import (
     APPLICATION_ID,
@@ -80,6 +82,7 @@ class Store:
         self.corpus = Corpus(db)
         self.schemes = Schemes(db)
         self.annotations = Annotations(db)
+        self.attributes = Attributes(db, events=self.annotations)
         self.progress = Progress(
             db, events=self.annotations, corpus=self.corpus, schemes=self.schemes
         )

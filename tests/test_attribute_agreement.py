@@ -118,7 +118,7 @@ def coded(store: Store) -> Store:
                                     start=start, end=end)
         for name, v in values.items():
             for one in (v if isinstance(v, list) else [v]):
-                store.annotations.set_attribute(aid, uid, name, str(one),
+                store.attributes.set_value(aid, uid, name, str(one),
                                                 multiple=name == "target")
 
     statement("alice", s1, base1, base1 + 6, actor="Sergueï Lavrov", target=["Ukraine"],

@@ -33,10 +33,10 @@ def build(path: Path) -> Store:
         uid = store.annotations.add(aid, sid, label_set="statement", label="Claim",
                                     level="span", document_id=doc, sentence_id=s1["id"],
                                     start=int(s1["start"]) + start, end=int(s1["start"]) + 6)
-        store.annotations.set_attribute(aid, uid, "actor", "Lavrov")
-        store.annotations.set_attribute(aid, uid, "target", "Ukraine", multiple=True)
-        store.annotations.set_attribute(aid, uid, "agreement", "no")
-        store.annotations.set_attribute(aid, uid, "agreement", "yes")  # "no" kept, removed
+        store.attributes.set_value(aid, uid, "actor", "Lavrov")
+        store.attributes.set_value(aid, uid, "target", "Ukraine", multiple=True)
+        store.attributes.set_value(aid, uid, "agreement", "no")
+        store.attributes.set_value(aid, uid, "agreement", "yes")  # "no" kept, removed
     return store
 
 
@@ -93,8 +93,8 @@ def test_merge_carries_attribute_values(tmp_path: Path) -> None:
     alice = laptop.schemes.annotator_id("alice")
     uid = laptop.annotations.current(alice, level="span")[0]["uid"]
     time.sleep(0.002)
-    laptop.annotations.set_attribute(alice, uid, "target", "West", multiple=True)
-    laptop.annotations.set_attribute(alice, uid, "actor", "Sergueï Lavrov")
+    laptop.attributes.set_value(alice, uid, "target", "West", multiple=True)
+    laptop.attributes.set_value(alice, uid, "actor", "Sergueï Lavrov")
     laptop.close()
     merge_database(desktop, tmp_path / "laptop.db")
     rows = desktop.db.query("SELECT attribute, value FROM attribute_view WHERE annotator = "

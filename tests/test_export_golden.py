@@ -73,7 +73,8 @@ def test_majority_ties_are_the_expected_units(fixture_db: Store, tmp_path: Path)
         ["technique", "Loaded_Language", "span"],
     ]
     assert len(warnings) == 5
-    assert any("document 2 sentence 1, frame: Political chosen by 1 of 2" in w for w in warnings)
+    # the second of p2's three sentences, named as the annotation screen names it
+    assert any("doc 2, sentence 2/3, frame: Political chosen by 1 of 2" in w for w in warnings)
 
 
 def test_selection_filters(fixture_db: Store, tmp_path: Path) -> None:

@@ -12,11 +12,9 @@ from click.testing import CliRunner
 from annotator.cli import cli
 from annotator.services.export import exporter
 from annotator.services.export.common import Selection
-from annotator.services.import_annotations import (
-    AnnotationImportError,
-    import_jsonl,
-    import_semeval,
-)
+from annotator.services.import_annotations import AnnotationImportError
+from annotator.services.import_jsonl import import_jsonl
+from annotator.services.import_semeval import import_semeval
 from annotator.store import Store
 from tests.export_fixture import build_template, copy_db
 

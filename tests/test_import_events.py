@@ -10,7 +10,8 @@ from annotator.core.scheme import parse_scheme
 from annotator.services.doctor import diagnose, replay_problems
 from annotator.services.export import exporter
 from annotator.services.export.common import Selection
-from annotator.services.import_annotations import import_jsonl, import_semeval
+from annotator.services.import_jsonl import import_jsonl
+from annotator.services.import_semeval import import_semeval
 from annotator.services.importing import make_document
 from annotator.store import Store
 from tests.export_fixture import SCHEME_YAML

@@ -52,11 +52,11 @@ def statements_db(path: Path) -> Path:
                                     level="span", document_id=ids[doc], sentence_id=sent,
                                     start=n, end=n + 4)
         if actor:
-            store.annotations.set_attribute(alice, uid, "actor", actor)
+            store.attributes.set_value(alice, uid, "actor", actor)
         for t in targets:
-            store.annotations.set_attribute(alice, uid, "target", t, multiple=True)
+            store.attributes.set_value(alice, uid, "target", t, multiple=True)
         if agreement:
-            store.annotations.set_attribute(alice, uid, "agreement", agreement)
+            store.attributes.set_value(alice, uid, "agreement", agreement)
     store.close()
     return path
 

@@ -10,7 +10,8 @@ import pytest
 from annotator.core.scheme import parse_scheme
 from annotator.services.export import exporter
 from annotator.services.export.common import Selection
-from annotator.services.import_annotations import AnnotationImportError, import_semeval
+from annotator.services.import_annotations import AnnotationImportError
+from annotator.services.import_semeval import import_semeval
 from annotator.services.importing import make_document
 from annotator.store import Store
 from tests import scorer_rules as rules

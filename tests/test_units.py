@@ -241,7 +241,7 @@ def test_import_and_merge_keep_done_versions(
     version they were made under, so the grown set stays unanswered there too."""
     from annotator.services.export import exporter
     from annotator.services.export.common import Selection
-    from annotator.services.import_annotations import import_jsonl
+    from annotator.services.import_jsonl import import_jsonl
     from annotator.services.merge import merge_database
 
     store = grown[0]

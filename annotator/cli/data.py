@@ -121,12 +121,9 @@ def import_annotations_cmd(
     """
     from annotator.services.formats_in import FORMATS, import_files
     from annotator.services.formats_in.detect import guess_format
-    from annotator.services.import_annotations import (
-        AnnotationImportError,
-        ImportResult,
-        import_jsonl,
-        import_semeval,
-    )
+    from annotator.services.import_annotations import AnnotationImportError, ImportResult
+    from annotator.services.import_jsonl import import_jsonl
+    from annotator.services.import_semeval import import_semeval
 
     if fmt is None:
         fmt = guess_format([Path(p) for p in paths])

@@ -5,6 +5,7 @@
 - ``corpus``: documents and sentences (import, navigation, search)
 - ``schemes``: scheme versions and annotators
 - ``annotations``: annotations and the event log (undo/redo)
+- ``attributes``: attribute values of annotations (logged and undone through the event log)
 - ``progress``: seen/done marks, positions, time
 - ``adjudications``: gold decisions
 - ``assignments``: campaign assignments (who codes which document)

@@ -3,9 +3,10 @@ reference, on the units both have; and the column reads behind ``--shared-only``
 
 How a lead finds the coder who needs retraining. Nothing here computes a coefficient: each
 annotator and the reference form a pair of "annotators" that the agreement loaders
-(:func:`annotator.services.agreement.load_units`, :func:`~annotator.services.agreement.load_spans`)
-and analyses (``analyse_units``, ``analyse_spans``, hence ``annotator.core.agreement`` and the
-span matching checked against ``annotator.core.spans``) handle as usual. The gold enters as one
+(:func:`annotator.services.agreement_load.load_units`,
+:func:`~annotator.services.agreement_load.load_spans`) and analyses (``analyse_units``,
+``analyse_spans``, hence ``annotator.core.agreement`` and the span matching checked against
+``annotator.core.spans``) handle as usual. The gold enters as one
 more annotator through :class:`ReferenceReads`: its "done marks" are the units with a resolved
 decision of the set (a decision with no gold label answers "none"), its labels the gold labels.
 
@@ -24,15 +25,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from annotator.core.units import NO_SCHEME, Marks
-from annotator.services.agreement import (
-    ColumnReads,
-    ScopedReads,
-    analyse_spans,
-    analyse_units,
-    load_spans,
-    load_units,
-    scheme_versions,
-)
+from annotator.services.agreement import analyse_spans, analyse_units, scheme_versions
+from annotator.services.agreement_load import ColumnReads, load_spans, load_units
+from annotator.services.agreement_reads import ScopedReads
 
 if TYPE_CHECKING:
     from annotator.core.scheme import LabelSet

@@ -1,4 +1,4 @@
-"""Agreement over the database: which units count, the matrices, and the report.
+"""Agreement over the database: the analysis of each label set, and the report.
 
 ``annotator agree`` without ``--table`` lands here. This module decides what a *unit* is for each
 label set (a done sentence, a document, the characters of a sentence), reads everything it needs
@@ -6,11 +6,15 @@ in a few bulk queries (``Store.agreement_*``, run side by side in threads), buil
 with lookup tables rather than per-unit Python loops, and computes the coefficients with
 ``annotator.core.agreement`` itself, so each coefficient (and each "undefined" reason) has one
 implementation. Because a matrix of 200,000 sentences x 3 annotators has only a few hundred
-distinct columns, the matrix is collapsed to those columns (``_collapse``) and the core functions
+distinct columns, the matrix is collapsed to those columns (``collapse``) and the core functions
 get their counts as ``unit_weights``, which gives exactly what the full matrix gives (the core's
 tests check that). Span matching is vectorised here over every span of the database and checked
 against ``annotator.core.spans``. It also says how many units were used and how many were
 dropped, and why, so nothing is dropped silently.
+
+Its parts: the units and spans as matrices (services/agreement_load.py), span matching
+(services/agreement_spans.py), the column reads shared by one report and run in threads
+(services/agreement_reads.py), attributes (services/attribute_agreement.py).
 
 Units:
 - sentence sets: sentences marked done by two or more of the chosen annotators. "Done with no
@@ -26,550 +30,48 @@ Units:
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from annotator.core import units
 from annotator.core.uncertainty import is_small_sample
-from annotator.core.units import Marks, Versions
+from annotator.core.units import Versions
+from annotator.services.agreement_load import (
+    NONE_LABEL,
+    ColumnReads,
+    Dropped,
+    SpanData,
+    UnitMatrix,
+    collapse,
+    done_sentences,
+    load_spans,
+    load_units,
+    plural,
+    sentence_bounds,
+)
+from annotator.services.agreement_reads import PrefetchedReads, ScopedReads
+from annotator.services.agreement_spans import PairCounts, char_patterns, span_pair_counts
 
 if TYPE_CHECKING:
     from annotator.core.scheme import LabelSet, Scheme
     from annotator.store import Store
 
-NONE_LABEL = "(none)"
-
-
-# ------------------------------------------------------------------------------------ loading
-@dataclass
-class Dropped:
-    """Units (or rows) left out of a computation, with the reason in plain words."""
-
-    count: int
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"count": self.count, "reason": self.reason}
-
-
-@dataclass
-class UnitMatrix:
-    """A sentence or document set as a reliability matrix (annotators x units).
-
-    ``codes`` holds category indices into ``categories`` (NaN = missing); ``values`` the numbers
-    the statistics use at the set's scale (the index for nominal sets, the scale value for
-    ordinal/interval/ratio). Multi-label sets also carry ``present`` (annotators x units x
-    labels) and ``answered`` (annotators x units).
-    """
-
-    label_set: str
-    level: str
-    scale: str
-    multiple: bool
-    annotators: list[str]
-    unit_ids: np.ndarray
-    categories: list[str]
-    codes: np.ndarray
-    values: np.ndarray
-    present: np.ndarray | None = None
-    answered: np.ndarray | None = None
-    labels: list[str] = field(default_factory=list)
-    dropped: list[Dropped] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    n_answers: np.ndarray | None = None  # per annotator, over every unit (used or not)
-    code_values: np.ndarray | None = None  # value of each code at the scale (NaN: none)
-
-
-@dataclass
-class SpanData:
-    """A span set: who completed which sentence, and every span on a completed sentence."""
-
-    label_set: str
-    annotators: list[str]
-    labels: list[str]
-    done: np.ndarray  # bool, annotators x sentences (columns: ``sentence_ids``)
-    sentence_ids: np.ndarray
-    sent_start: np.ndarray  # document offsets of each sentence (same order)
-    sent_end: np.ndarray
-    span_annotator: np.ndarray  # per span: annotator index
-    span_sentence: np.ndarray  # per span: column in ``sentence_ids``
-    span_label: np.ndarray  # per span: index into ``labels``
-    span_start: np.ndarray  # document offsets, clipped to the sentence
-    span_end: np.ndarray
-    dropped: list[Dropped] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
-def _rows_of(annotators: list[tuple[int, str]]) -> tuple[np.ndarray, list[str]]:
-    """Lookup table annotator id -> matrix row (rows in name order; -1 = not chosen)."""
-    chosen = sorted(annotators, key=lambda x: x[1])
-    size = max((i for i, _ in chosen), default=0) + 1
-    lut = np.full(size, -1, dtype=np.int64)
-    for row, (i, _) in enumerate(chosen):
-        lut[i] = row
-    return lut, [n for _, n in chosen]
-
-
-def _restrict_index(ann: np.ndarray, lut: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Matrix rows of the rows made by chosen annotators, and which rows those are."""
-    row = np.where(ann < len(lut), lut[np.minimum(ann, len(lut) - 1)], -1)
-    keep = np.flatnonzero(row >= 0)
-    return row[keep], keep
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
-
-
-def _label_space(ls: LabelSet, seen: list[str]) -> list[str]:
-    """The set's labels in scheme (scale) order, then labels found in the data but no longer in
-    the scheme (older versions), so nothing stored is lost."""
-    names = list(ls.names)
-    if ls.scale != "nominal":
-        order = sorted(range(len(names)), key=lambda i: (ls.value_of(names[i]) or 0.0, i))
-        names = [names[i] for i in order]
-    extra = sorted(set(seen) - set(names))
-    return names + extra
-
-
-def _labels_flat(
-    by_label: dict[str, tuple[np.ndarray, ...]], space: list[str], lut: np.ndarray
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Every row of ``Store.agreement_labels`` by chosen annotators: label codes (index into
-    ``space``) and the columns, the first one turned into matrix rows."""
-    present = [lab for lab in space if lab in by_label]
-    if not present:
-        return np.zeros(0, np.int64), []
-    width = len(by_label[present[0]])
-    cols = [np.concatenate([by_label[lab][i] for lab in present]) for i in range(width)]
-    codes = np.concatenate(
-        [np.full(len(by_label[lab][0]), space.index(lab), dtype=np.int64) for lab in present]
-    )
-    rows, keep = _restrict_index(cols[0], lut)
-    return codes[keep], [rows, *(c[keep] for c in cols[1:])]
-
-
-class ColumnReads(Protocol):
-    """What the loaders read: :class:`annotator.db.columnar.Columnar`, or
-    :class:`PrefetchedReads`, which runs the same reads ahead in threads."""
-
-    def done_marks(self, level: str) -> Marks: ...
-
-    def labels(
-        self, scheme_ids: tuple[int, ...], label_set: str, level: str
-    ) -> dict[str, tuple[Any, ...]]: ...
-
-    def latest_labels(
-        self, scheme_ids: tuple[int, ...], label_set: str, level: str
-    ) -> list[tuple[int, int, str]]: ...
-
-    def sentence_bounds(self) -> tuple[Any, Any, Any]: ...
-
-
-@dataclass
-class Done:
-    """Done marks of the chosen annotators: matrix rows, unit ids and the scheme version each
-    was made under (``annotator.core.units`` decides which sets each one answers)."""
-
-    rows: np.ndarray
-    units: np.ndarray
-    schemes: np.ndarray
-
-    def marks(self) -> Marks:
-        return Marks(self.rows, self.units, self.schemes)
-
-
-def done_marks(reads: ColumnReads, level: str, annotators: list[tuple[int, str]]) -> Done:
-    """The done marks of one kind (sentences, or document panels for ``level`` "document")."""
-    lut, _ = _rows_of(annotators)
-    marks = reads.done_marks(level)
-    rows, keep = _restrict_index(marks.annotator, lut)
-    return Done(rows, marks.unit[keep], marks.scheme[keep])
-
-
-def done_sentences(reads: ColumnReads, annotators: list[tuple[int, str]]) -> Done:
-    return done_marks(reads, "sentence", annotators)
-
-
-def _mask(rows: np.ndarray, units: np.ndarray, n_rows: int, size: int) -> np.ndarray:
-    m = np.zeros((n_rows, size), dtype=bool)
-    m[rows, units] = True
-    return m
-
-
-def load_units(
-    reads: ColumnReads,
-    versions: Versions,
-    ls: LabelSet,
-    annotators: list[tuple[int, str]],
-    done: Done | None = None,
-) -> UnitMatrix:
-    """Build the reliability matrix of a sentence or document set from two bulk reads."""
-    level = ls.level
-    unit_word = "sentence" if level == "sentence" else "document"
-    lut, names = _rows_of(annotators)
-    n_ann = len(names)
-    dropped: list[Dropped] = []
-    notes: list[str] = []
-    scheme_ids = tuple(versions.sets)
-
-    by_label = reads.labels(scheme_ids, ls.name, level)
-    space = _label_space(ls, sorted(by_label))
-    lc, cols = _labels_flat(by_label, space, lut)
-    lab_row, lab_unit = (cols[0], cols[1]) if cols else (np.zeros(0, np.int64),) * 2
-
-    # Who answered which unit: the units rule.
-    if done is None or level == "document":
-        done = done_marks(reads, level, annotators)
-    ans = units.answered(ls.name, level, done.marks(), versions, (lab_row, lab_unit))
-    size = int(max(ans.unit.max(initial=0), lab_unit.max(initial=0))) + 1
-    answered_all = _mask(ans.annotator, ans.unit, n_ann, size)
-
-    # Labels on sentences the annotator did not mark done are not answers.
-    if level == "sentence" and len(lab_row):
-        ok = answered_all[lab_row, lab_unit]
-        n_bad = int((~ok).sum())
-        if n_bad:
-            dropped.append(
-                Dropped(n_bad, f"{_plural(n_bad, 'label')} on sentences the annotator has not "
-                        "marked done (not counted as answers)")
-            )
-            lab_row, lab_unit, lc = lab_row[ok], lab_unit[ok], lc[ok]
-
-    # Units answered by two or more annotators.
-    n_answers = answered_all.sum(axis=1)
-    counts = answered_all.sum(axis=0)
-    unit_ids = np.flatnonzero(counts >= 2)
-    n_single = int((counts == 1).sum())
-    if n_single:
-        dropped.insert(
-            0, Dropped(n_single, f"{_plural(n_single, unit_word)} completed by only one annotator")
-        )
-    n_units = len(unit_ids)
-    col_of = np.full(size, -1, dtype=np.int64)
-    col_of[unit_ids] = np.arange(n_units)
-    answered = answered_all[:, unit_ids]
-    lcol = col_of[lab_unit]
-    sel = lcol >= 0
-    la, lu, lc = lab_row[sel], lcol[sel], lc[sel]
-    unknown = [n for n in space if n not in ls.names]
-    if unknown:
-        notes.append(
-            "labels not in the current scheme version kept as categories: " + ", ".join(unknown)
-        )
-
-    if ls.multiple:
-        present = np.zeros((n_ann, n_units, len(space)), dtype=bool)
-        present[la, lu, lc] = True
-        codes = np.full((n_ann, n_units), np.nan)
-        return UnitMatrix(
-            label_set=ls.name, level=level, scale=ls.scale, multiple=True, annotators=names,
-            unit_ids=unit_ids, categories=space, codes=codes, values=codes.copy(),
-            present=present, answered=answered, labels=space, dropped=dropped, notes=notes,
-            n_answers=n_answers,
-        )
-
-    # Single choice: none = done with no label; the latest label wins if there are several.
-    codes = np.full((n_ann, n_units), np.nan)
-    none_code = len(space)
-    codes[answered] = none_code
-    if len(la):
-        cell = la * n_units + lu
-        codes[la, lu] = lc
-        per_cell = np.bincount(cell, minlength=n_ann * n_units)
-        n_multi = int((per_cell[per_cell > 1] - 1).sum())
-        if n_multi:
-            notes.append(
-                f"{_plural(n_multi, 'extra label')} in this single-choice set (an annotator with "
-                "several labels on one unit): the latest one is used"
-            )
-            index = {n: i for i, n in enumerate(space)}
-            for aid, unit, label in reads.latest_labels(scheme_ids, ls.name, level):
-                row = lut[aid] if aid < len(lut) else -1
-                col = col_of[unit] if unit < size else -1
-                # Only where that annotator answered the unit: a label elsewhere is no answer.
-                if row >= 0 and col >= 0 and answered[row, col]:
-                    codes[row, col] = index[label]
-    categories = [*space, NONE_LABEL]
-    values = codes.copy()
-    code_values = np.arange(len(categories), dtype=np.float64)
-    if ls.scale != "nominal":
-        scale_values = np.array(
-            [v if (v := ls.value_of(n)) is not None else np.nan for n in space] + [np.nan]
-        )
-        off_scale = np.flatnonzero(np.isnan(scale_values[:-1]))
-        n_none = int((codes == none_code).sum())
-        n_off = int(np.isin(codes, off_scale).sum())
-        if ls.scale == "ordinal":
-            # Ordinal statistics need only the order: the positions on the scale.
-            code_values[none_code] = np.nan
-            code_values[off_scale] = np.nan
-        else:
-            code_values = scale_values
-        safe = np.where(np.isnan(codes), none_code, codes).astype(np.int64)
-        values = np.where(np.isnan(codes), np.nan, code_values[safe])
-        if n_none:
-            dropped.append(
-                Dropped(n_none, f"{_plural(n_none, 'answer')} done without a label left out "
-                        f"of the {ls.scale} statistics (no value on the scale)")
-            )
-        if n_off:
-            dropped.append(
-                Dropped(n_off, f"{_plural(n_off, 'answer')} with a label no longer in the "
-                        "scheme left out (no value on the scale)")
-            )
-    return UnitMatrix(
-        label_set=ls.name, level=level, scale=ls.scale, multiple=False, annotators=names,
-        unit_ids=unit_ids, categories=categories, codes=codes, values=values,
-        labels=space, dropped=dropped, notes=notes, n_answers=n_answers,
-        code_values=code_values,
-    )
-
-
-def load_spans(
-    reads: ColumnReads,
-    versions: Versions,
-    ls: LabelSet,
-    annotators: list[tuple[int, str]],
-    bounds: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-    done: Done | None = None,
-) -> SpanData:
-    """Who answered which sentence for the set, and the set's spans on answered sentences."""
-    lut, names = _rows_of(annotators)
-    n_ann = len(names)
-    dropped: list[Dropped] = []
-    notes: list[str] = []
-    if done is None:
-        done = done_sentences(reads, annotators)
-    by_label = reads.labels(tuple(versions.sets), ls.name, "span")
-    labels = _label_space(ls, sorted(by_label))
-    lab, cols = _labels_flat(by_label, labels, lut)
-    if cols:
-        s_row, s_sent, s_start, s_end = cols
-    else:
-        s_row = s_sent = s_start = s_end = np.zeros(0, np.int64)
-    ans = units.answered(ls.name, "span", done.marks(), versions)
-    size = int(max(ans.unit.max(initial=0), s_sent.max(initial=0))) + 1
-    done_all = _mask(ans.annotator, ans.unit, n_ann, size)
-    sentence_ids = np.flatnonzero(done_all.any(axis=0))
-    col_of = np.full(size, -1, dtype=np.int64)
-    col_of[sentence_ids] = np.arange(len(sentence_ids))
-    done_m = done_all[:, sentence_ids]
-
-    if bounds is None:
-        bounds = sentence_bounds(reads)
-    b_ids, b_start, b_end = bounds
-    pos = np.searchsorted(b_ids, sentence_ids)
-    sent_start, sent_end = b_start[pos], b_end[pos]
-
-    ok = done_all[s_row, s_sent]
-    n_bad = int((~ok).sum())
-    if n_bad:
-        dropped.append(
-            Dropped(n_bad, f"{_plural(n_bad, 'span')} on sentences the annotator has not marked "
-                    "done (not counted)")
-        )
-    col = col_of[s_sent[ok]]
-    lo, hi = sent_start[col], sent_end[col]
-    start = np.clip(s_start[ok], lo, hi)
-    end = np.clip(s_end[ok], lo, hi)
-    n_clip = int(((start != s_start[ok]) | (end != s_end[ok])).sum())
-    if n_clip:
-        notes.append(f"{_plural(n_clip, 'span')} reaching outside their sentence clipped to it")
-    unknown = [n for n in labels if n not in ls.names]
-    if unknown:
-        notes.append("labels not in the current scheme version kept: " + ", ".join(unknown))
-    nonempty = end > start
-    return SpanData(
-        label_set=ls.name, annotators=names, labels=labels, done=done_m,
-        sentence_ids=sentence_ids, sent_start=sent_start, sent_end=sent_end,
-        span_annotator=s_row[ok][nonempty], span_sentence=col[nonempty],
-        span_label=lab[ok][nonempty], span_start=start[nonempty], span_end=end[nonempty],
-        dropped=dropped, notes=notes,
-    )
-
-
-def sentence_bounds(reads: ColumnReads) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(ids, start, end) of every sentence, sorted by id."""
-    ids, start, end = reads.sentence_bounds()
-    return ids, start, end
-
-
-# ------------------------------------------------------------------------------- span maths
-# Vectorised over every span of the database at once (annotator.core.spans has the same
-# measures on plain span lists; the tests check both give the same numbers).
-
-
-def _global_offsets(spans: SpanData, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Lay the chosen sentences end to end: (base offset of each chosen column, total length)."""
-    lengths = (spans.sent_end - spans.sent_start)[cols]
-    base = np.zeros(len(spans.sentence_ids), dtype=np.int64)
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(cols) else np.zeros(0, np.int64)
-    base[cols] = starts
-    return base, np.asarray(int(lengths.sum()))
-
-
-def _degree(
-    q_label: np.ndarray, q_start: np.ndarray, q_end: np.ndarray,
-    r_label: np.ndarray, r_start: np.ndarray, r_end: np.ndarray, width: int,
-) -> np.ndarray:
-    """For each query span: how many reference spans of the same label share a character.
-
-    Positions are global (sentences laid end to end, ``width`` > every position), so spans only
-    meet spans of their own sentence. Overlapping references are those starting before the
-    query's end, minus those ending at or before its start (which all start before it too).
-    """
-    if not len(q_label) or not len(r_label):
-        return np.zeros(len(q_label), dtype=np.int64)
-    starts = np.sort(r_label * width + r_start)
-    ends = np.sort(r_label * width + r_end)
-    lo = q_label * width
-    before_end = np.searchsorted(starts, lo + q_end, "left") - np.searchsorted(starts, lo, "left")
-    ended = np.searchsorted(ends, lo + q_start, "right") - np.searchsorted(ends, lo, "right")
-    degree: np.ndarray = (before_end - ended).astype(np.int64)
-    return degree
-
-
-@dataclass
-class PairCounts:
-    """Span matching counts of one pair of annotators for one label (or all labels)."""
-
-    n_a: int
-    n_b: int
-    exact: int  # spans equal in sentence, start, end and label (as multisets)
-    overlap: int  # size of a maximum one-to-one matching of overlapping spans
-
-
-def span_pair_counts(
-    spans: SpanData, a: int, b: int
-) -> tuple[int, dict[int, PairCounts]]:
-    """Per label: spans of each annotator and matches (exact and overlap) between a and b, over
-    the sentences both marked done. Returns (sentences both completed, counts by label index).
-
-    Matching follows ``annotator.core.spans.span_prf``: exact matches count as a multiset;
-    overlap matches are one-to-one and maximal. When no span overlaps two spans of the other
-    annotator (the usual case) the matching is just the overlapping pairs, counted vectorised;
-    the rare sentences with chains of overlaps go through ``span_prf`` itself.
-    """
-    from annotator.core.spans import Span, span_prf
-
-    both = spans.done[a] & spans.done[b]
-    cols = np.flatnonzero(both)
-    base, total = _global_offsets(spans, cols)
-    width = int(total) + 2
-    out: dict[int, PairCounts] = {}
-    side: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-    for who in (a, b):
-        m = (spans.span_annotator == who) & both[spans.span_sentence]
-        c = spans.span_sentence[m]
-        off = base[c] - spans.sent_start[c]
-        side.append((spans.span_label[m], spans.span_start[m] + off, spans.span_end[m] + off, c))
-    (la, sa, ea, ca), (lb, sb, eb, cb) = side
-    n_lab = len(spans.labels)
-    ka = (la * width + sa) * width + ea
-    kb = (lb * width + sb) * width + eb
-    ua, na = np.unique(ka, return_counts=True)
-    ub, nb = np.unique(kb, return_counts=True)
-    common, ia, ib = np.intersect1d(ua, ub, return_indices=True)
-    exact = np.bincount(common // (width * width), weights=np.minimum(na[ia], nb[ib]),
-                        minlength=n_lab)
-    deg_a = _degree(la, sa, ea, lb, sb, eb, width)
-    deg_b = _degree(lb, sb, eb, la, sa, ea, width)
-    # (label, sentence) groups where some span meets two or more: exact matching needed.
-    n_cols = len(spans.sentence_ids) + 1
-    ga, gb = la * n_cols + ca, lb * n_cols + cb
-    hard = np.unique(np.concatenate([ga[deg_a >= 2], gb[deg_b >= 2]]))
-    easy_b = ~np.isin(gb, hard)
-    overlap = np.bincount(lb[easy_b], weights=deg_b[easy_b], minlength=n_lab)
-    for g in hard.tolist():
-        ra = [Span(0, int(x), int(y), "x") for x, y in zip(sa[ga == g], ea[ga == g], strict=True)]
-        rb = [Span(0, int(x), int(y), "x") for x, y in zip(sb[gb == g], eb[gb == g], strict=True)]
-        overlap[g // n_cols] += span_prf(ra, rb, "overlap").per_label["x"].matched
-    n_a = np.bincount(la, minlength=n_lab)
-    n_b = np.bincount(lb, minlength=n_lab)
-    for i in range(n_lab):
-        out[i] = PairCounts(int(n_a[i]), int(n_b[i]), int(exact[i]), int(overlap[i]))
-    return len(cols), out
-
-
-def _collapse(states: np.ndarray, weights: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
-    """Merge identical columns of a small-integer matrix (values 0..base-1), summing their
-    weights: returns (distinct columns, weight of each). Uses a counting table when the number
-    of possible columns is small, ``np.unique`` otherwise."""
-    n_rows = states.shape[0]
-    if states.shape[1] == 0:
-        return states, np.zeros(0)
-    if base**n_rows <= 2_000_000:
-        code = np.zeros(states.shape[1], dtype=np.int64)
-        for r in range(n_rows):
-            code = code * base + states[r]
-        w = np.bincount(code, weights=weights, minlength=base**n_rows)
-        used = np.flatnonzero(w > 0)
-        cols = np.zeros((n_rows, len(used)), dtype=np.int64)
-        rest = used.copy()
-        for r in range(n_rows - 1, -1, -1):
-            cols[r] = rest % base
-            rest //= base
-        return cols, w[used]
-    uniq, inverse = np.unique(states, axis=1, return_inverse=True)
-    w = np.bincount(inverse.ravel(), weights=weights, minlength=uniq.shape[1])
-    keep = w > 0
-    return uniq[:, keep], w[keep]
-
-
-def char_patterns(spans: SpanData, label: int) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """Character-level reliability data for one label, compressed.
-
-    Units are the characters of the sentences marked done by two or more annotators; an
-    annotator's value is 1 inside one of their spans of the label, 0 outside, missing when they
-    did not mark the sentence done. Characters outside every span of the label only depend on
-    who completed their sentence, so they are counted per sentence; only the stretches between
-    span boundaries are cut out. Identical columns are then merged: returns (matrix annotators
-    x patterns with NaN, weight = characters per pattern, characters, sentences).
-    """
-    n_ann = len(spans.annotators)
-    multi = spans.done.sum(axis=0) >= 2
-    cols = np.flatnonzero(multi)
-    if not len(cols) or not n_ann:
-        return np.zeros((n_ann, 0)), np.zeros(0), 0, 0
-    base, total_arr = _global_offsets(spans, cols)
-    lengths = (spans.sent_end - spans.sent_start)[cols].astype(np.float64)
-    s_begin = base[cols]
-    done = spans.done[:, cols]
-    state_parts = [done.astype(np.int64)]  # 0 missing, 1 outside, 2 inside
-    base_w = lengths.copy()
-    weight_parts: list[np.ndarray] = []
-    m = (spans.span_label == label) & multi[spans.span_sentence]
-    if m.any():
-        c = spans.span_sentence[m]
-        off = base[c] - spans.sent_start[c]
-        g_start, g_end = spans.span_start[m] + off, spans.span_end[m] + off
-        who = spans.span_annotator[m]
-        points = np.unique(np.concatenate([g_start, g_end]))
-        inside = np.zeros((n_ann, len(points) - 1), dtype=bool)
-        for a in range(n_ann):
-            mine = who == a
-            if not mine.any():
-                continue
-            delta = np.bincount(np.searchsorted(points, g_start[mine]), minlength=len(points))
-            delta -= np.bincount(np.searchsorted(points, g_end[mine]), minlength=len(points))
-            inside[a] = np.cumsum(delta)[:-1] > 0
-        covered = inside.any(axis=0)
-        seg_start = points[:-1][covered]
-        seg_len = np.diff(points)[covered].astype(np.float64)
-        k = np.searchsorted(s_begin, seg_start, side="right") - 1  # sentence of each stretch
-        base_w -= np.bincount(k, weights=seg_len, minlength=len(cols))
-        state_parts.append(np.where(done[:, k], 1 + inside[:, covered], 0))
-        weight_parts.append(seg_len)
-    states = np.concatenate(state_parts, axis=1)
-    weights = np.concatenate([base_w, *weight_parts])
-    pat, w = _collapse(states, weights, 3)
-    matrix = np.where(pat == 0, np.nan, pat - 1).astype(float)
-    return matrix, w, int(total_arr), len(cols)
+# What callers use; the loaders and span matching are named here too (their homes are
+# agreement_load.py and agreement_spans.py), so ``services.agreement`` stays the one door.
+__all__ = [
+    "NONE_LABEL",
+    "SpanData",
+    "UnitMatrix",
+    "agreement_report",
+    "analyse_spans",
+    "analyse_units",
+    "char_patterns",
+    "load_spans",
+    "load_units",
+    "scheme_versions",
+    "span_pair_counts",
+]
 
 
 # ------------------------------------------------------------------------------ computation
@@ -671,7 +173,7 @@ def analyse_units(
     # (a few hundred columns for 200,000 sentences), which the core functions take as
     # unit_weights.
     n_codes = len(um.categories)
-    shifted, w = _collapse((np.nan_to_num(um.codes, nan=-1.0) + 1).astype(np.int64),
+    shifted, w = collapse((np.nan_to_num(um.codes, nan=-1.0) + 1).astype(np.int64),
                            np.ones(um.codes.shape[1]), n_codes + 1)
     pat = shifted - 1
     # The value each code stands for (NaN: no value at this scale).
@@ -805,7 +307,7 @@ def _analyse_multi(
     }
     # Everything below works on the distinct columns of the set-code matrix (a few hundred
     # patterns for 200,000 sentences), each weighted by how many units share it.
-    shifted, w = _collapse((np.nan_to_num(codes, nan=-1.0) + 1).astype(np.int64),
+    shifted, w = collapse((np.nan_to_num(codes, nan=-1.0) + 1).astype(np.int64),
                            np.ones(codes.shape[1]), len(sets) + 1)
     pat = shifted - 1  # -1 = not answered
     patf = np.where(pat >= 0, pat, np.nan).astype(np.float64)
@@ -916,7 +418,7 @@ def analyse_spans(sd: SpanData) -> dict[str, Any]:
     single = int((done_by == 1).sum())
     if single:
         out["units_dropped"].insert(
-            0, Dropped(single, f"{_plural(single, 'sentence')} completed by only one annotator")
+            0, Dropped(single, f"{plural(single, 'sentence')} completed by only one annotator")
             .as_dict(),
         )
     pairs = []
@@ -963,222 +465,6 @@ def analyse_spans(sd: SpanData) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------- the report
-class PrefetchedReads:
-    """The database's column reads (:class:`annotator.db.columnar.Columnar`), started at once
-    in a few threads for a whole report.
-
-    SQLite releases the GIL while it computes a ``group_concat``, so the reads of the done
-    marks, the sentence bounds and each label set run side by side, each on its own connection
-    opened and closed in its thread (connections are per thread). The loaders then take the
-    prefetched result, or read directly when nothing was prefetched for them.
-    """
-
-    def __init__(
-        self, store: Store, jobs: list[tuple[str, tuple[Any, ...]]], threads: int = 4
-    ) -> None:
-        from concurrent.futures import Future, ThreadPoolExecutor
-
-        self.path = store.path
-        self.store = store
-        self._owner = threading.get_ident()
-        self.columnar = store.columnar
-        self._futures: dict[tuple[str, tuple[Any, ...]], Future[Any]] = {}
-        self._pool = ThreadPoolExecutor(max_workers=max(1, min(threads, len(jobs))))
-        for name, args in jobs:
-            self._futures[(name, args)] = self._pool.submit(self._run, name, args)
-
-    def _run(self, name: str, args: tuple[Any, ...]) -> Any:
-        from annotator.store import Store
-
-        with Store.open(self.path, create=False, readonly=True) as st:  # opened, closed here
-            st.columnar.read_mode()
-            return _call(st, name, args)
-
-    def _get(self, name: str, *args: Any) -> Any:
-        """The result of a read: ``name`` is a ``Columnar`` method, or ``part.method`` of
-        another part of the store (e.g. ``progress.time``)."""
-        fut = self._futures.pop((name, args), None)
-        if fut is None and threading.get_ident() != self._owner:
-            # another thread (the store's connection is not for it): on a pool connection
-            fut = self._pool.submit(self._run, name, args)
-        return fut.result() if fut is not None else _call(self.store, name, args)
-
-    def done_marks(self, level: str) -> Marks:
-        return cast(Marks, self._get("done_marks", level))
-
-    def labels(self, scheme_ids: tuple[int, ...], label_set: str, level: str) -> Any:
-        return self._get("labels", tuple(scheme_ids), label_set, level)
-
-    def sentence_bounds(self) -> Any:
-        return self._get("sentence_bounds")
-
-    def latest_labels(self, *args: Any) -> Any:
-        return self.columnar.latest_labels(*args)
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True)
-
-
-class ScopedReads:
-    """Column reads restricted to some documents (``agree --shared-only``: the calibration set
-    of a campaign): done marks and labels on units outside them are left out, as if those
-    documents were not in the corpus."""
-
-    def __init__(
-        self,
-        base: ColumnReads,
-        sentence_documents: tuple[np.ndarray, np.ndarray],
-        documents: Collection[int],
-    ) -> None:
-        ids, docs = sentence_documents
-        self.base = base
-        self.documents = np.array(sorted(int(d) for d in documents), dtype=np.int64)
-        self.sentences = np.asarray(ids)[np.isin(docs, self.documents)]
-
-    def _allowed(self, level: str) -> np.ndarray:
-        return self.documents if units.UNIT_LEVEL[level] == "document" else self.sentences
-
-    def done_marks(self, level: str) -> Marks:
-        marks = self.base.done_marks(level)
-        return marks.select(np.isin(marks.unit, self._allowed(level)))
-
-    def labels(self, scheme_ids: tuple[int, ...], label_set: str, level: str) -> Any:
-        allowed = self._allowed(level)
-        out = {}
-        for label, cols in self.base.labels(scheme_ids, label_set, level).items():
-            keep = np.isin(cols[1], allowed)
-            if keep.any():
-                out[label] = tuple(np.asarray(c)[keep] for c in cols)
-        return out
-
-    def latest_labels(self, scheme_ids: tuple[int, ...], label_set: str, level: str) -> Any:
-        allowed = set(self._allowed(level).tolist())
-        return [r for r in self.base.latest_labels(scheme_ids, label_set, level)
-                if r[1] in allowed]
-
-    def sentence_bounds(self) -> Any:
-        return self.base.sentence_bounds()
-
-
-def _call(store: Store, name: str, args: tuple[Any, ...]) -> Any:
-    part, _, method = name.rpartition(".")
-    return getattr(getattr(store, part or "columnar"), method)(*args)
-
-
-class ReadOnce:
-    """Every current label of a scheme (``Columnar.current_labels``, with span offsets) and the
-    done marks, read once and served to every caller that needs them: the report hands the
-    same reads to its own tables, the units rule and :func:`agreement_report`, instead of
-    reading the database three times.
-
-    The reads run in threads on their own connections (:class:`PrefetchedReads`), with the
-    caller's other ``jobs``; :meth:`get` collects one. ``sets``: read only these (label set,
-    level) pairs, one query each (review); default: every label of the scheme, one query per
-    version. ``bounds``: also read the sentence bounds (span agreement needs them)."""
-
-    def __init__(
-        self,
-        store: Store,
-        versions: Versions,
-        jobs: Sequence[tuple[str, tuple[Any, ...]]] = (),
-        *,
-        sets: Sequence[tuple[str, str]] | None = None,
-        bounds: bool = True,
-    ) -> None:
-        self.store = store
-        self.columnar = store.columnar
-        scheme_ids = tuple(versions.sets)
-        self.scheme_ids = scheme_ids
-        self._read = frozenset(scheme_ids)
-        self._cache: dict[tuple[str, tuple[Any, ...]], Any] = {}
-        self._prefetch: PrefetchedReads | None = None
-        self._groups: list[Any] | None = None
-        self._parts: list[tuple[Any, ...]]
-        if store.path == ":memory:":
-            wanted: Sequence[tuple[str | None, str | None]] = sets or [(None, None)]
-            self._parts = [(scheme_ids, True, level, name) for name, level in wanted]
-            return
-        if sets is None:  # each version's sets, one query each, so that they are read side by side
-            self._parts = [
-                ((sid,), True, None, name)
-                for sid in scheme_ids
-                for name in store.columnar.label_sets_used(sid)
-            ]
-        else:
-            self._parts = [(scheme_ids, True, level, name) for name, level in sets]
-        base: list[tuple[str, tuple[Any, ...]]] = [
-            ("done_marks", ("sentence",)), ("done_marks", ("document",)),
-            ("sentence_documents", ()),
-        ]
-        if bounds:
-            base.append(("sentence_bounds", ()))
-        # the labels first (the callers wait for them), the caller's own reads last
-        labels = [("current_labels", part) for part in self._parts]
-        self._prefetch = PrefetchedReads(store, [*labels, *base, *jobs], threads=2)
-
-    @property
-    def groups(self) -> list[Any]:
-        """Every label group read (waits for them)."""
-        if self._groups is None:
-            self._groups = [g for part in self._parts for g in self.get("current_labels", *part)]
-        return self._groups
-
-    def set_groups(self, label_set: str, level: str) -> list[Any]:
-        """The groups of one (label set, level) read with ``sets`` (waits for those only)."""
-        for part in self._parts:
-            if tuple(part[2:]) == (level, label_set):
-                return list(self.get("current_labels", *part))
-        return [g for g in self.groups if g.label_set == label_set and g.level == level]
-
-    def get(self, name: str, *args: Any) -> Any:
-        """A read's result (see :meth:`PrefetchedReads._get`), kept for the next caller."""
-        key = (name, args)
-        if key not in self._cache:
-            self._cache[key] = (
-                self._prefetch._get(name, *args) if self._prefetch is not None
-                else _call(self.store, name, args)
-            )
-        return self._cache[key]
-
-    def close(self) -> None:
-        if self._prefetch is not None:
-            self._prefetch.close()
-
-    def done_marks(self, level: str) -> Marks:
-        return cast(Marks, self.get("done_marks", units.UNIT_LEVEL[level]))
-
-    def sentence_documents(self) -> tuple[Any, Any]:
-        return cast(tuple[Any, Any], self.get("sentence_documents"))
-
-    def labels(
-        self, scheme_ids: tuple[int, ...], label_set: str, level: str
-    ) -> dict[str, tuple[Any, ...]]:
-        """What ``Columnar.labels`` returns, cut from the groups read (scheme versions outside
-        those read are read from the database)."""
-        missing = tuple(i for i in scheme_ids if i not in self._read)
-        parts: dict[str, list[tuple[Any, ...]]] = {}
-        for g in self.groups:  # in the order read: by version, then index order
-            if g.label_set == label_set and g.level == level and g.scheme_id in scheme_ids:
-                cols = (g.annotator, g.unit, g.start, g.end) if level == "span" else (
-                    g.annotator, g.unit)
-                parts.setdefault(g.label, []).append(cols)
-        if missing:
-            for label, cols in self.columnar.labels(missing, label_set, level).items():
-                parts.setdefault(label, []).append(cols)
-        return {
-            label: tuple(np.concatenate([c[i] for c in chunks]) for i in range(len(chunks[0])))
-            for label, chunks in parts.items()
-        }
-
-    def latest_labels(self, *args: Any) -> Any:
-        if self._prefetch is not None:
-            return self._prefetch._get("latest_labels", *args)
-        return self.columnar.latest_labels(*args)
-
-    def sentence_bounds(self) -> Any:
-        return self.get("sentence_bounds")
-
-
 def _keep_active_units(um: UnitMatrix, requested: list[str] | None) -> UnitMatrix:
     """Drop annotators with no answer in this set (saying so if they were asked for)."""
     if um.n_answers is None:

@@ -291,7 +291,7 @@ class Session:
             self.annotator_id, sentence_id=self.sentence_id
         )
         self.progress = self.store.progress.row(self.annotator_id, self.sentence_id)
-        self.attributes = self.store.annotations.attributes_of(
+        self.attributes = self.store.attributes.of_annotations(
             [int(a["id"]) for a in self.annotations]
         ) if self.has_attributes else {}
         self.phrases.sync(self.sentence_id, self.sentence["text"], self.spans())
@@ -597,7 +597,7 @@ class Session:
                     f"{attribute}: {value!r} is not one of {choices}" if not attr.open
                     else f"{attribute}: give one line of text"
                 )
-        changed = self.store.annotations.set_attribute(
+        changed = self.store.attributes.set_value(
             self.annotator_id, annotation_uid, attribute, value, multiple=attr.multiple
         )
         self.reload()
@@ -614,7 +614,7 @@ class Session:
         attr = self.label_set(set_name).attribute(attribute)
         if attr is None:
             return []
-        used = self.store.annotations.used_attribute_values(self.annotator_id, set_name, attribute)
+        used = self.store.attributes.used_values(self.annotator_id, set_name, attribute)
         if not attr.open:
             used = [v for v in used if v in attr.names]
         pool = list(dict.fromkeys([*used, *attr.names]))
@@ -638,7 +638,7 @@ class Session:
         attr = self.label_set(set_name).attribute(attribute)
         if attr is None:
             return None
-        for v in self.store.annotations.used_attribute_values(
+        for v in self.store.attributes.used_values(
             self.annotator_id, set_name, attribute
         ):
             if attr.open or v in attr.names:

@@ -72,7 +72,7 @@ def attribute_agreement(
             by_unit.setdefault(unit_of[int(r["id"])], set()).add(int(r["annotator_id"]))
         matched = sum(1 for who in by_unit.values() if len(who) >= 2)
         chosen: dict[int, dict[str, list[str]]] = {}
-        for v in store.annotations.attribute_rows(ls.name):
+        for v in store.attributes.current_rows(ls.name):
             if int(v["annotation_id"]) in unit_of:
                 chosen.setdefault(int(v["annotation_id"]), {}).setdefault(
                     str(v["attribute"]), []).append(str(v["value"]))

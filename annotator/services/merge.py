@@ -18,11 +18,9 @@ from typing import Any
 
 from annotator.services.export.common import Selection, Walker
 from annotator.services.export.jsonl import document_record, header_record
-from annotator.services.import_annotations import (
-    AnnotationImportError,
-    InsertNew,
-    Records,
-)
+from annotator.services.import_annotations import AnnotationImportError
+from annotator.services.import_insert import InsertNew
+from annotator.services.import_jsonl import Records
 from annotator.store import DatabaseError, Store, StoreError
 
 Unit = tuple[str, str, str, int | None]  # annotator, label set, level, sentence idx
@@ -193,8 +191,8 @@ class MergeParts:
                         updates.append((s_ts, uid))
         self.store.db.bulk_insert("annotations", inserts)
         self.store.annotations.set_removed_at(updates)
-        self.store.annotations.import_attribute_values(values_new)
-        self.store.annotations.import_attribute_values(values_won, update_removed=True)
+        self.store.attributes.import_rows(values_new)
+        self.store.attributes.import_rows(values_won, update_removed=True)
         records.result.annotations_new += len(inserts)
         self.report.annotations_changed += len(updates)
 

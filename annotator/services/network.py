@@ -136,7 +136,7 @@ def read_statements(
         result.scale = (min(s[0] for s in scales), max(s[1] for s in scales))
     values: dict[int, dict[str, list[str]]] = {}
     for set_name in sets:
-        for r in store.annotations.attribute_rows(set_name):
+        for r in store.attributes.current_rows(set_name):
             if r["attribute"] in wanted_attrs:
                 values.setdefault(int(r["annotation_id"]), {}).setdefault(
                     r["attribute"], []).append(str(r["value"]))

@@ -41,7 +41,7 @@ from annotator.core.units import UNIT_LEVEL
 
 if TYPE_CHECKING:
     from annotator.core.units import Versions
-    from annotator.services.agreement import ReadOnce
+    from annotator.services.agreement_reads import ReadOnce
     from annotator.services.units import SchemeAnswers, SetProgress
     from annotator.store import Store
 
@@ -477,7 +477,7 @@ def read_answers(
     what the units rule needs, each set's answers as arrays, and the reads they came from
     (which ``annotator agree``'s computation takes too; ``jobs``: more reads to run meanwhile,
     collected with ``ReadOnce.get``; close it when done)."""
-    from annotator.services.agreement import ReadOnce
+    from annotator.services.agreement_reads import ReadOnce
     from annotator.services.units import load_answers
 
     sets = _sets_from_scheme(scheme)

@@ -309,7 +309,7 @@ def load_table(
     are read and scored side by side; the done marks are read once for all."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from annotator.services.agreement import ReadOnce
+    from annotator.services.agreement_reads import ReadOnce
     from annotator.services.units import load_answers
 
     versions = store.schemes.label_sets_by_version(scheme.name)

@@ -295,7 +295,8 @@ def _names_are_safe(store: Store) -> None:
 def test_random_import_annotations(data: st.DataObject) -> None:
     """Any edit of a JSONL export: imported whole, or refused whole with FILE:LINE lines;
     never an exception, never a row the annotation screen could not have made."""
-    from annotator.services.import_annotations import AnnotationImportError, import_jsonl
+    from annotator.services.import_annotations import AnnotationImportError
+    from annotator.services.import_jsonl import import_jsonl
 
     _, lines = _template()
     records = json.loads(json.dumps(lines))

@@ -231,7 +231,7 @@ class Walker:
             store.adjudications.gold_by_document(label_sets=sets)
             if sel.gold == "adjudicated" else {}
         )
-        with_attributes = full and store.annotations.has_attribute_values()
+        with_attributes = full and store.attributes.any_stored()
         for d in self.docs:
             doc_id = int(d["id"])
             row = store.corpus.document(doc_id)
@@ -248,7 +248,7 @@ class Walker:
                 ],
             )
             if with_attributes:
-                doc.attributes = store.annotations.attribute_values_of_document(doc_id)
+                doc.attributes = store.attributes.of_document(doc_id)
             doc.answered = (
                 {a["annotator"] for a in anns}
                 | {p["annotator"] for p in progress if p["status"] == "done"}

@@ -182,7 +182,7 @@ def export(
     sources = ET.SubElement(project, f"{ns}Sources")
     values_of: dict[str, dict[str, list[str]]] = {}  # annotation uid -> attribute -> values
     for set_name in walker.levels:
-        for r in store.annotations.attribute_rows(set_name):
+        for r in store.attributes.current_rows(set_name):
             values_of.setdefault(r["annotation_uid"], {}).setdefault(
                 r["attribute"], []).append(str(r["value"]))
     notes: list[ET.Element] = []

@@ -316,7 +316,7 @@ def _store_work(
     for row, it in zip(rows, fresh, strict=True):
         for name, values in it.attributes.items():
             for value in values:
-                store.annotations.set_attribute(who, str(row["uid"]), name, value,
+                store.attributes.set_value(who, str(row["uid"]), name, value,
                                                multiple=True)
     if w.done and sents and scheme_id is not None:
         mark_imported_done(store, who, doc_id, scheme_id, sents, ts, seconds=w.seconds or 0)
