@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -152,6 +153,11 @@ def test_cli_gold_option_csv_and_documents(framing: Framing, db_path: Path,
     rows = (tmp_path / "tables" / "rates_by_outlet.csv").read_text(encoding="utf-8").splitlines()
     assert rows[0] == ("label_set,outlet,label,count,sentences,documents,per_100,low95,high95")
     assert "frame,Le Veilleur,Political,0,0,0,,," in rows
+    shares = (tmp_path / "tables" / "document_shares_by_outlet.csv").read_text(
+        encoding="utf-8").splitlines()
+    assert shares[0] == "label_set,outlet,label,count,answered,documents,percent,low95,high95"
+    assert "stance,La Gazette,against,1,1,1,100.0,," in shares  # gold: one decided document
+    assert "stance,Le Veilleur,against,0,0,0,,," in shares  # not coded: empty, never 0
     r = CliRunner().invoke(cli, ["report", "--db", str(db_path), "--gold", "best"])
     assert r.exit_code == 2 and "'best' is not one of" in r.stderr
 
@@ -173,6 +179,17 @@ def per_document(rep: Report, t: RateTable, outlet: str) -> tuple[np.ndarray, np
             np.array([r.answered for r in rows]))
 
 
+def scipy_interval(stats: Any, num: np.ndarray, denom: np.ndarray, n_boot: int,
+                   seed: list[int]) -> Any:
+    """The reference: SciPy's paired percentile bootstrap of 100 * sum(num) / sum(denom)."""
+    return stats.bootstrap(
+        (num, denom),
+        lambda a, b, axis=-1: 100 * a.sum(axis=axis) / b.sum(axis=axis),
+        paired=True, vectorized=True, n_resamples=n_boot, method="percentile",
+        rng=np.random.default_rng(seed),
+    ).confidence_interval
+
+
 @pytest.mark.parametrize("gold", ["none", "adjudicated"])
 def test_intervals_are_scipys_bootstrap_over_documents(demo: Demo, gold: str) -> None:
     stats = pytest.importorskip("scipy.stats")
@@ -187,12 +204,7 @@ def test_intervals_are_scipys_bootstrap_over_documents(demo: Demo, gold: str) ->
             assert row.documents == len(denom)
             for i, lab in enumerate(t.labels):
                 assert row.rates[lab] == pytest.approx(100 * num[:, i].sum() / denom.sum())
-                ref = stats.bootstrap(
-                    (num[:, i], denom),
-                    lambda a, b, axis=-1: 100 * a.sum(axis=axis) / b.sum(axis=axis),
-                    paired=True, vectorized=True, n_resamples=rep.n_boot, method="percentile",
-                    rng=np.random.default_rng([3, j]),
-                ).confidence_interval
+                ref = scipy_interval(stats, num[:, i], denom, rep.n_boot, [3, j])
                 assert row.low[lab] == pytest.approx(ref.low, abs=1e-9), (t.label_set, lab)
                 assert row.high[lab] == pytest.approx(ref.high, abs=1e-9)
 
@@ -233,6 +245,23 @@ def test_small_sample_warning_in_report_and_agree(framing: Framing, db_path: Pat
     # sentences named as the annotation screen names them
     assert "doc 1, sentence 2/4 “Le front vu de la capitale”" in r.stdout
     assert "sentence 2 in" not in r.stdout
+
+
+def test_agree_json_flags_small_samples(framing: Framing, db_path: Path) -> None:
+    """``agree --json`` says what the text warns about: per set, the pairable units and whether
+    they are fewer than 30 (a field added, nothing renamed)."""
+    import json
+
+    r = CliRunner().invoke(cli, ["agree", "--db", str(db_path), "--json"])
+    assert r.exit_code == 0, r.output
+    sets = {s["label_set"]: s for s in json.loads(r.stdout)["label_sets"]}
+    assert sets["stance"]["pairable_units"] == 2 and sets["stance"]["small_sample"] is True
+    text = CliRunner().invoke(cli, ["agree", "--db", str(db_path)]).stdout
+    for s in sets.values():
+        assert s["pairable_units"] == s["n_units"] - (s.get("units_without_two_values") or 0)
+        assert s["small_sample"] is (0 < s["pairable_units"] < 30)
+        if s["small_sample"]:
+            assert f"small sample: {s['pairable_units']} pairable unit" in text
 
 
 def test_no_warning_from_30_units(tmp_path: Path) -> None:
@@ -304,3 +333,122 @@ def test_document_label_differences_are_scipys_chi_square(demo: Demo) -> None:
                                            .statistic)
     text = format_text(rep)
     assert "Do outlets differ? (share of coded documents given each label)" in text
+
+
+def test_top_span_texts_come_from_what_is_counted(framing: Framing) -> None:
+    """With --gold adjudicated or majority the span texts are the gold's (the lead widened
+    « fraternité invincible » to « une fraternité invincible »), as the counts are; the section
+    title says which spans they are."""
+    store, lead = framing.store, framing.store.schemes.annotator_id("lead")
+    start, end = span_of(store, framing.s1[1], "une fraternité invincible")
+    store.adjudications.adjudicate(framing.scheme_id, lead, {
+        "label_set": "technique", "level": "span", "document_id": framing.doc1,
+        "sentence_id": framing.s1[1], "choice": "edit", "sources": ["alice", "bob"],
+        "status": "resolved", "gold": [{"label": "Loaded_Language", "start": start, "end": end}]})
+
+    def texts(rep: Report) -> dict[str, list[tuple[str, int, dict[str, int]]]]:
+        return {st.label: [(i.text, i.n, i.sources) for i in st.top] for st in rep.span_texts}
+
+    gold = build_report(store, gold="adjudicated")
+    assert texts(gold) == {
+        "Loaded_Language": [("une fraternité invincible", 1, {"La Gazette": 1})]}
+    assert gold.outlet_span_texts["La Gazette"][0].top[0].text == "une fraternité invincible"
+    assert "Most frequent span texts per technique (adjudicated gold spans)" in format_text(
+        gold, width=120)
+    assert "Most frequent span texts (adjudicated gold spans)" in render_html(gold)
+
+    majority = build_report(store, gold="majority")  # Doubt: alice only of two: no majority
+    assert texts(majority) == {
+        "Loaded_Language": [("fraternité invincible", 2, {"La Gazette": 1, "Le Veilleur": 1})],
+        "Name_Calling-Labeling": [("mercenaires", 1, {"Le Veilleur": 1})],
+    }
+    assert "(majority gold spans)" in format_text(majority, width=120)
+
+    pooled = build_report(store, gold="none")
+    assert texts(pooled)["Loaded_Language"] == [
+        ("fraternité invincible", 3, {"La Gazette": 2, "Le Veilleur": 1})]
+    assert texts(pooled)["Doubt"] == [("doutent", 1, {"La Gazette": 1})]
+    assert "(the coders' spans, pooled)" in format_text(pooled, width=120)
+
+
+@pytest.mark.parametrize("gold", ["none", "adjudicated"])
+def test_document_label_shares_are_scipys_bootstrap(demo: Demo, gold: str) -> None:
+    """Document-level sets (stance, primary frame) get per-outlet shares with 95 % intervals
+    over documents, as sentence sets get rates: checked against SciPy from the per-document
+    votes (an independent path), in the text and drawn in the HTML."""
+    stats = pytest.importorskip("scipy.stats")
+    rep = build_report(demo.store, gold=gold, seed=5)
+    for dl in rep.doc_labels:
+        assert dl.shares is not None and dl.shares.level == "document"
+        for j, row in enumerate(dl.shares.rows):
+            if not dl.coded.get(row.name):
+                assert not row.coded and all(v is None for v in row.rates.values())
+                continue
+            docs = [votes for _, _, src, votes in dl.documents if src == row.name]
+            assert row.documents == len(docs) == dl.coded[row.name]
+            denom = np.array([len({w for who in v.values() for w in who}) for v in docs])
+            assert row.answered == denom.sum()
+            for lab in dl.labels:
+                num = np.array([len(v.get(lab, [])) for v in docs])
+                assert row.rates[lab] == pytest.approx(100 * num.sum() / denom.sum())
+                ref = scipy_interval(stats, num, denom, rep.n_boot, [5, j])
+                assert row.low[lab] == pytest.approx(ref.low, abs=1e-9), (dl.label_set, lab)
+                assert row.high[lab] == pytest.approx(ref.high, abs=1e-9)
+    text = format_text(rep, width=100)
+    unit = "% of decided documents" if gold == "adjudicated" else "% of answered judgements"
+    assert f"Share per outlet: {unit}" in text
+    assert max(len(line) for line in text.splitlines()) <= 100
+    html = render_html(rep)
+    assert 'aria-label="stance: share (%) with 95% interval, by outlet"' in html
+
+
+def test_many_label_tables_leave_out_labels_nobody_used(tmp_path: Path) -> None:
+    """A 12-label set on a few articles: the terminal tables show the labels some coded outlet
+    uses and say how many were left out (and which, in the tests' line), not rows of 0.0; the
+    CSV keeps every label."""
+    from annotator.core.scheme import parse_scheme
+    from annotator.store import DocumentIn, Store
+
+    labels = [f"L{i:02d}" for i in range(12)]
+    yaml = ("name: many\nversion: 1\nlanguage: fr\nlabel_sets:\n  - name: tech\n"
+            "    level: sentence\n    multiple: true\n    labels: ["
+            + ", ".join(f"{{name: {lab}}}" for lab in labels) + "]\n")
+    store = Store.open(tmp_path / "m.db")
+    try:
+        scheme_id, _ = store.schemes.add(parse_scheme(yaml))
+        docs = []
+        for i in range(4):
+            text = f"Première phrase numéro {i}. Deuxième phrase numéro {i}."
+            docs.append(DocumentIn(text=text, sha256=f"{i:064d}", sentences=[
+                (0, text.index(" Deux"), 0), (text.index("Deux"), len(text), 0)],
+                source="Nord" if i < 2 else "Sud", title=f"Article {i}"))
+        a = store.schemes.annotator_id("alice")
+        for did, _ in store.corpus.add_documents(docs):
+            for s in store.corpus.sentences(did):
+                store.annotations.add(a, scheme_id, label_set="tech", label="L03",
+                                      level="sentence", document_id=did, sentence_id=s["id"])
+                store.progress.mark_done(a, scheme_id, s["id"])
+        rep = build_report(store)
+    finally:
+        store.close()
+    text = format_text(rep, width=100)
+    section = text.split("tech: labelled sentences")[1].split("Do outlets differ?")[0]
+    assert "L03" in section and "L04" not in section
+    assert "Left out: 11 labels at 0 in every coded outlet" in section
+    assert "used in no coded document: L00, L01, L02, L04" in " ".join(text.split())
+    assert len(next(t for t in rep.outlet_rates if t.label_set == "tech").labels) == 12
+
+
+def test_long_heatmap_column_labels_are_shortened_with_the_full_name_in_a_tooltip() -> None:
+    """conflict-news's « Legality_Constitutionality_and_jurisprudence » ran out of the top of
+    the heatmap at 1400 px: long column labels are shortened, the full name kept as a tooltip,
+    and the chart is tall enough for the shortened label turned 45°."""
+    from annotator.render.report_html import MAX_COLUMN_LABEL, _heatmap
+
+    long = "Legality_Constitutionality_and_jurisprudence"
+    svg = _heatmap(aria="t", css_class="heatmap", rows=["Le Monde"], cols=[long, "Economic"],
+                   values=[[1.0, None]], fmt=str, high=(8, 48, 107), scale_max=1.0,
+                   row_title="outlet")
+    assert f"<title>{long}</title>{shorten(long, MAX_COLUMN_LABEL)}</text>" in svg
+    top = float(svg.split('class="col-label" x="')[1].split('y="')[1].split('"')[0]) + 6
+    assert top >= MAX_COLUMN_LABEL * 7.4 * 0.72  # the label's reach fits above the cells

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from textual.widgets import Static
 
 from annotator.cli import cli
 from annotator.core import adjudicate as adj
@@ -180,6 +181,62 @@ async def test_new_span_from_the_first_word(framing: Framing, db_path: Path) -> 
     start, end = span_of(framing.store, framing.s1[2], "de ces")
     assert gold_rows(db_path) == [
         ("technique", "Name_Calling-Labeling", start, end, "added", "edit", "resolved", 1)
+    ]
+
+
+async def drag(pilot: Any, app: Any, sentence: str, frm: int, to: int) -> None:
+    """A mouse drag on the editor's sentence from character ``frm`` to ``to`` (one line)."""
+    view = app.screen.query_one("#edit-sentence", Static)
+    assert str(view.render()) == sentence  # one line at this width: x is the offset
+    x0 = view.content_region.x - view.region.x
+    y = view.content_region.y - view.region.y
+    await pilot.mouse_down("#edit-sentence", offset=(x0 + frm, y))
+    await pilot.hover("#edit-sentence", offset=(x0 + to, y))
+    await pilot.mouse_up("#edit-sentence", offset=(x0 + to, y))
+    await pilot.pause()
+
+
+async def test_mouse_drag_adjusts_the_highlighted_span(framing: Framing, db_path: Path) -> None:
+    """A drag from inside « experts » to inside « doutent » (overlapping alice's « doutent »,
+    the highlighted row) snaps to whole words and adjusts that span; enter keeps its label."""
+    sentence = "Les experts doutent de ces chiffres."
+    app = app_for(framing.store, label_set="technique")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        assert "drag the mouse on the sentence: select" in text(app, "#edit-body")
+        await drag(pilot, app, sentence, sentence.index("experts") + 2,
+                   sentence.index("doutent") + 3)
+        assert app.screen.selection == (4, 19)
+        assert "adjusting the highlighted span: «experts doutent»" in text(app, "#edit-body")
+        await pilot.press("enter", "enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, EditScreen)
+    start, end = span_of(framing.store, framing.s1[2], "experts doutent")
+    assert gold_rows(db_path) == [
+        ("technique", "Doubt", start, end, "adjusted", "edit", "resolved", 1)
+    ]
+
+
+async def test_mouse_drag_selects_a_new_span(framing: Framing, db_path: Path) -> None:
+    """A drag elsewhere (« es chiff », right to left) selects « ces chiffres » as a new span;
+    a label key stores it next to alice's span (added)."""
+    sentence = "Les experts doutent de ces chiffres."
+    app = app_for(framing.store, label_set="technique")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        await drag(pilot, app, sentence, sentence.index("chiffres") + 5,
+                   sentence.index("ces") + 1)
+        assert "new span: «ces chiffres»" in text(app, "#edit-body")
+        await pilot.press("l")
+        await pilot.pause()
+        assert "[x] l «ces chiffres» Loaded_Language (added)" in text(app, "#edit-body")
+        await pilot.press("enter")
+        await pilot.pause()
+    start, end = span_of(framing.store, framing.s1[2], "ces chiffres")
+    assert gold_rows(db_path) == [
+        ("technique", "Loaded_Language", start, end, "added", "edit", "resolved", 1)
     ]
 
 

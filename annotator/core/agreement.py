@@ -31,6 +31,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from annotator.core.uncertainty import is_small_sample
+
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 LEVELS: tuple[str, ...] = ("nominal", "ordinal", "interval", "ratio")
 WEIGHTS: tuple[str, ...] = ("linear", "quadratic")
@@ -1301,6 +1303,8 @@ def summarize(
         "units_used": int((mu >= 2).sum()),
         "units_dropped": int((mu < 2).sum()),
         "units_dropped_reasons": drops.reasons,
+        # the text's small-sample warning, for scripts (as each set of `agree --json` on a db)
+        "small_sample": is_small_sample(int((mu >= 2).sum())),
         "categories": [float(c) for c in np.unique(m[~np.isnan(m)])],
     }
     out["percent_agreement"] = put("percent_agreement", percent_agreement(m))

@@ -33,6 +33,13 @@ SMALL_SAMPLE = 30
 interval of alpha is then too coarse to say whether a scheme is reliable."""
 
 
+def is_small_sample(pairable: int) -> bool:
+    """Whether agreement over ``pairable`` units (two or more values each) carries the
+    small-sample warning: fewer than ``SMALL_SAMPLE``, and some (no unit: no coefficient to
+    warn about)."""
+    return 0 < pairable < SMALL_SAMPLE
+
+
 def bootstrap_rates(
     num: np.ndarray,
     denom: np.ndarray,

@@ -10,7 +10,7 @@ import csv
 import io
 from typing import Any
 
-from annotator.core.uncertainty import SMALL_SAMPLE
+from annotator.core.uncertainty import SMALL_SAMPLE, is_small_sample
 from annotator.render import numbers
 
 COEF_NAMES = {
@@ -33,7 +33,7 @@ COEF_NAMES = {
 def small_sample(pairable: int) -> str:
     """The warning agreement on fewer than ``SMALL_SAMPLE`` pairable units carries (both
     ``agree`` and ``report``), or nothing."""
-    if pairable >= SMALL_SAMPLE or pairable <= 0:  # none: no coefficient to warn about
+    if not is_small_sample(pairable):
         return ""
     return (f"warning: small sample: {numbers.count(pairable, 'pairable unit')} (fewer than "
             f"{SMALL_SAMPLE}); the coefficients and their intervals are too unstable to call "
@@ -107,7 +107,7 @@ def render_text(report: dict[str, Any]) -> str:
         for d in s["units_dropped"]:
             lines.append(f"  dropped: {d['reason']}")
         short = s.get("units_without_two_values") or 0
-        if warning := small_sample(s["n_units"] - short):
+        if warning := small_sample(s.get("pairable_units", s["n_units"] - short)):
             lines.append(f"  {warning}")
         if short:
             n_short = numbers.count(short, unit)

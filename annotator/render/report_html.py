@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from html import escape as html_escape
 
-from annotator.core.colors import FALLBACK
+from annotator.core.colors import FALLBACK, text_on
 from annotator.core.untrusted import escape as escape_controls
 from annotator.render import numbers
 from annotator.render.report_text import (
@@ -24,7 +24,9 @@ from annotator.render.report_text import (
     fmt_seconds,
     progress_table,
     rate_groups,
+    share_unit,
     shorten,
+    span_source,
 )
 from annotator.services.report import (
     NONE,
@@ -36,6 +38,8 @@ from annotator.services.report import (
 )
 
 RELIABLE = 0.8
+MAX_COLUMN_LABEL = 32
+"""Heatmap column labels longer than this are shortened (the full name in the tooltip)."""
 MAX_HEATMAP_ROWS = 200
 TENTATIVE = 0.667
 _SAFE_COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$")
@@ -129,11 +133,12 @@ def render_html(rep: Report) -> str:
                     "<code>--csv DIR</code>) lists them all.</p>"
                 )
 
-    add('<h2 id="spans">Most frequent span texts</h2>')
+    add(f'<h2 id="spans">Most frequent span texts ({escape(span_source(rep))})</h2>')
     if not rep.span_texts:
         add('<p class="note">No span annotated yet.</p>')
     for st in rep.span_texts:
-        add(f'<h3>{escape(st.label)} <small>({st.total} spans)</small></h3><ul class="spans">')
+        add(f"<h3>{escape(st.label)} <small>({numbers.count(st.total, 'span')})</small></h3>"
+            '<ul class="spans">')
         for item in st.top:
             srcs = ", ".join(f"{escape(k)} {v}" for k, v in item.sources.items())
             add(f"<li>« {escape(item.text)} » × {item.n} <small>({srcs})</small></li>")
@@ -147,6 +152,11 @@ def render_html(rep: Report) -> str:
         add(f"<h3>{escape(dl.label_set)}</h3>")
         outlet_names = [o for o, _, _ in rep.outlets]
         add(_doc_label_bars(dl, set_colors.get(dl.label_set, {}), outlet_names))
+        if dl.shares is not None and any(r.coded for r in dl.shares.rows):
+            add(f'<p class="note">Share per outlet: {escape(share_unit(dl.label_set, rep))} '
+                "giving each label, as a dot with its 95 % interval (bootstrap over the "
+                "outlet's documents).</p>")
+            add(_interval_chart(dl.shares))
         groups = [(o, dl.coded[o]) for o in outlet_names if dl.coded.get(o)]
         if len(groups) >= 2:
             add('<ul class="tests">')
@@ -294,7 +304,9 @@ def _heatmap(
 ) -> str:
     cell_w, cell_h = (46 if len(cols) <= 15 else 36), 24
     left = max([_text_width(r) for r in rows] + [_text_width(row_title)]) + 16
-    longest = max([_text_width(c) for c in cols] + [40]) * 0.72  # a -45° label's reach
+    shown = [shorten(c, MAX_COLUMN_LABEL) for c in cols]  # the full name in its tooltip
+    # a -45° label's reach (DejaVu Sans at 11 px runs wider than 6.6 px a character)
+    longest = max([_text_width(c, 7.4) for c in shown] + [40]) * 0.72
     top = longest + 18
     width = left + cell_w * len(cols) + longest + 10
     height = top + cell_h * len(rows) + 10
@@ -309,7 +321,8 @@ def _heatmap(
         x = left + cell_w * j + cell_w / 2
         out.append(
             f'<text class="col-label" x="{x:.1f}" y="{top - 6:.0f}" font-size="11" '
-            f'transform="rotate(-45 {x:.1f} {top - 6:.0f})">{escape(c)}</text>'
+            f'transform="rotate(-45 {x:.1f} {top - 6:.0f})"><title>{escape(c)}</title>'
+            f"{escape(shown[j])}</text>"
         )
     for i, r in enumerate(rows):
         y = top + cell_h * i
@@ -402,7 +415,8 @@ def _interval_chart(t: RateTable) -> str:
     colors = {r.name: OUTLET_COLORS[i % len(OUTLET_COLORS)] for i, r in enumerate(coded)}
     y0 = 6
     height = y0 + (head_h + row_h * len(coded) + gap) * len(labels) + 22
-    aria = f"{t.label_set}: rate per 100 sentences with 95% interval, by outlet"
+    per = "share (%)" if t.level == "document" else "rate per 100 sentences"
+    aria = f"{t.label_set}: {per} with 95% interval, by outlet"
 
     def xpos(v: float) -> float:
         return left + plot_w * v / top_value
@@ -418,9 +432,10 @@ def _interval_chart(t: RateTable) -> str:
             f'stroke="#eceff1"/><text x="{xpos(v):.1f}" y="{height - 5}" font-size="10" '
             f'text-anchor="middle" fill="#5a6472">{v}</text>'
         )
-    what = "labelled sentences" if t.level == "sentence" else "spans"
-    out.append(f'<text x="{left + plot_w + 8:.0f}" y="{height - 5}" font-size="10" '
-               f'fill="#5a6472">{what} per 100 sentences</text>')
+    what = {"sentence": "labelled sentences per 100 sentences", "span": "spans per 100 sentences",
+            "document": "share (%)"}.get(t.level, "")
+    out.append(f'<text x="{left + plot_w + 18:.0f}" y="{height - 5}" font-size="10" '
+               f'fill="#5a6472">{what}</text>')  # clear of the last tick's figure
     y = y0
     for lab in labels:
         d = t.differences.get(lab)
@@ -471,7 +486,8 @@ def _interval_chart(t: RateTable) -> str:
                    f"{escape(', '.join(unused))}.</p>")
     missing = [r.name for r in t.rows if not r.coded]
     if missing:
-        out.append(f'<p class="note">{numbers.NOT_CODED.capitalize()} (no answered sentence, '
+        unit = "document" if t.level == "document" else "sentence"
+        out.append(f'<p class="note">{numbers.NOT_CODED.capitalize()} (no answered {unit}, '
                    f"so no rate): {escape(', '.join(missing))}.</p>")
     return "".join(out)
 
@@ -561,7 +577,7 @@ def _doc_label_bars(dl: DocLabels, scheme_colors: dict[str, str], outlets: list[
             if inside:
                 out.append(
                     f'<text x="{x + w / 2:.1f}" y="{y + 15}" font-size="10" text-anchor="middle" '
-                    f'fill="#ffffff">{escape(inside)}</text>'
+                    f'fill="{text_on(colors[lab])}">{escape(inside)}</text>'
                 )
             x += w
         out.append(f'<text x="{left + bar_w + 6:.0f}" y="{y + 15}" font-size="11">n={n}</text>')

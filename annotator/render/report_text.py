@@ -210,11 +210,31 @@ def rate_table(t: RateTable, width: int) -> str:
     if fits(table):
         return table
     flipped = fit_table(
-        ["outlet", *t.labels, "sentences", "documents"],
+        ["outlet", *t.labels, "answered" if t.level == "document" else "sentences", "documents"],
         [[r.name, *c, r.answered, r.documents] for r, c in zip(t.rows, cells, strict=True)],
         width, align="l" + "r" * (len(t.labels) + 2),
     )
     return flipped if fits(flipped) else table
+
+
+MANY_LABELS = 8
+"""Sets with more labels than this show only the labels some coded outlet uses."""
+
+
+def used_only(t: RateTable, differences: dict[str, Difference]) -> tuple[RateTable, str]:
+    """For a set of many labels, the table with only the labels some coded outlet uses, and a
+    line saying which were left out (a 23-technique scheme on a few articles is otherwise
+    mostly rows of 0.0): named here unless the tests below list them as "used in no coded
+    document". A short set keeps its zeros (they read at a glance)."""
+    used = [lab for lab in t.labels if any(r.counts.get(lab) for r in t.rows if r.coded)]
+    unused = [lab for lab in t.labels if lab not in used]
+    if len(t.labels) <= MANY_LABELS or not unused or not any(r.coded for r in t.rows):
+        return t, ""
+    shown = RateTable(t.label_set, t.level, used, t.rows, t.differences)
+    if differences and all(lab in differences for lab in t.labels):
+        return shown, (f"Left out: {numbers.count(len(unused), 'label')} at 0 in every coded "
+                       "outlet (listed below as used in no coded document).")
+    return shown, f"Left out, at 0 in every coded outlet: {', '.join(unused)}."
 
 
 Groups = Sequence[tuple[str, int]]
@@ -295,6 +315,31 @@ def agreement_warnings(rep: Report) -> list[str]:
             "sets reliable or not"]
 
 
+def share_unit(label_set: str, rep: Report) -> str:
+    """What a document set's share is out of: the gold's decided documents, or every coder's
+    answered (annotator, document) pairs."""
+    if rep.gold_by_set.get(label_set, "none") == "none":
+        return "% of answered judgements (coder, document)"
+    return "% of decided documents"
+
+
+SPAN_SOURCES = {
+    "adjudicated": "adjudicated gold spans",
+    "majority": "majority gold spans",
+    "none": "the coders' spans, pooled",
+}
+
+
+def span_source(rep: Report) -> str:
+    """Whose spans the top span texts are: those the counts come from, per span set (the
+    report decides that per set: ``Report.gold_by_set``)."""
+    modes = {rep.gold_by_set.get(s.name, "none") for s in rep.sets if s.level == "span"}
+    if len(modes) == 1:
+        return SPAN_SOURCES[modes.pop()]
+    return "; ".join(f"{s.name}: {SPAN_SOURCES[rep.gold_by_set.get(s.name, 'none')]}"
+                     for s in rep.sets if s.level == "span")
+
+
 def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> str:
     """The report for the terminal: a summary (outlets, labels with intervals and tests, top
     spans, agreement) in tables no wider than ``width``; per-document tables with
@@ -326,7 +371,10 @@ def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> st
         if not any(r.coded for r in t.rows):
             out.append(f"{numbers.NOT_CODED}: no outlet has an answered sentence yet")
             continue
-        out.append(rate_table(t, width))
+        trimmed, note = used_only(t, t.differences)
+        out.append(rate_table(trimmed, width))
+        if note:
+            out.append(wrap(note, width))
         out.append(wrap(
             f"Rates with their 95 % interval (bootstrap over the outlet's documents, "
             f"{rep.n_boot} resamples, seed {rep.seed}; none from a single document, rough from "
@@ -355,9 +403,9 @@ def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> st
                 out.append(wrap(f"{name} ({r.answered} sentences): {listed}", width))
 
     if rep.span_texts:
-        section("Most frequent span texts per technique (the coders' spans)")
+        section(f"Most frequent span texts per technique ({span_source(rep)})")
         for st in rep.span_texts:
-            out.append(f"{st.label_set}/{st.label} ({st.total} spans)")
+            out.append(f"{st.label_set}/{st.label} ({numbers.count(st.total, 'span')})")
             for item in st.top:
                 srcs = ", ".join(f"{k} {v}" for k, v in item.sources.items())
                 out.append(wrap(f"{item.n:>4}  « {shorten(item.text, width - 30)} »  ({srcs})",
@@ -378,11 +426,16 @@ def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> st
         if not any(dl.coded.values()):
             out.append(f"{numbers.NOT_CODED}: no outlet has a coded document yet")
             continue
-        headers = ["outlet", *dl.labels, unit]
+        shown: RateTable | None = None
+        note = ""
+        if dl.shares is not None:
+            shown, note = used_only(dl.shares, dl.differences)
+        labels = shown.labels if shown is not None else dl.labels
+        headers = ["outlet", *labels, unit]
         found = {o: (n, c) for o, n, c in dl.outlets}
         rows = [
-            [o, *[numbers.NOT_CODED] * len(dl.labels), 0] if not dl.coded.get(o)
-            else [o, *[found[o][1][lab] if o in found else 0 for lab in dl.labels],
+            [o, *[numbers.NOT_CODED] * len(labels), 0] if not dl.coded.get(o)
+            else [o, *[found[o][1][lab] if o in found else 0 for lab in labels],
                   found[o][0] if o in found else 0]
             for o in outlet_names
         ]
@@ -394,6 +447,14 @@ def format_text(rep: Report, *, documents: bool = False, width: int = 100) -> st
                                  if i], width, align="l" + "r" * len(outlet_names))
             table = flipped if "\n\n" not in flipped else table
         out.append(table)
+        if shown is not None:
+            out.append("")
+            out.append(wrap(f"Share per outlet: {share_unit(dl.label_set, rep)} giving each "
+                            "label, with its 95 % interval (bootstrap over the outlet's "
+                            "documents; none from a single document)", width))
+            out.append(rate_table(shown, width))
+        if note:
+            out.append(wrap(note, width))
         groups = [(o, dl.coded[o]) for o in outlet_names if dl.coded.get(o)]
         if len(groups) >= 2:
             out.append("")
@@ -460,6 +521,12 @@ def csv_tables(rep: Report) -> dict[str, str]:
          lab, r.counts[lab], r.answered, r.rates[lab]]
         for t in rep.document_rates for r in t.rows for lab in t.labels
     ]
+    shares = [
+        [dl.label_set, r.name, lab, r.counts[lab], r.answered, r.documents, r.rates[lab],
+         r.low.get(lab), r.high.get(lab)]
+        for dl in rep.doc_labels if dl.shares is not None for r in dl.shares.rows
+        for lab in dl.labels
+    ]
     doc_labels = [
         [dl.label_set, did, title, src, lab, ";".join(who)]
         for dl in rep.doc_labels for did, title, src, votes in dl.documents
@@ -472,6 +539,9 @@ def csv_tables(rep: Report) -> dict[str, str]:
         "rates_by_document.csv": table(
             ["label_set", "document_id", "title", "outlet", "label", "count", "sentences",
              "per_100"], docs),
+        "document_shares_by_outlet.csv": table(
+            ["label_set", "outlet", "label", "count", "answered", "documents", "percent",
+             "low95", "high95"], shares),
         "document_labels.csv": table(
             ["label_set", "document_id", "title", "outlet", "label", "by"], doc_labels),
         "differences.csv": table(

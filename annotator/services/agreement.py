@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from annotator.core.uncertainty import is_small_sample
 from annotator.core.units import Versions
 from annotator.services.agreement_load import (
     NONE_LABEL,
@@ -639,6 +640,10 @@ def _analyse_sets(
                           + " answered this set"],
                 "undefined": {},
             }
+        # what the text output's small-sample warning says, for scripts (docs/agreement.md)
+        pairable = entry["n_units"] - (entry.get("units_without_two_values") or 0)
+        entry["pairable_units"] = pairable
+        entry["small_sample"] = is_small_sample(pairable)
         report["label_sets"].append(entry)
     report["annotators"] = sorted(seen)
 

@@ -5,7 +5,8 @@ drawn by :mod:`annotator.render.report_html`. Definitions (also in the README):
 
 - **per 100 sentences** (pooled over annotators): for a sentence label set, the number of
   (annotator, sentence) pairs carrying the label divided by the number of (annotator, sentence)
-  pairs answered, times 100; for a span set, spans instead of labelled sentences. Who answered
+  pairs answered, times 100; for a span set, spans instead of labelled sentences; for a
+  document set (its **share**), (annotator, document) pairs instead of sentences. Who answered
   which sentence is the units rule's (:mod:`annotator.core.units`): marked done under a scheme
   version that has the set; labels on sentences not answered are left out. Pooling
   weights each annotator by how much they annotated, so one fast annotator does not vanish.
@@ -125,6 +126,9 @@ class DocLabels:
     documents: list[tuple[int, str, str, dict[str, list[str]]]]  # (id, title, source, label -> who)
     coded: dict[str, int] = field(default_factory=dict)  # outlet -> documents answered
     differences: dict[str, Difference] = field(default_factory=dict)  # as RateTable's
+    # per outlet and label: judgements giving it per 100 answered judgements (gold: per 100
+    # decided documents), with its 95 % interval (bootstrap over the outlet's documents)
+    shares: RateTable | None = None
 
 
 @dataclass
@@ -369,8 +373,12 @@ def _build(
     outlet_span_texts: dict[str, list[SpanTexts]] = {o: [] for o, _, _ in outlets}
     for st in sets:
         if st.level == "span":
+            # the texts come from what the rates count: the coders' spans, or the gold's
+            coders = gold[0][st.name] == "none"
             spans = reads.get("span_texts", reads.scheme_ids, st.name)
-            overall, per_outlet = _span_texts(st, data[st.name], spans, top, 3)
+            if not coders:
+                spans = _gold_span_texts(store, st, counted[st.name], table)
+            overall, per_outlet = _span_texts(st, counted[st.name], spans, top, 3)
             span_texts.extend(overall)
             for o, found in per_outlet.items():
                 outlet_span_texts[o].extend(found)
@@ -380,6 +388,17 @@ def _build(
         _doc_labels(st, counted[st.name], table, {**names, GOLD_ID: GOLD_NAME}, (seed, k))
         for k, st in enumerate(sets) if st.level == "document"
     ]
+    doc_sets = [st for st in sets if st.level == "document"]
+    doc_counts = [_rate_counts(st, counted[st.name], table) for st in doc_sets]
+    shares = [
+        _rate_table(st, table.by_outlet(denom), table.by_outlet(num), table.outlets,
+                    table.outlets, documents=table.by_outlet((denom > 0).astype(np.int64)))
+        for st, (denom, num) in zip(doc_sets, doc_counts, strict=True)
+    ]
+    _intervals(shares, doc_counts, table, seed=seed, n_boot=n_boot)
+    for dl, share in zip(doc_labels, shares, strict=True):
+        share.differences = dl.differences  # the same test, shown with the intervals
+        dl.shares = share
 
     # agree has an entry for every set of the scheme's latest version: computed here is what
     # it does not give, while it runs
@@ -679,12 +698,13 @@ class _DocTable:
 
 
 def _rate_counts(s: SetInfo, d: SetAnswers, table: _DocTable) -> tuple[np.ndarray, np.ndarray]:
-    """Per document (corpus order): answered (annotator, sentence) pairs, and per label the
-    labelled sentences (sentence sets: distinct per annotator) or the spans (span sets)."""
+    """Per document (corpus order): answered (annotator, unit) pairs, and per label the
+    labelled sentences (sentence sets: distinct per annotator), the spans (span sets) or the
+    judgements giving it (document sets: distinct per annotator)."""
     n_docs, n_labels = len(table.ids), len(s.labels)
     denom = np.bincount(table.rows(d.document), minlength=n_docs)[:n_docs]
     rows, labels = table.rows(d.row_document), d.row_label
-    if s.level == "sentence" and len(rows):
+    if s.level != "span" and len(rows):
         _, _, _, labels, rows = arrays.unique_rows(
             d.row_annotator, d.row_level, d.row_unit, d.row_label, rows
         )
@@ -764,11 +784,20 @@ def _uncertainty(
     tables: list[RateTable], counts: list[tuple[np.ndarray, np.ndarray]], table: _DocTable, *,
     seed: int, n_boot: int,
 ) -> None:
+    """Per outlet and label, the 95 % bootstrap interval of the rate (:func:`_intervals`); per
+    set and label, whether outlets differ in the share of their coded documents using it
+    (permutation test, Cramér's V)."""
+    _intervals(tables, counts, table, seed=seed, n_boot=n_boot)
+    _differences(tables, counts, table, seed=seed)
+
+
+def _intervals(
+    tables: list[RateTable], counts: list[tuple[np.ndarray, np.ndarray]], table: _DocTable, *,
+    seed: int, n_boot: int,
+) -> None:
     """Per outlet and label, the 95 % bootstrap interval of the rate: the outlet's coded
     documents resampled, one seeded stream per outlet (``[seed, outlet]``), the same
-    resamples for every set coded on the same documents (one draw serves them all); per set
-    and label, whether outlets differ in the share of their coded documents using it
-    (permutation test, Cramér's V)."""
+    resamples for every set coded on the same documents (one draw serves them all)."""
     for j in range(len(table.outlets)):
         mine = table.outlet == j
         groups: dict[bytes, list[int]] = {}
@@ -789,6 +818,14 @@ def _uncertainty(
                 t.rows[j].low = _nan_none(t.labels, low[at:at + n])
                 t.rows[j].high = _nan_none(t.labels, high[at:at + n])
                 at += n
+
+
+def _differences(
+    tables: list[RateTable], counts: list[tuple[np.ndarray, np.ndarray]], table: _DocTable, *,
+    seed: int,
+) -> None:
+    """Per set and label, whether outlets differ in the share of their coded documents using
+    it (permutation test, Cramér's V)."""
     for k, (t, (denom, num)) in enumerate(zip(tables, counts, strict=True)):
         coded = denom > 0
         groups_with = [j for j, r in enumerate(t.rows) if r.documents]
@@ -884,6 +921,21 @@ def _span_texts(
     return listed(overall, lambda i: i), {
         o: listed(per_outlet, outlet_key(j)) for j, o in enumerate(src_names)
     }
+
+
+def _gold_span_texts(
+    store: Store, s: SetInfo, d: SetAnswers, table: _DocTable
+) -> tuple[list[str], list[str], list[str], np.ndarray, np.ndarray]:
+    """The gold spans of one set as ``Columnar.span_texts`` gives the coders' (labels,
+    sources, texts, annotator ids, sentence ids), in document order; texts cut from the
+    documents."""
+    order = np.lexsort((d.row_end, d.row_start, d.row_unit, d.row_document))
+    docs, starts, ends = d.row_document[order], d.row_start[order], d.row_end[order]
+    texts = store.corpus.cut_texts(list(zip(docs.tolist(), starts.tolist(), ends.tolist(),
+                                            strict=True)))
+    sources = [table.sources[r] for r in table.rows(docs).tolist()]
+    labels = [s.labels[i] for i in d.row_label[order].tolist()]
+    return labels, sources, texts, d.row_annotator[order], d.row_unit[order]
 
 
 def _ids(values: list[str]) -> tuple[np.ndarray, list[str]]:

@@ -18,6 +18,7 @@ from textual.color import Color, ColorParseError
 from textual.content import Content
 
 from annotator.core.colors import color_of
+from annotator.core.colors import text_on as fill_text
 from annotator.core.fold import find
 from annotator.core.suggest import LEARNED
 from annotator.core.untrusted import UNSAFE, visible
@@ -47,12 +48,13 @@ def safe(content: Content | str) -> Content:
 
 
 def text_on(color: str) -> str:
-    """A readable foreground for text on a label's colour."""
+    """A readable foreground for text on a label's colour: the one rule of
+    :func:`annotator.core.colors.text_on` (WCAG contrast), named colours included."""
     try:
         parsed = Color.parse(color)
     except ColorParseError:
         return "black"
-    return "black" if parsed.brightness > 0.5 else "white"
+    return "black" if fill_text(parsed.hex[:7]) == "#000000" else "white"
 
 
 def span_style(color: str) -> str:

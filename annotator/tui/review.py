@@ -17,7 +17,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.events import Key
+from textual.events import Key, TextSelected
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Static
 
@@ -34,6 +34,7 @@ from annotator.tui.render import (
     safe,
     span_style,
 )
+from annotator.tui.text_pane import selection_offsets
 
 if TYPE_CHECKING:
     from annotator.core.scheme import LabelSet, Scheme
@@ -166,7 +167,8 @@ class EditScreen(ModalScreen[frozenset[adj.Item] | None]):
 
     Span sets also take the annotation screen's selection keys on the sentence: ``v`` selects
     the highlighted span's boundaries to adjust them (or the first word when there is no span),
-    ``s`` selects by typing, ``+`` starts a new span at the first word; then ←/→ move by word,
+    ``s`` selects by typing, ``+`` starts a new span at the first word, a mouse drag on the
+    sentence selects (snapped to words); then ←/→ move by word,
     shift+←/→ extend, alt+←/→ move the end and ctrl+←/→ the start by one character
     (:mod:`annotator.core.textops`). Enter puts the adjusted boundaries on the span (label
     kept); a label key makes the selection a gold span with that label (a new one when the
@@ -232,6 +234,11 @@ class EditScreen(ModalScreen[frozenset[adj.Item] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="review-dialog"):
+            yield Static(id="edit-head")
+            # the sentence alone in its widget: a mouse drag on it selects (on_text_selected)
+            sentence = Static(id="edit-sentence")
+            sentence.display = self.spans
+            yield sentence
             yield Static(id="edit-body")
             find = EditFind(placeholder="type text to select; tab: next; enter: keep; esc: drop",
                             id="edit-find")
@@ -251,16 +258,19 @@ class EditScreen(ModalScreen[frozenset[adj.Item] | None]):
         return True
 
     def redraw(self) -> None:
-        lines: list[Content] = [
+        head: list[Content] = [
             Content(f"Edit gold for {self.ls.name}").stylize("bold"),
             Content("space or label key: toggle · enter: save · esc: cancel").stylize(
                 "$text-muted"
             ),
         ]
+        self.query_one("#edit-head", Static).update(safe(Content("\n").join(head)))
+        lines: list[Content] = []
         if self.spans:
-            lines.extend(self.sentence_lines())
+            shown, *lines = self.sentence_lines()
+            self.query_one("#edit-sentence", Static).update(safe(shown))
         # show a window of rows around the cursor so long label sets fit small terminals
-        room = max(3, int(self.app.size.height * 0.8) - 9 - (len(lines) - 2))
+        room = max(3, int(self.app.size.height * 0.8) - 9 - len(lines) - (1 if self.spans else 0))
         first = max(0, min(self.cursor - room // 2, len(self.rows) - room))
         last = min(len(self.rows), first + room)
         if first > 0:
@@ -289,7 +299,8 @@ class EditScreen(ModalScreen[frozenset[adj.Item] | None]):
         gold = frozenset(self.selected)
         shown = sentence_with_spans(self.sentence, gold, self.ls, self.label_colors)
         if self.selection is None:
-            help_text = "v: adjust the highlighted span · s: type a span · +: new span"
+            help_text = ("v: adjust the highlighted span · s: type a span · +: new span · "
+                         "drag the mouse on the sentence: select")
             return [shown, Content(help_text).stylize("$text-muted")]
         a, b = self.selection
         shown = shown.stylize(SELECTION_STYLE, a, b)
@@ -449,6 +460,26 @@ class EditScreen(ModalScreen[frozenset[adj.Item] | None]):
         if not keep:
             self.selection = None
         self.redraw()
+
+    def on_text_selected(self, event: TextSelected) -> None:
+        """A mouse drag on the sentence selects, snapped to whole words as on the annotation
+        screen: it adjusts the highlighted span when it overlaps it, else it is a new span."""
+        if not self.spans:
+            return
+        widget = self.query_one("#edit-sentence", Static)
+        sel = self.selections.get(widget)
+        if sel is None:
+            return
+        span = selection_offsets(self.text, sel.start, sel.end)
+        self.clear_selection()
+        if span is None:
+            return
+        a, b = textops.snap(self.text, span)
+        row = self.rows[self.cursor] if self.rows else None
+        base = int(self.sentence["start"]) if self.sentence is not None else 0
+        overlaps = isinstance(row, tuple) and row[0] - base < b and row[1] - base > a
+        self.target = self.cursor if overlaps else None
+        self.set_selection((a, b))
 
     def action_word(self, step: int) -> None:
         if self.selection is not None:
