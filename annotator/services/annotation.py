@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from annotator.core.colors import color_of, scheme_colors
 from annotator.core.suggest import CUE
-from annotator.core.textops import fuzzy_score
 from annotator.core.timing import ActiveTimer
+from annotator.services.attributes import AttributeValues
 from annotator.services.suggest import (
     LabelGuess,
     Learned,
@@ -105,9 +105,7 @@ class Session:
         self.annotations: list[dict[str, Any]] = []
         self.doc_annotations: list[dict[str, Any]] = []
         self.progress: dict[str, Any] | None = None
-        # annotation id -> attribute -> values, for the current sentence's annotations
-        self.attributes: dict[int, dict[str, list[str]]] = {}
-        self.has_attributes = any(ls.attributes for ls in scheme.label_sets)
+        self.attrs = AttributeValues(store, scheme, self.annotator_id)
         self.last_added: str | None = None  # uid of the label the last toggle applied
         self.colors = scheme_colors(scheme)
         # The scheme's cues and this annotator's own spans (services/suggest.py), and the
@@ -291,9 +289,7 @@ class Session:
             self.annotator_id, sentence_id=self.sentence_id
         )
         self.progress = self.store.progress.row(self.annotator_id, self.sentence_id)
-        self.attributes = self.store.annotations.attributes_of(
-            [int(a["id"]) for a in self.annotations]
-        ) if self.has_attributes else {}
+        self.attrs.load(self.annotations)
         self.phrases.sync(self.sentence_id, self.sentence["text"], self.spans())
 
     def reload_document_labels(self) -> None:
@@ -560,90 +556,32 @@ class Session:
         )
 
     # ------------------------------------------------------------------ attributes
-    def attribute_target(self, span_index: int | None = None) -> str | None:
-        """The annotation whose attributes the form edits when asked from the screen: the span
-        at ``span_index`` (the span cursor), else the newest label with attributes here."""
-        def asks(a: dict[str, Any]) -> bool:
-            ls = self.scheme.label_set(a["label_set"])  # None: a set an older version had
-            return ls is not None and bool(ls.attributes) and a["level"] != "document"
+    # The rules are in services/attributes.py; these names are what the form calls.
+    @property
+    def attributes(self) -> dict[int, dict[str, list[str]]]:
+        """annotation id -> attribute -> values, for the current sentence's annotations."""
+        return self.attrs.values
 
-        if span_index is not None:
-            spans = self.spans()
-            if 0 <= span_index < len(spans):
-                return str(spans[span_index]["uid"]) if asks(spans[span_index]) else None
-        with_attrs = [a for a in self.annotations if asks(a)]
-        return str(max(with_attrs, key=lambda a: int(a["id"]))["uid"]) if with_attrs else None
+    def attribute_target(self, span_index: int | None = None) -> str | None:
+        """The label the form edits from the screen (AttributeValues.target)."""
+        return self.attrs.target(self.annotations, self.spans(), span_index)
 
     def attributes_of(self, annotation: dict[str, Any]) -> dict[str, list[str]]:
-        """The current values of an annotation of the current sentence, by attribute."""
-        return self.attributes.get(int(annotation["id"]), {})
+        return self.attrs.of(annotation)
 
     def set_attribute(self, annotation_uid: str, attribute: str, value: str | None) -> str:
         """Store one attribute value now (one undoable action): a single-valued attribute takes
         ``value`` (None clears it), a multiple one toggles it. Returns a message;
         ValueError for a value the scheme does not allow or an annotation not on this sentence."""
-        ann = next((a for a in self.annotations if a["uid"] == annotation_uid), None)
-        if ann is None:
-            raise ValueError("that label is no longer on this sentence")
-        ls = self.scheme.label_set(ann["label_set"])
-        attr = ls.attribute(attribute) if ls is not None else None
-        if attr is None:
-            raise ValueError(f"{ann['label_set']} has no attribute {attribute!r}")
-        if value is not None:
-            value = value.strip()
-            if not attr.accepts(value):
-                choices = ", ".join(attr.names)
-                raise ValueError(
-                    f"{attribute}: {value!r} is not one of {choices}" if not attr.open
-                    else f"{attribute}: give one line of text"
-                )
-        changed = self.store.annotations.set_attribute(
-            self.annotator_id, annotation_uid, attribute, value, multiple=attr.multiple
-        )
+        ann, changed = self.attrs.store_value(self.annotations, annotation_uid, attribute, value)
         self.reload()
-        if not changed:
-            return f"{attribute}: unchanged"
-        shown = ", ".join(self.attributes.get(int(ann["id"]), {}).get(attribute, [])) or "—"
-        return f"{ann['label']} {attribute}: {shown}"
+        return self.attrs.said(ann, attribute, changed)
 
     def attribute_choices(self, set_name: str, attribute: str, query: str = "") -> list[str]:
-        """What the form offers for an attribute, best first: with no query, the values this
-        annotator used (most recent first, so the first is the default) then the scheme's
-        values; with a query, those ranked by ``fuzzy_score`` (non-matching ones dropped), the
-        canonical names of matching aliases included."""
-        attr = self.label_set(set_name).attribute(attribute)
-        if attr is None:
-            return []
-        used = self.store.annotations.used_attribute_values(self.annotator_id, set_name, attribute)
-        if not attr.open:
-            used = [v for v in used if v in attr.names]
-        pool = list(dict.fromkeys([*used, *attr.names]))
-        if not query.strip():
-            return pool
-        ranked: dict[str, tuple[int, int]] = {}
-        for i, name in enumerate(pool):
-            score = fuzzy_score(query, name)
-            if score is not None:
-                ranked[name] = (score, i)
-        if attr.open:
-            for canon, variants in attr.aliases:
-                for alias in (canon, *variants):
-                    score = fuzzy_score(query, alias)
-                    if score is not None and (canon not in ranked or ranked[canon][0] > score):
-                        ranked[canon] = (score, len(pool))
-        return sorted(ranked, key=lambda n: ranked[n])
+        return self.attrs.choices(set_name, attribute, query)
 
     def default_attribute_value(self, set_name: str, attribute: str) -> str | None:
-        """The form's default: the value this annotator chose last for this attribute."""
-        attr = self.label_set(set_name).attribute(attribute)
-        if attr is None:
-            return None
-        for v in self.store.annotations.used_attribute_values(
-            self.annotator_id, set_name, attribute
-        ):
-            if attr.open or v in attr.names:
-                return v
-        return None
+        return self.attrs.default(set_name, attribute)
 
     def search(self, query: str, limit: int = 50) -> list[dict[str, Any]]:
         """Sentences of the corpus matching ``query`` (full-text, any text is safe)."""
