@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from annotator.core.colors import color_of, scheme_colors
-from annotator.core.suggest import CUE
 from annotator.core.timing import ActiveTimer
 from annotator.services.attributes import AttributeValues
 from annotator.services.suggest import (
@@ -23,6 +22,8 @@ from annotator.services.suggest import (
     Learned,
     PhraseSuggester,
     SentenceModel,
+    Suggestion,
+    Suggestions,
     learn,
 )
 
@@ -31,19 +32,6 @@ if TYPE_CHECKING:
     from annotator.services.browse import DocumentList
     from annotator.store import Store
 
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """A phrase found in the current sentence (sentence-relative offsets): a cue of the scheme
-    (``source`` "cue") or a phrase this annotator marked ``count`` times before ("learned")."""
-
-    start: int
-    end: int
-    label_set: str
-    label: str
-    source: str = CUE
-    count: int = 0
 
 
 @dataclass
@@ -108,13 +96,9 @@ class Session:
         self.attrs = AttributeValues(store, scheme, self.annotator_id)
         self.last_added: str | None = None  # uid of the label the last toggle applied
         self.colors = scheme_colors(scheme)
-        # The scheme's cues and this annotator's own spans (services/suggest.py), and the
-        # sentence-label models a worker trains on their answered sentences (none until then).
-        # Learned phrases, rejections and models arrive from services.suggest.learn (the
-        # screen runs it in a worker; apply_learned takes its result in).
-        self.phrases = PhraseSuggester(scheme)
-        self.models: dict[str, SentenceModel] = {}
-        self._guess: tuple[tuple[int, int, frozenset[str]], LabelGuess | None] | None = None
+        # The scheme's cues, this annotator's own spans and sentence-label models
+        # (services/suggest.py): learned in the screen's worker, kept in step here.
+        self.suggest = Suggestions(scheme)
 
     # ------------------------------------------------------------------ other writers
     def notice_changes(self) -> str | None:
@@ -290,7 +274,7 @@ class Session:
         )
         self.progress = self.store.progress.row(self.annotator_id, self.sentence_id)
         self.attrs.load(self.annotations)
-        self.phrases.sync(self.sentence_id, self.sentence["text"], self.spans())
+        self.suggest.phrases.sync(self.sentence_id, self.sentence["text"], self.spans())
 
     def reload_document_labels(self) -> None:
         self.doc_annotations = self.store.annotations.current(
@@ -416,25 +400,23 @@ class Session:
                 return a
         return None
 
+    # ------------------------------------------------------------------ suggestions
+    # The rules are in services/suggest.py (Suggestions); the screen asks through these.
+    @property
+    def phrases(self) -> PhraseSuggester:
+        return self.suggest.phrases
+
+    @property
+    def models(self) -> dict[str, SentenceModel]:
+        return self.suggest.models
+
     def suggestions(self) -> list[Suggestion]:
         """Cue phrases and this annotator's learned phrases in the sentence that are not
         already applied there: a span of the same label overlapping it, or the label."""
-        spans = self.spans()
-        out: list[Suggestion] = []
-        for m in self.phrases.match(self.sentence["text"]):
-            if any(
-                s["rs"] < m.end and m.start < s["re"] and (s["label_set"], s["label"]) ==
-                (m.label_set, m.label) for s in spans
-            ):
-                continue
-            ls = self.scheme.label_set(m.label_set)
-            if ls is None or ls.level == "document":
-                continue
-            if ls.level == "sentence" and self.applied(m.label_set, m.label, "sentence"):
-                continue
-            out.append(Suggestion(m.start, m.end, m.label_set, m.label, m.source, m.count))
-        out.sort(key=lambda g: (g.start, g.end, g.label))
-        return out
+        return self.suggest.for_sentence(
+            self.sentence["text"], self.spans(),
+            lambda set_name, label: self.applied(set_name, label, "sentence") is not None,
+        )
 
     def learn(self, store: Store | None = None, *, spans: bool = True) -> Learned:
         """What this annotator's own work teaches (services.suggest.learn); ``store``: another
@@ -444,31 +426,14 @@ class Session:
 
     def apply_learned(self, learned: Learned) -> None:
         """Take in what :meth:`learn` returned (on the session's own thread)."""
-        if learned.spans is not None:
-            self.phrases.load(learned.spans)
-            if learned.rejections is not None:
-                self.phrases.lexicon.set_rejections(learned.rejections)
-            if self.sentence:  # a span deleted here while the worker read: forget it again
-                self.phrases.sync(self.sentence_id, self.sentence["text"], self.spans())
-        if learned.models is not None:
-            self.models = learned.models
+        here = (self.sentence_id, self.sentence["text"], self.spans()) if self.sentence else None
+        self.suggest.apply(learned, here)
 
     def label_guess(self) -> LabelGuess | None:
         """The most confident sentence-label model's guess for this sentence, among sets not
         answered yet by a label (None: no model, or every model says "no label")."""
         answered = frozenset(a["label_set"] for a in self.sentence_labels())
-        key = (self.sentence_id, id(self.models), answered)
-        if self._guess is not None and self._guess[0] == key:
-            return self._guess[1]  # the screen asks on every redraw
-        best: LabelGuess | None = None
-        for set_name, model in self.models.items():
-            if set_name in answered:
-                continue
-            guess = model.guess(self.sentence["text"])
-            if guess is not None and (best is None or guess.confidence > best.confidence):
-                best = guess
-        self._guess = (key, best)
-        return best
+        return self.suggest.label_guess(self.sentence_id, self.sentence["text"], answered)
 
     def missing_required_document_sets(self) -> list[str]:
         answered = {a["label_set"] for a in self.doc_annotations}
@@ -607,6 +572,7 @@ class Session:
         if self.done:
             self.store.progress.mark_not_done(self.annotator_id, self.scheme_id, self.sentence_id)
             self.done_total -= self.in_scope(self.document_id)
+            self.phrases.unfinished(self.sentence_id)
             self.reload()
         else:
             self.mark_done()
@@ -631,12 +597,14 @@ class Session:
         before = json.loads(row["before"] or "{}")
         after = json.loads(row["after"] or "{}")
         old, new = (before, after) if redo else (after, before)
+        finished: bool | None = None  # the sentence's done mark was made (True) or taken back
         if "progress" in old or "progress" in new:
             was = (old.get("progress") or {}).get("status") == "done"
             now = (new.get("progress") or {}).get("status") == "done"
             doc = row.get("document_id")
             if doc is None or self.in_scope(int(doc)):
                 self.done_total += int(now) - int(was)
+            finished = now if now != was else None
         target = row.get("sentence_id")
         if target is not None and int(target) != self.sentence_id:
             self.goto(int(target))
@@ -650,6 +618,12 @@ class Session:
                 self.goto(sid)
         self.reload()
         self.reload_document_labels()
+        if finished is not None and target is not None:
+            # The rejections a done mark counted follow it (services/suggest.py), at once.
+            if finished:
+                self.phrases.finished(self.sentence_id, self.sentence["text"])
+            else:
+                self.phrases.unfinished(int(target))
         return row
 
 

@@ -23,7 +23,8 @@ from annotator.core.suggest import LEARNED
 from annotator.core.untrusted import UNSAFE, visible
 
 if TYPE_CHECKING:
-    from annotator.services.annotation import Session, Suggestion
+    from annotator.services.annotation import Session
+    from annotator.services.suggest import Suggestion
 
 SELECTION_STYLE = "bold reverse"
 CURSOR_STYLE = "bold underline reverse"
