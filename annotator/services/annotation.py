@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from annotator.core.colors import color_of, scheme_colors
 from annotator.core.timing import ActiveTimer
 from annotator.services.attributes import AttributeValues
+from annotator.services.goto import resolve_goto
 from annotator.services.suggest import (
     LabelGuess,
     Learned,
@@ -26,6 +27,7 @@ from annotator.services.suggest import (
     Suggestions,
     learn,
 )
+from annotator.services.totals import Totals
 
 if TYPE_CHECKING:
     from annotator.core.scheme import Label, LabelSet, Scheme
@@ -66,14 +68,11 @@ class Session:
         self.annotator_id = store.schemes.annotator_id(annotator)
         self.clock = clock
         self.timer = ActiveTimer()
-        self.total_sentences = store.corpus.count_sentences()
-        self.total_documents = store.corpus.count_documents()
         # Done marks made under a version that lacked one of today's sentence or span sets do
         # not count here: the sentence still has a set to answer (annotator.core.units).
         sentence_sets = [ls.name for ls in scheme.label_sets if ls.level != "document"]
         self.versions = store.schemes.label_sets_by_version(scheme.name, {scheme_id: scheme})
         self.complete_versions = self.versions.complete(sentence_sets)
-        self.done_total = store.progress.done_count(self.annotator_id, self.complete_versions)
         # A campaign's queue: the documents assigned to this annotator, shared ones first. With
         # one, navigation, the header and the progress bar follow it; without (nobody assigned
         # this annotator anything) the whole corpus, as for a researcher working alone.
@@ -81,12 +80,8 @@ class Session:
         self.queue: list[int] = [d for d, _ in assigned]
         self.queue_index = {d: i for i, d in enumerate(self.queue)}
         self.shared = {d for d, sh in assigned if sh}
-        if self.queue:
-            self.total_sentences, self.done_total = store.assignments.queue_progress(
-                self.annotator_id, self.complete_versions
-            )
-        self.seen_version = store.db.data_version()
-        self.corpus_shape = store.corpus.shape()
+        self.totals = Totals(store, self.annotator_id, self.complete_versions,
+                             queued=bool(self.queue))
         self.replaced = False
         self.doc: DocumentCache | None = None
         self.sentence: dict[str, Any] = {}
@@ -116,31 +111,15 @@ class Session:
             return (f"the database file {self.store.path} was replaced by another file while "
                     "this screen was open; nothing more can be saved here: quit (q) and start "
                     "again")
-        version = db.data_version()
-        if version == self.seen_version:
+        added = self.totals.corpus_changed()
+        if added is None:
             return None
-        self.seen_version = version
-        shape = self.store.corpus.shape()
-        if shape == self.corpus_shape:
-            return None
-        before = self.corpus_shape[0]
-        self.corpus_shape = shape
-        self.total_documents = shape[0]
-        if self.queue:  # a campaign: the totals are the annotator's queue, not the corpus
-            self.total_sentences, self.done_total = self.store.assignments.queue_progress(
-                self.annotator_id, self.complete_versions
-            )
-        else:
-            self.total_sentences = self.store.corpus.count_sentences()
-            self.done_total = self.store.progress.done_count(
-                self.annotator_id, self.complete_versions
-            )
         if self.doc is not None:
             self.doc.index = self.store.corpus.document_index(int(self.doc.row["id"]))
-        added = shape[0] - before
+        n = self.totals.documents
         if added > 0:
-            return f"{added} new document(s) imported meanwhile: {shape[0]} in all"
-        return f"documents changed meanwhile: {shape[0]} in all"
+            return f"{added} new document(s) imported meanwhile: {n} in all"
+        return f"documents changed meanwhile: {n} in all"
 
     # ------------------------------------------------------------------ scheme helpers
     def sets(self, level: str) -> list[LabelSet]:
@@ -248,7 +227,7 @@ class Session:
         row = self.store.corpus.document(document_id)
         if row is None:
             raise LookupError(f"no document {document_id}")
-        total = self.total_documents
+        total = self.totals.documents
         if document_id in self.queue_index:
             position, total = self.queue_index[document_id] + 1, len(self.queue)
         elif self.doc is not None and not self.queue:
@@ -339,33 +318,8 @@ class Session:
         )
 
     def resolve_goto(self, text: str) -> int:
-        """Where `g` goes: ``12`` document 12 (id or external id), ``12:5`` its 5th sentence,
-        ``:5`` the 5th sentence of this document, ``#345`` sentence id 345."""
-        text = text.strip()
-        if not text:
-            raise ValueError("type a document id, doc:sentence, :sentence or #sentence-id")
-        if text.startswith("#"):
-            sid = _int(text[1:], "sentence id")
-            if self.store.corpus.sentence(sid) is None:
-                raise ValueError(f"no sentence with id {sid}")
-            return sid
-        doc_part, _, sent_part = text.partition(":")
-        if doc_part.strip():
-            doc_id = self.store.corpus.find_document(doc_part.strip())
-            if doc_id is None:
-                raise ValueError(f"no document {doc_part.strip()!r}")
-        else:
-            doc_id = self.document_id
-        if not sent_part.strip():
-            first = self.store.corpus.first_sentence(doc_id)
-            if first is None:
-                raise ValueError(f"document {doc_id} has no sentences")
-            return first
-        n = _int(sent_part, "sentence number")
-        found = self.store.corpus.sentence_at(doc_id, n - 1)
-        if found is None:
-            raise ValueError(f"document {doc_id} has no sentence {n}")
-        return found
+        """Where `g` goes (services/goto.py); ValueError saying why not."""
+        return resolve_goto(self.store, text, self.document_id)
 
     def next_marked(self, what: str) -> int | None:
         """The next sentence (corpus order, wrapping) this annotator flagged (``"flag"``) or
@@ -565,13 +519,13 @@ class Session:
         if not self.done:
             self.phrases.finished(self.sentence_id, self.sentence["text"])
             self.store.progress.mark_done(self.annotator_id, self.scheme_id, self.sentence_id)
-            self.done_total += self.in_scope(self.document_id)
+            self.totals.done += self.in_scope(self.document_id)
         self.reload()
 
     def toggle_done(self) -> None:
         if self.done:
             self.store.progress.mark_not_done(self.annotator_id, self.scheme_id, self.sentence_id)
-            self.done_total -= self.in_scope(self.document_id)
+            self.totals.done -= self.in_scope(self.document_id)
             self.phrases.unfinished(self.sentence_id)
             self.reload()
         else:
@@ -603,7 +557,7 @@ class Session:
             now = (new.get("progress") or {}).get("status") == "done"
             doc = row.get("document_id")
             if doc is None or self.in_scope(int(doc)):
-                self.done_total += int(now) - int(was)
+                self.totals.done += int(now) - int(was)
             finished = now if now != was else None
         target = row.get("sentence_id")
         if target is not None and int(target) != self.sentence_id:
@@ -631,9 +585,3 @@ def _value(ls: LabelSet, label: str) -> float | None:
     v = ls.value_of(label)
     return None if v is None else float(v)
 
-
-def _int(text: str, what: str) -> int:
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise ValueError(f"{what} must be a number, not {text.strip()!r}") from None
