@@ -327,11 +327,12 @@ class Session:
         return self.store.progress.next_marked(self.annotator_id, self.sentence_id, what)
 
     def document_list(self) -> DocumentList:
-        """Every document with this annotator's progress, flags, notes and labels, for the
-        document browser (done counts follow the same scheme versions as the header)."""
+        """Every document with this annotator's progress, flags, notes, labels and queue, for
+        the document browser (done counts follow the same scheme versions as the header)."""
         from annotator.services.browse import DocumentList
 
-        return DocumentList.load(self.store, self.annotator_id, self.complete_versions)
+        return DocumentList.load(self.store, self.annotator_id, self.complete_versions,
+                                 self.queue)
 
     # ------------------------------------------------------------------ state on screen
     def sentence_labels(self) -> list[dict[str, Any]]:
