@@ -32,10 +32,10 @@ from annotator.tui.dialogs import (
     SearchScreen,
     guard,
 )
+from annotator.tui.keys import ALT_DIGIT_CHARACTERS, FIND_KEYS, FOOTER_KEYS, KEYS, load_keymap
 
 # The keys live in tui/keys.py; BINDING_IDS and KeymapError stay importable from here (tests).
 from annotator.tui.keys import BINDING_IDS as BINDING_IDS
-from annotator.tui.keys import FIND_KEYS, FOOTER_KEYS, KEYS, load_keymap
 from annotator.tui.keys import KeymapError as KeymapError
 from annotator.tui.label_pane import LabelPane
 from annotator.tui.learning import SuggestionLearner
@@ -283,6 +283,11 @@ class AnnotateScreen(SelectingScreen):
             if key in taken:
                 continue
             self._bindings.bind(key, f"label({ls.name!r}, {lab.name!r})", show=False)
+        # alt+3 as most terminals send it (ESC 3, read as "£"): a count too (tui/keys.py).
+        for char, n in ALT_DIGIT_CHARACTERS.items():
+            key = _character_to_key(char)
+            if key not in taken and char not in self.main_keys:
+                self._bindings.bind(key, f"count({n})", show=False)
 
     def action_label(self, set_name: str, label: str) -> None:
         self.apply_label(set_name, label)

@@ -177,6 +177,15 @@ FIND_KEYS: list[tuple[str, str, str, str, str]] = [
         "find bar, at the end of the text typed: complete to whole word(s), close the bar",
     ),
 ]
+# How alt+2…9 arrive from most terminals (xterm, tmux, GNOME's, Windows Terminal) and from the
+# browser's terminal under `annotator serve` (xterm.js): ESC then the digit, which Textual reads
+# as the character macOS types with option+digit ("£" for alt+3); only terminals speaking the
+# kitty keyboard protocol send alt+3 itself. The screen binds these to the counts as well, so
+# alt+3 works everywhere (and option+3 on a Mac); tests/tui/test_select.py checks the table
+# against Textual's own parser.
+ALT_DIGIT_CHARACTERS: dict[str, int] = {
+    "™": 2, "£": 3, "¢": 4, "∞": 5, "§": 6, "¶": 7, "•": 8, "ª": 9,
+}
 BINDING_IDS = frozenset(k[0] for k in [*KEYS, *FIND_KEYS])
 FOOTER_KEYS = {"picker": "space", "next": "→", "previous": "←", "undo": "u", "done-next": "⏎"}
 
