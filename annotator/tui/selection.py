@@ -115,9 +115,11 @@ class SelectingScreen(Screen[None]):
         self.message: Content = Content("")
 
     def redraw(self) -> None:
+        """Show the state (the screen knows its layout): after every change of selection."""
         raise NotImplementedError
 
     def action_cancel(self) -> None:
+        """Leave every mode (escape in the find bar too)."""
         raise NotImplementedError
 
     @property
