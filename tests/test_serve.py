@@ -447,9 +447,9 @@ def test_serve_links_last_across_restarts_and_follow_assignments(corpus: Path) -
 @needs_serve
 def test_alt_digit_counts_reach_the_screen_through_the_page(corpus: Path) -> None:
     """alt+2…9 (a count for the next word move, README "Keys") pass through the page: xterm.js
-    sends them as ESC + digit, which the screen reads as alt+digit. A real browser may keep
-    some for itself (Chrome and Firefox on Linux switch tabs with alt+1…8): docs/serve.md
-    gives the keymap that binds the counts to other keys as well."""
+    sends them as ESC + digit (Textual reads "£" for ESC 3), which the screen takes as a count.
+    A real browser may keep some for itself (Chrome and Firefox on Linux switch tabs with
+    alt+1…8): docs/serve.md gives the keymap that binds the counts to other keys as well."""
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys

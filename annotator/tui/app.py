@@ -283,7 +283,7 @@ class AnnotateScreen(SelectingScreen):
             if key in taken:
                 continue
             self._bindings.bind(key, f"label({ls.name!r}, {lab.name!r})", show=False)
-        # alt+3 as most terminals send it (ESC 3, read as "£"): a count too (tui/keys.py).
+        # alt+3 as some terminals send it (ESC 3, read as "£"): a count too (tui/keys.py).
         for char, n in ALT_DIGIT_CHARACTERS.items():
             key = _character_to_key(char)
             if key not in taken and char not in self.main_keys:

@@ -177,12 +177,12 @@ FIND_KEYS: list[tuple[str, str, str, str, str]] = [
         "find bar, at the end of the text typed: complete to whole word(s), close the bar",
     ),
 ]
-# How alt+2…9 arrive from most terminals (xterm, tmux, GNOME's, Windows Terminal) and from the
-# browser's terminal under `annotator serve` (xterm.js): ESC then the digit, which Textual reads
-# as the character macOS types with option+digit ("£" for alt+3); only terminals speaking the
-# kitty keyboard protocol send alt+3 itself. The screen binds these to the counts as well, so
-# alt+3 works everywhere (and option+3 on a Mac); tests/tui/test_select.py checks the table
-# against Textual's own parser.
+# How alt+2…9 arrive from terminals that send alt as an ESC prefix (VTE terminals such as
+# GNOME's, and xterm.js: the browser's terminal under `annotator serve`): ESC then the digit,
+# which Textual reads as the character macOS types with option+digit ("£" for alt+3). Terminals
+# with extended keys (kitty's protocol; tmux passes alt+3 as such) send alt+3 itself. The screen
+# binds these characters to the counts as well, so alt+3 works in both (and option+3 on a Mac);
+# tests/tui/test_select.py checks the table against Textual's own parser.
 ALT_DIGIT_CHARACTERS: dict[str, int] = {
     "™": 2, "£": 3, "¢": 4, "∞": 5, "§": 6, "¶": 7, "•": 8, "ª": 9,
 }

@@ -412,7 +412,7 @@ async def test_search_hits_highlight_the_query_folded(fr_app: App) -> None:
 
 
 async def test_alt_digit_counts_as_terminals_send_them(fr_app: App) -> None:
-    """Most terminals (and xterm.js under `annotator serve`) send alt+3 as ESC 3, which Textual's
+    """VTE terminals and xterm.js (under `annotator serve`) send alt+3 as ESC 3, which Textual's
     parser reads as "£" (macOS's option+3): it is a count all the same."""
     from textual._xterm_parser import XTermParser
 
