@@ -442,3 +442,27 @@ def test_serve_links_last_across_restarts_and_follow_assignments(corpus: Path) -
     with serve(corpus, "--host", "0.0.0.0") as served:
         text = "\n".join(served.output)
         assert "warning: listening on 0.0.0.0" in text and "ssh -N -L" in text
+
+
+@needs_serve
+def test_alt_digit_counts_reach_the_screen_through_the_page(corpus: Path) -> None:
+    """alt+2…9 (a count for the next word move, README "Keys") pass through the page: xterm.js
+    sends them as ESC + digit (Textual reads "£" for ESC 3), which the screen takes as a count.
+    A real browser may keep some for itself (Chrome and Firefox on Linux switch tabs with
+    alt+1…8): docs/serve.md gives the keymap that binds the counts to other keys as well."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    with serve(corpus, "--annotators", "alice") as served, browsers(
+        served.links["alice"]
+    ) as [page]:
+        page.wait_for("sentence 1/")
+        page.press("v")  # select the first word
+        page.wait_for("selected «Le»")
+        area = page.driver.find_element(By.CSS_SELECTOR, ".xterm-helper-textarea")
+        ActionChains(page.driver).key_down(Keys.ALT, area).send_keys("3").key_up(
+            Keys.ALT).perform()
+        page.wait_for("×3: the next")
+        page.press(Keys.SHIFT + Keys.ARROW_RIGHT)
+        page.wait_for(lambda text: re.search(r"selected «Le \S+ \S+ \S+»", text) is not None)

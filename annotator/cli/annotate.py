@@ -55,7 +55,8 @@ def run_tui(
     keymap: str | None = None,
 ) -> None:
     """Open the annotation screen (imports Textual only here)."""
-    from annotator.tui.app import KeymapError, make_app
+    from annotator.tui.app import make_app
+    from annotator.tui.keys import KeymapError
 
     _, scheme = store.schemes.load(scheme_name)
     if document is not None and store.corpus.document(document) is None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from annotator.core.fold import fold_with_offsets, inflection_key
@@ -152,11 +153,12 @@ class Lexicon:
         self.version += 1
 
     def reject(self, phrase: tuple[str, ...], label_set: str, label: str, n: int = 1) -> None:
-        """Count ``n`` finished sentences where the coder left a learned phrase unmarked."""
+        """Count ``n`` finished sentences where the coder left a learned phrase unmarked (a
+        negative ``n`` takes them back: the done mark was undone)."""
         labels = self._phrases.get(phrase)
         entry = labels.get((label_set, label)) if labels else None
         if entry is not None:
-            entry.rejected += n
+            entry.rejected = max(0, entry.rejected + n)
             self.version += 1
 
     def set_rejections(self, counts: dict[tuple[tuple[str, ...], str, str], int]) -> None:
@@ -234,20 +236,39 @@ def unmarked(
     ]
 
 
+Rejection = tuple[tuple[str, ...], str, str]
+"""(phrase key, label set, label): one learned phrase left unmarked in one finished sentence."""
+
+
+def rejections_by_sentence(
+    lexicon: Lexicon, sentences: Iterable[tuple[int, str, list[tuple[int, int, str, str]]]]
+) -> dict[int, list[Rejection]]:
+    """The rejections each finished sentence ((id, text, the coder's spans)) counts, by
+    sentence id, so that undoing one done mark takes back exactly its own. Give it a copy
+    (:meth:`Lexicon.copy`): its own rejections are cleared first, so a phrase is not hidden
+    while its rejections are counted."""
+    lexicon.set_rejections({})
+    out: dict[int, list[Rejection]] = {}
+    for sid, text, spans in sentences:
+        found = [(m.phrase, m.label_set, m.label) for m in unmarked(lexicon.match(text), spans)]
+        if found:
+            out[sid] = found
+    return out
+
+
+def count_rejections(by_sentence: Mapping[int, list[Rejection]]) -> dict[Rejection, int]:
+    """What :meth:`Lexicon.set_rejections` takes: how many finished sentences rejected each."""
+    return dict(Counter(key for keys in by_sentence.values() for key in keys))
+
+
 def replay_rejections(
     lexicon: Lexicon, sentences: list[tuple[str, list[tuple[int, int, str, str]]]]
-) -> dict[tuple[tuple[str, ...], str, str], int]:
-    """Rejection counts over finished sentences ((text, the coder's spans) pairs): what
-    :meth:`Lexicon.set_rejections` takes. Give it a copy (:meth:`Lexicon.copy`): its own
-    rejections are cleared first, so a phrase is not hidden while its rejections are counted."""
-    probe = lexicon
-    probe.set_rejections({})
-    counts: dict[tuple[tuple[str, ...], str, str], int] = {}
-    for text, spans in sentences:
-        for m in unmarked(probe.match(text), spans):
-            key = (m.phrase, m.label_set, m.label)
-            counts[key] = counts.get(key, 0) + 1
-    return counts
+) -> dict[Rejection, int]:
+    """Rejection counts over finished sentences ((text, the coder's spans) pairs), as
+    :func:`rejections_by_sentence` finds them."""
+    return count_rejections(rejections_by_sentence(
+        lexicon, ((i, text, spans) for i, (text, spans) in enumerate(sentences))
+    ))
 
 
 def _outermost(matches: list[PhraseMatch]) -> list[PhraseMatch]:

@@ -319,7 +319,9 @@ class Progress:
     ) -> list[Sequence[Any]]:
         """Every document with one annotator's standing on it, in import order, for the
         document browser: (id, external_id, title, source, published, n_sentences, done,
-        flags, notes, the note of the first sentence with one, every note joined by newlines).
+        flags, notes, the note of the first sentence with one, every note joined by newlines,
+        the document panel's flag and note). Sentence marks and the panel's are given apart:
+        the caller decides how they add up.
 
         One pass over the documents' small columns and one over the annotator's own progress
         rows, grouped (never a query per document): about 0.1 s for 20,000 documents of 25
@@ -331,15 +333,17 @@ class Progress:
             self.db.execute(
                 "SELECT d.id, d.external_id, d.title, d.source, d.published, d.n_sentences, "
                 "coalesce(m.done, 0), coalesce(m.flags, 0), coalesce(m.notes, 0), m.first, "
-                "m.texts FROM documents d LEFT JOIN ("
+                "m.texts, coalesce(dp.flag, 0), nullif(dp.note, '') FROM documents d LEFT JOIN ("
                 f"SELECT p.document_id, sum({cond}) AS done, sum(p.flag) AS flags, "
                 "count(nullif(p.note, '')) AS notes, "
                 "min(CASE WHEN nullif(p.note, '') IS NOT NULL THEN p.sentence_id END) AS sid, "
                 "nullif(p.note, '') AS first, "
                 "group_concat(nullif(p.note, ''), char(10)) AS texts FROM progress p "
                 "WHERE p.annotator_id = ? GROUP BY p.document_id"
-                ") AS m ON m.document_id = d.id ORDER BY d.id",
-                [*params, annotator_id],
+                ") AS m ON m.document_id = d.id "
+                "LEFT JOIN document_progress dp ON dp.document_id = d.id AND dp.annotator_id = ? "
+                "ORDER BY d.id",
+                [*params, annotator_id, annotator_id],
             ).fetchall()
         )
 

@@ -15,35 +15,25 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from annotator.core.colors import color_of, scheme_colors
-from annotator.core.suggest import CUE
-from annotator.core.textops import fuzzy_score
 from annotator.core.timing import ActiveTimer
+from annotator.services.attributes import AttributeValues
+from annotator.services.goto import resolve_goto
 from annotator.services.suggest import (
     LabelGuess,
     Learned,
     PhraseSuggester,
     SentenceModel,
+    Suggestion,
+    Suggestions,
     learn,
 )
+from annotator.services.totals import Totals
 
 if TYPE_CHECKING:
     from annotator.core.scheme import Label, LabelSet, Scheme
     from annotator.services.browse import DocumentList
     from annotator.store import Store
 
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """A phrase found in the current sentence (sentence-relative offsets): a cue of the scheme
-    (``source`` "cue") or a phrase this annotator marked ``count`` times before ("learned")."""
-
-    start: int
-    end: int
-    label_set: str
-    label: str
-    source: str = CUE
-    count: int = 0
 
 
 @dataclass
@@ -78,14 +68,11 @@ class Session:
         self.annotator_id = store.schemes.annotator_id(annotator)
         self.clock = clock
         self.timer = ActiveTimer()
-        self.total_sentences = store.corpus.count_sentences()
-        self.total_documents = store.corpus.count_documents()
         # Done marks made under a version that lacked one of today's sentence or span sets do
         # not count here: the sentence still has a set to answer (annotator.core.units).
         sentence_sets = [ls.name for ls in scheme.label_sets if ls.level != "document"]
         self.versions = store.schemes.label_sets_by_version(scheme.name, {scheme_id: scheme})
         self.complete_versions = self.versions.complete(sentence_sets)
-        self.done_total = store.progress.done_count(self.annotator_id, self.complete_versions)
         # A campaign's queue: the documents assigned to this annotator, shared ones first. With
         # one, navigation, the header and the progress bar follow it; without (nobody assigned
         # this annotator anything) the whole corpus, as for a researcher working alone.
@@ -93,30 +80,20 @@ class Session:
         self.queue: list[int] = [d for d, _ in assigned]
         self.queue_index = {d: i for i, d in enumerate(self.queue)}
         self.shared = {d for d, sh in assigned if sh}
-        if self.queue:
-            self.total_sentences, self.done_total = store.assignments.queue_progress(
-                self.annotator_id, self.complete_versions
-            )
-        self.seen_version = store.db.data_version()
-        self.corpus_shape = store.corpus.shape()
+        self.totals = Totals(store, self.annotator_id, self.complete_versions,
+                             queued=bool(self.queue))
         self.replaced = False
         self.doc: DocumentCache | None = None
         self.sentence: dict[str, Any] = {}
         self.annotations: list[dict[str, Any]] = []
         self.doc_annotations: list[dict[str, Any]] = []
         self.progress: dict[str, Any] | None = None
-        # annotation id -> attribute -> values, for the current sentence's annotations
-        self.attributes: dict[int, dict[str, list[str]]] = {}
-        self.has_attributes = any(ls.attributes for ls in scheme.label_sets)
+        self.attrs = AttributeValues(store, scheme, self.annotator_id)
         self.last_added: str | None = None  # uid of the label the last toggle applied
         self.colors = scheme_colors(scheme)
-        # The scheme's cues and this annotator's own spans (services/suggest.py), and the
-        # sentence-label models a worker trains on their answered sentences (none until then).
-        # Learned phrases, rejections and models arrive from services.suggest.learn (the
-        # screen runs it in a worker; apply_learned takes its result in).
-        self.phrases = PhraseSuggester(scheme)
-        self.models: dict[str, SentenceModel] = {}
-        self._guess: tuple[tuple[int, int, frozenset[str]], LabelGuess | None] | None = None
+        # The scheme's cues, this annotator's own spans and sentence-label models
+        # (services/suggest.py): learned in the screen's worker, kept in step here.
+        self.suggest = Suggestions(scheme)
 
     # ------------------------------------------------------------------ other writers
     def notice_changes(self) -> str | None:
@@ -134,31 +111,15 @@ class Session:
             return (f"the database file {self.store.path} was replaced by another file while "
                     "this screen was open; nothing more can be saved here: quit (q) and start "
                     "again")
-        version = db.data_version()
-        if version == self.seen_version:
+        added = self.totals.corpus_changed()
+        if added is None:
             return None
-        self.seen_version = version
-        shape = self.store.corpus.shape()
-        if shape == self.corpus_shape:
-            return None
-        before = self.corpus_shape[0]
-        self.corpus_shape = shape
-        self.total_documents = shape[0]
-        if self.queue:  # a campaign: the totals are the annotator's queue, not the corpus
-            self.total_sentences, self.done_total = self.store.assignments.queue_progress(
-                self.annotator_id, self.complete_versions
-            )
-        else:
-            self.total_sentences = self.store.corpus.count_sentences()
-            self.done_total = self.store.progress.done_count(
-                self.annotator_id, self.complete_versions
-            )
         if self.doc is not None:
             self.doc.index = self.store.corpus.document_index(int(self.doc.row["id"]))
-        added = shape[0] - before
+        n = self.totals.documents
         if added > 0:
-            return f"{added} new document(s) imported meanwhile: {shape[0]} in all"
-        return f"documents changed meanwhile: {shape[0]} in all"
+            return f"{added} new document(s) imported meanwhile: {n} in all"
+        return f"documents changed meanwhile: {n} in all"
 
     # ------------------------------------------------------------------ scheme helpers
     def sets(self, level: str) -> list[LabelSet]:
@@ -266,7 +227,7 @@ class Session:
         row = self.store.corpus.document(document_id)
         if row is None:
             raise LookupError(f"no document {document_id}")
-        total = self.total_documents
+        total = self.totals.documents
         if document_id in self.queue_index:
             position, total = self.queue_index[document_id] + 1, len(self.queue)
         elif self.doc is not None and not self.queue:
@@ -291,10 +252,8 @@ class Session:
             self.annotator_id, sentence_id=self.sentence_id
         )
         self.progress = self.store.progress.row(self.annotator_id, self.sentence_id)
-        self.attributes = self.store.attributes.of_annotations(
-            [int(a["id"]) for a in self.annotations]
-        ) if self.has_attributes else {}
-        self.phrases.sync(self.sentence_id, self.sentence["text"], self.spans())
+        self.attrs.load(self.annotations)
+        self.suggest.phrases.sync(self.sentence_id, self.sentence["text"], self.spans())
 
     def reload_document_labels(self) -> None:
         self.doc_annotations = self.store.annotations.current(
@@ -359,33 +318,8 @@ class Session:
         )
 
     def resolve_goto(self, text: str) -> int:
-        """Where `g` goes: ``12`` document 12 (id or external id), ``12:5`` its 5th sentence,
-        ``:5`` the 5th sentence of this document, ``#345`` sentence id 345."""
-        text = text.strip()
-        if not text:
-            raise ValueError("type a document id, doc:sentence, :sentence or #sentence-id")
-        if text.startswith("#"):
-            sid = _int(text[1:], "sentence id")
-            if self.store.corpus.sentence(sid) is None:
-                raise ValueError(f"no sentence with id {sid}")
-            return sid
-        doc_part, _, sent_part = text.partition(":")
-        if doc_part.strip():
-            doc_id = self.store.corpus.find_document(doc_part.strip())
-            if doc_id is None:
-                raise ValueError(f"no document {doc_part.strip()!r}")
-        else:
-            doc_id = self.document_id
-        if not sent_part.strip():
-            first = self.store.corpus.first_sentence(doc_id)
-            if first is None:
-                raise ValueError(f"document {doc_id} has no sentences")
-            return first
-        n = _int(sent_part, "sentence number")
-        found = self.store.corpus.sentence_at(doc_id, n - 1)
-        if found is None:
-            raise ValueError(f"document {doc_id} has no sentence {n}")
-        return found
+        """Where `g` goes (services/goto.py); ValueError saying why not."""
+        return resolve_goto(self.store, text, self.document_id)
 
     def next_marked(self, what: str) -> int | None:
         """The next sentence (corpus order, wrapping) this annotator flagged (``"flag"``) or
@@ -393,11 +327,12 @@ class Session:
         return self.store.progress.next_marked(self.annotator_id, self.sentence_id, what)
 
     def document_list(self) -> DocumentList:
-        """Every document with this annotator's progress, flags, notes and labels, for the
-        document browser (done counts follow the same scheme versions as the header)."""
+        """Every document with this annotator's progress, flags, notes, labels and queue, for
+        the document browser (done counts follow the same scheme versions as the header)."""
         from annotator.services.browse import DocumentList
 
-        return DocumentList.load(self.store, self.annotator_id, self.complete_versions)
+        return DocumentList.load(self.store, self.annotator_id, self.complete_versions,
+                                 self.queue)
 
     # ------------------------------------------------------------------ state on screen
     def sentence_labels(self) -> list[dict[str, Any]]:
@@ -420,25 +355,23 @@ class Session:
                 return a
         return None
 
+    # ------------------------------------------------------------------ suggestions
+    # The rules are in services/suggest.py (Suggestions); the screen asks through these.
+    @property
+    def phrases(self) -> PhraseSuggester:
+        return self.suggest.phrases
+
+    @property
+    def models(self) -> dict[str, SentenceModel]:
+        return self.suggest.models
+
     def suggestions(self) -> list[Suggestion]:
         """Cue phrases and this annotator's learned phrases in the sentence that are not
         already applied there: a span of the same label overlapping it, or the label."""
-        spans = self.spans()
-        out: list[Suggestion] = []
-        for m in self.phrases.match(self.sentence["text"]):
-            if any(
-                s["rs"] < m.end and m.start < s["re"] and (s["label_set"], s["label"]) ==
-                (m.label_set, m.label) for s in spans
-            ):
-                continue
-            ls = self.scheme.label_set(m.label_set)
-            if ls is None or ls.level == "document":
-                continue
-            if ls.level == "sentence" and self.applied(m.label_set, m.label, "sentence"):
-                continue
-            out.append(Suggestion(m.start, m.end, m.label_set, m.label, m.source, m.count))
-        out.sort(key=lambda g: (g.start, g.end, g.label))
-        return out
+        return self.suggest.for_sentence(
+            self.sentence["text"], self.spans(),
+            lambda set_name, label: self.applied(set_name, label, "sentence") is not None,
+        )
 
     def learn(self, store: Store | None = None, *, spans: bool = True) -> Learned:
         """What this annotator's own work teaches (services.suggest.learn); ``store``: another
@@ -448,31 +381,14 @@ class Session:
 
     def apply_learned(self, learned: Learned) -> None:
         """Take in what :meth:`learn` returned (on the session's own thread)."""
-        if learned.spans is not None:
-            self.phrases.load(learned.spans)
-            if learned.rejections is not None:
-                self.phrases.lexicon.set_rejections(learned.rejections)
-            if self.sentence:  # a span deleted here while the worker read: forget it again
-                self.phrases.sync(self.sentence_id, self.sentence["text"], self.spans())
-        if learned.models is not None:
-            self.models = learned.models
+        here = (self.sentence_id, self.sentence["text"], self.spans()) if self.sentence else None
+        self.suggest.apply(learned, here)
 
     def label_guess(self) -> LabelGuess | None:
         """The most confident sentence-label model's guess for this sentence, among sets not
         answered yet by a label (None: no model, or every model says "no label")."""
         answered = frozenset(a["label_set"] for a in self.sentence_labels())
-        key = (self.sentence_id, id(self.models), answered)
-        if self._guess is not None and self._guess[0] == key:
-            return self._guess[1]  # the screen asks on every redraw
-        best: LabelGuess | None = None
-        for set_name, model in self.models.items():
-            if set_name in answered:
-                continue
-            guess = model.guess(self.sentence["text"])
-            if guess is not None and (best is None or guess.confidence > best.confidence):
-                best = guess
-        self._guess = (key, best)
-        return best
+        return self.suggest.label_guess(self.sentence_id, self.sentence["text"], answered)
 
     def missing_required_document_sets(self) -> list[str]:
         answered = {a["label_set"] for a in self.doc_annotations}
@@ -560,90 +476,32 @@ class Session:
         )
 
     # ------------------------------------------------------------------ attributes
-    def attribute_target(self, span_index: int | None = None) -> str | None:
-        """The annotation whose attributes the form edits when asked from the screen: the span
-        at ``span_index`` (the span cursor), else the newest label with attributes here."""
-        def asks(a: dict[str, Any]) -> bool:
-            ls = self.scheme.label_set(a["label_set"])  # None: a set an older version had
-            return ls is not None and bool(ls.attributes) and a["level"] != "document"
+    # The rules are in services/attributes.py; these names are what the form calls.
+    @property
+    def attributes(self) -> dict[int, dict[str, list[str]]]:
+        """annotation id -> attribute -> values, for the current sentence's annotations."""
+        return self.attrs.values
 
-        if span_index is not None:
-            spans = self.spans()
-            if 0 <= span_index < len(spans):
-                return str(spans[span_index]["uid"]) if asks(spans[span_index]) else None
-        with_attrs = [a for a in self.annotations if asks(a)]
-        return str(max(with_attrs, key=lambda a: int(a["id"]))["uid"]) if with_attrs else None
+    def attribute_target(self, span_index: int | None = None) -> str | None:
+        """The label the form edits from the screen (AttributeValues.target)."""
+        return self.attrs.target(self.annotations, self.spans(), span_index)
 
     def attributes_of(self, annotation: dict[str, Any]) -> dict[str, list[str]]:
-        """The current values of an annotation of the current sentence, by attribute."""
-        return self.attributes.get(int(annotation["id"]), {})
+        return self.attrs.of(annotation)
 
     def set_attribute(self, annotation_uid: str, attribute: str, value: str | None) -> str:
         """Store one attribute value now (one undoable action): a single-valued attribute takes
         ``value`` (None clears it), a multiple one toggles it. Returns a message;
         ValueError for a value the scheme does not allow or an annotation not on this sentence."""
-        ann = next((a for a in self.annotations if a["uid"] == annotation_uid), None)
-        if ann is None:
-            raise ValueError("that label is no longer on this sentence")
-        ls = self.scheme.label_set(ann["label_set"])
-        attr = ls.attribute(attribute) if ls is not None else None
-        if attr is None:
-            raise ValueError(f"{ann['label_set']} has no attribute {attribute!r}")
-        if value is not None:
-            value = value.strip()
-            if not attr.accepts(value):
-                choices = ", ".join(attr.names)
-                raise ValueError(
-                    f"{attribute}: {value!r} is not one of {choices}" if not attr.open
-                    else f"{attribute}: give one line of text"
-                )
-        changed = self.store.attributes.set_value(
-            self.annotator_id, annotation_uid, attribute, value, multiple=attr.multiple
-        )
+        ann, changed = self.attrs.store_value(self.annotations, annotation_uid, attribute, value)
         self.reload()
-        if not changed:
-            return f"{attribute}: unchanged"
-        shown = ", ".join(self.attributes.get(int(ann["id"]), {}).get(attribute, [])) or "—"
-        return f"{ann['label']} {attribute}: {shown}"
+        return self.attrs.said(ann, attribute, changed)
 
     def attribute_choices(self, set_name: str, attribute: str, query: str = "") -> list[str]:
-        """What the form offers for an attribute, best first: with no query, the values this
-        annotator used (most recent first, so the first is the default) then the scheme's
-        values; with a query, those ranked by ``fuzzy_score`` (non-matching ones dropped), the
-        canonical names of matching aliases included."""
-        attr = self.label_set(set_name).attribute(attribute)
-        if attr is None:
-            return []
-        used = self.store.attributes.used_values(self.annotator_id, set_name, attribute)
-        if not attr.open:
-            used = [v for v in used if v in attr.names]
-        pool = list(dict.fromkeys([*used, *attr.names]))
-        if not query.strip():
-            return pool
-        ranked: dict[str, tuple[int, int]] = {}
-        for i, name in enumerate(pool):
-            score = fuzzy_score(query, name)
-            if score is not None:
-                ranked[name] = (score, i)
-        if attr.open:
-            for canon, variants in attr.aliases:
-                for alias in (canon, *variants):
-                    score = fuzzy_score(query, alias)
-                    if score is not None and (canon not in ranked or ranked[canon][0] > score):
-                        ranked[canon] = (score, len(pool))
-        return sorted(ranked, key=lambda n: ranked[n])
+        return self.attrs.choices(set_name, attribute, query)
 
     def default_attribute_value(self, set_name: str, attribute: str) -> str | None:
-        """The form's default: the value this annotator chose last for this attribute."""
-        attr = self.label_set(set_name).attribute(attribute)
-        if attr is None:
-            return None
-        for v in self.store.attributes.used_values(
-            self.annotator_id, set_name, attribute
-        ):
-            if attr.open or v in attr.names:
-                return v
-        return None
+        return self.attrs.default(set_name, attribute)
 
     def search(self, query: str, limit: int = 50) -> list[dict[str, Any]]:
         """Sentences of the corpus matching ``query`` (full-text, any text is safe)."""
@@ -662,13 +520,14 @@ class Session:
         if not self.done:
             self.phrases.finished(self.sentence_id, self.sentence["text"])
             self.store.progress.mark_done(self.annotator_id, self.scheme_id, self.sentence_id)
-            self.done_total += self.in_scope(self.document_id)
+            self.totals.done += self.in_scope(self.document_id)
         self.reload()
 
     def toggle_done(self) -> None:
         if self.done:
             self.store.progress.mark_not_done(self.annotator_id, self.scheme_id, self.sentence_id)
-            self.done_total -= self.in_scope(self.document_id)
+            self.totals.done -= self.in_scope(self.document_id)
+            self.phrases.unfinished(self.sentence_id)
             self.reload()
         else:
             self.mark_done()
@@ -693,12 +552,14 @@ class Session:
         before = json.loads(row["before"] or "{}")
         after = json.loads(row["after"] or "{}")
         old, new = (before, after) if redo else (after, before)
+        finished: bool | None = None  # the sentence's done mark was made (True) or taken back
         if "progress" in old or "progress" in new:
             was = (old.get("progress") or {}).get("status") == "done"
             now = (new.get("progress") or {}).get("status") == "done"
             doc = row.get("document_id")
             if doc is None or self.in_scope(int(doc)):
-                self.done_total += int(now) - int(was)
+                self.totals.done += int(now) - int(was)
+            finished = now if now != was else None
         target = row.get("sentence_id")
         if target is not None and int(target) != self.sentence_id:
             self.goto(int(target))
@@ -712,6 +573,12 @@ class Session:
                 self.goto(sid)
         self.reload()
         self.reload_document_labels()
+        if finished is not None and target is not None:
+            # The rejections a done mark counted follow it (services/suggest.py), at once.
+            if finished:
+                self.phrases.finished(self.sentence_id, self.sentence["text"])
+            else:
+                self.phrases.unfinished(int(target))
         return row
 
 
@@ -719,9 +586,3 @@ def _value(ls: LabelSet, label: str) -> float | None:
     v = ls.value_of(label)
     return None if v is None else float(v)
 
-
-def _int(text: str, what: str) -> int:
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise ValueError(f"{what} must be a number, not {text.strip()!r}") from None

@@ -11,13 +11,18 @@ Filter words (all must match, accents and case ignored):
 
 - a plain word matches the title, source, date, external id, this annotator's labels or notes;
 - ``title:``, ``source:``, ``label:``, ``note:`` followed by a word restrict it to that field;
-- ``is:flagged``, ``is:noted``, ``is:done``, ``is:todo`` (not done), ``is:started``
-  keep the documents in that state (for this annotator).
+- ``is:flagged``, ``is:noted``, ``is:done``, ``is:todo`` (not done), ``is:started``,
+  ``is:assigned`` (in this annotator's campaign queue) keep the documents in that state (for
+  this annotator).
+
+Flags and notes count the sentences' and the document panel's (``document_progress``: a flag
+or note on the whole article, as imported from another tool or an export): a document flagged
+as a whole is ``is:flagged`` although none of its sentences is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +32,9 @@ if TYPE_CHECKING:
     from annotator.store import Store
 
 FIELDS = ("title", "source", "label", "note")
-STATES = ("flagged", "noted", "done", "todo", "started")
+STATES = ("flagged", "noted", "done", "todo", "started", "assigned")
+DOCUMENT_NOTE = "document: "
+"""Before the document panel's note where the browser shows it with the sentences' notes."""
 
 
 @dataclass(slots=True)
@@ -43,9 +50,10 @@ class DocumentRow:
     done: int
     flags: int
     notes: int
-    first_note: str  # the note on the first sentence that has one
+    first_note: str  # the document's note, else the note on the first sentence that has one
     note: str  # every note of this annotator in the document, one a line
     labels: str
+    assigned: bool = False  # in this annotator's campaign queue
 
     @property
     def complete(self) -> bool:
@@ -71,6 +79,7 @@ def _state(row: DocumentRow, state: str) -> bool:
         "done": row.complete,
         "todo": not row.complete,
         "started": row.done > 0,
+        "assigned": row.assigned,
     }[state]
 
 
@@ -109,6 +118,7 @@ class DocumentList:
         self.sort = "id"
         self.descending = False
         self.shown: list[DocumentRow] = list(self.rows)
+        self.queued = False  # the annotator has a campaign queue: the browser marks it
 
     def folded(self) -> list[dict[str, str]]:
         """Folded texts per row and field, computed at the first filter (not when the browser
@@ -129,20 +139,28 @@ class DocumentList:
 
     @classmethod
     def load(
-        cls, store: Store, annotator_id: int, complete: Sequence[int] | None = None
+        cls, store: Store, annotator_id: int, complete: Sequence[int] | None = None,
+        queue: Collection[int] = (),
     ) -> DocumentList:
+        """Every document with this annotator's marks; ``queue``: the documents assigned to
+        them (a campaign), marked in the list and kept by ``is:assigned``."""
         labels = store.annotations.labels_by_document(annotator_id)
-        rows = [
-            DocumentRow(
+        queued = set(queue)
+        rows = []
+        for (i, ext, title, source, published, n, done, flags, notes, first, texts,
+             doc_flag, doc_note) in store.progress.document_overview(annotator_id, complete):
+            doc_note = f"{DOCUMENT_NOTE}{doc_note}" if doc_note else ""
+            rows.append(DocumentRow(
                 id=int(i), external_id=str(ext or ""), title=str(title or ""),
                 source=str(source or ""), published=str(published or ""), sentences=int(n),
-                done=int(done), flags=int(flags), notes=int(notes), first_note=str(first or ""),
-                note=str(texts or ""), labels=labels.get(int(i), ""),
-            )
-            for i, ext, title, source, published, n, done, flags, notes, first, texts
-            in store.progress.document_overview(annotator_id, complete)
-        ]
-        return cls(rows)
+                done=int(done), flags=int(flags) + bool(doc_flag),
+                notes=int(notes) + bool(doc_note), first_note=doc_note or str(first or ""),
+                note="\n".join(t for t in (doc_note, str(texts or "")) if t),
+                labels=labels.get(int(i), ""), assigned=int(i) in queued,
+            ))
+        out = cls(rows)
+        out.queued = bool(queued)
+        return out
 
     def apply(
         self, query: str | None = None, sort: str | None = None, descending: bool | None = None

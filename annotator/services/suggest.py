@@ -18,13 +18,21 @@ Blind coding stays blind: every read here is one annotator's (db/annotations.py
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
 from annotator.core.fold import fold
-from annotator.core.suggest import Lexicon, PhraseMatch, replay_rejections, unmarked
+from annotator.core.suggest import (
+    CUE,
+    Lexicon,
+    PhraseMatch,
+    Rejection,
+    count_rejections,
+    rejections_by_sentence,
+    unmarked,
+)
 
 if TYPE_CHECKING:
     from annotator.core.scheme import Scheme
@@ -53,7 +61,8 @@ class PhraseSuggester:
     single-choice set) takes back exactly what it taught; :meth:`sync` compares it with the
     spans of the sentence on screen after each action. A sentence marked done with a learned
     suggestion left unmarked counts a rejection (:meth:`finished`); :func:`learn` replays them
-    over the finished sentences.
+    over the finished sentences. ``rejected`` keeps which rejections each finished sentence
+    counted, so undoing its done mark takes them back at once (:meth:`unfinished`).
     """
 
     def __init__(self, scheme: Scheme) -> None:
@@ -70,6 +79,7 @@ class PhraseSuggester:
                         self.lexicon.add_cue(cue, ls.name, lab.name)
         self.tracked: dict[str, tuple[int, str, str, int, int, str]] = {}
         self.by_sentence: dict[int, set[str]] = {}
+        self.rejected: dict[int, list[Rejection]] = {}
 
     def load(self, rows: Iterable[SpanRow]) -> None:
         """Learn the annotator's spans (``Annotations.own_span_texts`` rows) not learned yet
@@ -110,8 +120,104 @@ class PhraseSuggester:
 
     def finished(self, sentence_id: int, text: str) -> None:
         """The sentence was marked done: each learned suggestion left unmarked is rejected."""
-        for m in unmarked(self.lexicon.match(text), self.spans_of(sentence_id)):
-            self.lexicon.reject(m.phrase, m.label_set, m.label)
+        self.unfinished(sentence_id)  # done again (a redo): counted once
+        found = [(m.phrase, m.label_set, m.label)
+                 for m in unmarked(self.lexicon.match(text), self.spans_of(sentence_id))]
+        for key in found:
+            self.lexicon.reject(*key)
+        if found:
+            self.rejected[sentence_id] = found
+
+    def unfinished(self, sentence_id: int) -> None:
+        """The sentence's done mark was undone: take back the rejections it counted."""
+        for key in self.rejected.pop(sentence_id, ()):
+            self.lexicon.reject(*key, n=-1)
+
+    def set_rejected(self, by_sentence: dict[int, list[Rejection]]) -> None:
+        """Take in the rejections replayed over the finished sentences (:func:`learn`);
+        sentences finished here while they were read keep theirs."""
+        self.rejected = {**self.rejected, **by_sentence}
+        self.lexicon.set_rejections(count_rejections(self.rejected))
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A phrase found in the current sentence (sentence-relative offsets): a cue of the scheme
+    (``source`` "cue") or a phrase this annotator marked ``count`` times before ("learned")."""
+
+    start: int
+    end: int
+    label_set: str
+    label: str
+    source: str = CUE
+    count: int = 0
+
+
+class Suggestions:
+    """Everything the annotation screen suggests to one annotator, held by ``Session``:
+    phrases (:class:`PhraseSuggester`) and the sentence-label models a worker trained
+    (none until then). Learned phrases, rejections and models arrive from :func:`learn` (the
+    screen runs it in a worker; :meth:`apply` takes its result in)."""
+
+    def __init__(self, scheme: Scheme) -> None:
+        self.scheme = scheme
+        self.phrases = PhraseSuggester(scheme)
+        self.models: dict[str, SentenceModel] = {}
+        self._guess: tuple[tuple[int, int, frozenset[str]], LabelGuess | None] | None = None
+
+    def for_sentence(
+        self, text: str, spans: list[dict[str, Any]], labelled: Callable[[str, str], bool]
+    ) -> list[Suggestion]:
+        """Cue phrases and learned phrases in ``text`` not already applied there: a span of
+        the same label overlapping it (``spans`` as ``Session.spans`` gives them), or the
+        sentence label (``labelled(set, label)``)."""
+        out: list[Suggestion] = []
+        for m in self.phrases.match(text):
+            if any(
+                s["rs"] < m.end and m.start < s["re"] and (s["label_set"], s["label"]) ==
+                (m.label_set, m.label) for s in spans
+            ):
+                continue
+            ls = self.scheme.label_set(m.label_set)
+            if ls is None or ls.level == "document":
+                continue
+            if ls.level == "sentence" and labelled(m.label_set, m.label):
+                continue
+            out.append(Suggestion(m.start, m.end, m.label_set, m.label, m.source, m.count))
+        out.sort(key=lambda g: (g.start, g.end, g.label))
+        return out
+
+    def apply(self, learned: Learned, sentence: tuple[int, str, list[dict[str, Any]]] | None
+              ) -> None:
+        """Take in what :func:`learn` returned (on the session's own thread); ``sentence``:
+        the one on screen (id, text, spans), whose spans may have changed while it read."""
+        if learned.spans is not None:
+            self.phrases.load(learned.spans)
+            if learned.rejected is not None:
+                self.phrases.set_rejected(learned.rejected)
+            if sentence is not None:  # a span deleted here while the worker read: forget it
+                self.phrases.sync(*sentence)
+        if learned.models is not None:
+            self.models = learned.models
+
+    def label_guess(
+        self, sentence_id: int, text: str, answered: frozenset[str]
+    ) -> LabelGuess | None:
+        """The most confident model's guess for a sentence, among sets not in ``answered``
+        (None: no model, or every model says "no label"). Remembered for the sentence: the
+        screen asks on every redraw."""
+        key = (sentence_id, id(self.models), answered)
+        if self._guess is not None and self._guess[0] == key:
+            return self._guess[1]
+        best: LabelGuess | None = None
+        for set_name, model in self.models.items():
+            if set_name in answered:
+                continue
+            guess = model.guess(text)
+            if guess is not None and (best is None or guess.confidence > best.confidence):
+                best = guess
+        self._guess = (key, best)
+        return best
 
 
 # ---------------------------------------------------------------------- sentence labels
@@ -228,7 +334,7 @@ class Learned:
     """What :func:`learn` read and computed, for ``Session.apply_learned`` to take in."""
 
     spans: list[SpanRow] | None = None
-    rejections: dict[tuple[tuple[str, ...], str, str], int] | None = None
+    rejected: dict[int, list[Rejection]] | None = None  # by finished sentence
     models: dict[str, SentenceModel] | None = None
     missing_extra: bool = False  # enough examples for a model, but no scikit-learn
 
@@ -256,8 +362,8 @@ def learn(
         probe.load(out.spans)
         if probe.tracked:
             done = store.progress.done_sentences(annotator_id, complete)
-            out.rejections = replay_rejections(
-                probe.lexicon, [(text, probe.spans_of(sid)) for sid, text in done]
+            out.rejected = rejections_by_sentence(
+                probe.lexicon, ((sid, text, probe.spans_of(sid)) for sid, text in done)
             )
     if models:
         examples = sentence_examples(store, scheme, annotator_id, versions)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, ComposeResult
@@ -17,13 +16,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical
 from textual.content import Content
 from textual.dom import DOMNode
-from textual.events import Event, Key, Resize, TextSelected
+from textual.events import Event, Key, Resize
 from textual.keys import _character_to_key
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 
 from annotator.core import textops
-from annotator.core.untrusted import not_regular_file
 from annotator.services.annotation import Session
 from annotator.tui.dialogs import (
     Choice,
@@ -34,10 +32,16 @@ from annotator.tui.dialogs import (
     SearchScreen,
     guard,
 )
+from annotator.tui.keys import ALT_DIGIT_CHARACTERS, FIND_KEYS, FOOTER_KEYS, KEYS, load_keymap
+
+# The keys live in tui/keys.py; BINDING_IDS and KeymapError stay importable from here (tests).
+from annotator.tui.keys import BINDING_IDS as BINDING_IDS
+from annotator.tui.keys import KeymapError as KeymapError
 from annotator.tui.label_pane import LabelPane
 from annotator.tui.learning import SuggestionLearner
 from annotator.tui.render import header_content
-from annotator.tui.text_pane import Lines, SentenceView, TextPane
+from annotator.tui.selection import FindInput, SelectingScreen
+from annotator.tui.text_pane import Lines, TextPane
 
 if TYPE_CHECKING:
     from annotator.core.scheme import Scheme
@@ -47,294 +51,10 @@ MIN_WIDTH = 60
 MIN_HEIGHT = 18
 WIDE_WIDTH = 140
 
-# (binding id, default keys, action, footer text or "" to hide, help text)
-KEYS: list[tuple[str, str, str, str, str]] = [
-    (
-        "done-next",
-        "enter",
-        "done_next",
-        "Done",
-        "mark the sentence done (even with no label), go to the next",
-    ),
-    (
-        "word-right",
-        "right",
-        "word(1)",
-        "",
-        "with a selection: move it one word right (or next span)",
-    ),
-    (
-        "word-left",
-        "left",
-        "word(-1)",
-        "",
-        "with a selection: move it one word left (or previous span)",
-    ),
-    ("next", "right,j", "next", "Next", "next sentence (drops a selection)"),
-    ("previous", "left,k", "previous", "Prev", "previous sentence (drops a selection)"),
-    ("next-not-done", "n", "next_not_done", "", "next sentence not done yet"),
-    ("next-document", "N,pagedown", "next_document", "", "next document"),
-    ("previous-document", "P,pageup", "previous_document", "", "previous document"),
-    ("goto", "g", "goto", "", "go to: 12 (document), 12:5, :5 (sentence), #345 (sentence id)"),
-    ("search", "slash", "search", "", "search sentences (full text)"),
-    ("picker", "space,tab", "picker", "Labels", "label picker: type a code or letters, enter"),
-    (
-        "select-text",
-        "s",
-        "select_text",
-        "Select",
-        "select a span by typing (accents, ’ and case ignored; tab/shift+tab: other occurrence)",
-    ),
-    (
-        "visual",
-        "v",
-        "visual",
-        "",
-        "select with the keyboard, from the word under the mouse, the suggestion chosen with A, "
-        "or the first word",
-    ),
-    ("extend-right", "shift+right", "extend(1)", "", "selection: end one word further"),
-    (
-        "extend-left",
-        "shift+left",
-        "extend(-1)",
-        "",
-        "selection: end one word back / start one word left",
-    ),
-    ("char-end-right", "alt+right", "nudge('end', 1)", "", "selection: end one character right"),
-    ("char-end-left", "alt+left", "nudge('end', -1)", "", "selection: end one character left"),
-    (
-        "char-start-left",
-        "ctrl+left",
-        "nudge('start', -1)",
-        "",
-        "selection: start one character left",
-    ),
-    (
-        "char-start-right",
-        "ctrl+right",
-        "nudge('start', 1)",
-        "",
-        "selection: start one character right",
-    ),
-    (
-        "extend-clause-end",
-        "shift+down",
-        "clause(1)",
-        "",
-        "selection: end at the end of the clause (next comma, stop, quote)",
-    ),
-    (
-        "extend-clause-start",
-        "shift+up",
-        "clause(-1)",
-        "",
-        "selection: start at the start of the clause",
-    ),
-    *[
-        (
-            f"count-{n}",
-            f"alt+{n}",
-            f"count({n})",
-            "",
-            f"count: the next word move or extension goes {n} words (alt+{n} shift+→)",
-        )
-        for n in range(2, 10)
-    ],
-    (
-        "accept-suggestion",
-        "a",
-        "accept_suggestion",
-        "",
-        "accept the highlighted cue suggestion as a span",
-    ),
-    ("next-suggestion", "A", "next_suggestion", "", "highlight the next cue suggestion"),
-    (
-        "accept-label-guess",
-        "ctrl+t",
-        "accept_label_guess",
-        "",
-        "accept the suggested sentence label (learned from your done sentences)",
-    ),
-    (
-        "delete-span",
-        "delete,backspace",
-        "delete_span",
-        "",
-        "choose a span (←→), press again to delete it",
-    ),
-    ("document-panel", "d", "document_panel", "Doc", "document labels (stance, primary frame...)"),
-    ("undo", "u,ctrl+z", "undo", "Undo", "undo the last action (survives restarts)"),
-    ("redo", "ctrl+y", "redo", "", "redo"),
-    ("note", "c", "note", "", "note on the sentence"),
-    ("flag", "f", "flag", "", "flag the sentence as unsure"),
-    ("browser", "ctrl+o", "browser", "", "document browser: filter, sort, enter opens"),
-    ("next-flagged", "ctrl+f", "next_marked('flag')", "", "next flagged sentence"),
-    ("next-note", "ctrl+e", "next_marked('note')", "", "next sentence with a note"),
-    ("guidelines", "question_mark", "guidelines", "Help", "guidelines, labels with examples, keys"),
-    (
-        "attributes",
-        "ctrl+a",
-        "attributes",
-        "",
-        "attributes (actor, target...) of the span under the cursor, else the newest label",
-    ),
-    ("quit", "q", "quit", "Quit", "quit (everything is already saved)"),
-    ("cancel", "escape", "cancel", "", "cancel the selection, close panels"),
-]
-# Keys of the `s` find bar (bound on the bar itself, remapped by the same keymap file).
-FIND_KEYS: list[tuple[str, str, str, str, str]] = [
-    ("find-next", "tab", "next_match(1)", "", "find bar: next occurrence"),
-    ("find-previous", "shift+tab", "next_match(-1)", "", "find bar: previous occurrence"),
-    (
-        "find-words-right",
-        "shift+right",
-        "take_words(1)",
-        "",
-        "find bar: the word(s) typed and the next word; closes the bar (« cr ⇧→ » = crient au)",
-    ),
-    (
-        "find-words-left",
-        "shift+left",
-        "take_words(-1)",
-        "",
-        "find bar: the word(s) typed and the word before; closes the bar",
-    ),
-    (
-        "find-complete",
-        "right",
-        "complete",
-        "",
-        "find bar, at the end of the text typed: complete to whole word(s), close the bar",
-    ),
-]
-BINDING_IDS = frozenset(k[0] for k in [*KEYS, *FIND_KEYS])
-FOOTER_KEYS = {"picker": "space", "next": "→", "previous": "←", "undo": "u", "done-next": "⏎"}
 
-
-class KeymapError(ValueError):
-    """A keymap file that cannot be used, explained in one line."""
-
-
-def load_keymap(source: str | os.PathLike[str] | Mapping[str, Any] | None) -> dict[str, str]:
-    """A keymap (binding id -> comma-separated keys) from a mapping or a YAML file.
-
-    The file is a YAML mapping such as ``next: "l,right"`` or ``undo: [z, ctrl+z]``. Unknown
-    binding ids are an error naming the file, so a typo does not silently leave a key unbound.
-    """
-    if source is None:
-        return {}
-    name = "keymap"
-    if isinstance(source, Mapping):
-        data: Any = dict(source)
-    else:
-        import yaml
-
-        name = str(source)
-        special = not_regular_file(source)
-        if special is not None:
-            raise KeymapError(f"{name}: {special}")
-        try:
-            data = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise KeymapError(f"{name}: cannot read keymap ({exc.strerror or exc})") from None
-        except UnicodeDecodeError as exc:
-            raise KeymapError(f"{name}: not UTF-8 (byte {exc.start}); save the keymap as "
-                              "UTF-8") from None
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f":{mark.line + 1}" if mark is not None else ""
-            raise KeymapError(f"{name}{line}: not valid YAML") from None
-        if data is None:
-            return {}
-    if not isinstance(data, Mapping):
-        raise KeymapError(f"{name}: a keymap is a mapping of binding id to keys (e.g. next: l)")
-    out: dict[str, str] = {}
-    for key, value in data.items():
-        if key not in BINDING_IDS:
-            known = ", ".join(sorted(BINDING_IDS))
-            raise KeymapError(f"{name}: unknown binding id {key!r} (known: {known})")
-        if isinstance(value, str):
-            keys = [v.strip() for v in value.split(",")]
-        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-            keys = [v.strip() for v in value]
-        else:
-            raise KeymapError(f"{name}: keys for {key!r} must be a string or a list of strings")
-        if not all(keys):
-            raise KeymapError(f"{name}: empty key for {key!r}")
-        out[str(key)] = ",".join(keys)
-    return out
-
-
-class FindInput(Input):
-    """The `s` bar: typing selects the first occurrence; tab the next one; enter keeps it."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *(Binding(keys, action, footer or action, show=False, id=bid)
-          for bid, keys, action, footer, _ in FIND_KEYS),
-        # Enter is NOT a priority binding: a priority binding acts when the key is read, before
-        # the letters typed just before it (a paste, a fast typist, a terminal delivering
-        # "d'enormes pertes⏎" in one read) have reached this bar, and kept a partial match.
-        # It is handled in _on_key, in this bar's queue, in order with the letters; keys typed
-        # after it find the bar hidden and bubble to the screen (below).
-        Binding("enter", "submit", show=False),
-        Binding("escape", "close_bar", show=False, priority=True),
-    ]
-
-    async def action_submit(self) -> None:
-        """Enter closes the bar at once (not through a message), so the keys typed next
-        already find it closed."""
-        screen = self.screen
-        if isinstance(screen, AnnotateScreen):
-            screen.keep_find()
-
-    def action_close_bar(self) -> None:
-        screen = self.screen
-        if isinstance(screen, AnnotateScreen):
-            screen.action_cancel()
-
-    async def _on_key(self, event: Key) -> None:
-        if not self.display:
-            # Typed right after enter/escape closed the bar: routed here while it was still
-            # open. Send it again from the top (in order: this bar's queue is read in order), so
-            # the screen's bindings get it; never type it into a hidden bar. Bubbling would not
-            # do: Input's own handler runs first unless the default is prevented, and a
-            # prevented key is ignored by the App's bindings too.
-            event.stop()
-            event.prevent_default()
-            self.app.post_message(Key(event.key, event.character))
-            return
-        if event.key == "enter":  # in this bar's queue, after the letters typed before it
-            event.stop()
-            event.prevent_default()
-            await self.action_submit()
-            return
-        await super()._on_key(event)
-
-    def action_next_match(self, step: int = 1) -> None:
-        screen = self.screen
-        if isinstance(screen, AnnotateScreen):
-            screen.next_match(step)
-
-    def action_take_words(self, more: int) -> None:
-        screen = self.screen
-        if isinstance(screen, AnnotateScreen):
-            screen.take_words(more)
-
-    def action_complete(self) -> None:
-        """Right arrow: at the end of the text typed, complete the match to whole words (as a
-        shell accepts a suggestion); elsewhere, move the cursor as usual."""
-        screen = self.screen
-        if self.cursor_at_end and isinstance(screen, AnnotateScreen):
-            screen.sync_matches()
-        if self.cursor_at_end and isinstance(screen, AnnotateScreen) and screen.selection:
-            screen.take_words(0)
-        else:
-            self.action_cursor_right()
-
-
-class AnnotateScreen(Screen[None]):
-    """The main screen. Modes: normal; span selection (after s/v/mouse); span cursor (delete)."""
+class AnnotateScreen(SelectingScreen):
+    """The main screen. Modes: normal; span selection (after s/v/mouse, tui/selection.py); span
+    cursor (delete)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # `s` acts when read (priority): the find bar has the focus before the next key, typed
@@ -345,18 +65,8 @@ class AnnotateScreen(Screen[None]):
     ]
 
     def __init__(self, session: Session, taken: set[str] | None = None) -> None:
-        super().__init__()
+        super().__init__(session)
         taken = taken or set()
-        self.session = session
-        self.selection: tuple[int, int] | None = None
-        self.span_cursor: int | None = None
-        self.suggestion_cursor = 0
-        self.matches: list[tuple[int, int]] = []
-        self.match_index = 0
-        self.match_query: str | None = None  # the find bar's text the matches are for
-        self.count: int | None = None  # alt+3: the next word move or extension goes 3 words
-        self.suggestion_chosen = False  # A was pressed: the box follows that suggestion
-        self.message: Content = Content("")
         self.main_keys = session.scheme.key_map(["sentence", "span"])
         self.bind_label_keys(taken)
         self.learning = SuggestionLearner(self)
@@ -444,10 +154,6 @@ class AnnotateScreen(Screen[None]):
         self.query_one(LabelPane).show(s, order, width - text_width - 8 if wide else None)
         self.query_one("#message", Lines).show(self.message)
 
-    def say(self, text: str | Content, style: str = "") -> None:
-        msg = Content(text) if isinstance(text, str) else text
-        self.message = msg.stylize(style) if style else msg
-
     # ------------------------------------------------------------------ navigation
     def clear_modes(self) -> None:
         self.selection = None
@@ -506,16 +212,6 @@ class AnnotateScreen(Screen[None]):
         elif self.selection is not None:
             step *= self.take_count()
             self.set_selection(textops.move_word(self.text, self.selection, step))
-
-    def action_count(self, n: int) -> None:
-        """alt+N: a count for the next word move or extension (alt+3 shift+→: three words)."""
-        self.count = n
-        self.say(f"×{n}: the next ←→ / shift+←→ goes {n} words")
-        self.redraw()
-
-    def take_count(self) -> int:
-        n, self.count = self.count or 1, None
-        return n
 
     def action_next_not_done(self) -> None:
         s = self.session
@@ -578,10 +274,6 @@ class AnnotateScreen(Screen[None]):
         )
 
     # ------------------------------------------------------------------ labels
-    @property
-    def text(self) -> str:
-        return str(self.session.sentence["text"])
-
     def bind_label_keys(self, taken: set[str]) -> None:
         """The scheme's quick keys become bindings of this screen, so they are handled in the
         same queue as every other key and keep their order when typed fast. A key the keymap
@@ -591,6 +283,11 @@ class AnnotateScreen(Screen[None]):
             if key in taken:
                 continue
             self._bindings.bind(key, f"label({ls.name!r}, {lab.name!r})", show=False)
+        # alt+3 as some terminals send it (ESC 3, read as "£"): a count too (tui/keys.py).
+        for char, n in ALT_DIGIT_CHARACTERS.items():
+            key = _character_to_key(char)
+            if key not in taken and char not in self.main_keys:
+                self._bindings.bind(key, f"count({n})", show=False)
 
     def action_label(self, set_name: str, label: str) -> None:
         self.apply_label(set_name, label)
@@ -655,161 +352,6 @@ class AnnotateScreen(Screen[None]):
                 self.apply_label(choice.label_set, choice.label)
 
         self.app.push_screen(PickerScreen(s, sets, title), guard(self.app, picked))
-
-    # ------------------------------------------------------------------ span selection
-    def set_selection(self, sel: tuple[int, int] | None) -> None:
-        self.session.touch()
-        self.selection = sel
-        self.span_cursor = None
-        if sel is not None:
-            self.say(
-                Content.assemble(
-                    "selected «",
-                    Content(textops.clip_end(self.text[sel[0] : sel[1]], 50)),
-                    f"» [{sel[0]}:{sel[1]}] · span key or space: label · esc: cancel",
-                )
-            )
-        self.redraw()
-
-    def action_select_text(self) -> None:
-        self.span_cursor = None
-        find = self.query_one("#find", FindInput)
-        find.value = ""
-        self.match_query = None
-        find.display = True
-        # At once (focus() waits for the next idle): the keys typed right after `s` are often
-        # already read (a fast typist, a real terminal) and must land in the bar, not on
-        # the screen's bindings (d would open the document panel).
-        self.set_focus(find)
-        self.say("type the text to select")
-        self.redraw()
-
-    def hide_find(self) -> None:
-        find = self.query_one("#find", FindInput)
-        if find.display:
-            find.display = False
-            self.set_focus(None)
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id != "find":
-            return
-        find = self.query_one("#find", FindInput)
-        if not find.display or event.value != find.value or event.value == self.match_query:
-            return  # stale: the bar already closed, or a later value was already matched
-        self.find_matches(event.value)
-
-    def sync_matches(self) -> None:
-        """Match what the bar holds now. Keys are read faster than the Changed messages they
-        post are handled: enter or shift+→ typed right after the text (a fast typist, a paste,
-        a real terminal) must act on the whole text, not on the part handled so far."""
-        value = self.query_one("#find", FindInput).value
-        if value != self.match_query:
-            self.find_matches(value)
-
-    def find_matches(self, value: str) -> None:
-        self.match_query = value
-        self.matches = textops.occurrences(self.text, value)
-        self.match_index = textops.first_choice(self.text, self.matches)
-        if self.matches:
-            self.set_selection(self.matches[self.match_index])
-            self.say_match()
-            self.redraw()
-        else:
-            self.selection = None
-            self.say(
-                "no match" if value else "type the text to select",
-                "$warning" if value else "",
-            )
-            self.redraw()
-
-    def say_match(self) -> None:
-        self.say(Content(f"match {self.match_index + 1}/{len(self.matches)} · tab: next · "
-                         "→: word · shift+→: +1 word · enter: keep"))
-
-    def next_match(self, step: int = 1) -> None:
-        self.sync_matches()
-        if self.matches:
-            self.match_index = (self.match_index + step) % len(self.matches)
-            self.set_selection(self.matches[self.match_index])
-            self.say_match()
-            self.redraw()
-
-    def take_words(self, more: int) -> None:
-        """From the find bar: the whole word(s) the match touches, and ``more`` words after
-        (before when negative); the bar closes, so label keys apply at once."""
-        self.sync_matches()
-        if self.selection is None:
-            return
-        sel = textops.take_words(self.text, self.selection, more)
-        self.hide_find()
-        self.set_selection(sel)
-
-    def keep_find(self) -> None:
-        """Enter in the find bar: close it and keep the selection."""
-        self.sync_matches()
-        self.hide_find()
-        if self.selection is not None:
-            self.set_selection(self.selection)
-        else:
-            self.say("nothing selected")
-            self.redraw()
-
-    def action_visual(self) -> None:
-        if self.selection is None:
-            sel = self.visual_start()
-            if sel is None:
-                return
-            self.set_selection(sel)
-        self.say(Content.assemble(self.message, "  (←→ word · shift+←→ extend · shift+↑↓ "
-                                  "clause · alt+2…9 count · alt/ctrl+←→ char)"))
-        self.redraw()
-
-    def visual_start(self) -> tuple[int, int] | None:
-        """Where `v` starts: the word under the mouse pointer when it rests on the sentence,
-        else the suggestion chosen with A, else the first word."""
-        x, y = self.app.mouse_position
-        widget, offset = self.get_widget_and_offset_at(x, y)
-        if isinstance(widget, SentenceView) and offset is not None:
-            at = widget.sentence_index(self.text, offset)
-            if at is not None:
-                return textops.word_at(self.text, at)
-        suggestions = self.session.suggestions()
-        if self.suggestion_chosen and suggestions:
-            g = suggestions[min(self.suggestion_cursor, len(suggestions) - 1)]
-            return (g.start, g.end)
-        return textops.first_word(self.text)
-
-    def action_extend(self, step: int) -> None:
-        if self.selection is None:
-            sel = self.visual_start()
-            if sel is None:
-                return
-            self.set_selection(sel)
-            return
-        self.set_selection(
-            textops.extend_word(self.text, self.selection, step * self.take_count())
-        )
-
-    def action_clause(self, direction: int) -> None:
-        if self.selection is not None:
-            move = textops.clause_end if direction > 0 else textops.clause_start
-            self.set_selection(move(self.text, self.selection))
-
-    def action_nudge(self, edge: str, step: int) -> None:
-        if self.selection is not None:
-            self.set_selection(textops.nudge(self.text, self.selection, edge, step))
-
-    def on_text_selected(self, event: TextSelected) -> None:
-        """Mouse selection inside the current sentence becomes the span selection."""
-        widget = self.query_one("#sentence", SentenceView)
-        sel = self.selections.get(widget)
-        if sel is None:
-            return
-        span = widget.sentence_offsets(self.text, sel.start, sel.end)
-        self.clear_selection()
-        if span is not None:
-            # A drag that starts or ends inside a word takes the whole word.
-            self.set_selection(textops.snap(self.text, span))
 
     # ------------------------------------------------------------------ spans and suggestions
     def action_delete_span(self) -> None:

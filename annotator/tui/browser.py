@@ -1,6 +1,7 @@
 """The document browser (`ctrl+o` on the annotation screen): every document with source, date,
-title, this annotator's progress, flags and first note; typing filters, `tab` changes the sort
-column, `shift+tab` its direction, `enter` opens the highlighted document.
+title, this annotator's progress, flags and first note (the document panel's counted with the
+sentences'), a ● on those of the annotator's campaign queue; typing filters, `tab` changes the
+sort column, `shift+tab` its direction, `enter` opens the highlighted document.
 
 The table is a line-API widget: it draws only the rows on screen, each built when first shown
 (from services/browse.py's in-memory list), so 20,000 documents cost what 30 do once loaded.
@@ -52,6 +53,8 @@ class DocumentTable(ScrollView, can_focus=False):
         """Cells per column for a table ``width`` cells wide: the title takes what is left,
         shared with the note column when there is room."""
         fixed = {"id": 6, "date": 10, "source": 14, "progress": 7, "flags": 3, "notes": 3}
+        if self.documents.queued:  # a campaign: one cell marks the annotator's queue
+            fixed = {"queue": 1, **fixed}
         rest = max(10, width - sum(fixed.values()) - len(fixed) - 1)
         if rest >= 60:
             return {**fixed, "title": rest * 3 // 5, "note": rest - rest * 3 // 5 - 1}
@@ -61,11 +64,12 @@ class DocumentTable(ScrollView, can_focus=False):
         w = self.widths(width)
         docs = self.documents
         arrow = " ▼" if docs.descending else " ▲"
-        names = [("id", "#"), ("date", "date"), ("source", "source"), ("title", "title"),
-                 ("progress", "done"), ("flags", "⚑"), ("notes", "✎"), ("note", "first note")]
+        names = [("queue", "●"), ("id", "#"), ("date", "date"), ("source", "source"),
+                 ("title", "title"), ("progress", "done"), ("flags", "⚑"), ("notes", "✎"),
+                 ("note", "first note")]
         cells = []
         for key, name in names:
-            if not w[key]:
+            if not w.get(key):
                 continue
             label = name + (arrow if key == docs.sort else "")
             style = "bold $accent" if key == docs.sort else "bold"
@@ -94,6 +98,8 @@ class DocumentTable(ScrollView, can_focus=False):
         ]
         if w["note"]:
             cells.append(_cell(row.first_note, w["note"]).stylize("italic"))
+        if "queue" in w:
+            cells.insert(0, Content("●" if row.assigned else " ").stylize("bold $accent"))
         return safe(Content(" ").join(cells))
 
     # ------------------------------------------------------------------ line API
@@ -205,7 +211,7 @@ class BrowserScreen(Screen[int | None]):
             yield Static(id="browser-title", classes="dialog-title")
             yield NowInput(
                 placeholder="filter: words · source: label: note: title: · is:flagged "
-                "is:noted is:todo is:done",
+                "is:noted is:todo is:done is:assigned",
                 id="browser-input",
             )
             yield Static(id="browser-header")
@@ -237,6 +243,7 @@ class BrowserScreen(Screen[int | None]):
         n, total = len(docs.shown), len(docs.rows)
         head = Content.assemble(
             ("Documents", "bold"), f"  {n} of {total}" if n != total else f"  {total}",
+            ("  ● your queue", "$text-muted") if docs.queued else "",
             (f"  {error}", "bold $error") if error else "",
         )
         self.query_one("#browser-title", Static).update(head)

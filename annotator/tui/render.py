@@ -24,7 +24,8 @@ from annotator.core.suggest import LEARNED
 from annotator.core.untrusted import UNSAFE, visible
 
 if TYPE_CHECKING:
-    from annotator.services.annotation import Session, Suggestion
+    from annotator.services.annotation import Session
+    from annotator.services.suggest import Suggestion
 
 SELECTION_STYLE = "bold reverse"
 CURSOR_STYLE = "bold underline reverse"
@@ -241,7 +242,7 @@ def header_content(session: Session, width: int) -> Content:
             # The queue's words take room: the source gives way, so 80 columns still fit.
             rest = Content.assemble(*state).cell_length
             room = width - 2 - rest - progress_bar(
-                session.done_total, session.total_sentences, 4).cell_length - 4
+                session.totals.done, session.totals.sentences, 4).cell_length - 4
             source = source if len(source) <= room else source[: max(0, room - 1)] + "…"
         if source.strip("…"):
             state.insert(0, (source + "  ", "$text-muted"))
@@ -253,7 +254,7 @@ def header_content(session: Session, width: int) -> Content:
         state.append(("  ✎ note", "bold $accent"))
     left = Content.assemble(*state)
     bar_width = max(4, min(30, width - left.cell_length - 30))
-    bar = progress_bar(session.done_total, session.total_sentences, bar_width)
+    bar = progress_bar(session.totals.done, session.totals.sentences, bar_width)
     gap = max(2, width - 2 - left.cell_length - bar.cell_length)
     line2 = Content.assemble(left, " " * gap, bar)
     return Content("\n").join([line1, line2])

@@ -32,7 +32,8 @@ from annotator.tui.render import (
 )
 
 if TYPE_CHECKING:
-    from annotator.services.annotation import Session, Suggestion
+    from annotator.services.annotation import Session
+    from annotator.services.suggest import Suggestion
 
 
 def box_height(widget: Widget, content_height: int) -> int | None:

@@ -183,3 +183,55 @@ def test_document_list_reads_the_annotators_own_marks(corpus: Any) -> None:
     docs.apply("secret")
     assert [r.id for r in docs.shown] == [1]
     db.close()
+
+
+def document_marks(db: Store, annotator: str, document_id: int, *, flag: bool = False,
+                   note: str | None = None) -> None:
+    """A flag or note on a whole document (document_progress), written as a merge or an import
+    of another tool's export writes it (the store's bulk API)."""
+    db.db.bulk_insert("document_progress", [{
+        "annotator_id": db.schemes.annotator_id(annotator), "document_id": document_id,
+        "status": "seen", "flag": int(flag), "note": note,
+        "updated_at": "2026-01-01T00:00:00Z",
+    }])
+
+
+async def test_browser_counts_flags_and_notes_on_the_whole_document(
+    new_app: App, db: Store
+) -> None:
+    document_marks(db, "alice", 2, flag=True, note="article douteux")
+    document_marks(db, "bruno", 3, flag=True, note="secret de bruno")  # blind: not alice's
+    mark(db, 3, 1, note="vérifier la source")
+    app = new_app()
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.press("ctrl+o")
+        lines = table_lines(app)
+        assert "document: article douteux" in lines[1], lines[1]
+        assert "secret" not in "".join(lines)
+        await pilot.press(*"is:flagged")
+        assert shown(app) == [2]
+        await pilot.press(*["backspace"] * len("is:flagged"), *"is:noted")
+        assert shown(app) == [2, 3]
+        await pilot.press(*["backspace"] * len("is:noted"), *"note:douteux")
+        assert shown(app) == [2]
+    rows = DocumentList.load(db, db.schemes.annotator_id("alice")).rows
+    assert [(r.flags, r.notes) for r in rows] == [(0, 0), (1, 1), (0, 1)]
+
+
+async def test_browser_marks_the_campaign_queue(new_app: App, db: Store) -> None:
+    alice, bob = db.schemes.annotator_id("alice"), db.schemes.annotator_id("bob")
+    db.assignments.add([(alice, 1, False), (bob, 2, False)], shared_documents=[3])
+    db.assignments.add([(alice, 3, True), (bob, 3, True)])
+    app = new_app()
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.press("ctrl+o")
+        assert "your queue" in str(app.screen.query_one("#browser-title").render())
+        lines = table_lines(app)
+        assert [line.startswith("●") for line in lines] == [True, False, True], lines
+        await pilot.press(*"is:assigned")
+        assert shown(app) == [1, 3]
+    carol = new_app("carol")  # no queue: no marker column, the list as before
+    async with carol.run_test(size=(140, 30)) as pilot:
+        await pilot.press("ctrl+o")
+        assert not any(line.startswith("●") for line in table_lines(carol))
+        assert "your queue" not in str(carol.screen.query_one("#browser-title").render())

@@ -409,3 +409,25 @@ async def test_search_hits_highlight_the_query_folded(fr_app: App) -> None:
         text = prompt.plain  # type: ignore[union-attr]
         marked = [text[s.start : s.end] for s in prompt.spans if "accent" in str(s.style)]  # type: ignore[union-attr]
         assert marked == ["d\u2019\u00e9normes"], (text, prompt.spans)  # type: ignore[union-attr]
+
+
+async def test_alt_digit_counts_as_terminals_send_them(fr_app: App) -> None:
+    """VTE terminals and xterm.js (under `annotator serve`) send alt+3 as ESC 3, which Textual's
+    parser reads as "£" (macOS's option+3): it is a count all the same."""
+    from textual._xterm_parser import XTermParser
+
+    from annotator.tui.keys import ALT_DIGIT_CHARACTERS
+
+    def as_sent(n: int) -> str:
+        parser = XTermParser(debug=False)
+        (key,) = [*parser.feed(f"\x1b{n}"), *parser.feed("")]
+        assert ALT_DIGIT_CHARACTERS[key.character] == n  # type: ignore[attr-defined]
+        return str(key.key)  # type: ignore[attr-defined]
+
+    assert sorted(ALT_DIGIT_CHARACTERS.values()) == list(range(2, 10))
+    app = fr_app()
+    async with app.run_test() as pilot:
+        await pilot.press("j", "v", as_sent(3), "shift+right")
+        assert selected(app) == "Les g\u00e9n\u00e9raux annoncent d\u2019\u00e9normes"
+        await pilot.press("shift+right", as_sent(2), "right")  # as alt+2 in the test above
+        assert selected(app) == "un"

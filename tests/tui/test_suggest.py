@@ -217,3 +217,51 @@ async def test_the_screen_learns_past_spans_in_a_worker(
         assert app.session.sentence_id == sentence_of(db, neo, 2)
         legend = rendered(app, "legend")
         assert "«Néonazi»" in legend and "yours ×1" in legend
+
+
+def parade_passed_over_twice(db: Store) -> Session:
+    """Alice marked « défilé » in the parade's first sentence, then finished the next two
+    without marking it (two rejections): it is no longer suggested."""
+    db.corpus.add_documents([make_doc(PARADE)])
+    alice = session(db, "alice")
+    mark(alice, sentence_of(db, 4, 1), "défilé", "Doubt")
+    alice.mark_done()
+    for n in (2, 3):
+        alice.goto(sentence_of(db, 4, n))
+        alice.mark_done()
+    return alice
+
+
+def test_undoing_a_done_mark_takes_back_its_rejection_at_once(db: Store) -> None:
+    alice = parade_passed_over_twice(db)
+    alice.goto(sentence_of(db, 4, 4))
+    assert texts(alice) == []
+    row = alice.undo()  # the done mark of the third sentence
+    assert row is not None and alice.sentence_id == sentence_of(db, 4, 3)
+    assert texts(alice) == [("défilé", "Doubt", "learned", 1)]  # passed over once, used once
+    alice.undo(redo=True)  # done again: rejected again, once
+    assert texts(alice) == []
+    alice.undo()
+    alice.toggle_done()  # marked done another way, then not done: the same bookkeeping
+    assert texts(alice) == []
+    alice.toggle_done()
+    assert texts(alice) == [("défilé", "Doubt", "learned", 1)]
+    fresh = session(Store.open(db.path), "alice")  # a restart agrees
+    fresh.goto(sentence_of(db, 4, 3))
+    assert texts(fresh) == [("défilé", "Doubt", "learned", 1)]
+
+
+async def test_undo_on_the_screen_brings_a_rejected_suggestion_back(
+    corpus: Path, scheme: Scheme, db: Store
+) -> None:
+    parade_passed_over_twice(db)
+    app = make_app(corpus, scheme, "alice", document_id=4)
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()  # rejections replayed from the database
+        await pilot.pause()
+        await pilot.press("g", *":4", "enter")
+        assert "«défilé»" not in rendered(app, "legend")
+        await pilot.press("u")  # undoes the done mark of this sentence
+        assert app.session.sentence_id == sentence_of(db, 4, 3) and not app.session.done
+        legend = rendered(app, "legend")
+        assert "«défilé»" in legend and "yours ×1" in legend, legend
