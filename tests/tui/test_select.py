@@ -98,6 +98,16 @@ async def test_typed_apostrophe_and_accents_select_the_typography(
         assert ("Name_Calling", "n\u00e9o\u2011nazis") in spans(fr_db)
 
 
+def in_one_read(app: AnnotatorApp, text: str) -> None:
+    """Queue ``text`` as keys all at once, as a paste or a terminal read delivers them (before
+    any of them is handled), unlike ``pilot.press``, which waits after each key."""
+    from textual.events import Key
+
+    for char in text:
+        name = {"'": "apostrophe", " ": "space", "\r": "enter"}.get(char, char)
+        app.post_message(Key(name, char))
+
+
 async def test_keys_typed_at_once_after_s_land_in_the_bar(fr_app: App) -> None:
     """Keys read in one go (a fast typist, a real terminal): the text typed right after `s`
     goes into the bar (`d` does not open the document panel), and shift+→ right after the
@@ -107,16 +117,13 @@ async def test_keys_typed_at_once_after_s_land_in_the_bar(fr_app: App) -> None:
     app = fr_app()
     async with app.run_test() as pilot:
         await pilot.press("j")
-        for char in "sd'enormes pertes":
-            name = {"'": "apostrophe", " ": "space"}.get(char, char)
-            app.post_message(Key(name, char))
+        in_one_read(app, "sd'enormes pertes")
         await pilot.pause()
         assert isinstance(app.screen, AnnotateScreen)
         await pilot.press("enter")
         assert selected(app) == "d\u2019\u00e9normes pertes"
         await pilot.press("escape")
-        for char in "sgai":
-            app.post_message(Key(char, char))
+        in_one_read(app, "sgai")
         app.post_message(Key("shift+right", None))
         await pilot.pause()
         assert selected(app) == "gain minime"
@@ -128,16 +135,10 @@ async def test_enter_in_the_same_read_as_the_text_keeps_all_of_it(
     """A paste or a terminal delivering "s d'enormes pertes ⏎ l" in one read: enter keeps the
     whole typed match (it once acted before the letters reached the bar and kept « d »), and the
     label key after it labels the selection instead of being typed into the closed bar."""
-    from textual.events import Key
-
     app = fr_app()
     async with app.run_test() as pilot:
         await pilot.press("j")
-        for char in "sd'enormes pertes":
-            name = {"'": "apostrophe", " ": "space"}.get(char, char)
-            app.post_message(Key(name, char))
-        app.post_message(Key("enter", "\r"))
-        app.post_message(Key("l", "l"))
+        in_one_read(app, "sd'enormes pertes\rl")
         await pilot.pause()
         await pilot.pause()
         assert spans(fr_db) == [("Loaded_Language", "d\u2019\u00e9normes pertes")]

@@ -28,6 +28,15 @@ TEXT = (
 )
 
 
+def span_texts(db: Path) -> list[str]:
+    """The texts of the spans stored in ``db``, read by a Store of its own after the screen quit."""
+    store = Store.open(db)
+    try:
+        return [text for _label, _s, _e, text in stored_spans(store)]
+    finally:
+        store.close()
+
+
 class Terminal:
     """The annotation screen in a real terminal: a private tmux server running `annotator
     annotate` at 100x30, keys sent as a terminal encodes them, the screen read back."""
@@ -111,9 +120,7 @@ def test_apostrophe_and_accents_in_a_real_terminal(tmp_path: Path) -> None:
         term.quit()
     finally:
         term.close()
-    store = Store.open(db)
-    got = [text for _label, _s, _e, text in stored_spans(store)]
-    store.close()
+    got = span_texts(db)
     assert got == ["d\u2019\u00e9normes pertes", "crient au scandale"]
 
 
@@ -171,7 +178,5 @@ def test_a_marked_phrase_is_suggested_in_its_variant_in_a_real_terminal(tmp_path
         term.quit()
     finally:
         term.close()
-    store = Store.open(db)
-    got = [text for _label, _s, _e, text in stored_spans(store)]
-    store.close()
+    got = span_texts(db)
     assert got == ["n\u00e9o\u2011nazis", "n\u00e9onazis"]
